@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pktgate contract between the BPF datapath and user space: map names,
+ * key and value layouts, enums and the schema version. Included by both
+ * sides, so it uses only __u* types and no kernel- or libc-only headers.
+ *
+ * Bump PKTGATE_SCHEMA_VERSION whenever any layout or meaning below changes:
+ * the CLI refuses to touch pins written with another version.
+ */
+#ifndef __PKTGATE_H
+#define __PKTGATE_H
+
+#include <linux/types.h>
+
+#define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
+#define PKTGATE_SCHEMA_VERSION	1
+
+/* Pinned map names (the file names under the pin directory). */
+#define PG_MAP_META		"pg_meta"
+#define PG_MAP_ALLOW_V4		"pg_allow_v4"
+#define PG_MAP_ALLOW_V6		"pg_allow_v6"
+#define PG_MAP_DENY_V4		"pg_deny_v4"
+#define PG_MAP_DENY_V6		"pg_deny_v6"
+#define PG_MAP_IFACES		"pg_ifaces"
+#define PG_MAP_STATS		"pg_stats"
+#define PG_MAP_RULE_STATS	"pg_rule_stats"
+#define PG_MAP_RULE_META	"pg_rule_meta"
+
+/* Default capacity of each list trie; BPF_F_NO_PREALLOC so unused capacity
+ * costs no memory. */
+#define PG_LIST_CAPACITY	1048576
+/* Interfaces pktgate can keep counters for (slots survive detach). */
+#define PG_MAX_IFACES		256
+/* Individually added rules that get their own hit counters. Bulk-loaded
+ * entries use rule_id 0 and are counted per list instead, so counter memory
+ * is PG_MAX_RULES x CPUs however large the lists grow. */
+#define PG_MAX_RULES		65536
+#define PG_COMMENT_LEN		64
+#define PG_IFNAME_LEN		16
+
+/* Where a program runs. Counters are kept per interface x hook. */
+enum pg_hook {
+	PG_HOOK_XDP = 0,
+	PG_HOOK_TC_INGRESS,
+	PG_HOOK_TC_EGRESS,
+	PG_HOOK_MAX,
+};
+
+/* Why a packet got its verdict: one counter per reason. The action for each
+ * reason is fixed (pg_reason_drops), so the counters say what was dropped. */
+enum pg_reason {
+	PG_R_DEFAULT = 0,	/* IP, no rule matched: default policy (pass) */
+	PG_R_ALLOW,		/* matched an allow entry: pass */
+	PG_R_DENY,		/* matched a deny entry and no allow entry: drop */
+	PG_R_NON_IP,		/* ARP, LLDP, ...: always pass (no lock-outs) */
+	PG_R_FRAGMENT,		/* non-first fragment, no rule matched: pass */
+	PG_R_MALFORMED,		/* could not be parsed: pass */
+	PG_R_MALFORMED_DROP,	/* could not be parsed, --drop-malformed: drop */
+	PG_R_MAX,
+};
+
+#define PG_REASON_DROPS(r) ((r) == PG_R_DENY || (r) == PG_R_MALFORMED_DROP)
+
+/* Which list an entry is in. */
+enum pg_list_kind {
+	PG_LIST_ALLOW = 0,
+	PG_LIST_DENY,
+	PG_LIST_KIND_MAX,
+};
+
+/* LPM trie keys: prefixlen first, as the kernel requires; address in
+ * network byte order. */
+struct pg_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct pg_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Value of every list entry. */
+struct pg_rule {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC deadline; 0 = never expires */
+	__u32 rule_id;		/* slot in pg_rule_stats; 0 = no own counter */
+	__u16 list_id;		/* named list the entry belongs to; 0 = manual */
+	__u8 prefixlen;		/* copy of the key's, to look past an expired entry */
+	__u8 flags;
+};
+
+/* Packets and bytes, per CPU. */
+struct pg_ctr {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* pg_stats value: all reasons of one (interface slot, hook), so the datapath
+ * does a single lookup per packet. Key: slot * PG_HOOK_MAX + hook. */
+struct pg_stats {
+	struct pg_ctr reason[PG_R_MAX];
+};
+
+/* pg_rule_stats value, per CPU, indexed by rule_id. */
+struct pg_rule_ctr {
+	__u64 packets;
+	__u64 bytes;
+	__u64 last_hit_ns;	/* CLOCK_MONOTONIC (coarse) */
+};
+
+/* pg_rule_meta value, indexed by rule_id; written by user space only. */
+struct pg_rule_meta {
+	__u8 in_use;
+	__u8 family;		/* 4 or 6 */
+	__u8 list_kind;		/* enum pg_list_kind */
+	__u8 prefixlen;
+	__u8 addr[16];
+	__u64 created_ns;	/* CLOCK_REALTIME, for display */
+	char comment[PG_COMMENT_LEN];
+};
+
+/* pg_ifaces value, indexed by interface slot; written by user space only.
+ * The datapath learns its slot from its read-only config at load time. */
+struct pg_iface {
+	__u8 in_use;
+	__u8 xdp_mode;		/* enum xdp_attach_mode of the last XDP attach */
+	__u8 hooks;		/* bitmask of (1 << enum pg_hook) attached now */
+	__u8 drop_malformed;
+	__u32 ifindex;
+	__u64 netns_ino;	/* interfaces are named per network namespace */
+	__u32 prog_id[PG_HOOK_MAX];
+	char ifname[PG_IFNAME_LEN];
+};
+
+/* pg_meta value (single entry): identifies the pin set and its layout. */
+struct pg_meta {
+	__u32 magic;
+	__u32 schema_version;
+	__u32 list_capacity;	/* max_entries of each list trie */
+	__u32 next_rule_id;	/* where the CLI looks first for a free rule_id */
+};
+
+#endif /* __PKTGATE_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * BPF-side definitions of pktgate's maps, shared by every pktgate program
+ * (XDP and TC). All are pinned by name under the pin root, so a program
+ * loaded later, or the CLI, reuses the same lists and counters.
+ */
+#ifndef __PKTGATE_MAPS_BPF_H
+#define __PKTGATE_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "pktgate.h"
+
+#define PG_LPM_TRIE(name, keytype)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__uint(max_entries, PG_LIST_CAPACITY);			\
+		__type(key, keytype);					\
+		__type(value, struct pg_rule);				\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
+
+PG_LPM_TRIE(pg_allow_v4, struct pg_lpm_v4);
+PG_LPM_TRIE(pg_allow_v6, struct pg_lpm_v6);
+PG_LPM_TRIE(pg_deny_v4, struct pg_lpm_v4);
+PG_LPM_TRIE(pg_deny_v6, struct pg_lpm_v6);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_MAX_IFACES * PG_HOOK_MAX);
+	__type(key, __u32);
+	__type(value, struct pg_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct pg_rule_ctr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_rule_stats SEC(".maps");
+
+/* Written by user space only; defined here so that they are created and
+ * pinned together with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct pg_rule_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_rule_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct pg_iface);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_meta SEC(".maps");
+
+#endif /* __PKTGATE_MAPS_BPF_H */

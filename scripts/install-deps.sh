@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what pktgate needs to build, run and test on Debian/Ubuntu.
+# Idempotent: apt-get runs only when a package is missing.
+set -euo pipefail
+
+# Build: BPF toolchain, libraries found through pkg-config, skeleton generator.
+BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev libelf-dev zlib1g-dev bpftool"
+# Run: netlink tools, namespaces (util-linux: unshare, nsenter).
+RUN_PKGS="iproute2 util-linux"
+# Tests: traffic tools and JSON checks.
+TEST_PKGS="iputils-ping socat jq"
+
+want="$BUILD_PKGS $RUN_PKGS"
+case "${1:-}" in
+  --test) want="$want $TEST_PKGS" ;;
+  "" | --build) ;;
+  *) echo "usage: $0 [--build|--test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in $want; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: missing packages (${missing[*]}) and no apt-get: install them by hand" >&2
+  exit 1
+fi
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null

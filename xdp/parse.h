@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one packet parser of pktgate, shared by the XDP and TC programs:
+ * Ethernet, up to two VLAN tags, IPv4 / IPv6 (with a bounded walk over
+ * extension headers), then TCP / UDP / ICMP / ICMPv6.
+ *
+ * It works on [data, data_end) only, so both hooks can use it with direct
+ * packet access. Every pointer is checked against data_end before use.
+ */
+#ifndef __PKTGATE_PARSE_H
+#define __PKTGATE_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#define PG_MAX_VLAN	2	/* 802.1ad outer + 802.1Q inner */
+#define PG_MAX_EXTHDR	8	/* IPv6 extension headers walked before giving up */
+
+enum pg_parse_result {
+	PG_PARSE_OK = 0,	/* addresses known, L4 parsed or not needed */
+	PG_PARSE_NON_IP,	/* well-formed Ethernet, not IPv4/IPv6 */
+	PG_PARSE_BAD_L3,	/* truncated or invalid before the addresses */
+	PG_PARSE_BAD_L4,	/* addresses known, rest could not be parsed */
+};
+
+enum pg_frag {
+	PG_FRAG_NONE = 0,
+	PG_FRAG_FIRST,		/* offset 0, more fragments follow: has L4 */
+	PG_FRAG_LATER,		/* offset > 0: no L4 header */
+};
+
+struct pg_pkt {
+	__u8 family;		/* 4 or 6 once L3 is parsed */
+	__u8 l4proto;		/* IPPROTO_*, after any IPv6 extension headers */
+	__u8 frag;		/* enum pg_frag */
+	__u8 pad;
+	__be16 sport;		/* TCP/UDP ports, 0 otherwise */
+	__be16 dport;
+	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
+	__u8 daddr[16];
+};
+
+struct vlan_hdr_pg {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+/* IPv6 extension header common part (hop-by-hop, routing, dest options). */
+struct ipv6_ext_pg {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ipv6_frag_pg {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+#define PG_IPV6_FRAG_OFFSET	0xfff8	/* host order mask of the offset bits */
+#define PG_IP_FRAG_OFFSET	0x1fff
+#define PG_IP_MF		0x2000
+#define PG_ICMP_HLEN		8	/* ICMP and ICMPv6: type, code, csum, 4 more */
+
+static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
+{
+	switch (p->l4proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = pos;
+
+		if ((void *)(th + 1) > end || th->doff < 5)
+			return PG_PARSE_BAD_L4;
+		if (pos + th->doff * 4 > end)
+			return PG_PARSE_BAD_L4;
+		p->sport = th->source;
+		p->dport = th->dest;
+		return PG_PARSE_OK;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = pos;
+
+		if ((void *)(uh + 1) > end)
+			return PG_PARSE_BAD_L4;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		return PG_PARSE_OK;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Both headers are 8 bytes: type, code, checksum, 4 more. */
+		if (pos + PG_ICMP_HLEN > end)
+			return PG_PARSE_BAD_L4;
+		return PG_PARSE_OK;
+	default:
+		return PG_PARSE_OK;	/* other protocols: address rules only */
+	}
+}
+
+static __always_inline int pg_parse_ipv4(void *pos, void *end, struct pg_pkt *p)
+{
+	struct iphdr *iph = pos;
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > end)
+		return PG_PARSE_BAD_L3;
+	hlen = iph->ihl * 4;
+	if (iph->version != 4 || hlen < sizeof(*iph) || pos + hlen > end ||
+	    bpf_ntohs(iph->tot_len) < hlen)
+		return PG_PARSE_BAD_L3;
+
+	p->family = 4;
+	p->l4proto = iph->protocol;
+	__builtin_memcpy(p->saddr, &iph->saddr, 4);
+	__builtin_memcpy(p->daddr, &iph->daddr, 4);
+
+	if (iph->frag_off & bpf_htons(PG_IP_FRAG_OFFSET)) {
+		p->frag = PG_FRAG_LATER;
+		return PG_PARSE_OK;
+	}
+	if (iph->frag_off & bpf_htons(PG_IP_MF))
+		p->frag = PG_FRAG_FIRST;
+	return pg_parse_l4(pos + hlen, end, p);
+}
+
+static __always_inline int pg_parse_ipv6(void *pos, void *end, struct pg_pkt *p)
+{
+	struct ipv6hdr *ip6h = pos;
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6h + 1) > end || ip6h->version != 6)
+		return PG_PARSE_BAD_L3;
+
+	p->family = 6;
+	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
+	nexthdr = ip6h->nexthdr;
+	pos = ip6h + 1;
+
+	for (i = 0; i < PG_MAX_EXTHDR; i++) {
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS: {
+			struct ipv6_ext_pg *eh = pos;
+
+			if ((void *)(eh + 1) > end)
+				goto bad_l4;
+			nexthdr = eh->nexthdr;
+			pos += (eh->hdrlen + 1) * 8;
+			break;
+		}
+		case IPPROTO_AH: {
+			struct ipv6_ext_pg *eh = pos;
+
+			if ((void *)(eh + 1) > end)
+				goto bad_l4;
+			nexthdr = eh->nexthdr;
+			pos += (eh->hdrlen + 2) * 4;
+			break;
+		}
+		case IPPROTO_FRAGMENT: {
+			struct ipv6_frag_pg *fh = pos;
+
+			if ((void *)(fh + 1) > end)
+				goto bad_l4;
+			nexthdr = fh->nexthdr;
+			pos = fh + 1;
+			if (fh->frag_off & bpf_htons(PG_IPV6_FRAG_OFFSET)) {
+				p->l4proto = nexthdr;
+				p->frag = PG_FRAG_LATER;
+				return PG_PARSE_OK;
+			}
+			p->frag = PG_FRAG_FIRST;
+			break;
+		}
+		default:
+			p->l4proto = nexthdr;
+			return pg_parse_l4(pos, end, p);
+		}
+	}
+	/* Chain longer than PG_MAX_EXTHDR: the L4 header is out of reach. */
+bad_l4:
+	p->l4proto = nexthdr;
+	return PG_PARSE_BAD_L4;
+}
+
+/* Parse one frame. The result says how far the packet could be trusted;
+ * p->family is set whenever addresses are known (OK and BAD_L4). */
+static __always_inline int pg_parse(void *data, void *end, struct pg_pkt *p)
+{
+	struct ethhdr *eth = data;
+	void *pos = eth + 1;
+	__be16 proto;
+	int i;
+
+	if (pos > end)
+		return PG_PARSE_BAD_L3;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < PG_MAX_VLAN; i++) {
+		struct vlan_hdr_pg *vh = pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return PG_PARSE_BAD_L3;
+		proto = vh->encap_proto;
+		pos = vh + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		return pg_parse_ipv4(pos, end, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return pg_parse_ipv6(pos, end, p);
+	/* A third VLAN tag is beyond what we parse: we cannot see the
+	 * addresses, so it is malformed rather than silently non-IP. */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return PG_PARSE_BAD_L3;
+	return PG_PARSE_NON_IP;
+}
+
+#endif /* __PKTGATE_PARSE_H */
