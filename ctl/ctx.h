@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* State shared by the pktgate commands: global options and the open maps. */
+#ifndef __PKTGATE_CTX_H
+#define __PKTGATE_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pktgate.h"
+
+#define PG_DEFAULT_PIN_ROOT "/sys/fs/bpf"
+#define PG_DEFAULT_PIN_PATH PG_DEFAULT_PIN_ROOT "/pktgate"
+
+struct pg_maps {
+	int meta, ifaces, stats, rule_stats, rule_meta;
+	int list[PG_LIST_KIND_MAX][2];	/* [allow|deny][v4|v6] */
+};
+
+struct pg_ctx {
+	const char *pin_path;
+	const char *netns;		/* -n NAME, NULL for the current one */
+	uint64_t netns_ino;		/* inode of the network namespace in use */
+	unsigned long capacity;		/* --capacity, 0 = keep / default */
+	int list_kind;			/* enum pg_list_kind of allow/deny commands */
+	int lock_fd;
+	int ncpus;
+	struct pg_meta meta;
+	struct pg_maps maps;
+};
+
+struct pktgate_xdp_bpf;
+
+/* pins.c */
+int pins_open(struct pg_ctx *ctx, bool exclusive);
+void pins_close(struct pg_ctx *ctx);
+/* Open (not load) the program skeleton so that its maps reuse the pins. */
+int pins_skel_open(struct pg_ctx *ctx, struct pktgate_xdp_bpf **skel);
+int pins_write_meta(struct pg_ctx *ctx);
+int check_privileges(void);
+
+/* Sum a per-CPU value of nwords u64 words; last_word_max takes the max of
+ * the last word instead of the sum (last-hit times). */
+int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwords,
+	       bool last_word_max);
+int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords);
+
+/* Commands. */
+int do_attach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_detach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_status(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_stats(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_rule_add(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_rule_del(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_rule_list(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_flush(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktgate: command-line control of the pktgate XDP/TC firewall.
+ * Global options, the command tables and dispatch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "attach.h"
+#include "ctx.h"
+#include "opts.h"
+#include "out.h"
+#include "rules.h"
+#include "stats.h"
+
+#define PKTGATE_VERSION "0.1.0"
+
+struct global_opts {
+	const char *pin_path;
+	const char *netns;
+	bool json;
+	bool verbose;
+	bool help;
+	bool version;
+	unsigned long capacity;
+};
+
+#define OPT(n, s, t, o, a, h, ...) \
+	{ .name = n, .short_name = s, .type = t, .off = o, .arg = a, .help = h, __VA_ARGS__ }
+
+#define G(field) offsetof(struct global_opts, field)
+static const struct pg_opt global_opts[] = {
+	OPT("pin-path", 0, OPT_STR, G(pin_path), "DIR",
+	    "pin directory on a bpffs (default " PG_DEFAULT_PIN_PATH ", or $PKTGATE_PIN_PATH)"),
+	OPT("netns", 'n', OPT_STR, G(netns), "NAME",
+	    "run in network namespace NAME (like ip -n; pinned maps stay visible)"),
+	OPT("json", 'j', OPT_FLAG, G(json), NULL, "JSON output; errors as {\"error\": ...}"),
+	OPT("verbose", 'v', OPT_FLAG, G(verbose), NULL, "show libbpf/libxdp messages"),
+	OPT("capacity", 0, OPT_UINT, G(capacity), "N",
+	    "entries per list trie when the maps are first created (default 1048576)"),
+	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
+	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
+	{},
+};
+#undef G
+
+#define RA(field) offsetof(struct rule_add_opts, field)
+static const struct pg_opt rule_add_opts[] = {
+	OPT("ttl", 0, OPT_DURATION, RA(ttl), "DURATION",
+	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
+	OPT("comment", 0, OPT_STR, RA(comment), "TEXT", "note kept with the entry"),
+	{},
+};
+#undef RA
+
+#define CMD(n, a, h, mn, mx, fn, ...) \
+	{ .name = n, .args = a, .help = h, .min_args = mn, .max_args = mx, .run = fn, __VA_ARGS__ }
+#define WITH_OPTS(table, type) .opts = table, .opts_size = sizeof(type)
+
+#define RULE_CMDS(list)								\
+	CMD("add", "CIDR...", "add " list " entries (address or prefix)", 1, -1,	\
+	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
+	CMD("del", "CIDR...", "delete " list " entries", 1, -1, do_rule_del),	\
+	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
+	    do_rule_list),							\
+	{}
+
+static const struct pg_cmd deny_cmds[] = { RULE_CMDS("deny") };
+static const struct pg_cmd allow_cmds[] = { RULE_CMDS("allow") };
+
+#define AT(field) offsetof(struct attach_opts, field)
+static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
+static const struct pg_opt attach_opts[] = {
+	OPT("mode", 0, OPT_ENUM, AT(mode), "MODE", "XDP attach mode, default auto",
+	    .choices = xdp_modes),
+	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
+	    "drop packets that cannot be parsed (default: pass and count them)"),
+	{},
+};
+#undef AT
+
+#define ST(field) offsetof(struct stats_opts, field)
+static const struct pg_opt stats_opts[] = {
+	OPT("iface", 'i', OPT_STR, ST(iface), "IFACE", "only this interface"),
+	{},
+};
+#undef ST
+
+/* Order matters for prefixes: the first match wins (d = deny, a = allow). */
+static const struct pg_cmd commands[] = {
+	{ .name = "deny", .sub = deny_cmds },
+	{ .name = "allow", .sub = allow_cmds },
+	CMD("attach", "IFACE", "attach the XDP program to IFACE", 1, 1, do_attach,
+	    WITH_OPTS(attach_opts, struct attach_opts)),
+	CMD("detach", "IFACE", "detach pktgate from IFACE (rules and counters stay)", 1, 1,
+	    do_detach),
+	CMD("status", NULL, "where pktgate is attached and how full the lists are", 0, 0,
+	    do_status),
+	CMD("stats", NULL, "packets and bytes per interface, hook and verdict reason", 0, 0,
+	    do_stats, WITH_OPTS(stats_opts, struct stats_opts)),
+	CMD("flush", "deny|allow", "remove every entry of a list", 1, 1, do_flush),
+	CMD("help", NULL, "show this help", 0, 0, NULL),
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: pktgate [GLOBAL OPTIONS] COMMAND [ARGS]\n\nGlobal options:\n");
+	opts_help(f, global_opts);
+	fprintf(f, "\nCommands (unambiguous prefixes work, e.g. 'pktgate d a 192.0.2.1'):\n");
+	for (const struct pg_cmd *c = commands; c->name; c++)
+		cmd_help(f, "pktgate", c);
+	fprintf(f, "\nExit status: 0 success, 1 runtime error, 2 usage error.\n");
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!out_verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!out_verbose)
+		return 0;	/* warnings too: pktgate says what failed itself */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!out_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int enter_netns(struct pg_ctx *ctx)
+{
+	char path[256];
+	struct stat st;
+	int fd;
+
+	if (ctx->netns) {
+		if (!*ctx->netns || strchr(ctx->netns, '/'))
+			return p_usage("invalid network namespace name '%s'", ctx->netns);
+		snprintf(path, sizeof(path), "/run/netns/%s", ctx->netns);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return p_err("no network namespace '%s' (%s: %s)", ctx->netns, path,
+				     strerror(errno));
+		/* Only the network namespace: the mount namespace, and so the
+		 * pinned maps on bpffs, stay as they are (unlike ip netns exec). */
+		if (setns(fd, CLONE_NEWNET)) {
+			int e = errno;
+
+			close(fd);
+			return p_err("cannot enter network namespace '%s': %s", ctx->netns,
+				     strerror(e));
+		}
+		close(fd);
+	}
+	if (stat("/proc/self/ns/net", &st) == 0)
+		ctx->netns_ino = st.st_ino;
+	return 0;
+}
+
+static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *path,
+		   int argc, char **argv)
+{
+	const struct pg_cmd *c;
+	char where[128];
+	void *optbuf = NULL;
+	int npos, rc;
+
+	if (argc < 1) {
+		usage(stderr);
+		return p_usage("%s: missing command", path);
+	}
+	c = cmd_find(table, argv[0]);
+	if (!c)
+		return p_usage("%s: unknown command '%s'", path, argv[0]);
+	snprintf(where, sizeof(where), "%s %s", path, c->name);
+	if (c->sub) {
+		if (table == commands)
+			ctx->list_kind = c->sub == deny_cmds ? PG_LIST_DENY : PG_LIST_ALLOW;
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			cmd_help(stdout, path, c);
+			return 0;
+		}
+		return run_cmd(ctx, c->sub, where, argc - 1, argv + 1);
+	}
+	if (!c->run) {
+		usage(stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			cmd_help(stdout, path, c);
+			return 0;
+		}
+	}
+	if (c->opts_size && !(optbuf = calloc(1, c->opts_size)))
+		return p_err("out of memory");
+	rc = opts_parse(where, c->opts, optbuf, argc - 1, argv + 1, &npos, false);
+	if (!rc && npos < c->min_args)
+		rc = p_usage("%s: missing %s", where, c->args);
+	if (!rc && c->max_args >= 0 && npos > c->max_args)
+		rc = p_usage("%s: unexpected argument '%s'", where, argv[1 + c->max_args]);
+	if (!rc)
+		rc = check_privileges();
+	if (!rc)
+		rc = enter_netns(ctx);
+	if (!rc)
+		rc = c->run(ctx, optbuf, npos, argv + 1);
+	free(optbuf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = {};
+	struct pg_ctx ctx = { .lock_fd = -1 };
+	int npos, rc;
+
+	/* -j must be known before the first error is reported. */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			g.json = true;
+	out_init(g.json, 0);
+
+	rc = opts_parse("pktgate", global_opts, &g, argc - 1, argv + 1, &npos, true);
+	if (rc)
+		return out_finish(rc);
+	out_init(g.json, g.verbose);
+	libbpf_set_print(libbpf_log);
+	libxdp_set_print(libxdp_log);
+	if (g.version) {
+		out_obj_open(NULL);
+		out_str("version", "pktgate %s", PKTGATE_VERSION);
+		out_u64("schema", " (maps schema v%llu)\n", PKTGATE_SCHEMA_VERSION);
+		out_obj_close();
+		return out_finish(0);
+	}
+	if (g.help || (npos > 0 && !strcmp(argv[1], "help"))) {
+		usage(stdout);
+		return out_finish(0);
+	}
+
+	ctx.pin_path = g.pin_path ? g.pin_path : getenv("PKTGATE_PIN_PATH");
+	if (!ctx.pin_path || !*ctx.pin_path)
+		ctx.pin_path = PG_DEFAULT_PIN_PATH;
+	ctx.netns = g.netns;
+	ctx.capacity = g.capacity;
+	if (g.capacity > (1UL << 30))
+		return out_finish(p_usage("--capacity %lu is too large (at most %lu)", g.capacity,
+					  1UL << 30));
+
+	rc = run_cmd(&ctx, commands, "pktgate", npos, argv + 1);
+	pins_close(&ctx);
+	return out_finish(rc);
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Table-driven option parsing and help for the pktgate CLI. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidr.h"
+#include "opts.h"
+#include "out.h"
+
+static const struct pg_opt *opt_find(const struct pg_opt *opts, const char *arg, size_t len,
+				     bool is_long)
+{
+	for (; opts && opts->name; opts++) {
+		if (is_long && strlen(opts->name) == len && !strncmp(opts->name, arg, len))
+			return opts;
+		if (!is_long && opts->short_name && opts->short_name == arg[0] && len == 1)
+			return opts;
+	}
+	return NULL;
+}
+
+static void choices_str(const struct pg_opt *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; o->choices[i] && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? "|" : "", o->choices[i]);
+}
+
+static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, const char *val)
+{
+	void *dst = (char *)optbuf + o->off;
+	char buf[128];
+
+	switch (o->type) {
+	case OPT_FLAG:
+		*(bool *)dst = true;
+		return 0;
+	case OPT_STR:
+		*(const char **)dst = val;
+		return 0;
+	case OPT_DURATION:
+		if (pg_duration_parse(val, (uint64_t *)dst))
+			return p_usage("%s: invalid duration '%s' for --%s (use e.g. 90s, 10m, 2h, 1d)",
+				       where, val, o->name);
+		return 0;
+	case OPT_UINT: {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(val, &end, 10);
+		if (errno || !*val || *end || v == 0 || val[0] == '-')
+			return p_usage("%s: invalid number '%s' for --%s", where, val, o->name);
+		*(unsigned long *)dst = v;
+		return 0;
+	}
+	case OPT_ENUM:
+		for (int i = 0; o->choices[i]; i++) {
+			if (!strcmp(o->choices[i], val)) {
+				*(int *)dst = i;
+				return 0;
+			}
+		}
+		choices_str(o, buf, sizeof(buf));
+		return p_usage("%s: invalid value '%s' for --%s (one of %s)", where, val, o->name, buf);
+	}
+	return PG_EXIT_USAGE;
+}
+
+int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
+	       int argc, char **argv, int *npos, bool stop_at_arg)
+{
+	int i, n = 0;
+	bool only_args = false;
+
+	for (const struct pg_opt *o = opts; o && o->name; o++)
+		if (o->type == OPT_ENUM)
+			*(int *)((char *)optbuf + o->off) = -1;
+
+	for (i = 0; i < argc; i++) {
+		char *a = argv[i];
+		const struct pg_opt *o;
+		const char *val = NULL, *name;
+		size_t len;
+		bool is_long;
+		int rc;
+
+		if (only_args || a[0] != '-' || !a[1]) {
+			if (stop_at_arg)
+				break;
+			argv[n++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_args = true;
+			if (stop_at_arg) {
+				i++;
+				break;
+			}
+			continue;
+		}
+		is_long = a[1] == '-';
+		name = a + (is_long ? 2 : 1);
+		len = strcspn(name, "=");
+		if (!is_long && len > 1)
+			len = 1;	/* -j, or -nNAME */
+		o = opt_find(opts, name, len, is_long);
+		if (!o)
+			return p_usage("%s: unknown option '%s'", where, a);
+		if (o->type == OPT_FLAG) {
+			if (name[len])
+				return p_usage("%s: option '--%s' takes no value", where, o->name);
+		} else if (name[len]) {
+			val = name + len + (name[len] == '=' ? 1 : 0);
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			return p_usage("%s: option '--%s' needs %s", where, o->name, o->arg);
+		}
+		rc = opt_set(where, o, optbuf, val);
+		if (rc)
+			return rc;
+	}
+	/* Keep whatever follows a stop, for the command to parse. */
+	for (; i < argc; i++)
+		argv[n++] = argv[i];
+	*npos = n;
+	return 0;
+}
+
+const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name)
+{
+	size_t len = strlen(name);
+	const struct pg_cmd *t;
+
+	if (!len)
+		return NULL;
+	for (t = table; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	/* Like bpftool and ip: a prefix picks the first match in table order. */
+	for (t = table; t->name; t++)
+		if (!strncmp(t->name, name, len))
+			return t;
+	return NULL;
+}
+
+void opts_help(FILE *f, const struct pg_opt *opts)
+{
+	for (; opts && opts->name; opts++) {
+		char lhs[64], choices[128] = "";
+		bool val = opts->type != OPT_FLAG;
+
+		if (opts->short_name)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", opts->short_name, opts->name,
+				 val ? " " : "", val ? opts->arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", opts->name, val ? " " : "",
+				 val ? opts->arg : "");
+		if (opts->type == OPT_ENUM)
+			choices_str(opts, choices, sizeof(choices));
+		fprintf(f, "    %-26s %s%s%s%s\n", lhs, opts->help, choices[0] ? " (" : "",
+			choices, choices[0] ? ")" : "");
+	}
+}
+
+static void usage_line(FILE *f, const char *path, const struct pg_cmd *c)
+{
+	fprintf(f, "  %s %s%s%s", path, c->name, c->args ? " " : "", c->args ? c->args : "");
+	for (const struct pg_opt *o = c->opts; o && o->name; o++)
+		fprintf(f, " [--%s%s%s]", o->name, o->type == OPT_FLAG ? "" : " ",
+			o->type == OPT_FLAG ? "" : o->arg);
+	fputc('\n', f);
+}
+
+void cmd_help(FILE *f, const char *path, const struct pg_cmd *c)
+{
+	char sub[128];
+
+	if (c->sub) {
+		snprintf(sub, sizeof(sub), "%s %s", path, c->name);
+		for (const struct pg_cmd *s = c->sub; s->name; s++)
+			cmd_help(f, sub, s);
+		return;
+	}
+	usage_line(f, path, c);
+	fprintf(f, "      %s\n", c->help);
+	opts_help(f, c->opts);
+}

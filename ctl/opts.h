@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command and option tables of the pktgate CLI. Each command declares its
+ * options once; the same table parses the command line and prints help.
+ */
+#ifndef __PKTGATE_OPTS_H
+#define __PKTGATE_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct pg_ctx;
+
+enum pg_opt_type {
+	OPT_FLAG,	/* bool */
+	OPT_STR,	/* const char * */
+	OPT_DURATION,	/* uint64_t seconds; 0 = not given */
+	OPT_ENUM,	/* int index into choices; -1 = not given */
+	OPT_UINT,	/* unsigned long; 0 = not given */
+};
+
+struct pg_opt {
+	const char *name;		/* long name, without "--" */
+	char short_name;		/* 0 if none */
+	enum pg_opt_type type;
+	size_t off;			/* offset of the value in the options struct */
+	const char *arg;		/* argument name in help */
+	const char *help;
+	const char *const *choices;	/* OPT_ENUM: NULL-terminated */
+};
+
+struct pg_cmd {
+	const char *name;
+	const char *args;		/* positional arguments, for help */
+	const char *help;
+	int min_args, max_args;		/* max_args < 0: unlimited */
+	const struct pg_opt *opts;	/* terminated by an entry with name NULL */
+	size_t opts_size;		/* size of the options struct */
+	int (*run)(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+	const struct pg_cmd *sub;	/* subcommands, terminated by name NULL */
+};
+
+/* Parse options from argv into optbuf; positionals are compacted to the
+ * front of argv and counted in *npos. With stop_at_arg, parsing stops at the
+ * first positional (global options). Returns 0 or an exit code. */
+int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
+	       int argc, char **argv, int *npos, bool stop_at_arg);
+/* First command in table order that name is a prefix of. */
+const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name);
+void cmd_help(FILE *f, const char *path, const struct pg_cmd *c);
+void opts_help(FILE *f, const struct pg_opt *opts);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Output of the pktgate CLI. Each field is printed from one call site that
+ * serves both plain text and JSON (the iproute2 print_* idea). JSON is
+ * buffered until the command succeeds, so stdout is always one valid JSON
+ * document: the result, or {"error": "..."}.
+ */
+#ifndef __PKTGATE_OUT_H
+#define __PKTGATE_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes, documented in README.md and pktgate --help. */
+enum { PG_EXIT_OK = 0, PG_EXIT_ERR = 1, PG_EXIT_USAGE = 2 };
+
+extern bool out_json;
+extern int out_verbose;
+
+void out_init(bool json, int verbose);
+/* Emit buffered JSON (or the error) and return the exit code to use. */
+int out_finish(int rc);
+
+void out_obj_open(const char *key);	/* key is ignored inside arrays */
+void out_obj_close(void);
+void out_arr_open(const char *key);
+void out_arr_close(void);
+
+/* fmt is a printf format for plain text (NULL: JSON only). */
+void out_str(const char *key, const char *fmt, const char *v);
+void out_u64(const char *key, const char *fmt, uint64_t v);
+void out_i64(const char *key, const char *fmt, int64_t v);
+void out_bool(const char *key, const char *fmt, bool v);
+/* JSON null; plain prints the given text through fmt. */
+void out_null(const char *key, const char *fmt, const char *plain);
+/* Plain text only (headers, newlines). */
+void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Errors and notices, to stderr (and as the JSON error). */
+int p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int p_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pin directory: bpffs checks, the lock that serialises mutating CLIs,
+ * schema verification, and creation of the pinned maps on first use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ctx.h"
+#include "out.h"
+#include "pktgate_xdp.skel.h"
+
+int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;	/* cannot tell: let the kernel decide */
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return 0;
+	if ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_NET_ADMIN)))
+		return 0;
+	return p_err("permission denied: pktgate needs root, or CAP_BPF and CAP_NET_ADMIN");
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* The pin directory must live on a bpffs. The default location gets one
+ * mounted if missing, as `ip` and `bpftool` do; a user-given one must
+ * already be there. */
+static int ensure_bpffs(struct pg_ctx *ctx)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (strlen(ctx->pin_path) >= sizeof(parent) - 1)
+		return p_err("pin path too long: %s", ctx->pin_path);
+	strcpy(parent, ctx->pin_path);
+	while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash != parent)
+		*slash = '\0';	/* trailing slashes */
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return p_err("pin path must be absolute: %s", ctx->pin_path);
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+
+	if (is_bpffs(parent))
+		return 0;
+	if (strcmp(parent, PG_DEFAULT_PIN_ROOT))
+		return p_err("%s is not on a BPF filesystem; mount one first (mount -t bpf bpf %s)",
+			     ctx->pin_path, parent);
+	if (mount("bpf", PG_DEFAULT_PIN_ROOT, "bpf", 0, "mode=0700"))
+		return p_err("bpffs is not mounted at %s and mounting it failed: %s",
+			     PG_DEFAULT_PIN_ROOT, strerror(errno));
+	p_debug("mounted bpffs at %s", PG_DEFAULT_PIN_ROOT);
+	return 0;
+}
+
+static int pin_get(struct pg_ctx *ctx, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", ctx->pin_path, name);
+	return bpf_obj_get(path);
+}
+
+static int check_meta(struct pg_ctx *ctx, int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(struct pg_meta) || info.max_entries != 1)
+		return p_err("%s/%s is not a pktgate schema v%d metadata map; "
+			     "the directory was made by another tool or an incompatible pktgate",
+			     ctx->pin_path, PG_MAP_META, PKTGATE_SCHEMA_VERSION);
+	if (bpf_map_lookup_elem(fd, &key, &ctx->meta))
+		return p_err("cannot read %s/%s: %s", ctx->pin_path, PG_MAP_META, strerror(errno));
+	if (ctx->meta.magic == 0)
+		return 0;	/* created, not yet stamped: a run was interrupted */
+	if (ctx->meta.magic != PKTGATE_MAGIC)
+		return p_err("%s is not a pktgate pin directory (bad magic in %s)",
+			     ctx->pin_path, PG_MAP_META);
+	if (ctx->meta.schema_version != PKTGATE_SCHEMA_VERSION)
+		return p_err("%s holds pktgate schema v%u but this pktgate uses schema v%d; "
+			     "detach with the pktgate that made it and remove the directory, "
+			     "or use another --pin-path",
+			     ctx->pin_path, ctx->meta.schema_version, PKTGATE_SCHEMA_VERSION);
+	if (ctx->capacity && ctx->capacity != ctx->meta.list_capacity)
+		return p_err("the lists at %s were created with capacity %u; --capacity %lu "
+			     "only applies when the maps are created",
+			     ctx->pin_path, ctx->meta.list_capacity, ctx->capacity);
+	return 0;
+}
+
+int pins_skel_open(struct pg_ctx *ctx, struct pktgate_xdp_bpf **skelp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = ctx->pin_path);
+	struct pktgate_xdp_bpf *skel;
+	__u32 cap = ctx->meta.list_capacity ? ctx->meta.list_capacity :
+		    ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
+
+	skel = pktgate_xdp_bpf__open_opts(&opts);
+	if (!skel)
+		return p_err("cannot open the BPF object: %s", strerror(errno));
+	bpf_map__set_max_entries(skel->maps.pg_allow_v4, cap);
+	bpf_map__set_max_entries(skel->maps.pg_allow_v6, cap);
+	bpf_map__set_max_entries(skel->maps.pg_deny_v4, cap);
+	bpf_map__set_max_entries(skel->maps.pg_deny_v6, cap);
+	*skelp = skel;
+	return 0;
+}
+
+/* Create whatever maps are missing; reuse those pinned. */
+static int create_maps(struct pg_ctx *ctx)
+{
+	struct pktgate_xdp_bpf *skel;
+	struct bpf_program *prog;
+	int err;
+
+	err = pins_skel_open(ctx, &skel);
+	if (err)
+		return err;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	err = pktgate_xdp_bpf__load(skel);
+	pktgate_xdp_bpf__destroy(skel);
+	if (err)
+		return p_err("cannot create the maps under %s: %s (run with -v for details)",
+			     ctx->pin_path, strerror(-err));
+	return 0;
+}
+
+int pins_write_meta(struct pg_ctx *ctx)
+{
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(ctx->maps.meta, &key, &ctx->meta, BPF_ANY))
+		return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_META, strerror(errno));
+	return 0;
+}
+
+static int open_all(struct pg_ctx *ctx)
+{
+	struct pg_maps *m = &ctx->maps;
+	struct { int *fd; const char *name; } all[] = {
+		{ &m->ifaces, PG_MAP_IFACES },
+		{ &m->stats, PG_MAP_STATS },
+		{ &m->rule_stats, PG_MAP_RULE_STATS },
+		{ &m->rule_meta, PG_MAP_RULE_META },
+		{ &m->list[PG_LIST_ALLOW][0], PG_MAP_ALLOW_V4 },
+		{ &m->list[PG_LIST_ALLOW][1], PG_MAP_ALLOW_V6 },
+		{ &m->list[PG_LIST_DENY][0], PG_MAP_DENY_V4 },
+		{ &m->list[PG_LIST_DENY][1], PG_MAP_DENY_V6 },
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		*all[i].fd = pin_get(ctx, all[i].name);
+		if (*all[i].fd < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int pins_open(struct pg_ctx *ctx, bool exclusive)
+{
+	bool created = false;
+	int err;
+
+	ctx->ncpus = libbpf_num_possible_cpus();
+	if (ctx->ncpus <= 0)
+		return p_err("cannot count the possible CPUs");
+	err = ensure_bpffs(ctx);
+	if (err)
+		return err;
+	if (mkdir(ctx->pin_path, 0700) && errno != EEXIST)
+		return p_err("cannot create pin directory %s: %s", ctx->pin_path, strerror(errno));
+
+	ctx->lock_fd = open(ctx->pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->lock_fd < 0)
+		return p_err("cannot open pin directory %s: %s", ctx->pin_path, strerror(errno));
+	/* Readers share the lock so they never see a half-created pin set. */
+	if (flock(ctx->lock_fd, exclusive ? LOCK_EX : LOCK_SH))
+		return p_err("cannot lock %s: %s", ctx->pin_path, strerror(errno));
+
+	ctx->maps.meta = pin_get(ctx, PG_MAP_META);
+	if (ctx->maps.meta >= 0) {
+		err = check_meta(ctx, ctx->maps.meta);
+		if (err)
+			return err;
+	}
+	if (ctx->maps.meta < 0 || open_all(ctx)) {
+		if (!exclusive) {
+			/* Creating needs the exclusive lock; take it and retry. */
+			if (flock(ctx->lock_fd, LOCK_EX))
+				return p_err("cannot lock %s: %s", ctx->pin_path, strerror(errno));
+		}
+		err = create_maps(ctx);
+		if (err)
+			return err;
+		created = true;
+		if (ctx->maps.meta < 0)
+			ctx->maps.meta = pin_get(ctx, PG_MAP_META);
+		if (ctx->maps.meta < 0 || (err = open_all(ctx)))
+			return p_err("cannot open the maps under %s: %s", ctx->pin_path,
+				     strerror(errno));
+	}
+	if (ctx->meta.magic == 0) {
+		ctx->meta.magic = PKTGATE_MAGIC;
+		ctx->meta.schema_version = PKTGATE_SCHEMA_VERSION;
+		ctx->meta.list_capacity = ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
+		ctx->meta.next_rule_id = 1;
+		err = pins_write_meta(ctx);
+		if (err)
+			return err;
+	}
+	if (created)
+		p_debug("created maps under %s", ctx->pin_path);
+	if (!exclusive)
+		flock(ctx->lock_fd, LOCK_SH);
+	return 0;
+}
+
+void pins_close(struct pg_ctx *ctx)
+{
+	if (ctx->lock_fd > 0)
+		close(ctx->lock_fd);
+}
+
+int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwords,
+	       bool last_word_max)
+{
+	size_t stride = (size_t)nwords * sizeof(uint64_t);	/* already 8-aligned */
+	uint64_t *vals = calloc(ctx->ncpus, stride);
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	memset(out, 0, stride);
+	for (int c = 0; c < ctx->ncpus; c++) {
+		for (int w = 0; w < nwords; w++) {
+			uint64_t v = vals[c * nwords + w];
+
+			if (last_word_max && w == nwords - 1)
+				out[w] = v > out[w] ? v : out[w];
+			else
+				out[w] += v;
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords)
+{
+	uint64_t *vals = calloc(ctx->ncpus, (size_t)nwords * sizeof(uint64_t));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, vals, BPF_ANY))
+		err = -errno;
+	free(vals);
+	return err;
+}

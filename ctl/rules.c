@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allow / deny list commands: add, del, list, flush. Every command checks
+ * all of its input before it changes anything, and undoes its own changes
+ * if the kernel refuses one of them (e.g. a full list).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "cidr.h"
+#include "ctx.h"
+#include "out.h"
+#include "rules.h"
+
+static const char *const kind_names[PG_LIST_KIND_MAX] = { "allow", "deny" };
+
+uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int list_fd(struct pg_ctx *ctx, int kind, int family)
+{
+	return ctx->maps.list[kind][family == 6];
+}
+
+static size_t lpm_key(const struct pg_prefix *p, void *buf)
+{
+	struct pg_lpm_v6 *k = buf;	/* v4 key is a prefix of the v6 layout */
+
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = p->plen;
+	memcpy(k->addr, p->addr, p->family == 4 ? 4 : 16);
+	return p->family == 4 ? sizeof(struct pg_lpm_v4) : sizeof(struct pg_lpm_v6);
+}
+
+static const char *family_name(int family)
+{
+	return family == 4 ? "IPv4" : "IPv6";
+}
+
+int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n)
+{
+	struct pg_entry *v = NULL;
+	size_t cap = 0, cnt = 0;
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		struct pg_lpm_v6 key, next;
+		void *prev = NULL;
+		int fd = list_fd(ctx, kind, fam);
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct pg_entry *e;
+
+			if (cnt == cap) {
+				struct pg_entry *nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			e = &v[cnt];
+			memset(e, 0, sizeof(*e));
+			e->prefix.family = fam;
+			e->prefix.plen = next.prefixlen;
+			memcpy(e->prefix.addr, next.addr, fam == 4 ? 4 : 16);
+			/* An entry deleted between the two calls is simply skipped. */
+			if (!bpf_map_lookup_elem(fd, &next, &e->rule))
+				cnt++;
+			key = next;
+			prev = &key;
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return pg_prefix_cmp(&((const struct pg_entry *)a)->prefix,
+			     &((const struct pg_entry *)b)->prefix);
+}
+
+/* Find a free per-rule counter slot, starting where the last one was
+ * taken so that the common case is one lookup. 0 if all are in use. */
+static uint32_t rule_id_alloc(struct pg_ctx *ctx)
+{
+	uint32_t start = ctx->meta.next_rule_id, id = start;
+
+	if (!start || start >= PG_MAX_RULES)
+		id = start = 1;
+	do {
+		struct pg_rule_meta rm;
+
+		if (!bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) && !rm.in_use) {
+			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+			return id;
+		}
+		id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+	} while (id != start);
+	return 0;
+}
+
+static void rule_id_free(struct pg_ctx *ctx, uint32_t id)
+{
+	struct pg_rule_meta rm = {};
+
+	if (id && id < PG_MAX_RULES)
+		bpf_map_update_elem(ctx->maps.rule_meta, &id, &rm, BPF_ANY);
+}
+
+/* Forget rules whose TTL ran out, so their counter slots can be reused. */
+static void sweep_expired(struct pg_ctx *ctx)
+{
+	uint64_t now = mono_now_ns();
+
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		struct pg_entry *v;
+		size_t n;
+
+		if (rules_collect(ctx, kind, &v, &n))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			struct pg_lpm_v6 key;
+
+			if (!v[i].rule.expires_ns || v[i].rule.expires_ns > now)
+				continue;
+			lpm_key(&v[i].prefix, &key);
+			if (!bpf_map_delete_elem(list_fd(ctx, kind, v[i].prefix.family), &key))
+				rule_id_free(ctx, v[i].rule.rule_id);
+		}
+		free(v);
+	}
+}
+
+static int parse_prefixes(int argc, char **argv, struct pg_prefix *out, bool *normalised)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *why;
+
+		if (pg_prefix_parse(argv[i], &out[i], &normalised[i], &why))
+			return p_usage("invalid prefix '%s': %s", argv[i], why);
+	}
+	return 0;
+}
+
+struct undo {
+	struct pg_prefix prefix;
+	bool existed;
+	struct pg_rule old;
+	uint32_t new_rule_id;		/* allocated by this command */
+};
+
+static void rollback(struct pg_ctx *ctx, int kind, struct undo *u, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		struct pg_lpm_v6 key;
+		int fd = list_fd(ctx, kind, u[i].prefix.family);
+
+		lpm_key(&u[i].prefix, &key);
+		if (u[i].existed)
+			bpf_map_update_elem(fd, &key, &u[i].old, BPF_ANY);
+		else
+			bpf_map_delete_elem(fd, &key);
+		rule_id_free(ctx, u[i].new_rule_id);
+	}
+}
+
+int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct rule_add_opts *o = optp;
+	int kind = ctx->list_kind, err = 0, done = 0;
+	struct pg_prefix *pfx = calloc(argc, sizeof(*pfx));
+	bool *norm = calloc(argc, sizeof(*norm));
+	struct undo *undo = calloc(argc, sizeof(*undo));
+	uint64_t now_mono = mono_now_ns();
+	struct timespec real;
+	bool swept = false;
+
+	if (!pfx || !norm || !undo) {
+		err = p_err("out of memory");
+		goto out;
+	}
+	err = parse_prefixes(argc, argv, pfx, norm);
+	if (err)
+		goto out;
+	if (o->comment && strlen(o->comment) >= PG_COMMENT_LEN) {
+		err = p_usage("comment is %zu bytes long; at most %d are kept",
+			      strlen(o->comment), PG_COMMENT_LEN - 1);
+		goto out;
+	}
+	err = pins_open(ctx, true);
+	if (err)
+		goto out;
+	clock_gettime(CLOCK_REALTIME, &real);
+
+	for (done = 0; done < argc; done++) {
+		struct pg_prefix *p = &pfx[done];
+		struct undo *u = &undo[done];
+		struct pg_rule val = { .prefixlen = p->plen };
+		struct pg_rule_meta rm = {};
+		struct pg_lpm_v6 key;
+		int fd = list_fd(ctx, kind, p->family);
+		char buf[PG_PREFIX_STRLEN];
+
+		pg_prefix_fmt(p, buf, sizeof(buf));
+		lpm_key(p, &key);
+		u->prefix = *p;
+		u->existed = !bpf_map_lookup_elem(fd, &key, &u->old);
+		if (u->existed && u->old.rule_id) {
+			val.rule_id = u->old.rule_id;	/* keep its counters */
+		} else {
+			val.rule_id = rule_id_alloc(ctx);
+			if (!val.rule_id && !swept) {
+				sweep_expired(ctx);
+				swept = true;
+				val.rule_id = rule_id_alloc(ctx);
+			}
+			if (!val.rule_id)
+				p_warn("all %d per-rule counters are in use: %s is counted per list only",
+				       PG_MAX_RULES - 1, buf);
+			u->new_rule_id = val.rule_id;
+		}
+		if (o->ttl)
+			val.expires_ns = now_mono + o->ttl * 1000000000ULL;
+
+		if (val.rule_id) {
+			bool keep_meta = u->existed && u->old.rule_id &&
+				!bpf_map_lookup_elem(ctx->maps.rule_meta, &val.rule_id, &rm);
+
+			if (!keep_meta)
+				memset(&rm, 0, sizeof(rm));
+			rm.in_use = 1;
+			rm.family = p->family;
+			rm.list_kind = kind;
+			rm.prefixlen = p->plen;
+			memcpy(rm.addr, p->addr, 16);
+			if (!keep_meta)
+				rm.created_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
+			if (o->comment) {
+				memset(rm.comment, 0, sizeof(rm.comment));
+				strncpy(rm.comment, o->comment, sizeof(rm.comment) - 1);
+			}
+			/* Fresh counters before the entry can be hit. */
+			if (u->new_rule_id &&
+			    percpu_zero(ctx, ctx->maps.rule_stats, val.rule_id, 3)) {
+				err = p_err("cannot reset the counters of rule %u: %s", val.rule_id,
+					    strerror(errno));
+				break;
+			}
+			if (bpf_map_update_elem(ctx->maps.rule_meta, &val.rule_id, &rm, BPF_ANY)) {
+				err = p_err("cannot record rule %s: %s", buf, strerror(errno));
+				break;
+			}
+		}
+		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
+			if (errno == ENOSPC || errno == E2BIG)
+				err = p_err("the %s list for %s is full (capacity %u entries); "
+					    "nothing was added",
+					    kind_names[kind], family_name(p->family),
+					    ctx->meta.list_capacity);
+			else
+				err = p_err("cannot add %s to the %s list: %s", buf,
+					    kind_names[kind], strerror(errno));
+			done++;		/* its rule id is in the undo log */
+			break;
+		}
+	}
+	if (err) {
+		rollback(ctx, kind, undo, done);
+		goto out;
+	}
+	pins_write_meta(ctx);	/* next_rule_id hint; harmless if it fails */
+
+	out_obj_open(NULL);
+	out_str("list", NULL, kind_names[kind]);
+	out_arr_open("added");
+	for (int i = 0; i < argc; i++) {
+		char buf[PG_PREFIX_STRLEN];
+
+		pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
+		out_obj_open(NULL);
+		out_str("prefix", "added %s", buf);
+		out_str(NULL, " to %s", kind_names[kind]);
+		out_bool("replaced", NULL, undo[i].existed);
+		if (norm[i]) {
+			out_str("input", " (normalised from %s)", argv[i]);
+		}
+		if (o->ttl)
+			out_u64("ttl", " ttl %llus", o->ttl);
+		else
+			out_null("ttl", NULL, NULL);
+		out_u64("rule_id", NULL, undo[i].existed ? undo[i].old.rule_id : undo[i].new_rule_id);
+		out_text("%s\n", undo[i].existed ? " (updated existing entry)" : "");
+		out_obj_close();
+	}
+	out_arr_close();
+	out_obj_close();
+out:
+	free(pfx);
+	free(norm);
+	free(undo);
+	return err;
+}
+
+int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	int kind = ctx->list_kind, err;
+	struct pg_prefix *pfx = calloc(argc, sizeof(*pfx));
+	bool *norm = calloc(argc, sizeof(*norm));
+	struct pg_rule *vals = calloc(argc, sizeof(*vals));
+	bool *dup = calloc(argc, sizeof(*dup));
+
+	(void)optp;
+	if (!pfx || !norm || !vals || !dup) {
+		err = p_err("out of memory");
+		goto out;
+	}
+	err = parse_prefixes(argc, argv, pfx, norm);
+	if (err)
+		goto out;
+	err = pins_open(ctx, true);
+	if (err)
+		goto out;
+	/* All must be present before any is removed. */
+	for (int i = 0; i < argc; i++) {
+		struct pg_lpm_v6 key;
+		char buf[PG_PREFIX_STRLEN];
+
+		for (int j = 0; j < i; j++)
+			if (!pg_prefix_cmp(&pfx[i], &pfx[j]))
+				dup[i] = true;
+		lpm_key(&pfx[i], &key);
+		if (bpf_map_lookup_elem(list_fd(ctx, kind, pfx[i].family), &key, &vals[i])) {
+			pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
+			err = p_err("%s is not in the %s list; nothing was deleted", buf,
+				    kind_names[kind]);
+			goto out;
+		}
+	}
+	out_obj_open(NULL);
+	out_str("list", NULL, kind_names[kind]);
+	out_arr_open("deleted");
+	for (int i = 0; i < argc; i++) {
+		struct pg_lpm_v6 key;
+		char buf[PG_PREFIX_STRLEN];
+
+		if (dup[i])
+			continue;
+		lpm_key(&pfx[i], &key);
+		if (bpf_map_delete_elem(list_fd(ctx, kind, pfx[i].family), &key) && errno != ENOENT) {
+			err = p_err("cannot delete from the %s list: %s", kind_names[kind],
+				    strerror(errno));
+			goto out;
+		}
+		rule_id_free(ctx, vals[i].rule_id);
+		pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
+		out_str(NULL, "deleted %s", buf);
+		out_text(" from %s\n", kind_names[kind]);
+	}
+	out_arr_close();
+	out_obj_close();
+out:
+	free(pfx);
+	free(norm);
+	free(vals);
+	free(dup);
+	return err;
+}
+
+static void fmt_ago(uint64_t now, uint64_t then, char *buf, size_t len)
+{
+	char d[32];
+
+	if (!then) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	pg_duration_fmt(now > then ? (now - then) / 1000000000ULL : 0, d, sizeof(d));
+	snprintf(buf, len, "%s ago", d);
+}
+
+int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	int kind = ctx->list_kind, err;
+	struct pg_entry *v = NULL;
+	size_t n = 0, shown = 0;
+	uint64_t now;
+
+	(void)optp;
+	(void)argc;
+	(void)argv;
+	err = pins_open(ctx, false);
+	if (err)
+		return err;
+	err = rules_collect(ctx, kind, &v, &n);
+	if (err)
+		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
+	qsort(v, n, sizeof(*v), entry_cmp);
+	now = mono_now_ns();
+
+	out_obj_open(NULL);
+	out_str("list", NULL, kind_names[kind]);
+	out_text("%-43s %-10s %12s %14s %-12s %s\n", "PREFIX", "EXPIRES", "PACKETS", "BYTES",
+		 "LAST-HIT", "COMMENT");
+	out_arr_open("entries");
+	for (size_t i = 0; i < n; i++) {
+		struct pg_entry *e = &v[i];
+		uint64_t ctr[3] = {};
+		struct pg_rule_meta rm = {};
+		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48];
+
+		if (e->rule.expires_ns && e->rule.expires_ns <= now)
+			continue;	/* expired: absent, as the datapath sees it */
+		shown++;
+		if (e->rule.rule_id) {
+			percpu_sum(ctx, ctx->maps.rule_stats, e->rule.rule_id, ctr, 3, true);
+			bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm);
+		}
+		pg_prefix_fmt(&e->prefix, buf, sizeof(buf));
+		out_obj_open(NULL);
+		out_str("prefix", "%-43s ", buf);
+		out_u64("family", NULL, e->prefix.family);
+		if (e->rule.expires_ns) {
+			uint64_t left = (e->rule.expires_ns - now + 999999999ULL) / 1000000000ULL;
+
+			pg_duration_fmt(left, ttl, sizeof(ttl));
+			out_u64("expires_in", NULL, left);
+			out_str(NULL, "%-10s ", ttl);
+		} else {
+			out_null("expires_in", "%-10s ", "never");
+		}
+		out_u64("packets", "%12llu ", ctr[0]);
+		out_u64("bytes", "%14llu ", ctr[1]);
+		if (ctr[2]) {
+			fmt_ago(now, ctr[2], ago, sizeof(ago));
+			out_u64("last_hit_ago", NULL, (now > ctr[2] ? now - ctr[2] : 0) / 1000000000ULL);
+			out_str(NULL, "%-12s ", ago);
+		} else {
+			out_null("last_hit_ago", "%-12s ", "never");
+		}
+		out_str("comment", "%s", rm.comment);
+		out_u64("rule_id", NULL, e->rule.rule_id);
+		out_text("\n");
+		out_obj_close();
+	}
+	out_arr_close();
+	out_obj_close();
+	if (!shown)
+		out_text("(the %s list is empty)\n", kind_names[kind]);
+	free(v);
+	return 0;
+}
+
+int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	int kind, err;
+	struct pg_entry *v = NULL;
+	size_t n = 0, gone = 0;
+
+	(void)optp;
+	(void)argc;
+	if (!strcmp(argv[0], "deny"))
+		kind = PG_LIST_DENY;
+	else if (!strcmp(argv[0], "allow"))
+		kind = PG_LIST_ALLOW;
+	else
+		return p_usage("flush: unknown list '%s' (deny or allow)", argv[0]);
+	err = pins_open(ctx, true);
+	if (err)
+		return err;
+	err = rules_collect(ctx, kind, &v, &n);
+	if (err)
+		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		struct pg_lpm_v6 key;
+
+		lpm_key(&v[i].prefix, &key);
+		if (bpf_map_delete_elem(list_fd(ctx, kind, v[i].prefix.family), &key)) {
+			if (errno == ENOENT)
+				continue;
+			free(v);
+			return p_err("cannot flush the %s list: %s (%zu entries removed)",
+				     kind_names[kind], strerror(errno), gone);
+		}
+		rule_id_free(ctx, v[i].rule.rule_id);
+		gone++;
+	}
+	free(v);
+	out_obj_open(NULL);
+	out_str("list", NULL, kind_names[kind]);
+	out_u64("flushed", "flushed %llu entries", gone);
+	out_text(" from %s\n", kind_names[kind]);
+	out_obj_close();
+	return 0;
+}

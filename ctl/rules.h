@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* List entries as the CLI sees them, and the options of the rule commands. */
+#ifndef __PKTGATE_RULES_H
+#define __PKTGATE_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+#include "pktgate.h"
+
+struct pg_ctx;
+
+struct pg_entry {
+	struct pg_prefix prefix;
+	struct pg_rule rule;
+};
+
+struct rule_add_opts {
+	uint64_t ttl;
+	const char *comment;
+};
+
+/* All entries of one list, both families, expired ones included. */
+int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);
+uint64_t mono_now_ns(void);
+
+#endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status: where pktgate is attached (from the kernel, over netlink) and how
+ * full each list is. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/if_link.h>
+#include <xdp/libxdp.h>
+
+#include "attach.h"
+#include "ctx.h"
+#include "link.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+
+static void prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	name[0] = '\0';
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+}
+
+/* The id of pktgate's program on a link, looking inside a libxdp
+ * dispatcher if there is one; 0 if pktgate is not attached. */
+static __u32 our_prog_id(const struct pg_link *l)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	__u32 id = 0;
+
+	if (!l->xdp_prog_id)
+		return 0;
+	prog_name(l->xdp_prog_id, name, sizeof(name));
+	if (!strcmp(name, "pktgate_xdp"))
+		return l->xdp_prog_id;
+	if (strcmp(name, "xdp_dispatcher"))
+		return 0;
+	mp = xdp_multiprog__get_from_ifindex(l->ifindex);
+	if (!mp || libxdp_get_error(mp))
+		return 0;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+		if (!strcmp(xdp_program__name(p), "pktgate_xdp"))
+			id = xdp_program__id(p);
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+static const char *attached_mode(uint8_t attached)
+{
+	switch (attached) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "generic";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "none";
+	}
+}
+
+static void print_attached(struct pg_ctx *ctx, struct pg_link *links, size_t n)
+{
+	bool any = false;
+
+	out_arr_open("attached");
+	for (size_t i = 0; i < n; i++) {
+		struct pg_iface rec = {};
+		__u32 id = our_prog_id(&links[i]);
+
+		if (!id)
+			continue;
+		if (!any)
+			out_text("%-16s %7s %-6s %-8s %8s %s\n", "IFACE", "IFINDEX", "HOOK", "MODE",
+				 "PROG-ID", "MALFORMED");
+		any = true;
+		iface_slot(ctx, links[i].ifindex, links[i].name, false, &rec);
+		out_obj_open(NULL);
+		out_str("ifname", "%-16s ", links[i].name);
+		out_u64("ifindex", "%7llu ", links[i].ifindex);
+		out_str("hook", "%-6s ", "xdp");
+		out_str("mode", "%-8s ", attached_mode(links[i].xdp_attached));
+		out_u64("prog_id", "%8llu ", id);
+		out_bool("drop_malformed", NULL, rec.drop_malformed);
+		out_text("%s\n", rec.drop_malformed ? "drop" : "pass");
+		out_obj_close();
+	}
+	out_arr_close();
+	if (!any)
+		out_text("pktgate is not attached to any interface%s%s\n",
+			 ctx->netns ? " in network namespace " : "", ctx->netns ? ctx->netns : "");
+}
+
+static int print_lists(struct pg_ctx *ctx)
+{
+	uint64_t now = mono_now_ns();
+
+	out_text("\n%-6s %-6s %10s %10s %10s\n", "LIST", "FAMILY", "ENTRIES", "EXPIRED",
+		 "CAPACITY");
+	out_arr_open("lists");
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		struct pg_entry *v;
+		size_t n, live[2] = {}, expired[2] = {};
+		int err = rules_collect(ctx, kind, &v, &n);
+
+		if (err)
+			return p_err("cannot read the %s list: %s", pg_list_names[kind],
+				     strerror(-err));
+		for (size_t i = 0; i < n; i++) {
+			int f = v[i].prefix.family == 6;
+
+			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
+				expired[f]++;
+			else
+				live[f]++;
+		}
+		free(v);
+		for (int f = 0; f < 2; f++) {
+			out_obj_open(NULL);
+			out_str("list", "%-6s ", pg_list_names[kind]);
+			out_u64("family", f ? "ipv6   " : "ipv4   ", f ? 6 : 4);
+			out_u64("entries", "%10llu ", live[f]);
+			out_u64("expired", "%10llu ", expired[f]);
+			out_u64("capacity", "%10llu\n", ctx->meta.list_capacity);
+			out_obj_close();
+		}
+	}
+	out_arr_close();
+	return 0;
+}
+
+int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct pg_link *links = NULL;
+	size_t n = 0;
+	int err;
+
+	(void)optp;
+	(void)argc;
+	(void)argv;
+	err = pins_open(ctx, false);
+	if (err)
+		return err;
+	err = link_dump(&links, &n);
+	if (err)
+		return p_err("cannot list interfaces over netlink: %s", strerror(-err));
+
+	out_obj_open(NULL);
+	out_str("pin_path", "pins: %s", ctx->pin_path);
+	out_u64("schema", " (schema v%llu)\n\n", ctx->meta.schema_version);
+	print_attached(ctx, links, n);
+	err = print_lists(ctx);
+	out_obj_close();
+	free(links);
+	return err;
+}
