@@ -94,10 +94,11 @@ int pg_prefix_cmp(const struct pg_prefix *a, const struct pg_prefix *b)
 int pg_duration_parse(const char *s, uint64_t *seconds)
 {
 	uint64_t total = 0;
+	bool first = true;
 
 	if (!*s)
 		return -1;
-	while (*s) {
+	for (; *s; first = false) {
 		uint64_t v = 0, mult;
 
 		if (!isdigit((unsigned char)*s))
@@ -112,7 +113,11 @@ int pg_duration_parse(const char *s, uint64_t *seconds)
 		case 'h': mult = 3600; s++; break;
 		case 'm': mult = 60; s++; break;
 		case 's': mult = 1; s++; break;
-		case '\0': mult = 1; break;
+		case '\0':
+			if (!first)	/* "1h5": five what? */
+				return -1;
+			mult = 1;
+			break;
 		default: return -1;
 		}
 		total += v * mult;

@@ -56,6 +56,8 @@ static int ensure_bpffs(struct pg_ctx *ctx)
 	char parent[PATH_MAX];
 	char *slash;
 
+	if (ctx->pin_path[0] != '/')
+		return p_err("pin path must be absolute: %s", ctx->pin_path);
 	if (strlen(ctx->pin_path) >= sizeof(parent) - 1)
 		return p_err("pin path too long: %s", ctx->pin_path);
 	strcpy(parent, ctx->pin_path);

@@ -156,6 +156,8 @@ static __always_inline int pg_parse_ipv6(void *pos, void *end, struct pg_pkt *p)
 				goto bad_l4;
 			nexthdr = eh->nexthdr;
 			pos += (eh->hdrlen + 1) * 8;
+			if (pos > end)
+				goto bad_l4;
 			break;
 		}
 		case IPPROTO_AH: {
@@ -165,6 +167,8 @@ static __always_inline int pg_parse_ipv6(void *pos, void *end, struct pg_pkt *p)
 				goto bad_l4;
 			nexthdr = eh->nexthdr;
 			pos += (eh->hdrlen + 2) * 4;
+			if (pos > end)
+				goto bad_l4;
 			break;
 		}
 		case IPPROTO_FRAGMENT: {
@@ -187,7 +191,18 @@ static __always_inline int pg_parse_ipv6(void *pos, void *end, struct pg_pkt *p)
 			return pg_parse_l4(pos, end, p);
 		}
 	}
-	/* Chain longer than PG_MAX_EXTHDR: the L4 header is out of reach. */
+	/* PG_MAX_EXTHDR headers walked: fine if what follows is not another. */
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_FRAGMENT:
+		break;	/* too long a chain: the L4 header is out of reach */
+	default:
+		p->l4proto = nexthdr;
+		return pg_parse_l4(pos, end, p);
+	}
 bad_l4:
 	p->l4proto = nexthdr;
 	return PG_PARSE_BAD_L4;

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Packet builder for the datapath unit tests: frames described by a spec. */
+#ifndef __PKTGATE_PKTBUILD_H
+#define __PKTGATE_PKTBUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PKT_MAX		512
+#define PKT_MAX_HDRS	16
+#define PKT_MAX_VLAN	3	/* one more than the parser takes, to test that */
+#define PKT_MAX_EXT	10	/* one more than the parser walks, to test that */
+
+/* Where a header sits relative to the addresses. A frame cut inside an L2
+ * or L3 header has no trustworthy addresses; one cut later still has them,
+ * so address rules must apply. IPv6 extension headers are PKT_L4 because
+ * they come after the addresses. */
+enum pkt_layer { PKT_L2, PKT_L3, PKT_L4 };
+
+struct pkt_hdr {
+	const char *name;
+	enum pkt_layer layer;
+	size_t start, end;
+};
+
+struct pkt {
+	uint8_t buf[PKT_MAX];
+	size_t len;		/* what is handed to the program */
+	size_t full;		/* length before truncation */
+	int nhdr;
+	struct pkt_hdr hdr[PKT_MAX_HDRS];
+};
+
+struct pkt_ext {
+	uint8_t type;		/* IPPROTO_HOPOPTS, _ROUTING, _DSTOPTS, _AH, _FRAGMENT */
+	uint8_t hdrlen;		/* the header's own length field */
+	uint16_t frag_off;	/* fragment header: offset << 3 | M, host order */
+};
+
+/* Zero means "the natural value" for every field, so a table entry only
+ * names what makes the case special. */
+struct pkt_spec {
+	uint16_t vlan[PKT_MAX_VLAN];	/* TPIDs, outermost first; 0 ends */
+	uint16_t ethertype;		/* innermost; 0: from family */
+	int family;			/* 4 or 6 */
+	const char *src;		/* source address; NULL: a default */
+	uint8_t proto;			/* L4 protocol; no header for unknown ones */
+	uint8_t version;		/* IP version field */
+	uint8_t ihl;			/* IPv4 words; options are zero-filled */
+	int ihl_set;			/* use ihl even if it is 0 */
+	uint16_t frag_off;		/* IPv4 flags | offset, host order */
+	uint16_t tot_len;		/* IPv4 tot_len override; 0: computed */
+	uint8_t tcp_doff;		/* TCP words; 0: 5 */
+	int n_ext;
+	struct pkt_ext ext[PKT_MAX_EXT];
+	size_t len;			/* truncate to this length; 0: full */
+};
+
+#define PKT_SRC4	"198.51.100.7"
+#define PKT_SRC6	"2001:db8:100::7"
+
+/* Build the frame described by s into p. Returns 0, or -1 if the spec
+ * cannot be built (a bug in the test table, not in the datapath). */
+int pkt_build(struct pkt *p, const struct pkt_spec *s);
+
+#endif /* __PKTGATE_PKTBUILD_H */
