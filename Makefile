@@ -26,15 +26,16 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MM
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmnl -lelf) -lz
 
-BPF_SRCS := xdp/pktgate_xdp.bpf.c
+BPF_SRCS := xdp/pktgate_xdp.bpf.c tc/pktgate_tc.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(O)/pktgate_xdp.skel.h
+SKELS := $(O)/pktgate_xdp.skel.h $(O)/pktgate_tc.skel.h
 
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(patsubst %.c,$(O)/%.o,$(CTL_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(O)/tests/test_datapath
+TEST_BPF := $(O)/tests/bpf/foreign.bpf.o
 
 .DELETE_ON_ERROR:
 .PHONY: all deps test-deps test demo clean install uninstall unit
@@ -52,9 +53,12 @@ $(O)/%.bpf.o: %.bpf.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Skeletons embed the BPF objects in the binary: nothing to install beside it.
 $(O)/pktgate_xdp.skel.h: $(O)/xdp/pktgate_xdp.bpf.o
+$(O)/pktgate_tc.skel.h: $(O)/tc/pktgate_tc.bpf.o
+$(SKELS):
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name pktgate_xdp_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $@)))_bpf > $@
 
 $(O)/ctl/%.o: ctl/%.c $(SKELS) Makefile
 	$(call msg,CC,$@)
@@ -74,7 +78,7 @@ $(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(TEST_BPF)
 
 # The whole suite; installs what is missing first.
 test: test-deps

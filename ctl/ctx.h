@@ -28,13 +28,16 @@ struct pg_ctx {
 	struct pg_maps maps;
 };
 
-struct pktgate_xdp_bpf;
+struct bpf_object;
+struct bpf_object_open_opts;
 
 /* pins.c */
 int pins_open(struct pg_ctx *ctx, bool exclusive);
 void pins_close(struct pg_ctx *ctx);
-/* Open (not load) the program skeleton so that its maps reuse the pins. */
-int pins_skel_open(struct pg_ctx *ctx, struct pktgate_xdp_bpf **skel);
+/* Opening a pktgate BPF object so that its maps reuse the pins: the open
+ * options, then the list capacities (between open and load). */
+void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts);
+void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj);
 int pins_write_meta(struct pg_ctx *ctx);
 int check_privileges(void);
 

@@ -79,13 +79,13 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int link_dump(struct pg_link **out, size_t *n)
+/* One rtnetlink dump request: TYPE with a family header, each answer
+ * handed to cb. */
+static int nl_dump(uint16_t type, const void *hdr, size_t hdrlen, mnl_cb_t cb, void *data)
 {
 	char buf[32768];	/* MNL_SOCKET_DUMP_SIZE of newer libmnl */
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	struct dump d = {};
 	unsigned int seq = time(NULL), portid;
 	int ret, err = 0;
 
@@ -98,24 +98,32 @@ int link_dump(struct pg_link **out, size_t *n)
 	}
 	portid = mnl_socket_get_portid(nl);
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, hdrlen), hdr, hdrlen);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		err = -errno;
 		goto out;
 	}
 	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, ret, seq, portid, link_cb, &d);
+		ret = mnl_cb_run(buf, ret, seq, portid, cb, data);
 		if (ret <= MNL_CB_STOP)
 			break;
 	}
 	if (ret < 0)
-		err = -errno ? -errno : -EIO;
+		err = errno ? -errno : -EIO;
 out:
 	mnl_socket_close(nl);
+	return err;
+}
+
+int link_dump(struct pg_link **out, size_t *n)
+{
+	struct ifinfomsg ifm = { .ifi_family = AF_UNSPEC };
+	struct dump d = {};
+	int err = nl_dump(RTM_GETLINK, &ifm, sizeof(ifm), link_cb, &d);
+
 	if (err) {
 		free(d.v);
 		return err;
@@ -123,4 +131,20 @@ out:
 	*out = d.v;
 	*n = d.n;
 	return 0;
+}
+
+static int filter_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int tc_filter_count(int ifindex, uint32_t parent)
+{
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			     .tcm_parent = parent };
+	int n = 0, err = nl_dump(RTM_GETTFILTER, &tcm, sizeof(tcm), filter_cb, &n);
+
+	return err ? err : n;
 }

@@ -17,5 +17,7 @@ struct pg_link {
 
 /* All links of the current network namespace; caller frees *out. */
 int link_dump(struct pg_link **out, size_t *n);
+/* Number of TC filters under a parent (e.g. clsact ingress), or -errno. */
+int tc_filter_count(int ifindex, uint32_t parent);
 
 #endif

@@ -80,9 +80,14 @@ static const struct pg_cmd allow_cmds[] = { RULE_CMDS("allow") };
 
 #define AT(field) offsetof(struct attach_opts, field)
 static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
+static const char *const tc_dirs[] = { "ingress", "egress", "both", NULL };
 static const struct pg_opt attach_opts[] = {
-	OPT("mode", 0, OPT_ENUM, AT(mode), "MODE", "XDP attach mode, default auto",
-	    .choices = xdp_modes),
+	OPT("mode", 0, OPT_ENUM, AT(mode), "MODE",
+	    "XDP mode; auto tries native, then generic, then TC ingress", .choices = xdp_modes),
+	OPT("tc", 0, OPT_ENUM, AT(tc), "DIR", "also attach TC programs (egress matches "
+	    "destinations)", .choices = tc_dirs),
+	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
+	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
 	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	{},
@@ -100,7 +105,7 @@ static const struct pg_opt stats_opts[] = {
 static const struct pg_cmd commands[] = {
 	{ .name = "deny", .sub = deny_cmds },
 	{ .name = "allow", .sub = allow_cmds },
-	CMD("attach", "IFACE", "attach the XDP program to IFACE", 1, 1, do_attach,
+	CMD("attach", "IFACE", "filter IFACE: XDP on ingress, TC on request", 1, 1, do_attach,
 	    WITH_OPTS(attach_opts, struct attach_opts)),
 	CMD("detach", "IFACE", "detach pktgate from IFACE (rules and counters stay)", 1, 1,
 	    do_detach),

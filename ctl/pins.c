@@ -120,34 +120,43 @@ static int check_meta(struct pg_ctx *ctx, int fd)
 	return 0;
 }
 
-int pins_skel_open(struct pg_ctx *ctx, struct pktgate_xdp_bpf **skelp)
+void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = ctx->pin_path);
-	struct pktgate_xdp_bpf *skel;
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->pin_root_path = ctx->pin_path;
+}
+
+void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
+{
+	static const char *const lists[] = {
+		PG_MAP_ALLOW_V4, PG_MAP_ALLOW_V6, PG_MAP_DENY_V4, PG_MAP_DENY_V6,
+	};
 	__u32 cap = ctx->meta.list_capacity ? ctx->meta.list_capacity :
 		    ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
 
-	skel = pktgate_xdp_bpf__open_opts(&opts);
-	if (!skel)
-		return p_err("cannot open the BPF object: %s", strerror(errno));
-	bpf_map__set_max_entries(skel->maps.pg_allow_v4, cap);
-	bpf_map__set_max_entries(skel->maps.pg_allow_v6, cap);
-	bpf_map__set_max_entries(skel->maps.pg_deny_v4, cap);
-	bpf_map__set_max_entries(skel->maps.pg_deny_v6, cap);
-	*skelp = skel;
-	return 0;
+	/* Pinned maps are reused only if they match in every attribute. */
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, lists[i]);
+
+		if (m)
+			bpf_map__set_max_entries(m, cap);
+	}
 }
 
 /* Create whatever maps are missing; reuse those pinned. */
 static int create_maps(struct pg_ctx *ctx)
 {
+	struct bpf_object_open_opts opts;
 	struct pktgate_xdp_bpf *skel;
 	struct bpf_program *prog;
 	int err;
 
-	err = pins_skel_open(ctx, &skel);
-	if (err)
-		return err;
+	pins_obj_opts(ctx, &opts);
+	skel = pktgate_xdp_bpf__open_opts(&opts);
+	if (!skel)
+		return p_err("cannot open the BPF object: %s", strerror(errno));
+	pins_obj_prepare(ctx, skel->obj);
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	err = pktgate_xdp_bpf__load(skel);

@@ -2,13 +2,13 @@
 /* status: where pktgate is attached (from the kernel, over netlink) and how
  * full each list is. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/if_link.h>
-#include <xdp/libxdp.h>
 
 #include "attach.h"
 #include "ctx.h"
@@ -31,30 +31,20 @@ static void prog_name(__u32 id, char *name, size_t len)
 	close(fd);
 }
 
-/* The id of pktgate's program on a link, looking inside a libxdp
- * dispatcher if there is one; 0 if pktgate is not attached. */
-static __u32 our_prog_id(const struct pg_link *l)
+/* pktgate's XDP program on a link, from what netlink reported: the program
+ * itself, or inside a libxdp dispatcher. */
+static __u32 our_xdp_id(const struct pg_link *l)
 {
 	char name[BPF_OBJ_NAME_LEN];
-	struct xdp_multiprog *mp;
-	struct xdp_program *p;
-	__u32 id = 0;
 
 	if (!l->xdp_prog_id)
 		return 0;
 	prog_name(l->xdp_prog_id, name, sizeof(name));
 	if (!strcmp(name, "pktgate_xdp"))
 		return l->xdp_prog_id;
-	if (strcmp(name, "xdp_dispatcher"))
-		return 0;
-	mp = xdp_multiprog__get_from_ifindex(l->ifindex);
-	if (!mp || libxdp_get_error(mp))
-		return 0;
-	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
-		if (!strcmp(xdp_program__name(p), "pktgate_xdp"))
-			id = xdp_program__id(p);
-	xdp_multiprog__close(mp);
-	return id;
+	if (!strcmp(name, "xdp_dispatcher"))
+		return xdp_prog_id(l->ifindex);
+	return 0;
 }
 
 static const char *attached_mode(uint8_t attached)
@@ -75,24 +65,29 @@ static void print_attached(struct pg_ctx *ctx, struct pg_link *links, size_t n)
 	out_arr_open("attached");
 	for (size_t i = 0; i < n; i++) {
 		struct pg_iface rec = {};
-		__u32 id = our_prog_id(&links[i]);
+		bool have_rec = iface_slot(ctx, links[i].ifindex, links[i].name, false, &rec) >= 0;
 
-		if (!id)
-			continue;
-		if (!any)
-			out_text("%-16s %7s %-6s %-8s %8s %s\n", "IFACE", "IFINDEX", "HOOK", "MODE",
-				 "PROG-ID", "MALFORMED");
-		any = true;
-		iface_slot(ctx, links[i].ifindex, links[i].name, false, &rec);
-		out_obj_open(NULL);
-		out_str("ifname", "%-16s ", links[i].name);
-		out_u64("ifindex", "%7llu ", links[i].ifindex);
-		out_str("hook", "%-6s ", "xdp");
-		out_str("mode", "%-8s ", attached_mode(links[i].xdp_attached));
-		out_u64("prog_id", "%8llu ", id);
-		out_bool("drop_malformed", NULL, rec.drop_malformed);
-		out_text("%s\n", rec.drop_malformed ? "drop" : "pass");
-		out_obj_close();
+		for (int h = 0; h < PG_HOOK_MAX; h++) {
+			__u32 id = h == PG_HOOK_XDP ? our_xdp_id(&links[i]) :
+				   tc_prog_id(links[i].ifindex, h);
+
+			if (!id)
+				continue;
+			if (!any)
+				out_text("%-16s %7s %-10s %-8s %8s %s\n", "IFACE", "IFINDEX", "HOOK",
+					 "MODE", "PROG-ID", "MALFORMED");
+			any = true;
+			out_obj_open(NULL);
+			out_str("ifname", "%-16s ", links[i].name);
+			out_u64("ifindex", "%7llu ", links[i].ifindex);
+			out_str("hook", "%-10s ", pg_hook_names[h]);
+			out_str("mode", "%-8s ", h == PG_HOOK_XDP ?
+				attached_mode(links[i].xdp_attached) : "clsact");
+			out_u64("prog_id", "%8llu ", id);
+			out_bool("drop_malformed", NULL, have_rec && rec.drop_malformed);
+			out_text("%s\n", have_rec && rec.drop_malformed ? "drop" : "pass");
+			out_obj_close();
+		}
 	}
 	out_arr_close();
 	if (!any)

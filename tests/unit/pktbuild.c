@@ -139,7 +139,7 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 			return -1;
 		put16(h, 40000);
 		put16(h + 2, 53);
-		put16(h + 4, UDP_LEN);
+		put16(h + 4, UDP_LEN + s->payload);
 		return 0;
 	default:
 		h = push(p, s->proto == IPPROTO_ICMP ? "ICMP header" : "ICMPv6 header",
@@ -156,16 +156,17 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s)
 	uint8_t ihl = s->ihl || s->ihl_set ? s->ihl : 5;
 	size_t hlen = ihl * 4 > IPV4_MIN_LEN ? ihl * 4 : IPV4_MIN_LEN;
 	uint8_t *h = push(p, "IPv4 header", PKT_L3, hlen);
+	size_t peer = s->mirror ? 16 : 12, local = s->mirror ? 12 : 16;
 
-	if (!h || inet_pton(AF_INET, s->src ? s->src : PKT_SRC4, h + 12) != 1)
+	if (!h || inet_pton(AF_INET, s->src ? s->src : PKT_SRC4, h + peer) != 1)
 		return -1;
 	h[0] = (s->version ? s->version : 4) << 4 | (ihl & 0xf);
-	put16(h + 2, s->tot_len ? s->tot_len : hlen + l4_len(s));
+	put16(h + 2, s->tot_len ? s->tot_len : hlen + l4_len(s) + s->payload);
 	put16(h + 4, 0x1234);
 	put16(h + 6, s->frag_off);
 	h[8] = 64;
 	h[9] = s->proto;
-	memcpy(h + 16, dst4, 4);
+	memcpy(h + local, dst4, 4);
 	/* The parser ignores it, but a valid checksum keeps the frame an
 	 * ordinary one apart from what the case is about. */
 	put16(h + 10, csum(h, hlen));
@@ -174,11 +175,12 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s)
 
 static int build_ipv6(struct pkt *p, const struct pkt_spec *s)
 {
-	size_t payload = l4_len(s);
+	size_t payload = l4_len(s) + s->payload;
 	uint8_t *h = push(p, "IPv6 header", PKT_L3, IPV6_LEN);
+	size_t peer = s->mirror ? 24 : 8, local = s->mirror ? 8 : 24;
 	int i;
 
-	if (!h || inet_pton(AF_INET6, s->src ? s->src : PKT_SRC6, h + 8) != 1)
+	if (!h || inet_pton(AF_INET6, s->src ? s->src : PKT_SRC6, h + peer) != 1)
 		return -1;
 	for (i = 0; i < s->n_ext; i++)
 		payload += ext_len(&s->ext[i]);
@@ -186,7 +188,7 @@ static int build_ipv6(struct pkt *p, const struct pkt_spec *s)
 	put16(h + 4, payload);
 	h[6] = s->n_ext ? s->ext[0].type : s->proto;
 	h[7] = 64;
-	memcpy(h + 24, dst6, 16);
+	memcpy(h + local, dst6, 16);
 
 	for (i = 0; i < s->n_ext; i++) {
 		const struct pkt_ext *e = &s->ext[i];
@@ -276,7 +278,7 @@ int pkt_build(struct pkt *p, const struct pkt_spec *s)
 		err = push(p, "payload", PKT_L3, ETH_ZLEN - ETH_LEN) ? 0 : -1;
 		break;
 	}
-	if (err)
+	if (err || (s->payload && !push(p, "payload", PKT_L4, s->payload)))
 		return -1;
 
 	p->full = p->len;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAX		512
+#define PKT_MAX		1536	/* a full-size Ethernet frame fits */
 #define PKT_MAX_HDRS	16
 #define PKT_MAX_VLAN	3	/* one more than the parser takes, to test that */
 #define PKT_MAX_EXT	10	/* one more than the parser walks, to test that */
@@ -43,7 +43,11 @@ struct pkt_spec {
 	uint16_t vlan[PKT_MAX_VLAN];	/* TPIDs, outermost first; 0 ends */
 	uint16_t ethertype;		/* innermost; 0: from family */
 	int family;			/* 4 or 6 */
-	const char *src;		/* source address; NULL: a default */
+	const char *src;		/* the peer: source address (destination
+					 * if mirror); NULL: a default */
+	int mirror;			/* swap source and destination: the frame
+					 * goes to src instead of coming from it,
+					 * as seen on egress */
 	uint8_t proto;			/* L4 protocol; no header for unknown ones */
 	uint8_t version;		/* IP version field */
 	uint8_t ihl;			/* IPv4 words; options are zero-filled */
@@ -53,6 +57,7 @@ struct pkt_spec {
 	uint8_t tcp_doff;		/* TCP words; 0: 5 */
 	int n_ext;
 	struct pkt_ext ext[PKT_MAX_EXT];
+	size_t payload;			/* zero bytes after the last header */
 	size_t len;			/* truncate to this length; 0: full */
 };
 
