@@ -97,11 +97,3 @@ count() {
 rule_hits() {
 	pg -j "$1" list | jq -e --arg p "$2" '.entries[] | select(.prefix == $p) | .packets'
 }
-
-# ping_sent FROM ADDR COUNT [ping args]: prints how many replies came back.
-ping_replies() {
-	local from=$1 addr=$2 n=$3
-	shift 3
-	on "$from" ping -q -n -c "$n" -i 0.05 -W 1 -w $((n + 2)) "$@" "$addr" 2>/dev/null |
-		sed -n 's/.* \([0-9]*\) received.*/\1/p'
-}

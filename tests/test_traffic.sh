@@ -13,11 +13,12 @@ ATTACKER4B=198.51.100.3
 SERVER4=203.0.113.2
 SERVER6=2001:db8:3::2
 
-# pings FROM ADDR N [ping args]: N echo requests; prints replies received.
+# pings FROM ADDR N [ping args]: exactly N echo requests (no -w: with a
+# deadline ping keeps sending until it has N replies); prints replies received.
 pings() {
 	local from=$1 addr=$2 n=$3 out
 	shift 3
-	out=$(on "$from" ping -n -c "$n" -i 0.05 -W 1 -w $((n + 2)) "$@" "$addr" 2>&1 || true)
+	out=$(on "$from" timeout $((n + 5)) ping -n -c "$n" -i 0.05 -W 1 "$@" "$addr" 2>&1 || true)
 	echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
 
