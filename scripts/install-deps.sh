@@ -9,7 +9,7 @@ BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev libe
 # Run: netlink tools, namespaces (util-linux: unshare, nsenter).
 RUN_PKGS="iproute2 util-linux"
 # Tests: traffic tools and JSON checks.
-TEST_PKGS="iputils-ping socat jq"
+TEST_PKGS="iputils-ping socat jq procps"
 
 want="$BUILD_PKGS $RUN_PKGS"
 case "${1:-}" in
