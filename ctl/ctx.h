@@ -13,6 +13,7 @@
 
 struct pg_maps {
 	int meta, ifaces, stats, rule_stats, rule_meta;
+	int config, top, events, ev_bucket;
 	int list[PG_LIST_KIND_MAX][2];	/* [allow|deny][v4|v6] */
 };
 
@@ -39,6 +40,8 @@ void pins_close(struct pg_ctx *ctx);
 void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts);
 void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj);
 int pins_write_meta(struct pg_ctx *ctx);
+/* Set the drop-event rate (events/s over all CPUs; 0 turns events off). */
+int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate);
 int check_privileges(void);
 
 /* Sum a per-CPU value of nwords u64 words; last_word_max takes the max of

@@ -176,6 +176,38 @@ int pins_write_meta(struct pg_ctx *ctx)
 	return 0;
 }
 
+int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate)
+{
+	struct pg_config cfg = { .ev_rate = rate, .flags = PG_CFG_INITIALIZED };
+	__u32 key = 0;
+
+	/* Each CPU has its own bucket, so each gets an equal share of the rate:
+	 * together they never exceed it. */
+	if (rate) {
+		cfg.ev_cost_ns = 1000000000ULL * ctx->ncpus / rate;
+		cfg.ev_burst_ns = cfg.ev_cost_ns * ((uint64_t)rate * PG_EVENT_BURST_SEC / ctx->ncpus);
+		if (cfg.ev_burst_ns < cfg.ev_cost_ns)
+			cfg.ev_burst_ns = cfg.ev_cost_ns;
+	}
+	if (bpf_map_update_elem(ctx->maps.config, &key, &cfg, BPF_ANY))
+		return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_CONFIG,
+			     strerror(errno));
+	return 0;
+}
+
+static int init_config(struct pg_ctx *ctx)
+{
+	struct pg_config cfg;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(ctx->maps.config, &key, &cfg))
+		return p_err("cannot read %s/%s: %s", ctx->pin_path, PG_MAP_CONFIG,
+			     strerror(errno));
+	if (cfg.flags & PG_CFG_INITIALIZED)
+		return 0;
+	return pins_set_event_rate(ctx, PG_EVENT_RATE_DEFAULT);
+}
+
 static int open_all(struct pg_ctx *ctx)
 {
 	struct pg_maps *m = &ctx->maps;
@@ -184,6 +216,10 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->stats, PG_MAP_STATS },
 		{ &m->rule_stats, PG_MAP_RULE_STATS },
 		{ &m->rule_meta, PG_MAP_RULE_META },
+		{ &m->config, PG_MAP_CONFIG },
+		{ &m->top, PG_MAP_TOP },
+		{ &m->events, PG_MAP_EVENTS },
+		{ &m->ev_bucket, PG_MAP_EV_BUCKET },
 		{ &m->list[PG_LIST_ALLOW][0], PG_MAP_ALLOW_V4 },
 		{ &m->list[PG_LIST_ALLOW][1], PG_MAP_ALLOW_V6 },
 		{ &m->list[PG_LIST_DENY][0], PG_MAP_DENY_V4 },
@@ -250,6 +286,9 @@ int pins_open(struct pg_ctx *ctx, bool exclusive)
 		if (err)
 			return err;
 	}
+	err = init_config(ctx);
+	if (err)
+		return err;
 	if (created)
 		p_debug("created maps under %s", ctx->pin_path);
 	if (!exclusive)

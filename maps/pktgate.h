@@ -25,6 +25,10 @@
 #define PG_MAP_STATS		"pg_stats"
 #define PG_MAP_RULE_STATS	"pg_rule_stats"
 #define PG_MAP_RULE_META	"pg_rule_meta"
+#define PG_MAP_CONFIG		"pg_config"
+#define PG_MAP_TOP		"pg_top"
+#define PG_MAP_EVENTS		"pg_events"
+#define PG_MAP_EV_BUCKET	"pg_ev_bucket"
 
 /* Default capacity of each list trie; BPF_F_NO_PREALLOC so unused capacity
  * costs no memory. */
@@ -35,6 +39,12 @@
  * entries use rule_id 0 and are counted per list instead, so counter memory
  * is PG_MAX_RULES x CPUs however large the lists grow. */
 #define PG_MAX_RULES		65536
+/* Remote addresses tracked for top talkers (LRU: the quietest go first). */
+#define PG_TOP_ENTRIES		65536
+/* Drop events: ring buffer size, and the default rate for all CPUs. */
+#define PG_EVENTS_RINGBUF	(256 * 1024)
+#define PG_EVENT_RATE_DEFAULT	1000
+#define PG_EVENT_BURST_SEC	1	/* a bucket holds this many seconds of rate */
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
 
@@ -132,6 +142,59 @@ struct pg_iface {
 	__u64 netns_ino;	/* interfaces are named per network namespace */
 	__u32 prog_id[PG_HOOK_MAX];
 	char ifname[PG_IFNAME_LEN];
+};
+
+/* pg_config value (single entry): datapath settings user space may change
+ * at any time. Read on the drop path only. */
+struct pg_config {
+	__u64 ev_cost_ns;	/* bucket credit one event costs, per CPU; 0 = no events */
+	__u64 ev_burst_ns;	/* most credit a CPU's bucket holds */
+	__u32 ev_rate;		/* events per second over all CPUs, as configured */
+	__u32 flags;		/* PG_CFG_* */
+};
+
+#define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
+
+/* pg_top: per remote address (source on ingress, destination on egress). */
+struct pg_top_key {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
+};
+
+struct pg_top_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+	__u64 last_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
+};
+
+/* pg_ev_bucket value, per CPU: the token bucket that throttles events. */
+struct pg_ev_bucket {
+	__u64 credit_ns;
+	__u64 last_ns;
+	__u64 emitted;
+	__u64 suppressed;	/* drops that got no event (throttled or ring full) */
+};
+
+#define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */
+
+/* A drop event in pg_events. */
+struct pg_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (coarse) */
+	__u32 rule_id;
+	__u32 pkt_len;
+	__u16 slot;		/* interface slot (pg_ifaces) */
+	__u8 hook;		/* enum pg_hook */
+	__u8 reason;		/* enum pg_reason */
+	__u8 family;		/* 0 if the addresses could not be read */
+	__u8 l4proto;
+	__u8 match_plen;	/* prefix length of the matching entry, or PG_NO_MATCH */
+	__u8 match_kind;	/* enum pg_list_kind of the matching entry */
+	__be16 sport;
+	__be16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 /* pg_meta value (single entry): identifies the pin set and its layout. */

@@ -42,6 +42,36 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_rule_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PG_TOP_ENTRIES);
+	__type(key, struct pg_top_key);
+	__type(value, struct pg_top_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_top SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PG_EVENTS_RINGBUF);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_ev_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_ev_bucket SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_config SEC(".maps");
+
 /* Written by user space only; defined here so that they are created and
  * pinned together with the rest. */
 struct {

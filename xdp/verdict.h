@@ -16,6 +16,7 @@
 
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
+const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
 
 /* Which address an entry names: the remote peer. That is the source on
  * ingress and the destination on egress. */
@@ -25,6 +26,10 @@ struct pg_hit {
 	__u32 reason;
 	__u32 rule_id;
 	__u64 now;		/* clock read once per packet, only if needed */
+	__u8 match;		/* enum pg_match */
+	__u8 match_plen;	/* prefix length of the matching entry, or PG_NO_MATCH */
+	__u8 match_kind;	/* enum pg_list_kind of the matching entry */
+	struct pg_pkt pkt;
 };
 
 static __always_inline __u64 pg_now(struct pg_hit *h)
@@ -78,14 +83,24 @@ pg_lookup(const struct pg_pkt *p, enum pg_match m, int deny, struct pg_hit *h)
 /* Decide why a packet gets its verdict. Address rules apply whenever the
  * addresses could be read, even if what follows is truncated: otherwise a
  * denied sender could slip through by mangling its L4 header. */
+static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *r, int kind)
+{
+	h->reason = kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
+	h->rule_id = r->rule_id;
+	h->match_plen = r->prefixlen;
+	h->match_kind = kind;
+}
+
 static __always_inline void
 pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 {
-	struct pg_pkt p = {};
+	struct pg_pkt *p = &h->pkt;
 	const struct pg_rule *r;
 	int res;
 
-	res = pg_parse(data, end, &p);
+	h->match = m;
+	h->match_plen = PG_NO_MATCH;
+	res = pg_parse(data, end, p);
 	if (res == PG_PARSE_NON_IP) {
 		h->reason = PG_R_NON_IP;
 		return;
@@ -93,24 +108,86 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	if (res == PG_PARSE_BAD_L3)
 		goto malformed;
 
-	r = pg_lookup(&p, m, 0, h);
+	r = pg_lookup(p, m, 0, h);
 	if (r) {
-		h->reason = PG_R_ALLOW;
-		h->rule_id = r->rule_id;
+		pg_hit_rule(h, r, PG_LIST_ALLOW);
 		return;
 	}
-	r = pg_lookup(&p, m, 1, h);
+	r = pg_lookup(p, m, 1, h);
 	if (r) {
-		h->reason = PG_R_DENY;
-		h->rule_id = r->rule_id;
+		pg_hit_rule(h, r, PG_LIST_DENY);
 		return;
 	}
 	if (res == PG_PARSE_BAD_L4)
 		goto malformed;
-	h->reason = p.frag == PG_FRAG_LATER ? PG_R_FRAGMENT : PG_R_DEFAULT;
+	h->reason = p->frag == PG_FRAG_LATER ? PG_R_FRAGMENT : PG_R_DEFAULT;
 	return;
 malformed:
 	h->reason = cfg_drop_malformed ? PG_R_MALFORMED_DROP : PG_R_MALFORMED;
+}
+
+/* Per remote address: packets, bytes, drops, last seen. */
+static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
+{
+	struct pg_top_key k = { .family = h->pkt.family };
+	struct pg_top_val *v;
+
+	__builtin_memcpy(k.addr, h->match == PG_MATCH_SRC ? h->pkt.saddr : h->pkt.daddr, 16);
+	v = bpf_map_lookup_elem(&pg_top, &k);
+	if (v) {
+		v->packets++;
+		v->bytes += bytes;
+		v->drops += drop;
+		v->last_seen_ns = pg_now(h);
+	} else {
+		struct pg_top_val nv = { 1, bytes, drop, pg_now(h) };
+
+		bpf_map_update_elem(&pg_top, &k, &nv, BPF_NOEXIST);
+	}
+}
+
+/* A drop event, if this CPU's token bucket has credit: a flood costs one
+ * counter increment per packet beyond the configured rate. */
+static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, __u64 bytes)
+{
+	__u32 zero = 0;
+	struct pg_config *cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	struct pg_ev_bucket *b = bpf_map_lookup_elem(&pg_ev_bucket, &zero);
+	struct pg_event ev = {};
+	__u64 now, credit;
+
+	if (!cfg || !b)
+		return;
+	now = pg_now(h);
+	credit = b->credit_ns + (now - b->last_ns);
+	if (credit > cfg->ev_burst_ns)
+		credit = cfg->ev_burst_ns;
+	b->last_ns = now;
+	if (!cfg->ev_cost_ns || credit < cfg->ev_cost_ns) {
+		b->credit_ns = credit;
+		b->suppressed++;
+		return;
+	}
+	b->credit_ns = credit - cfg->ev_cost_ns;
+
+	ev.ts_ns = now;
+	ev.rule_id = h->rule_id;
+	ev.pkt_len = bytes;
+	ev.slot = cfg_slot;
+	ev.hook = hook;
+	ev.reason = h->reason;
+	ev.family = h->pkt.family;
+	ev.l4proto = h->pkt.l4proto;
+	ev.match_plen = h->match_plen;
+	ev.match_kind = h->match_kind;
+	ev.sport = h->pkt.sport;
+	ev.dport = h->pkt.dport;
+	__builtin_memcpy(ev.saddr, h->pkt.saddr, 16);
+	__builtin_memcpy(ev.daddr, h->pkt.daddr, 16);
+	if (bpf_ringbuf_output(&pg_events, &ev, sizeof(ev), 0))
+		b->suppressed++;
+	else
+		b->emitted++;
 }
 
 /* The single exit: count the verdict, return 1 to drop, 0 to pass. */
@@ -119,6 +196,7 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 	__u32 key = cfg_slot * PG_HOOK_MAX + hook;
 	struct pg_stats *s;
 	__u32 reason = h->reason;
+	int drop = PG_REASON_DROPS(reason);
 
 	s = bpf_map_lookup_elem(&pg_stats, &key);
 	if (s && reason < PG_R_MAX) {
@@ -135,7 +213,11 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 			rc->last_hit_ns = pg_now(h);
 		}
 	}
-	return PG_REASON_DROPS(reason);
+	if (cfg_top && h->pkt.family)
+		pg_top_count(h, bytes, drop);
+	if (drop)
+		pg_drop_event(hook, h, bytes);
+	return drop;
 }
 
 #endif /* __PKTGATE_VERDICT_H */
