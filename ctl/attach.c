@@ -32,7 +32,9 @@ static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *
 	}
 	out_arr_close();
 	out_bool("drop_malformed", NULL, rec->drop_malformed);
-	out_text("%s\n", rec->drop_malformed ? ", dropping malformed packets" : "");
+	out_bool("top", NULL, !rec->no_top);
+	out_text("%s%s\n", rec->drop_malformed ? ", dropping malformed packets" : "",
+		 rec->no_top ? ", no top talkers" : "");
 	out_obj_close();
 }
 
@@ -41,7 +43,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct attach_opts *o = optp;
 	const char *ifname = argv[0], *why = NULL;
 	unsigned int tc_hooks = 0, changed = 0;
-	struct pg_iface rec;
+	struct pg_iface rec, want = { .drop_malformed = o->drop_malformed, .no_top = o->no_top };
 	int ifindex, slot, err;
 	bool want_xdp, already = false;
 
@@ -68,12 +70,11 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (slot < 0)
 		return PG_EXIT_ERR;
 	/* Hooks attached before with other options are re-attached with these. */
-	if (rec.hooks && rec.drop_malformed != o->drop_malformed)
+	if (rec.hooks && (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top))
 		tc_hooks |= rec.hooks & TC_HOOKS;
 
 	if (want_xdp) {
-		err = xdp_attach(ctx, ifindex, ifname, slot, o->mode, o->drop_malformed, &rec,
-				 &already, &why);
+		err = xdp_attach(ctx, ifindex, ifname, slot, o->mode, &want, &rec, &already, &why);
 		if (err > 0)
 			return err;
 		if (err < 0) {
@@ -92,7 +93,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 	}
 	if (tc_hooks) {
-		err = tc_attach(ctx, ifindex, ifname, slot, tc_hooks, o->drop_malformed, &rec);
+		err = tc_attach(ctx, ifindex, ifname, slot, tc_hooks, &want, &rec);
 		if (err) {
 			/* Undo the XDP half so that a failed command changes nothing. */
 			if (changed & HOOK_BIT(PG_HOOK_XDP))
@@ -102,7 +103,8 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 		changed |= tc_hooks;
 	}
-	rec.drop_malformed = o->drop_malformed;
+	rec.drop_malformed = want.drop_malformed;
+	rec.no_top = want.no_top;
 	strncpy(rec.ifname, ifname, sizeof(rec.ifname) - 1);
 	err = iface_save(ctx, slot, &rec);
 	if (err)

@@ -18,6 +18,7 @@ struct attach_opts {
 	int tc;			/* TC_*, -1 = no TC */
 	bool xdp, no_xdp;
 	bool drop_malformed;
+	bool no_top;
 };
 
 #define HOOK_BIT(h) (1u << (h))
@@ -34,7 +35,8 @@ int iface_index(struct pg_ctx *ctx, const char *ifname);
  * the program in every allowed mode (*why says why), or an exit code after
  * reporting an error itself. */
 int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, int mode,
-	       bool drop_malformed, struct pg_iface *rec, bool *already, const char **why);
+	       const struct pg_iface *want, struct pg_iface *rec, bool *already,
+	       const char **why);
 /* 0 if detached, 1 if pktgate was not attached, -1 after reporting an error. */
 int xdp_detach(struct pg_ctx *ctx, int ifindex, const char *ifname, struct pg_iface *rec);
 /* pktgate's XDP program id on ifindex (looking inside a libxdp dispatcher). */
@@ -42,7 +44,7 @@ __u32 xdp_prog_id(int ifindex);
 
 /* tc.c */
 int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
-	      unsigned int hooks, bool drop_malformed, struct pg_iface *rec);
+	      unsigned int hooks, const struct pg_iface *want, struct pg_iface *rec);
 /* As xdp_detach, for both TC hooks. */
 int tc_detach(struct pg_ctx *ctx, int ifindex, const char *ifname, struct pg_iface *rec);
 /* pktgate's TC program id on ifindex for hook, 0 if none. */

@@ -59,5 +59,7 @@ int do_rule_add(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_del(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_list(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_flush(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_events(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_config(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 
 #endif

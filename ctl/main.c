@@ -18,6 +18,7 @@
 
 #include "attach.h"
 #include "ctx.h"
+#include "events.h"
 #include "opts.h"
 #include "out.h"
 #include "rules.h"
@@ -67,12 +68,21 @@ static const struct pg_opt rule_add_opts[] = {
 	{ .name = n, .args = a, .help = h, .min_args = mn, .max_args = mx, .run = fn, __VA_ARGS__ }
 #define WITH_OPTS(table, type) .opts = table, .opts_size = sizeof(type)
 
+#define RL(field) offsetof(struct rule_list_opts, field)
+static const char *const sort_keys[] = { "prefix", "hits", "bytes", "last-hit", NULL };
+static const struct pg_opt rule_list_opts[] = {
+	OPT("sort", 's', OPT_ENUM, RL(sort), "KEY", "order of the entries; counters largest "
+	    "first", .choices = sort_keys),
+	{},
+};
+#undef RL
+
 #define RULE_CMDS(list)								\
 	CMD("add", "CIDR...", "add " list " entries (address or prefix)", 1, -1,	\
 	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
 	CMD("del", "CIDR...", "delete " list " entries", 1, -1, do_rule_del),	\
 	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
-	    do_rule_list),							\
+	    do_rule_list, WITH_OPTS(rule_list_opts, struct rule_list_opts)),	\
 	{}
 
 static const struct pg_cmd deny_cmds[] = { RULE_CMDS("deny") };
@@ -88,6 +98,8 @@ static const struct pg_opt attach_opts[] = {
 	    "destinations)", .choices = tc_dirs),
 	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
 	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
+	OPT("no-top", 0, OPT_FLAG, AT(no_top), NULL,
+	    "keep no per-address counters (top talkers): one map update less per packet"),
 	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	{},
@@ -100,6 +112,14 @@ static const struct pg_opt stats_opts[] = {
 	{},
 };
 #undef ST
+
+#define EV(field) offsetof(struct events_opts, field)
+static const struct pg_opt events_opts[] = {
+	OPT("count", 'c', OPT_UINT, EV(count), "N", "stop after N events"),
+	OPT("timeout", 't', OPT_DURATION, EV(timeout), "DURATION", "stop after DURATION"),
+	{},
+};
+#undef EV
 
 /* Order matters for prefixes: the first match wins (d = deny, a = allow). */
 static const struct pg_cmd commands[] = {
@@ -114,6 +134,10 @@ static const struct pg_cmd commands[] = {
 	CMD("stats", NULL, "packets and bytes per interface, hook and verdict reason", 0, 0,
 	    do_stats, WITH_OPTS(stats_opts, struct stats_opts)),
 	CMD("flush", "deny|allow", "remove every entry of a list", 1, 1, do_flush),
+	CMD("events", NULL, "stream drop events (throttled in the kernel; see config)", 0, 0,
+	    do_events, WITH_OPTS(events_opts, struct events_opts)),
+	CMD("config", "[event-rate N]", "show or change datapath settings (events per second, "
+	    "over all CPUs; 0 = off)", 0, 2, do_config),
 	CMD("help", NULL, "show this help", 0, 0, NULL),
 	{},
 };

@@ -240,6 +240,30 @@ void p_debug(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void out_flush_record(void)
+{
+	if (!out_json) {
+		fflush(stdout);
+		return;
+	}
+	fclose(jbuf);
+	if (jbuf_len) {
+		fwrite(jbuf_mem, 1, jbuf_len, stdout);
+		fputc('\n', stdout);
+	}
+	fflush(stdout);
+	free(jbuf_mem);
+	jbuf_mem = NULL;
+	jbuf_len = 0;
+	depth = 0;
+	first[0] = true;
+	jbuf = open_memstream(&jbuf_mem, &jbuf_len);
+	if (!jbuf) {
+		perror("pktgate: open_memstream");
+		exit(PG_EXIT_ERR);
+	}
+}
+
 int out_finish(int rc)
 {
 	if (rc && !errcode)

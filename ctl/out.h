@@ -18,6 +18,9 @@ extern bool out_json;
 extern int out_verbose;
 
 void out_init(bool json, int verbose);
+/* Streams (events, watch): emit the record built so far, one JSON document
+ * per line, and start the next. Plain text is flushed. */
+void out_flush_record(void);
 /* Emit buffered JSON (or the error) and return the exit code to use. */
 int out_finish(int rc);
 

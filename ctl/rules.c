@@ -88,10 +88,22 @@ int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n
 	return 0;
 }
 
-static int entry_cmp(const void *a, const void *b)
+static int sort_key = SORT_PREFIX;
+
+/* By prefix, or by a counter (largest first, then by prefix). */
+static int entry_cmp(const void *pa, const void *pb)
 {
-	return pg_prefix_cmp(&((const struct pg_entry *)a)->prefix,
-			     &((const struct pg_entry *)b)->prefix);
+	const struct pg_entry *a = pa, *b = pb;
+	uint64_t x = 0, y = 0;
+
+	switch (sort_key) {
+	case SORT_HITS: x = a->hits; y = b->hits; break;
+	case SORT_BYTES: x = a->bytes; y = b->bytes; break;
+	case SORT_LAST_HIT: x = a->last_hit_ns; y = b->last_hit_ns; break;
+	}
+	if (x != y)
+		return x > y ? -1 : 1;
+	return pg_prefix_cmp(&a->prefix, &b->prefix);
 }
 
 /* Find a free per-rule counter slot, starting where the last one was
@@ -395,12 +407,12 @@ static void fmt_ago(uint64_t now, uint64_t then, char *buf, size_t len)
 
 int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
+	struct rule_list_opts *o = optp;
 	int kind = ctx->list_kind, err;
 	struct pg_entry *v = NULL;
 	size_t n = 0, shown = 0;
 	uint64_t now;
 
-	(void)optp;
 	(void)argc;
 	(void)argv;
 	err = pins_open(ctx, false);
@@ -409,6 +421,17 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = rules_collect(ctx, kind, &v, &n);
 	if (err)
 		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ctr[3];
+
+		if (v[i].rule.rule_id &&
+		    !percpu_sum(ctx, ctx->maps.rule_stats, v[i].rule.rule_id, ctr, 3, true)) {
+			v[i].hits = ctr[0];
+			v[i].bytes = ctr[1];
+			v[i].last_hit_ns = ctr[2];
+		}
+	}
+	sort_key = o->sort < 0 ? SORT_PREFIX : o->sort;
 	qsort(v, n, sizeof(*v), entry_cmp);
 	now = mono_now_ns();
 
@@ -419,17 +442,15 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_arr_open("entries");
 	for (size_t i = 0; i < n; i++) {
 		struct pg_entry *e = &v[i];
-		uint64_t ctr[3] = {};
+		uint64_t ctr[3] = { e->hits, e->bytes, e->last_hit_ns };
 		struct pg_rule_meta rm = {};
 		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48];
 
 		if (e->rule.expires_ns && e->rule.expires_ns <= now)
 			continue;	/* expired: absent, as the datapath sees it */
 		shown++;
-		if (e->rule.rule_id) {
-			percpu_sum(ctx, ctx->maps.rule_stats, e->rule.rule_id, ctr, 3, true);
+		if (e->rule.rule_id)
 			bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm);
-		}
 		pg_prefix_fmt(&e->prefix, buf, sizeof(buf));
 		out_obj_open(NULL);
 		out_str("prefix", "%-43s ", buf);

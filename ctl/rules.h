@@ -14,11 +14,18 @@ struct pg_ctx;
 struct pg_entry {
 	struct pg_prefix prefix;
 	struct pg_rule rule;
+	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
 };
 
 struct rule_add_opts {
 	uint64_t ttl;
 	const char *comment;
+};
+
+enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
+
+struct rule_list_opts {
+	int sort;		/* SORT_*, -1 = by prefix */
 };
 
 /* All entries of one list, both families, expired ones included. */

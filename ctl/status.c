@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 
 #include "attach.h"
+#include "events.h"
 #include "ctx.h"
 #include "link.h"
 #include "names.h"
@@ -133,6 +134,21 @@ static int print_lists(struct pg_ctx *ctx)
 	return 0;
 }
 
+static void print_events(struct pg_ctx *ctx)
+{
+	struct pg_config cfg = {};
+	uint64_t emitted = 0, suppressed = 0;
+	__u32 key = 0;
+
+	bpf_map_lookup_elem(ctx->maps.config, &key, &cfg);
+	events_counts(ctx, &emitted, &suppressed);
+	out_obj_open("events");
+	out_u64("rate", "\ndrop events: rate %llu/s", cfg.ev_rate);
+	out_u64("emitted", ", emitted %llu", emitted);
+	out_u64("suppressed", ", suppressed %llu\n", suppressed);
+	out_obj_close();
+}
+
 int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct pg_link *links = NULL;
@@ -154,6 +170,8 @@ int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_u64("schema", " (schema v%llu)\n\n", ctx->meta.schema_version);
 	print_attached(ctx, links, n);
 	err = print_lists(ctx);
+	if (!err)
+		print_events(ctx);
 	out_obj_close();
 	free(links);
 	return err;

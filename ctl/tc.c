@@ -69,7 +69,7 @@ static void maybe_remove_qdisc(int ifindex, struct pg_iface *rec)
 }
 
 int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
-	      unsigned int hooks, bool drop_malformed, struct pg_iface *rec)
+	      unsigned int hooks, const struct pg_iface *want, struct pg_iface *rec)
 {
 	struct bpf_object_open_opts opts;
 	struct pktgate_tc_bpf *skel;
@@ -83,7 +83,8 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 		return p_err("cannot open the TC BPF object: %s", strerror(errno));
 	pins_obj_prepare(ctx, skel->obj);
 	skel->rodata->cfg_slot = slot;
-	skel->rodata->cfg_drop_malformed = drop_malformed;
+	skel->rodata->cfg_drop_malformed = want->drop_malformed;
+	skel->rodata->cfg_top = !want->no_top;
 	bpf_program__set_autoload(skel->progs.pktgate_tc_in, hooks & HOOK_BIT(PG_HOOK_TC_INGRESS));
 	bpf_program__set_autoload(skel->progs.pktgate_tc_eg, hooks & HOOK_BIT(PG_HOOK_TC_EGRESS));
 	err = pktgate_tc_bpf__load(skel);

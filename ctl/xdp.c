@@ -83,7 +83,7 @@ static int detach_prog(struct xdp_multiprog *mp, struct xdp_program *p, int ifin
 /* Load a program instance for this interface and attach it in the first
  * mode the kernel accepts. Returns 0 or a negative errno. */
 static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
-			   bool drop_malformed, struct pg_iface *rec)
+			   const struct pg_iface *want, struct pg_iface *rec)
 {
 	struct bpf_object_open_opts opts;
 	struct pktgate_xdp_bpf *skel;
@@ -97,7 +97,8 @@ static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 		return -errno;
 	pins_obj_prepare(ctx, skel->obj);
 	skel->rodata->cfg_slot = slot;
-	skel->rodata->cfg_drop_malformed = drop_malformed;
+	skel->rodata->cfg_drop_malformed = want->drop_malformed;
+	skel->rodata->cfg_top = !want->no_top;
 
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
@@ -128,7 +129,8 @@ static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 }
 
 int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, int mode,
-	       bool drop_malformed, struct pg_iface *rec, bool *already, const char **why)
+	       const struct pg_iface *want, struct pg_iface *rec, bool *already,
+	       const char **why)
 {
 	struct xdp_multiprog *mp = get_multiprog(ifindex);
 	struct xdp_program *ours = NULL, *foreign = NULL;
@@ -152,7 +154,8 @@ int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, in
 				 (mode == MODE_NATIVE && cur == XDP_MODE_NATIVE) ||
 				 (mode == MODE_GENERIC && cur == XDP_MODE_SKB);
 
-		if (same_mode && rec->drop_malformed == drop_malformed &&
+		if (same_mode && rec->drop_malformed == want->drop_malformed &&
+		    rec->no_top == want->no_top &&
 		    rec->prog_id[PG_HOOK_XDP] == xdp_program__id(ours)) {
 			*already = true;
 			rec->xdp_mode = cur;
@@ -170,7 +173,7 @@ int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, in
 	if (mp)
 		xdp_multiprog__close(mp);
 
-	err = load_and_attach(ctx, ifindex, slot, mode, drop_malformed, rec);
+	err = load_and_attach(ctx, ifindex, slot, mode, want, rec);
 	if (err) {
 		*why = xdp_err(err);
 		return err;

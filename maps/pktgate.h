@@ -137,7 +137,8 @@ struct pg_iface {
 	__u8 hooks;		/* bitmask of (1 << enum pg_hook) attached now */
 	__u8 drop_malformed;
 	__u8 tc_qdisc_created;	/* pktgate added the clsact qdisc: remove it last */
-	__u8 pad[3];
+	__u8 no_top;		/* attached without per-address counters */
+	__u8 pad[2];
 	__u32 ifindex;
 	__u64 netns_ino;	/* interfaces are named per network namespace */
 	__u32 prog_id[PG_HOOK_MAX];

@@ -276,3 +276,21 @@ test_tc_detach_removes_only_what_pktgate_added() {
 	gwpg detach gw-c >/dev/null
 	assert_contains "$(on gw tc filter show dev gw-c egress)" "foreign_tc"
 }
+
+test_traffic_rule_list_sorted_by_hits() {
+	lab_attached
+	pg deny add $ATTACKER4 $ATTACKER4B 198.51.100.200 >/dev/null
+	pings attacker $SERVER4 2 >/dev/null
+	pings attacker $SERVER4 5 -I $ATTACKER4B >/dev/null
+	expect 0 pg -j deny list
+	assert_eq '["198.51.100.2/32","198.51.100.3/32","198.51.100.200/32"]' \
+		"$(echo "$OUT" | jq -c '[.entries[].prefix]')" "by prefix"
+	expect 0 pg -j deny list --sort hits
+	assert_eq '[["198.51.100.3/32",5],["198.51.100.2/32",2],["198.51.100.200/32",0]]' \
+		"$(echo "$OUT" | jq -c '[.entries[] | [.prefix, .packets]]')" "by hits"
+	expect 0 pg -j deny list --sort bytes
+	assert_eq '"198.51.100.3/32"' "$(echo "$OUT" | jq -c '.entries[0].prefix')" "by bytes"
+	expect 0 pg deny list -s last-hit
+	assert_contains "$(echo "$OUT" | sed -n 2p)" "198.51.100.3/32"
+	expect 2 pg deny list --sort colour
+}

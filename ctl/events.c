@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events: the stream of drop events from the pinned ring buffer, decoded
+ * with the names the rest of the CLI uses. The datapath throttles them (see
+ * pg_drop_event); what it held back is counted as suppressed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ctx.h"
+#include "events.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+
+struct ev_state {
+	struct pg_ctx *ctx;
+	unsigned long seen, limit;
+	int64_t mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time for wall time */
+	struct pg_iface ifaces[PG_MAX_IFACES];
+	bool iface_known[PG_MAX_IFACES];
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char *proto_name(int family, int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return family ? "icmp" : "-";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	default:
+		snprintf(buf, len, "%d", proto);
+		return buf;
+	}
+}
+
+/* Interface names by slot, read once and again for slots seen first. */
+static const char *slot_name(struct ev_state *st, unsigned int slot)
+{
+	__u32 key = slot;
+
+	if (slot >= PG_MAX_IFACES)
+		return "?";
+	if (!st->iface_known[slot] &&
+	    !bpf_map_lookup_elem(st->ctx->maps.ifaces, &key, &st->ifaces[slot]))
+		st->iface_known[slot] = true;
+	return st->iface_known[slot] ? st->ifaces[slot].ifname : "?";
+}
+
+static void fmt_time(int64_t real_ns, char *buf, size_t len)
+{
+	time_t sec = real_ns / 1000000000LL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03lldZ", (long long)(real_ns / 1000000 % 1000));
+}
+
+static int on_event(void *data, void *buf, size_t size)
+{
+	struct ev_state *st = data;
+	const struct pg_event *e = buf;
+	char t[40], src[INET6_ADDRSTRLEN] = "-", dst[INET6_ADDRSTRLEN] = "-";
+	char rule[PG_PREFIX_STRLEN] = "-", pbuf[8];
+	int af = e->family == 6 ? AF_INET6 : AF_INET;
+
+	if (size < sizeof(*e))
+		return 0;
+	fmt_time((int64_t)e->ts_ns + st->mono_to_real_ns, t, sizeof(t));
+	if (e->family) {
+		inet_ntop(af, e->saddr, src, sizeof(src));
+		inet_ntop(af, e->daddr, dst, sizeof(dst));
+	}
+	if (e->match_plen != PG_NO_MATCH && e->family) {
+		/* The entry is the peer's address cut to the entry's length. */
+		struct pg_prefix p = { .family = e->family, .plen = e->match_plen };
+		const char *why;
+		bool norm;
+		char a[INET6_ADDRSTRLEN + 8];
+
+		inet_ntop(af, e->hook == PG_HOOK_TC_EGRESS ? e->daddr : e->saddr, a, sizeof(a));
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", e->match_plen);
+		if (!pg_prefix_parse(a, &p, &norm, &why))
+			pg_prefix_fmt(&p, rule, sizeof(rule));
+	}
+
+	out_obj_open(NULL);
+	out_str("time", "%s", t);
+	out_u64("ts_ns", NULL, e->ts_ns);
+	out_str("interface", " %s", slot_name(st, e->slot));
+	out_str("hook", " %s", e->hook < PG_HOOK_MAX ? pg_hook_names[e->hook] : "?");
+	out_str("reason", " %s", e->reason < PG_R_MAX ? pg_reason_names[e->reason] : "?");
+	if (e->match_plen != PG_NO_MATCH) {
+		out_str("rule", " rule %s", rule);
+		out_str("list", " (%s)", e->match_kind < PG_LIST_KIND_MAX ?
+			pg_list_names[e->match_kind] : "?");
+	} else {
+		out_null("rule", NULL, NULL);
+	}
+	out_u64("rule_id", NULL, e->rule_id);
+	out_str("protocol", " %s", proto_name(e->family, e->l4proto, pbuf, sizeof(pbuf)));
+	out_u64("family", NULL, e->family);
+	out_str("src", " %s", src);
+	if (e->sport || e->dport)
+		out_u64("sport", ":%llu", ntohs(e->sport));
+	out_str("dst", " -> %s", dst);
+	if (e->sport || e->dport)
+		out_u64("dport", ":%llu", ntohs(e->dport));
+	out_u64("len", " len %llu\n", e->pkt_len);
+	out_obj_close();
+	out_flush_record();
+
+	if (st->limit && ++st->seen >= st->limit)
+		stop = 1;
+	return 0;
+}
+
+int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
+{
+	struct pg_ev_bucket b;
+	int err;
+
+	err = percpu_sum(ctx, ctx->maps.ev_bucket, 0, (uint64_t *)&b,
+			 sizeof(b) / sizeof(uint64_t), false);
+	if (err)
+		return err;
+	*emitted = b.emitted;
+	*suppressed = b.suppressed;
+	return 0;
+}
+
+int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct events_opts *o = optp;
+	struct ev_state st = { .ctx = ctx, .limit = o->count };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ring_buffer *rb;
+	struct timespec mono, real;
+	uint64_t deadline = 0;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	err = pins_open(ctx, false);
+	if (err)
+		return err;
+	/* A stream runs for long: never hold the pin directory lock. */
+	flock(ctx->lock_fd, LOCK_UN);
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			     (real.tv_nsec - mono.tv_nsec);
+	if (o->timeout)
+		deadline = mono_now_ns() + o->timeout * 1000000000ULL;
+
+	rb = ring_buffer__new(ctx->maps.events, on_event, &st, NULL);
+	if (!rb)
+		return p_err("cannot read the event ring buffer: %s", strerror(errno));
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!out_json)
+		fprintf(stderr, "pktgate: waiting for drop events (Ctrl-C to stop)\n");
+	while (!stop) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			ring_buffer__free(rb);
+			return p_err("reading events failed: %s", strerror(-err));
+		}
+		if (deadline && mono_now_ns() >= deadline)
+			break;
+	}
+	ring_buffer__free(rb);
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Options of the events and config commands. */
+#ifndef __PKTGATE_EVENTS_H
+#define __PKTGATE_EVENTS_H
+
+#include <stdint.h>
+
+struct pg_ctx;
+
+struct events_opts {
+	unsigned long count;	/* stop after this many events; 0 = never */
+	uint64_t timeout;	/* stop after this many seconds; 0 = never */
+};
+
+/* Events emitted and suppressed so far, over all CPUs. */
+int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed);
+
+#endif
