@@ -14,7 +14,7 @@
 struct pg_maps {
 	int meta, ifaces, stats, rule_stats, rule_meta;
 	int config, top, events, ev_bucket;
-	int list[PG_LIST_KIND_MAX][2];	/* [allow|deny][v4|v6] */
+	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* [allow|deny][v4|v6][exact|prefix] */
 };
 
 struct pg_ctx {
@@ -42,6 +42,10 @@ void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj);
 int pins_write_meta(struct pg_ctx *ctx);
 /* Set the drop-event rate (events/s over all CPUs; 0 turns events off). */
 int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate);
+/* pg_config.tables: mark tables before inserting into them; after deleting,
+ * clear the marks of tables that are now empty. */
+int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits);
+int pins_tables_sweep(struct pg_ctx *ctx);
 int check_privileges(void);
 
 /* Sum a per-CPU value of nwords u64 words; last_word_max takes the max of
@@ -55,11 +59,13 @@ int do_attach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_detach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_status(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_stats(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_top(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_add(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_del(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_list(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_flush(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_events(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_config(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_exporter(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 
 #endif

@@ -131,6 +131,7 @@ void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
 {
 	static const char *const lists[] = {
 		PG_MAP_ALLOW_V4, PG_MAP_ALLOW_V6, PG_MAP_DENY_V4, PG_MAP_DENY_V6,
+		PG_MAP_ALLOW_X4, PG_MAP_ALLOW_X6, PG_MAP_DENY_X4, PG_MAP_DENY_X6,
 	};
 	__u32 cap = ctx->meta.list_capacity ? ctx->meta.list_capacity :
 		    ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
@@ -176,11 +177,28 @@ int pins_write_meta(struct pg_ctx *ctx)
 	return 0;
 }
 
+static int config_rw(struct pg_ctx *ctx, struct pg_config *cfg, bool write)
+{
+	__u32 key = 0;
+	int err = write ? bpf_map_update_elem(ctx->maps.config, &key, cfg, BPF_ANY)
+			: bpf_map_lookup_elem(ctx->maps.config, &key, cfg);
+
+	if (err)
+		return p_err("cannot %s %s/%s: %s", write ? "write" : "read", ctx->pin_path,
+			     PG_MAP_CONFIG, strerror(errno));
+	return 0;
+}
+
 int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate)
 {
-	struct pg_config cfg = { .ev_rate = rate, .flags = PG_CFG_INITIALIZED };
-	__u32 key = 0;
+	struct pg_config cfg;
+	int err = config_rw(ctx, &cfg, false);
 
+	if (err)
+		return err;
+	cfg.ev_rate = rate;
+	cfg.flags |= PG_CFG_INITIALIZED;
+	cfg.ev_cost_ns = cfg.ev_burst_ns = 0;
 	/* Each CPU has its own bucket, so each gets an equal share of the rate:
 	 * together they never exceed it. */
 	if (rate) {
@@ -189,10 +207,40 @@ int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate)
 		if (cfg.ev_burst_ns < cfg.ev_cost_ns)
 			cfg.ev_burst_ns = cfg.ev_cost_ns;
 	}
-	if (bpf_map_update_elem(ctx->maps.config, &key, &cfg, BPF_ANY))
-		return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_CONFIG,
-			     strerror(errno));
-	return 0;
+	return config_rw(ctx, &cfg, true);
+}
+
+int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits)
+{
+	struct pg_config cfg;
+	int err = config_rw(ctx, &cfg, false);
+
+	if (err || (cfg.tables & bits) == bits)
+		return err;
+	cfg.tables |= bits;
+	return config_rw(ctx, &cfg, true);
+}
+
+int pins_tables_sweep(struct pg_ctx *ctx)
+{
+	struct pg_config cfg;
+	__u8 key[sizeof(struct pg_lpm_v6)];
+	uint32_t tables;
+	int err = config_rw(ctx, &cfg, false);
+
+	if (err)
+		return err;
+	tables = cfg.tables;
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++)
+				if (bpf_map_get_next_key(ctx->maps.list[kind][f][t], NULL, key) &&
+				    errno == ENOENT)
+					tables &= ~PG_TABLE_BIT(kind, f ? 6 : 4, t);
+	if (tables == cfg.tables)
+		return 0;
+	cfg.tables = tables;
+	return config_rw(ctx, &cfg, true);
 }
 
 static int init_config(struct pg_ctx *ctx)
@@ -220,10 +268,14 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->top, PG_MAP_TOP },
 		{ &m->events, PG_MAP_EVENTS },
 		{ &m->ev_bucket, PG_MAP_EV_BUCKET },
-		{ &m->list[PG_LIST_ALLOW][0], PG_MAP_ALLOW_V4 },
-		{ &m->list[PG_LIST_ALLOW][1], PG_MAP_ALLOW_V6 },
-		{ &m->list[PG_LIST_DENY][0], PG_MAP_DENY_V4 },
-		{ &m->list[PG_LIST_DENY][1], PG_MAP_DENY_V6 },
+		{ &m->list[PG_LIST_ALLOW][0][PG_TBL_PREFIX], PG_MAP_ALLOW_V4 },
+		{ &m->list[PG_LIST_ALLOW][1][PG_TBL_PREFIX], PG_MAP_ALLOW_V6 },
+		{ &m->list[PG_LIST_DENY][0][PG_TBL_PREFIX], PG_MAP_DENY_V4 },
+		{ &m->list[PG_LIST_DENY][1][PG_TBL_PREFIX], PG_MAP_DENY_V6 },
+		{ &m->list[PG_LIST_ALLOW][0][PG_TBL_EXACT], PG_MAP_ALLOW_X4 },
+		{ &m->list[PG_LIST_ALLOW][1][PG_TBL_EXACT], PG_MAP_ALLOW_X6 },
+		{ &m->list[PG_LIST_DENY][0][PG_TBL_EXACT], PG_MAP_DENY_X4 },
+		{ &m->list[PG_LIST_DENY][1][PG_TBL_EXACT], PG_MAP_DENY_X6 },
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -27,19 +27,24 @@ uint64_t mono_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int list_fd(struct pg_ctx *ctx, int kind, int family)
+/* The table that holds a prefix: host entries in the hash, others in the trie. */
+static int table_fd(struct pg_ctx *ctx, int kind, const struct pg_prefix *p)
 {
-	return ctx->maps.list[kind][family == 6];
+	return ctx->maps.list[kind][p->family == 6][PG_TABLE_FOR(p->family, p->plen)];
 }
 
-static size_t lpm_key(const struct pg_prefix *p, void *buf)
+/* The key of a prefix in its table; buf holds a struct pg_lpm_v6. */
+static void entry_key(const struct pg_prefix *p, void *buf)
 {
-	struct pg_lpm_v6 *k = buf;	/* v4 key is a prefix of the v6 layout */
+	struct pg_lpm_v6 *k = buf;	/* the other key layouts are prefixes of it */
 
 	memset(k, 0, sizeof(*k));
+	if (PG_TABLE_FOR(p->family, p->plen) == PG_TBL_EXACT) {
+		memcpy(buf, p->addr, p->family == 4 ? 4 : 16);
+		return;
+	}
 	k->prefixlen = p->plen;
 	memcpy(k->addr, p->addr, p->family == 4 ? 4 : 16);
-	return p->family == 4 ? sizeof(struct pg_lpm_v4) : sizeof(struct pg_lpm_v6);
 }
 
 static const char *family_name(int family)
@@ -53,34 +58,42 @@ int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n
 	size_t cap = 0, cnt = 0;
 
 	for (int fam = 4; fam <= 6; fam += 2) {
-		struct pg_lpm_v6 key, next;
-		void *prev = NULL;
-		int fd = list_fd(ctx, kind, fam);
+		for (int tbl = 0; tbl < PG_TBL_MAX; tbl++) {
+			struct pg_lpm_v6 key, next;
+			void *prev = NULL;
+			int fd = ctx->maps.list[kind][fam == 6][tbl];
+			size_t alen = fam == 4 ? 4 : 16;
 
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			struct pg_entry *e;
+			while (!bpf_map_get_next_key(fd, prev, &next)) {
+				struct pg_entry *e;
 
-			if (cnt == cap) {
-				struct pg_entry *nv;
+				if (cnt == cap) {
+					struct pg_entry *nv;
 
-				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					free(v);
-					return -ENOMEM;
+					cap = cap ? cap * 2 : 64;
+					nv = realloc(v, cap * sizeof(*v));
+					if (!nv) {
+						free(v);
+						return -ENOMEM;
+					}
+					v = nv;
 				}
-				v = nv;
+				e = &v[cnt];
+				memset(e, 0, sizeof(*e));
+				e->prefix.family = fam;
+				if (tbl == PG_TBL_EXACT) {
+					e->prefix.plen = alen * 8;
+					memcpy(e->prefix.addr, &next, alen);
+				} else {
+					e->prefix.plen = next.prefixlen;
+					memcpy(e->prefix.addr, next.addr, alen);
+				}
+				/* An entry deleted between the two calls is skipped. */
+				if (!bpf_map_lookup_elem(fd, &next, &e->rule))
+					cnt++;
+				key = next;
+				prev = &key;
 			}
-			e = &v[cnt];
-			memset(e, 0, sizeof(*e));
-			e->prefix.family = fam;
-			e->prefix.plen = next.prefixlen;
-			memcpy(e->prefix.addr, next.addr, fam == 4 ? 4 : 16);
-			/* An entry deleted between the two calls is simply skipped. */
-			if (!bpf_map_lookup_elem(fd, &next, &e->rule))
-				cnt++;
-			key = next;
-			prev = &key;
 		}
 	}
 	*out = v;
@@ -150,12 +163,13 @@ static void sweep_expired(struct pg_ctx *ctx)
 
 			if (!v[i].rule.expires_ns || v[i].rule.expires_ns > now)
 				continue;
-			lpm_key(&v[i].prefix, &key);
-			if (!bpf_map_delete_elem(list_fd(ctx, kind, v[i].prefix.family), &key))
+			entry_key(&v[i].prefix, &key);
+			if (!bpf_map_delete_elem(table_fd(ctx, kind, &v[i].prefix), &key))
 				rule_id_free(ctx, v[i].rule.rule_id);
 		}
 		free(v);
 	}
+	pins_tables_sweep(ctx);
 }
 
 static int parse_prefixes(int argc, char **argv, struct pg_prefix *out, bool *normalised)
@@ -180,9 +194,9 @@ static void rollback(struct pg_ctx *ctx, int kind, struct undo *u, int n)
 {
 	for (int i = n - 1; i >= 0; i--) {
 		struct pg_lpm_v6 key;
-		int fd = list_fd(ctx, kind, u[i].prefix.family);
+		int fd = table_fd(ctx, kind, &u[i].prefix);
 
-		lpm_key(&u[i].prefix, &key);
+		entry_key(&u[i].prefix, &key);
 		if (u[i].existed)
 			bpf_map_update_elem(fd, &key, &u[i].old, BPF_ANY);
 		else
@@ -218,6 +232,17 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &real);
+	{
+		uint32_t bits = 0;
+
+		for (int i = 0; i < argc; i++)
+			bits |= PG_TABLE_BIT(kind, pfx[i].family,
+					     PG_TABLE_FOR(pfx[i].family, pfx[i].plen));
+		/* Before the inserts, or the datapath could skip a new entry. */
+		err = pins_tables_mark(ctx, bits);
+		if (err)
+			goto out;
+	}
 
 	for (done = 0; done < argc; done++) {
 		struct pg_prefix *p = &pfx[done];
@@ -225,11 +250,11 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		struct pg_rule val = { .prefixlen = p->plen };
 		struct pg_rule_meta rm = {};
 		struct pg_lpm_v6 key;
-		int fd = list_fd(ctx, kind, p->family);
+		int fd = table_fd(ctx, kind, p);
 		char buf[PG_PREFIX_STRLEN];
 
 		pg_prefix_fmt(p, buf, sizeof(buf));
-		lpm_key(p, &key);
+		entry_key(p, &key);
 		u->prefix = *p;
 		u->existed = !bpf_map_lookup_elem(fd, &key, &u->old);
 		if (u->existed && u->old.rule_id) {
@@ -293,6 +318,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	if (err) {
 		rollback(ctx, kind, undo, done);
+		pins_tables_sweep(ctx);
 		goto out;
 	}
 	pins_write_meta(ctx);	/* next_rule_id hint; harmless if it fails */
@@ -355,8 +381,8 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int j = 0; j < i; j++)
 			if (!pg_prefix_cmp(&pfx[i], &pfx[j]))
 				dup[i] = true;
-		lpm_key(&pfx[i], &key);
-		if (bpf_map_lookup_elem(list_fd(ctx, kind, pfx[i].family), &key, &vals[i])) {
+		entry_key(&pfx[i], &key);
+		if (bpf_map_lookup_elem(table_fd(ctx, kind, &pfx[i]), &key, &vals[i])) {
 			pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
 			err = p_err("%s is not in the %s list; nothing was deleted", buf,
 				    kind_names[kind]);
@@ -372,8 +398,8 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 		if (dup[i])
 			continue;
-		lpm_key(&pfx[i], &key);
-		if (bpf_map_delete_elem(list_fd(ctx, kind, pfx[i].family), &key) && errno != ENOENT) {
+		entry_key(&pfx[i], &key);
+		if (bpf_map_delete_elem(table_fd(ctx, kind, &pfx[i]), &key) && errno != ENOENT) {
 			err = p_err("cannot delete from the %s list: %s", kind_names[kind],
 				    strerror(errno));
 			goto out;
@@ -383,6 +409,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_str(NULL, "deleted %s", buf);
 		out_text(" from %s\n", kind_names[kind]);
 	}
+	pins_tables_sweep(ctx);
 	out_arr_close();
 	out_obj_close();
 out:
@@ -509,8 +536,8 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct pg_lpm_v6 key;
 
-		lpm_key(&v[i].prefix, &key);
-		if (bpf_map_delete_elem(list_fd(ctx, kind, v[i].prefix.family), &key)) {
+		entry_key(&v[i].prefix, &key);
+		if (bpf_map_delete_elem(table_fd(ctx, kind, &v[i].prefix), &key)) {
 			if (errno == ENOENT)
 				continue;
 			free(v);
@@ -521,6 +548,7 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		gone++;
 	}
 	free(v);
+	pins_tables_sweep(ctx);
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
 	out_u64("flushed", "flushed %llu entries", gone);

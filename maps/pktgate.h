@@ -21,6 +21,10 @@
 #define PG_MAP_ALLOW_V6		"pg_allow_v6"
 #define PG_MAP_DENY_V4		"pg_deny_v4"
 #define PG_MAP_DENY_V6		"pg_deny_v6"
+#define PG_MAP_ALLOW_X4		"pg_allow_x4"
+#define PG_MAP_ALLOW_X6		"pg_allow_x6"
+#define PG_MAP_DENY_X4		"pg_deny_x4"
+#define PG_MAP_DENY_X6		"pg_deny_x6"
 #define PG_MAP_IFACES		"pg_ifaces"
 #define PG_MAP_STATS		"pg_stats"
 #define PG_MAP_RULE_STATS	"pg_rule_stats"
@@ -76,6 +80,33 @@ enum pg_list_kind {
 	PG_LIST_ALLOW = 0,
 	PG_LIST_DENY,
 	PG_LIST_KIND_MAX,
+};
+
+/* Each list is two tables per family: host entries (/32, /128) in an
+ * exact-match hash, whose lookup cost does not grow with its size, and
+ * shorter prefixes in an LPM trie. A host entry is the longest possible
+ * prefix, so looking in the hash first keeps longest-prefix semantics. */
+enum pg_table {
+	PG_TBL_EXACT = 0,
+	PG_TBL_PREFIX,
+	PG_TBL_MAX,
+};
+
+#define PG_TABLE_FOR(family, plen) \
+	((plen) == ((family) == 4 ? 32 : 128) ? PG_TBL_EXACT : PG_TBL_PREFIX)
+/* Bit of pg_config.tables for a table that may hold entries. User space
+ * sets it before the first insert and clears it after the table empties,
+ * so the datapath skips empty tables without ever missing an entry. */
+#define PG_TABLE_BIT(kind, family, tbl) \
+	(1u << ((((kind) * 2 + ((family) == 6)) * PG_TBL_MAX) + (tbl)))
+
+/* Exact-match hash keys: the address in network byte order. */
+struct pg_exact_v4 {
+	__u8 addr[4];
+};
+
+struct pg_exact_v6 {
+	__u8 addr[16];
 };
 
 /* LPM trie keys: prefixlen first, as the kernel requires; address in
@@ -146,12 +177,14 @@ struct pg_iface {
 };
 
 /* pg_config value (single entry): datapath settings user space may change
- * at any time. Read on the drop path only. */
+ * at any time. Read once per IP packet. */
 struct pg_config {
 	__u64 ev_cost_ns;	/* bucket credit one event costs, per CPU; 0 = no events */
 	__u64 ev_burst_ns;	/* most credit a CPU's bucket holds */
 	__u32 ev_rate;		/* events per second over all CPUs, as configured */
 	__u32 flags;		/* PG_CFG_* */
+	__u32 tables;		/* PG_TABLE_BIT()s of the tables that may hold entries */
+	__u32 pad;
 };
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */

@@ -26,6 +26,21 @@ PG_LPM_TRIE(pg_allow_v6, struct pg_lpm_v6);
 PG_LPM_TRIE(pg_deny_v4, struct pg_lpm_v4);
 PG_LPM_TRIE(pg_deny_v6, struct pg_lpm_v6);
 
+#define PG_EXACT_HASH(name, keytype)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__uint(max_entries, PG_LIST_CAPACITY);			\
+		__type(key, keytype);					\
+		__type(value, struct pg_rule);				\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
+
+PG_EXACT_HASH(pg_allow_x4, struct pg_exact_v4);
+PG_EXACT_HASH(pg_allow_x6, struct pg_exact_v6);
+PG_EXACT_HASH(pg_deny_x4, struct pg_exact_v4);
+PG_EXACT_HASH(pg_deny_x6, struct pg_exact_v6);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PG_MAX_IFACES * PG_HOOK_MAX);

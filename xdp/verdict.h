@@ -60,29 +60,56 @@ static __always_inline __u64 pg_now(struct pg_hit *h)
 		__r;							\
 	})
 
-static __always_inline const struct pg_rule *
-pg_lookup(const struct pg_pkt *p, enum pg_match m, int deny, struct pg_hit *h)
+static __always_inline int pg_live(const struct pg_rule *r, struct pg_hit *h)
 {
-	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
-
-	if (p->family == 4) {
-		struct pg_lpm_v4 k = { .prefixlen = 32 };
-
-		__builtin_memcpy(k.addr, addr, 4);
-		return deny ? PG_LOOKUP_LIVE(&pg_deny_v4, &k, 32, h)
-			    : PG_LOOKUP_LIVE(&pg_allow_v4, &k, 32, h);
-	} else {
-		struct pg_lpm_v6 k = { .prefixlen = 128 };
-
-		__builtin_memcpy(k.addr, addr, 16);
-		return deny ? PG_LOOKUP_LIVE(&pg_deny_v6, &k, 128, h)
-			    : PG_LOOKUP_LIVE(&pg_allow_v6, &k, 128, h);
-	}
+	return !r->expires_ns || r->expires_ns > pg_now(h);
 }
 
-/* Decide why a packet gets its verdict. Address rules apply whenever the
- * addresses could be read, even if what follows is truncated: otherwise a
- * denied sender could slip through by mangling its L4 header. */
+/* The live entry of one list that matches an address: the host entry if
+ * there is one, else the longest live prefix. Empty tables cost nothing. */
+static __always_inline const struct pg_rule *
+pg_lookup(const struct pg_pkt *p, enum pg_match m, int deny, __u32 tables, struct pg_hit *h)
+{
+	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
+	int kind = deny ? PG_LIST_DENY : PG_LIST_ALLOW;
+	const struct pg_rule *r;
+
+	if (p->family == 4) {
+		if (tables & PG_TABLE_BIT(kind, 4, PG_TBL_EXACT)) {
+			struct pg_exact_v4 x;
+
+			__builtin_memcpy(x.addr, addr, 4);
+			r = bpf_map_lookup_elem(deny ? (void *)&pg_deny_x4 : (void *)&pg_allow_x4, &x);
+			if (r && pg_live(r, h))
+				return r;
+		}
+		if (tables & PG_TABLE_BIT(kind, 4, PG_TBL_PREFIX)) {
+			struct pg_lpm_v4 k = { .prefixlen = 32 };
+
+			__builtin_memcpy(k.addr, addr, 4);
+			return deny ? PG_LOOKUP_LIVE(&pg_deny_v4, &k, 32, h)
+				    : PG_LOOKUP_LIVE(&pg_allow_v4, &k, 32, h);
+		}
+	} else {
+		if (tables & PG_TABLE_BIT(kind, 6, PG_TBL_EXACT)) {
+			struct pg_exact_v6 x;
+
+			__builtin_memcpy(x.addr, addr, 16);
+			r = bpf_map_lookup_elem(deny ? (void *)&pg_deny_x6 : (void *)&pg_allow_x6, &x);
+			if (r && pg_live(r, h))
+				return r;
+		}
+		if (tables & PG_TABLE_BIT(kind, 6, PG_TBL_PREFIX)) {
+			struct pg_lpm_v6 k = { .prefixlen = 128 };
+
+			__builtin_memcpy(k.addr, addr, 16);
+			return deny ? PG_LOOKUP_LIVE(&pg_deny_v6, &k, 128, h)
+				    : PG_LOOKUP_LIVE(&pg_allow_v6, &k, 128, h);
+		}
+	}
+	return 0;
+}
+
 static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *r, int kind)
 {
 	h->reason = kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
@@ -96,6 +123,8 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 {
 	struct pg_pkt *p = &h->pkt;
 	const struct pg_rule *r;
+	const struct pg_config *cfg;
+	__u32 zero = 0, tables = 0;
 	int res;
 
 	h->match = m;
@@ -108,12 +137,15 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	if (res == PG_PARSE_BAD_L3)
 		goto malformed;
 
-	r = pg_lookup(p, m, 0, h);
+	cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	if (cfg)
+		tables = cfg->tables;
+	r = pg_lookup(p, m, 0, tables, h);
 	if (r) {
 		pg_hit_rule(h, r, PG_LIST_ALLOW);
 		return;
 	}
-	r = pg_lookup(p, m, 1, h);
+	r = pg_lookup(p, m, 1, tables, h);
 	if (r) {
 		pg_hit_rule(h, r, PG_LIST_DENY);
 		return;

@@ -96,7 +96,8 @@ static struct instance insts[INST_MAX] = {
 static struct {
 	int stats;
 	int rule_stats;
-	int list[PG_LIST_KIND_MAX][2];	/* [kind][v4, v6] */
+	int config;
+	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* [kind][v4, v6][exact, prefix] */
 } maps;
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
@@ -382,30 +383,44 @@ static void check_counters(__u32 our_key, int reason, __u32 rule_id,
 
 /* ---- lists ---- */
 
+/* pg_config.tables as the CLI keeps it: the tables that hold entries. */
+static int set_tables(__u32 tables)
+{
+	struct pg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(maps.config, &zero, &cfg))
+		return -errno;
+	cfg.tables = tables;
+	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
 static int clear_lists(void)
 {
 	__u8 key[sizeof(struct pg_lpm_v6)];
-	int kind, fam;
+	int kind, fam, tbl;
 
 	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		for (fam = 0; fam < 2; fam++) {
-			int fd = maps.list[kind][fam];
+			for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
+				int fd = maps.list[kind][fam][tbl];
 
-			while (!bpf_map_get_next_key(fd, NULL, key))
-				if (bpf_map_delete_elem(fd, key))
-					return -errno;
+				while (!bpf_map_get_next_key(fd, NULL, key))
+					if (bpf_map_delete_elem(fd, key))
+						return -errno;
+			}
 		}
 	}
-	return 0;
+	return set_tables(0);
 }
 
-static int add_rule(const struct rule_spec *rs, struct log *l)
+static int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 {
 	struct pg_lpm_v6 key = {};	/* pg_lpm_v4 is its prefix */
 	struct pg_rule val = { .rule_id = rs->id };
 	char addr[INET6_ADDRSTRLEN];
 	const char *slash = strchr(rs->cidr, '/');
-	int v6 = strchr(rs->cidr, ':') != NULL;
+	int v6 = strchr(rs->cidr, ':') != NULL, tbl;
 	size_t alen = slash ? (size_t)(slash - rs->cidr) : 0;
 
 	if (!slash || alen >= sizeof(addr)) {
@@ -425,25 +440,33 @@ static int add_rule(const struct rule_spec *rs, struct log *l)
 		val.expires_ns = mono_ns() + 3600 * NSEC_PER_SEC;
 	else if (rs->ttl == TTL_EXPIRED)
 		val.expires_ns = mono_ns() - NSEC_PER_SEC;
-	if (bpf_map_update_elem(maps.list[rs->kind][v6], &key, &val, BPF_ANY)) {
+	/* Host entries go to the exact-match hash, keyed by the address alone. */
+	tbl = PG_TABLE_FOR(v6 ? 6 : 4, key.prefixlen);
+	if (bpf_map_update_elem(maps.list[rs->kind][v6][tbl],
+				tbl == PG_TBL_EXACT ? (void *)key.addr : (void *)&key, &val, BPF_ANY)) {
 		fail(l, "setup: adding %s: %s", rs->cidr, strerror(errno));
 		return -1;
 	}
+	*tables |= PG_TABLE_BIT(rs->kind, v6 ? 6 : 4, tbl);
 	return 0;
 }
 
 static int set_rules(const struct rule_spec *rules, int n, struct log *l)
 {
 	int i, err = clear_lists();
+	__u32 tables = 0;
 
 	if (err) {
 		fail(l, "setup: clearing lists: %s", strerror(-err));
 		return err;
 	}
 	for (i = 0; i < n && rules[i].cidr; i++)
-		if (add_rule(&rules[i], l))
+		if (add_rule(&rules[i], &tables, l))
 			return -1;
-	return 0;
+	err = set_tables(tables);
+	if (err)
+		fail(l, "setup: pg_config: %s", strerror(-err));
+	return err;
 }
 
 /* ---- running ---- */
@@ -1199,10 +1222,15 @@ static int load_all(void)
 			owner = s->obj;
 			maps.stats = bpf_map__fd(s->maps.pg_stats);
 			maps.rule_stats = bpf_map__fd(s->maps.pg_rule_stats);
-			maps.list[PG_LIST_ALLOW][0] = bpf_map__fd(s->maps.pg_allow_v4);
-			maps.list[PG_LIST_ALLOW][1] = bpf_map__fd(s->maps.pg_allow_v6);
-			maps.list[PG_LIST_DENY][0] = bpf_map__fd(s->maps.pg_deny_v4);
-			maps.list[PG_LIST_DENY][1] = bpf_map__fd(s->maps.pg_deny_v6);
+			maps.config = bpf_map__fd(s->maps.pg_config);
+			maps.list[PG_LIST_ALLOW][0][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_allow_v4);
+			maps.list[PG_LIST_ALLOW][1][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_allow_v6);
+			maps.list[PG_LIST_DENY][0][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_deny_v4);
+			maps.list[PG_LIST_DENY][1][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_deny_v6);
+			maps.list[PG_LIST_ALLOW][0][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_allow_x4);
+			maps.list[PG_LIST_ALLOW][1][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_allow_x6);
+			maps.list[PG_LIST_DENY][0][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_deny_x4);
+			maps.list[PG_LIST_DENY][1][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_deny_x6);
 		}
 	}
 	for (k = 0; k < INST_MAX; k++) {
@@ -1241,6 +1269,189 @@ static void usage(const char *prog)
 	exit(2);
 }
 
+/* ---- randomised longest-prefix cross-check ---- */
+
+/* Thousands of overlapping prefixes of mixed lengths (hosts in the hash,
+ * the rest in the trie, some expired), checked address by address against
+ * a plain reference matcher: the verdict must agree, and the counter of the
+ * entry the reference picks must be the one that moves. */
+#define RND_RULES	2000
+#define RND_ADDRS	1000
+
+struct rnd_rule {
+	int kind;
+	unsigned int plen;
+	__u8 addr[16];
+	int expired;
+	__u32 id;
+};
+
+static __u32 rnd_state;
+
+static __u32 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/* Addresses from a small space, so that prefixes overlap a lot. */
+static void rnd_addr(int family, __u8 *a)
+{
+	memset(a, 0, 16);
+	if (family == 4) {
+		a[0] = 10;
+		a[1] = rnd() % 4;
+		a[2] = rnd() % 64;
+		a[3] = rnd() % 256;
+	} else {
+		a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8;
+		a[7] = rnd() % 4;
+		a[15] = rnd() % 256;
+		a[14] = rnd() % 64;
+	}
+}
+
+static void mask_addr(__u8 *a, unsigned int plen, unsigned int max)
+{
+	for (unsigned int b = plen; b < max; b++)
+		a[b / 8] &= ~(0x80 >> (b % 8));
+}
+
+static int prefix_covers(const struct rnd_rule *r, const __u8 *a, unsigned int max)
+{
+	__u8 m[16];
+
+	memcpy(m, a, 16);
+	mask_addr(m, r->plen, max);
+	return !memcmp(m, r->addr, max / 8);
+}
+
+static __u64 rule_packets(__u32 id)
+{
+	size_t stride = percpu_stride(sizeof(struct pg_rule_ctr));
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(maps.rule_stats, &id, percpu_buf))
+		return ~0ULL;
+	for (int c = 0; c < ncpus; c++)
+		sum += ((struct pg_rule_ctr *)((char *)percpu_buf + c * stride))->packets;
+	return sum;
+}
+
+static void run_lpm_random(const struct instance *in, int family)
+{
+	static struct rnd_rule rules[RND_RULES];
+	unsigned int max = family == 4 ? 32 : 128;
+	int n = 0, bad = 0, matched = 0;
+	__u32 tables = 0;
+	struct log l = {};
+	char name[160];
+
+	rnd_state = 0x9e3779b9u ^ (family * 7919);
+	if (clear_lists()) {
+		fail(&l, "setup: clearing lists");
+		goto out;
+	}
+	for (int i = 0; i < RND_RULES; i++) {
+		struct rnd_rule r = { .kind = rnd() % 5 ? PG_LIST_DENY : PG_LIST_ALLOW };
+		struct pg_lpm_v6 key = {};
+		struct pg_rule val = {};
+		unsigned int roll = rnd() % 100;
+		int tbl, j;
+
+		r.plen = roll < 40 ? max : (family == 4 ? 25 + rnd() % 7 : 121 + rnd() % 7);
+		rnd_addr(family, r.addr);
+		mask_addr(r.addr, r.plen, max);
+		r.expired = rnd() % 100 < 15;
+		/* The same prefix twice in a list: the later add replaces it. */
+		for (j = 0; j < n; j++)
+			if (rules[j].kind == r.kind && rules[j].plen == r.plen &&
+			    !memcmp(rules[j].addr, r.addr, 16))
+				break;
+		r.id = j < n ? rules[j].id : (__u32)(n + 1);
+		rules[j] = r;
+		if (j == n)
+			n++;
+
+		val.rule_id = r.id;
+		val.prefixlen = r.plen;
+		val.expires_ns = r.expired ? mono_ns() - NSEC_PER_SEC :
+				 (rnd() % 2 ? mono_ns() + 3600 * NSEC_PER_SEC : 0);
+		key.prefixlen = r.plen;
+		memcpy(key.addr, r.addr, 16);
+		tbl = PG_TABLE_FOR(family, r.plen);
+		if (bpf_map_update_elem(maps.list[r.kind][family == 6][tbl],
+					tbl == PG_TBL_EXACT ? (void *)key.addr : (void *)&key,
+					&val, BPF_ANY)) {
+			fail(&l, "setup: adding a rule: %s", strerror(errno));
+			goto out;
+		}
+		tables |= PG_TABLE_BIT(r.kind, family, tbl);
+	}
+	if (set_tables(tables)) {
+		fail(&l, "setup: pg_config");
+		goto out;
+	}
+
+	for (int i = 0; i < RND_ADDRS; i++) {
+		const struct rnd_rule *best[PG_LIST_KIND_MAX] = {};
+		const struct rnd_rule *want;
+		char astr[INET6_ADDRSTRLEN];
+		struct pkt_spec spec = { .family = family, .proto = IPPROTO_UDP };
+		struct pkt pk;
+		__u8 a[16];
+		__u64 before = 0, after;
+		int exp_ret;
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+
+		rnd_addr(family, a);
+		for (int j = 0; j < n; j++) {
+			const struct rnd_rule *r = &rules[j];
+
+			if (r->expired || !prefix_covers(r, a, max))
+				continue;
+			if (!best[r->kind] || r->plen > best[r->kind]->plen)
+				best[r->kind] = r;
+		}
+		want = best[PG_LIST_ALLOW] ? best[PG_LIST_ALLOW] : best[PG_LIST_DENY];
+		exp_ret = !best[PG_LIST_ALLOW] && best[PG_LIST_DENY] ? XDP_DROP : XDP_PASS;
+		matched += want != NULL;
+
+		inet_ntop(family == 4 ? AF_INET : AF_INET6, a, astr, sizeof(astr));
+		spec.src = astr;
+		if (pkt_build(&pk, &spec)) {
+			fail(&l, "setup: building a frame from %s", astr);
+			goto out;
+		}
+		if (want)
+			before = rule_packets(want->id);
+		opts.data_in = pk.buf;
+		opts.data_size_in = pk.len;
+		if (bpf_prog_test_run_opts(in->prog_fd[P_XDP], &opts)) {
+			fail(&l, "test_run: %s", strerror(errno));
+			goto out;
+		}
+		after = want ? rule_packets(want->id) : 0;
+		if ((int)opts.retval != exp_ret || (want && after != before + 1)) {
+			if (bad++ < 3)
+				fail(&l, "%s: expected %s by rule %u (/%u), got %s%s", astr,
+				     exp_ret == XDP_DROP ? "drop" : "pass", want ? want->id : 0,
+				     want ? want->plen : 0, opts.retval == XDP_DROP ? "drop" : "pass",
+				     want && after != before + 1 ? ", rule not counted" : "");
+		}
+	}
+	if (matched < RND_ADDRS / 10 || matched > RND_ADDRS * 9 / 10)
+		fail(&l, "setup: %d of %d addresses matched a rule: the mix is not testing much",
+		     matched, RND_ADDRS);
+out:
+	snprintf(name, sizeof(name), "[xdp] random LPM cross-check, IPv%d: %d prefixes "
+		 "(hash and trie), %d addresses, %d matching", family, n, RND_ADDRS, matched);
+	report(name, &l);
+	clear_lists();
+}
+
 int main(int argc, char **argv)
 {
 	size_t stride, i;
@@ -1276,6 +1487,8 @@ int main(int argc, char **argv)
 			run_shared(&insts[k], 4);
 			run_shared(&insts[k], 6);
 		}
+		run_lpm_random(&insts[PLAIN], 4);
+		run_lpm_random(&insts[PLAIN], 6);
 	}
 
 	/* Sharers first: the owner goes last (the kernel keeps a map alive
