@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
-PKGS := libbpf libxdp libmnl libelf
+PKGS := libbpf libxdp libmnl libelf libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -24,7 +24,7 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmnl -lelf) -lz
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmnl -lelf -lmicrohttpd) -lz
 
 BPF_SRCS := xdp/pktgate_xdp.bpf.c tc/pktgate_tc.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS))
@@ -89,11 +89,26 @@ demo: test-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)netns-lab/demo.sh
 
-install: $(O)/pktgate
-	install -D -m 0755 $(O)/pktgate $(DESTDIR)$(PREFIX)/sbin/pktgate
+# The binary is all pktgate needs at run time; man page and completion beside.
+SBINDIR ?= $(PREFIX)/sbin
+MAN8DIR ?= $(PREFIX)/share/man/man8
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALLED = $(DESTDIR)$(UNITDIR)/pktgate.service \
+	$(DESTDIR)$(SBINDIR)/pktgate $(DESTDIR)$(MAN8DIR)/pktgate.8 \
+	$(DESTDIR)$(BASHCOMPDIR)/pktgate
+
+install: $(O)/pktgate doc/pktgate.8 completion/pktgate.bash systemd/pktgate.service.in
+	install -D -m 0755 $(O)/pktgate $(DESTDIR)$(SBINDIR)/pktgate
+	install -D -m 0644 doc/pktgate.8 $(DESTDIR)$(MAN8DIR)/pktgate.8
+	install -D -m 0644 completion/pktgate.bash $(DESTDIR)$(BASHCOMPDIR)/pktgate
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/pktgate.service.in >$(DESTDIR)$(UNITDIR)/pktgate.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/pktgate
+	rm -f $(INSTALLED)
 
 clean:
 	rm -rf $(O)

@@ -59,6 +59,8 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return p_usage("attach: nothing to attach (--no-xdp needs --tc)");
 	if (!want_xdp && o->mode >= 0)
 		return p_usage("attach: --mode is for XDP, which --no-xdp leaves out");
+	if (ctx->check_only)
+		return 0;
 
 	ifindex = iface_index(ctx, ifname);
 	if (ifindex < 0)

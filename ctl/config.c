@@ -44,6 +44,8 @@ int do_config(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			return err;
 		set = true;
 	}
+	if (ctx->check_only)
+		return 0;
 	err = pins_open(ctx, set);
 	if (err)
 		return err;

@@ -23,6 +23,7 @@ struct pg_ctx {
 	uint64_t netns_ino;		/* inode of the network namespace in use */
 	unsigned long capacity;		/* --capacity, 0 = keep / default */
 	int list_kind;			/* enum pg_list_kind of allow/deny commands */
+	bool check_only;		/* validate the command's input, change nothing */
 	int lock_fd;
 	int ncpus;
 	struct pg_meta meta;
@@ -54,6 +55,9 @@ int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwor
 	       bool last_word_max);
 int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords);
 
+/* main.c: run one command line (as after the global options). */
+int pg_run(struct pg_ctx *ctx, int argc, char **argv);
+
 /* Commands. */
 int do_attach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_detach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
@@ -65,6 +69,8 @@ int do_rule_del(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_rule_list(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_flush(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_events(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_save(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_restore(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_config(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_exporter(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 

@@ -19,9 +19,11 @@
 #include "attach.h"
 #include "ctx.h"
 #include "events.h"
+#include "exporter.h"
 #include "opts.h"
 #include "out.h"
 #include "rules.h"
+#include "ruleset.h"
 #include "stats.h"
 
 #define PKTGATE_VERSION "0.1.0"
@@ -109,9 +111,29 @@ static const struct pg_opt attach_opts[] = {
 #define ST(field) offsetof(struct stats_opts, field)
 static const struct pg_opt stats_opts[] = {
 	OPT("iface", 'i', OPT_STR, ST(iface), "IFACE", "only this interface"),
+	OPT("watch", 'w', OPT_FLAG, ST(watch), NULL, "live table of rates and totals, "
+	    "refreshed every INTERVAL seconds (default 1; e.g. 0.5)"),
+	OPT("once", 0, OPT_FLAG, ST(once), NULL, "one sample: rates between two readings "
+	    "INTERVAL apart"),
+	OPT("count", 'c', OPT_UINT, ST(count), "N", "stop after N samples"),
+	OPT("interval", 0, OPT_STR, ST(interval), "S", "seconds between readings (as INTERVAL)"),
 	{},
 };
 #undef ST
+
+#define TO(field) offsetof(struct top_opts, field)
+static const char *const top_by[] = { "packets", "bytes", "drops", NULL };
+static const struct pg_opt top_opts[] = {
+	OPT("limit", 'n', OPT_UINT, TO(limit), "N", "show the N busiest (default 20)"),
+	OPT("by", 'b', OPT_ENUM, TO(by), "KEY", "order by this total, largest first",
+	    .choices = top_by),
+	OPT("watch", 'w', OPT_FLAG, TO(watch), NULL, "refresh every INTERVAL seconds"),
+	OPT("interval", 0, OPT_STR, TO(interval), "S", "seconds between the readings that give "
+	    "the rates (default 1)"),
+	OPT("count", 'c', OPT_UINT, TO(count), "N", "with --watch: stop after N samples"),
+	{},
+};
+#undef TO
 
 #define EV(field) offsetof(struct events_opts, field)
 static const struct pg_opt events_opts[] = {
@@ -120,6 +142,25 @@ static const struct pg_opt events_opts[] = {
 	{},
 };
 #undef EV
+
+#define EX(field) offsetof(struct exporter_opts, field)
+static const struct pg_opt exporter_opts[] = {
+	OPT("listen", 'l', OPT_STR, EX(listen), "ADDR:PORT", "address to serve on: IPv4 "
+	    "ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN "; port 0 picks one)"),
+	OPT("top", 0, OPT_UINT, EX(top), "N", "export the N busiest remote addresses "
+	    "(default 10)"),
+	OPT("once", 0, OPT_FLAG, EX(once), NULL, "print the metrics to stdout and exit"),
+	{},
+};
+#undef EX
+
+#define SV(field) offsetof(struct save_opts, field)
+static const struct pg_opt save_opts[] = {
+	OPT("all", 'a', OPT_FLAG, SV(all), NULL,
+	    "the whole configuration: settings, both lists, attachments"),
+	{},
+};
+#undef SV
 
 /* Order matters for prefixes: the first match wins (d = deny, a = allow). */
 static const struct pg_cmd commands[] = {
@@ -131,13 +172,24 @@ static const struct pg_cmd commands[] = {
 	    do_detach),
 	CMD("status", NULL, "where pktgate is attached and how full the lists are", 0, 0,
 	    do_status),
-	CMD("stats", NULL, "packets and bytes per interface, hook and verdict reason", 0, 0,
-	    do_stats, WITH_OPTS(stats_opts, struct stats_opts)),
+	CMD("stats", "[INTERVAL]", "packets and bytes per interface, hook and verdict reason; "
+	    "rates with --watch or --once", 0, 1, do_stats,
+	    WITH_OPTS(stats_opts, struct stats_opts)),
+	/* Placed after stats: a new command must not change what prefixes pick. */
+	CMD("top", "[INTERVAL]", "top talkers: remote addresses by packets, bytes or drops, "
+	    "with rates over INTERVAL seconds", 0, 1, do_top,
+	    WITH_OPTS(top_opts, struct top_opts)),
 	CMD("flush", "deny|allow", "remove every entry of a list", 1, 1, do_flush),
 	CMD("events", NULL, "stream drop events (throttled in the kernel; see config)", 0, 0,
 	    do_events, WITH_OPTS(events_opts, struct events_opts)),
 	CMD("config", "[event-rate N]", "show or change datapath settings (events per second, "
 	    "over all CPUs; 0 = off)", 0, 2, do_config),
+	CMD("exporter", NULL, "serve Prometheus metrics over HTTP at /metrics", 0, 0,
+	    do_exporter, WITH_OPTS(exporter_opts, struct exporter_opts)),
+	CMD("save", "[FILE]", "write the configuration as a rule set (FILE or - for stdout)",
+	    0, 1, do_save, WITH_OPTS(save_opts, struct save_opts)),
+	CMD("restore", "FILE", "apply a rule set: every line is checked first; entries it "
+	    "does not name are removed", 1, 1, do_restore),
 	CMD("help", NULL, "show this help", 0, 0, NULL),
 	{},
 };
@@ -243,14 +295,19 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 		rc = p_usage("%s: missing %s", where, c->args);
 	if (!rc && c->max_args >= 0 && npos > c->max_args)
 		rc = p_usage("%s: unexpected argument '%s'", where, argv[1 + c->max_args]);
-	if (!rc)
+	if (!rc && !ctx->check_only)
 		rc = check_privileges();
-	if (!rc)
+	if (!rc && !ctx->check_only)
 		rc = enter_netns(ctx);
 	if (!rc)
 		rc = c->run(ctx, optbuf, npos, argv + 1);
 	free(optbuf);
 	return rc;
+}
+
+int pg_run(struct pg_ctx *ctx, int argc, char **argv)
+{
+	return run_cmd(ctx, commands, "pktgate", argc, argv);
 }
 
 int main(int argc, char **argv)

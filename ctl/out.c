@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Plain/JSON output and error reporting for the pktgate CLI. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static size_t jbuf_len;
 static bool first[MAX_DEPTH];	/* no member printed yet at this depth */
 static bool in_array[MAX_DEPTH];
 static int depth;
+static bool muted;		/* results of commands run inside restore */
 static char errmsg[512];
 static int errcode;
 
@@ -79,13 +81,13 @@ static void json_open(const char *key, char c, bool array)
 
 void out_obj_open(const char *key)
 {
-	if (out_json)
+	if (out_json && !muted)
 		json_open(key, '{', false);
 }
 
 void out_obj_close(void)
 {
-	if (out_json) {
+	if (out_json && !muted) {
 		fputc('}', jbuf);
 		depth--;
 	}
@@ -93,13 +95,13 @@ void out_obj_close(void)
 
 void out_arr_open(const char *key)
 {
-	if (out_json)
+	if (out_json && !muted)
 		json_open(key, '[', true);
 }
 
 void out_arr_close(void)
 {
-	if (out_json) {
+	if (out_json && !muted) {
 		fputc(']', jbuf);
 		depth--;
 	}
@@ -107,9 +109,14 @@ void out_arr_close(void)
 
 /* In JSON, a member needs a key; keyless calls are plain-text only, except
  * inside arrays, where they are the elements. */
+void out_mute(bool on)
+{
+	muted = on;
+}
+
 static bool json_wants(const char *key)
 {
-	return out_json && (key || in_array[depth]);
+	return out_json && !muted && (key || in_array[depth]);
 }
 
 void out_str(const char *key, const char *fmt, const char *v)
@@ -117,7 +124,7 @@ void out_str(const char *key, const char *fmt, const char *v)
 	if (json_wants(key)) {
 		json_member(key);
 		json_escape(jbuf, v);
-	} else if (!out_json && fmt) {
+	} else if (!out_json && !muted && fmt) {
 		printf(fmt, v);
 	}
 }
@@ -127,7 +134,7 @@ void out_u64(const char *key, const char *fmt, uint64_t v)
 	if (json_wants(key)) {
 		json_member(key);
 		fprintf(jbuf, "%llu", (unsigned long long)v);
-	} else if (!out_json && fmt) {
+	} else if (!out_json && !muted && fmt) {
 		printf(fmt, (unsigned long long)v);
 	}
 }
@@ -137,8 +144,21 @@ void out_i64(const char *key, const char *fmt, int64_t v)
 	if (json_wants(key)) {
 		json_member(key);
 		fprintf(jbuf, "%lld", (long long)v);
-	} else if (!out_json && fmt) {
+	} else if (!out_json && !muted && fmt) {
 		printf(fmt, (long long)v);
+	}
+}
+
+void out_double(const char *key, const char *fmt, double v)
+{
+	if (json_wants(key)) {
+		json_member(key);
+		if (isfinite(v))
+			fprintf(jbuf, "%.3f", v);
+		else
+			fputs("null", jbuf);
+	} else if (!out_json && !muted && fmt) {
+		printf(fmt, v);
 	}
 }
 
@@ -147,7 +167,7 @@ void out_bool(const char *key, const char *fmt, bool v)
 	if (json_wants(key)) {
 		json_member(key);
 		fputs(v ? "true" : "false", jbuf);
-	} else if (!out_json && fmt) {
+	} else if (!out_json && !muted && fmt) {
 		printf(fmt, v ? "yes" : "no");
 	}
 }
@@ -157,7 +177,7 @@ void out_null(const char *key, const char *fmt, const char *plain)
 	if (json_wants(key)) {
 		json_member(key);
 		fputs("null", jbuf);
-	} else if (!out_json && fmt) {
+	} else if (!out_json && !muted && fmt) {
 		printf(fmt, plain);
 	}
 }
@@ -166,16 +186,27 @@ void out_text(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (out_json)
+	if (out_json || muted)
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 }
 
+static const char *err_context;
+
+void out_set_context(const char *context)
+{
+	err_context = context;
+}
+
 static int record_err(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	int n = 0;
+
+	if (err_context)
+		n = snprintf(errmsg, sizeof(errmsg), "%s: ", err_context);
+	vsnprintf(errmsg + n, sizeof(errmsg) - n, fmt, ap);
 	errcode = code;
 	fprintf(stderr, "pktgate: %s\n", errmsg);
 	return code;
@@ -200,7 +231,7 @@ int p_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = record_err(PG_EXIT_USAGE, fmt, ap);
 	va_end(ap);
-	if (!out_json)
+	if (!out_json && !err_context)
 		fprintf(stderr, "Try 'pktgate help'.\n");
 	return rc;
 }

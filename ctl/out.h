@@ -33,12 +33,18 @@ void out_arr_close(void);
 void out_str(const char *key, const char *fmt, const char *v);
 void out_u64(const char *key, const char *fmt, uint64_t v);
 void out_i64(const char *key, const char *fmt, int64_t v);
+/* Rates and durations; JSON gets 3 decimals, and null if not finite. */
+void out_double(const char *key, const char *fmt, double v);
 void out_bool(const char *key, const char *fmt, bool v);
 /* JSON null; plain prints the given text through fmt. */
 void out_null(const char *key, const char *fmt, const char *plain);
 /* Plain text only (headers, newlines). */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* While muted, results are not printed (errors still are). */
+void out_mute(bool on);
+/* Prefix for the errors that follow, e.g. "FILE:LINE" (NULL: none). */
+void out_set_context(const char *context);
 /* Errors and notices, to stderr (and as the JSON error). */
 int p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int p_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

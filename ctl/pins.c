@@ -350,8 +350,16 @@ int pins_open(struct pg_ctx *ctx, bool exclusive)
 
 void pins_close(struct pg_ctx *ctx)
 {
+	int *fds = (int *)&ctx->maps;
+
+	/* struct pg_maps is nothing but descriptors; 0 is never one of ours. */
+	for (size_t i = 0; i < sizeof(ctx->maps) / sizeof(int); i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+	memset(&ctx->maps, 0, sizeof(ctx->maps));
 	if (ctx->lock_fd > 0)
 		close(ctx->lock_fd);
+	ctx->lock_fd = -1;
 }
 
 int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwords,

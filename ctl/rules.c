@@ -172,6 +172,46 @@ static void sweep_expired(struct pg_ctx *ctx)
 	pins_tables_sweep(ctx);
 }
 
+int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2])
+{
+	uint64_t now = mono_now_ns();
+	struct pg_entry *v;
+	size_t n;
+	int err = rules_collect(ctx, kind, &v, &n);
+
+	if (err)
+		return err;
+	live[0] = live[1] = expired[0] = expired[1] = 0;
+	for (size_t i = 0; i < n; i++) {
+		int f = v[i].prefix.family == 6;
+
+		if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
+			expired[f]++;
+		else
+			live[f]++;
+	}
+	free(v);
+	return 0;
+}
+
+void rules_sort(struct pg_entry *v, size_t n)
+{
+	sort_key = SORT_PREFIX;
+	qsort(v, n, sizeof(*v), entry_cmp);
+}
+
+int rules_delete(struct pg_ctx *ctx, int kind, const struct pg_entry *e)
+{
+	struct pg_lpm_v6 key;
+
+	entry_key(&e->prefix, &key);
+	if (bpf_map_delete_elem(table_fd(ctx, kind, &e->prefix), &key) && errno != ENOENT)
+		return p_err("cannot delete from the %s list: %s", kind_names[kind],
+			     strerror(errno));
+	rule_id_free(ctx, e->rule.rule_id);
+	return 0;
+}
+
 static int parse_prefixes(int argc, char **argv, struct pg_prefix *out, bool *normalised)
 {
 	for (int i = 0; i < argc; i++) {
@@ -228,6 +268,8 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			      strlen(o->comment), PG_COMMENT_LEN - 1);
 		goto out;
 	}
+	if (ctx->check_only)
+		goto out;
 	err = pins_open(ctx, true);
 	if (err)
 		goto out;

@@ -31,5 +31,12 @@ struct rule_list_opts {
 /* All entries of one list, both families, expired ones included. */
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);
 uint64_t mono_now_ns(void);
+/* Live and expired entries of a list, per family (0: IPv4, 1: IPv6). An
+ * expired entry no longer matches but still takes room. */
+int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2]);
+/* Order entries by prefix. */
+void rules_sort(struct pg_entry *v, size_t n);
+/* Remove one entry and free its rule counter; 0 or an exit code. */
+int rules_delete(struct pg_ctx *ctx, int kind, const struct pg_entry *e);
 
 #endif

@@ -68,8 +68,9 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	bool found = false;
 	int err;
 
-	(void)argc;
-	(void)argv;
+	/* Rates need two readings: the live views in watch.c. */
+	if (o->watch || o->once || o->count || o->interval || argc)
+		return stats_watch(ctx, o, argc, argv);
 	err = pins_open(ctx, false);
 	if (err)
 		return err;

@@ -98,28 +98,16 @@ static void print_attached(struct pg_ctx *ctx, struct pg_link *links, size_t n)
 
 static int print_lists(struct pg_ctx *ctx)
 {
-	uint64_t now = mono_now_ns();
-
 	out_text("\n%-6s %-6s %10s %10s %10s\n", "LIST", "FAMILY", "ENTRIES", "EXPIRED",
 		 "CAPACITY");
 	out_arr_open("lists");
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
-		struct pg_entry *v;
-		size_t n, live[2] = {}, expired[2] = {};
-		int err = rules_collect(ctx, kind, &v, &n);
+		size_t live[2], expired[2];
+		int err = rules_count(ctx, kind, live, expired);
 
 		if (err)
 			return p_err("cannot read the %s list: %s", pg_list_names[kind],
 				     strerror(-err));
-		for (size_t i = 0; i < n; i++) {
-			int f = v[i].prefix.family == 6;
-
-			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
-				expired[f]++;
-			else
-				live[f]++;
-		}
-		free(v);
 		for (int f = 0; f < 2; f++) {
 			out_obj_open(NULL);
 			out_str("list", "%-6s ", pg_list_names[kind]);

@@ -5,11 +5,12 @@
 set -euo pipefail
 
 # Build: BPF toolchain, libraries found through pkg-config, skeleton generator.
-BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev libelf-dev zlib1g-dev bpftool"
+BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev libelf-dev zlib1g-dev bpftool libmicrohttpd-dev"
 # Run: netlink tools, namespaces (util-linux: unshare, nsenter).
 RUN_PKGS="iproute2 util-linux"
-# Tests: traffic tools and JSON checks.
-TEST_PKGS="iputils-ping socat jq procps"
+# Tests: traffic tools, JSON checks, man page rendering, bash completion,
+# HTTP scrapes (curl) and the metrics format checker (promtool, in prometheus).
+TEST_PKGS="iputils-ping socat jq procps man-db groff-base bash-completion curl prometheus tmux"
 
 want="$BUILD_PKGS $RUN_PKGS"
 case "${1:-}" in
@@ -36,5 +37,20 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests only need promtool from the prometheus package, not the
+# Prometheus server it would enable and start on every interface: keep
+# package scripts from starting services (the Debian policy-rc.d way), and
+# leave the server disabled.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+  $SUDO chmod 755 $policy
+  own_policy=1
+fi
+trap '[ -n "$own_policy" ] && $SUDO rm -f $policy' EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+  $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exporter: pktgate's counters, list fill levels, drop-event accounting and
+ * top talkers as Prometheus metrics (text exposition format 0.0.4), served
+ * over HTTP by libmicrohttpd.
+ *
+ * The maps are opened once, at start. Every scrape reads them afresh and
+ * takes no lock, so a running exporter never blocks a mutating CLI.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <microhttpd.h>
+
+#include "ctx.h"
+#include "events.h"
+#include "exporter.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+#include "toptable.h"
+
+#define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+/* A client that stalls (sends nothing, or reads nothing) loses its
+ * connection after this long, so it cannot hold a thread for ever. */
+#define CONN_TIMEOUT_S	10
+/* Each connection gets a thread, so a slow scrape never delays another;
+ * the limit bounds what a flood of connections can take. */
+#define CONN_LIMIT	32
+#define STATS_WORDS	(sizeof(struct pg_stats) / sizeof(__u64))
+
+struct exporter {
+	struct pg_ctx *ctx;
+	unsigned long top;
+};
+
+/* ---- text exposition format ------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* name="value" with the format's escapes (backslash, quote, newline).
+ * Interface names are bytes, not text: bytes that are not UTF-8 become
+ * U+FFFD, so the exposition stays valid whatever the name. */
+static void label(FILE *f, bool first, const char *name, const char *value)
+{
+	const unsigned char *s = (const unsigned char *)value;
+
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else if (n)
+			fwrite(s, 1, n, f);
+		else
+			fputs("\xef\xbf\xbd", f);
+		s += n ? n : 1;
+	}
+	fputc('"', f);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* ---- reading the maps -------------------------------------------------- */
+
+struct hook_row {
+	int iface;		/* index into the interface records */
+	int hook;
+	struct pg_stats s;
+};
+
+/* Busiest first; the address breaks ties, for stable output. */
+static int talker_cmp(const void *pa, const void *pb)
+{
+	const struct talker *a = pa, *b = pb;
+
+	if (a->tot.packets != b->tot.packets)
+		return a->tot.packets > b->tot.packets ? -1 : 1;
+	if (a->tot.bytes != b->tot.bytes)
+		return a->tot.bytes > b->tot.bytes ? -1 : 1;
+	return top_key_cmp(a, b);
+}
+
+static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
+{
+	struct pg_ctx *ctx = ex->ctx;
+	struct pg_iface *recs = calloc(PG_MAX_IFACES, sizeof(*recs));
+	struct hook_row *rows = calloc(PG_MAX_IFACES * PG_HOOK_MAX, sizeof(*rows));
+	char ino[24];
+	int nrec = 0, nrow = 0, err = 0;
+
+	*what = "interface counters";
+	if (!recs || !rows) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
+		struct pg_iface *rec = &recs[nrec];
+
+		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, rec) || !rec->in_use)
+			continue;
+		rec->ifname[PG_IFNAME_LEN - 1] = '\0';
+		for (int h = 0; h < PG_HOOK_MAX; h++) {
+			struct hook_row *r = &rows[nrow];
+			bool used = rec->hooks & (1 << h);
+
+			err = percpu_sum(ctx, ctx->maps.stats, s * PG_HOOK_MAX + h,
+					 (uint64_t *)&r->s, STATS_WORDS, false);
+			if (err)
+				goto out;
+			/* The hooks `stats` shows: attached now, or counted before. */
+			for (int k = 0; k < PG_R_MAX; k++)
+				used |= r->s.reason[k].packets != 0;
+			if (!used)
+				continue;
+			r->iface = nrec;
+			r->hook = h;
+			nrow++;
+		}
+		nrec++;
+	}
+
+	for (int m = 0; m < 2; m++) {
+		family(f, m ? "pktgate_bytes_total" : "pktgate_packets_total", "counter",
+		       m ? "Bytes seen by pktgate, per interface, hook and verdict reason." :
+			   "Packets seen by pktgate, per interface, hook and verdict reason.");
+		for (int i = 0; i < nrow; i++) {
+			const struct pg_iface *rec = &recs[rows[i].iface];
+
+			snprintf(ino, sizeof(ino), "%llu", (unsigned long long)rec->netns_ino);
+			for (int k = 0; k < PG_R_MAX; k++) {
+				const struct pg_ctr *c = &rows[i].s.reason[k];
+
+				fputs(m ? "pktgate_bytes_total{" : "pktgate_packets_total{", f);
+				label(f, true, "interface", rec->ifname);
+				label(f, false, "netns_ino", ino);
+				label(f, false, "hook", pg_hook_names[rows[i].hook]);
+				label(f, false, "reason", pg_reason_names[k]);
+				label(f, false, "action", PG_REASON_DROPS(k) ? "drop" : "pass");
+				fprintf(f, "} %llu\n", (unsigned long long)(m ? c->bytes : c->packets));
+			}
+		}
+	}
+
+	family(f, "pktgate_attached", "gauge",
+	       "1 if pktgate's program is attached to the interface at the hook, else 0.");
+	for (int i = 0; i < nrec; i++) {
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)recs[i].netns_ino);
+		for (int h = 0; h < PG_HOOK_MAX; h++) {
+			fputs("pktgate_attached{", f);
+			label(f, true, "interface", recs[i].ifname);
+			label(f, false, "netns_ino", ino);
+			label(f, false, "hook", pg_hook_names[h]);
+			fprintf(f, "} %d\n", !!(recs[i].hooks & (1 << h)));
+		}
+	}
+out:
+	free(recs);
+	free(rows);
+	return err;
+}
+
+static int put_lists(struct exporter *ex, FILE *f, const char **what)
+{
+	static const char *const fam[2] = { "ipv4", "ipv6" };
+	struct pg_ctx *ctx = ex->ctx;
+	size_t live[PG_LIST_KIND_MAX][2], expired[PG_LIST_KIND_MAX][2];
+
+	*what = "lists";
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		int err = rules_count(ctx, kind, live[kind], expired[kind]);
+
+		if (err)
+			return err;
+	}
+
+	for (int m = 0; m < 3; m++) {
+		static const char *const names[] = {
+			"pktgate_list_entries", "pktgate_list_expired_entries",
+			"pktgate_list_capacity",
+		};
+		static const char *const helps[] = {
+			"Live entries of each list trie.",
+			"Expired entries still in each list trie (they no longer match).",
+			"Entries each list trie can hold.",
+		};
+
+		family(f, names[m], "gauge", helps[m]);
+		for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+			for (int fi = 0; fi < 2; fi++) {
+				uint64_t val = m == 0 ? live[kind][fi] : m == 1 ? expired[kind][fi] :
+					       ctx->meta.list_capacity;
+
+				fprintf(f, "%s{", names[m]);
+				label(f, true, "list", pg_list_names[kind]);
+				label(f, false, "family", fam[fi]);
+				fprintf(f, "} %llu\n", (unsigned long long)val);
+			}
+		}
+	}
+	return 0;
+}
+
+static int put_events(struct exporter *ex, FILE *f, const char **what)
+{
+	uint64_t emitted, suppressed;
+	int err;
+
+	*what = "event counters";
+	err = events_counts(ex->ctx, &emitted, &suppressed);
+	if (err)
+		return err;
+	family(f, "pktgate_events_emitted_total", "counter",
+	       "Drop events written to the ring buffer, over all CPUs.");
+	fprintf(f, "pktgate_events_emitted_total %llu\n", (unsigned long long)emitted);
+	family(f, "pktgate_events_suppressed_total", "counter",
+	       "Drops that got no event (throttled, events off, or ring buffer full).");
+	fprintf(f, "pktgate_events_suppressed_total %llu\n", (unsigned long long)suppressed);
+	return 0;
+}
+
+static int put_talkers(struct exporter *ex, FILE *f, const char **what)
+{
+	static const char *const names[] = {
+		"pktgate_top_talker_packets", "pktgate_top_talker_bytes",
+		"pktgate_top_talker_drops",
+	};
+	static const char *const helps[] = {
+		"Packets from/to the remote address, for the busiest addresses by packets.",
+		"Bytes from/to the remote address, for the busiest addresses by packets.",
+		"Packets dropped from/to the remote address, for the busiest addresses.",
+	};
+	/* A reader of its own: scrapes run in threads of their own. */
+	struct top_reader r = { .ctx = ex->ctx };
+	struct top_table tb = {};
+	struct talker *v;
+	size_t n;
+	int err;
+
+	*what = "top talkers";
+	err = top_table_read(&r, &tb);
+	top_reader_free(&r);
+	if (err) {
+		free(tb.t);
+		return err;
+	}
+	v = tb.t;
+	n = tb.n;
+	qsort(v, n, sizeof(*v), talker_cmp);
+	if (n > ex->top)
+		n = ex->top;
+	/* Gauges, not counters: an address leaves the set when the LRU evicts
+	 * it or others overtake it, and its values start again from 0. */
+	for (int m = 0; m < 3; m++) {
+		family(f, names[m], "gauge", helps[m]);
+		for (size_t i = 0; i < n; i++) {
+			char addr[INET6_ADDRSTRLEN];
+			uint64_t val = m == 0 ? v[i].tot.packets : m == 1 ? v[i].tot.bytes :
+				       v[i].tot.drops;
+
+			inet_ntop(v[i].key.family == 4 ? AF_INET : AF_INET6, v[i].key.addr, addr,
+				  sizeof(addr));
+			fprintf(f, "%s{", names[m]);
+			label(f, true, "address", addr);
+			fprintf(f, "} %llu\n", (unsigned long long)val);
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* The whole exposition, in a malloc()ed buffer; NULL with *why on error. */
+static char *render(struct exporter *ex, size_t *len, char *why, size_t whylen)
+{
+	int (*const parts[])(struct exporter *, FILE *, const char **) = {
+		put_interfaces, put_lists, put_events, put_talkers,
+	};
+	const char *what = "metrics";
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	int err = 0;
+
+	if (!f) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !err; i++)
+		err = parts[i](ex, f, &what);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		snprintf(why, whylen, "cannot read %s: %s", what, strerror(-err));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *body, const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct exporter *ex = cls;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char why[256];
+	size_t len;
+	char *buf;
+
+	(void)version;
+	(void)upload_data;
+	/* Other methods are refused at once, before any request body is read;
+	 * microhttpd then closes the connection instead of reading the body. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use GET\n",
+			     "GET, HEAD");
+	/* GET and HEAD are answered on the second call, once the request is
+	 * complete, so the connection can be kept alive for the next scrape. */
+	if (!*req_cls) {
+		*req_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;	/* a body on a GET means nothing: skip it */
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found: metrics are at /metrics\n",
+			     NULL);
+
+	buf = render(ex, &len, why, sizeof(why) - 1);	/* room for the newline */
+	if (!buf) {
+		p_debug("scrape failed: %s", why);
+		strcat(why, "\n");
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, why, NULL);
+	}
+	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* microhttpd explains refused requests (malformed, timed out) here; they
+ * are the client's business, so only -v shows them. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	if (!out_verbose)
+		return;
+	fputs("pktgate: microhttpd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+/* ---- listening ---------------------------------------------------------- */
+
+/* "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6, optionally ADDR%IFACE). Only
+ * literal addresses: a name could resolve to more than one, or to a
+ * non-loopback address nobody meant to expose. Port 0 picks a free one. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	const char *start = s, *end, *port;
+	unsigned long p = 0;
+	bool v6 = s[0] == '[';
+	size_t hlen;
+
+	if (v6) {
+		start = s + 1;
+		end = strchr(s, ']');
+		if (!end || end[1] != ':')
+			return -1;
+		port = end + 2;
+	} else {
+		end = strrchr(s, ':');
+		if (!end)
+			return -1;
+		port = end + 1;
+	}
+	hlen = end - start;
+	if (!hlen || hlen >= sizeof(host) || !*port || strlen(port) > 5)
+		return -1;
+	memcpy(host, start, hlen);
+	host[hlen] = '\0';
+	for (const char *c = port; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		p = p * 10 + (*c - '0');
+	}
+	if (p > 65535)
+		return -1;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		char *pct = strchr(host, '%');
+
+		if (pct) {
+			*pct++ = '\0';
+			sin6->sin6_scope_id = if_nametoindex(pct);
+			if (!sin6->sin6_scope_id)
+				return -1;
+		}
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p);
+		*sslen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(p);
+		*sslen = sizeof(*sin);
+	}
+	return 0;
+}
+
+/* The listening socket is ours rather than microhttpd's, so that a port in
+ * use is reported as such (microhttpd would only say it could not start). */
+static int listen_on(const struct sockaddr_storage *ss, socklen_t sslen, const char *what,
+		     int *fdp)
+{
+	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return p_err("cannot listen on %s: %s", what, strerror(errno));
+	/* A restart may bind while old connections linger in TIME_WAIT; this
+	 * never lets two listeners share the port. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::] means IPv6 only: serve exactly the address that was asked for. */
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, sslen) || listen(fd, 64)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EADDRINUSE)
+			return p_err("cannot listen on %s: address already in use "
+				     "(another exporter or program has that port)", what);
+		return p_err("cannot listen on %s: %s", what, strerror(e));
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* The URL to print, with the port the kernel picked if it was 0. */
+static void url_of(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char a[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen)) {
+		snprintf(buf, len, "(unknown address)");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "http://[%s]:%u/metrics", a, ntohs(sin6->sin6_port));
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "http://%s:%u/metrics", a, ntohs(sin->sin_port));
+	}
+}
+
+static int print_once(struct exporter *ex)
+{
+	char why[256];
+	size_t len;
+	char *buf = render(ex, &len, why, sizeof(why));
+
+	if (!buf)
+		return p_err("%s", why);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	if (fflush(stdout))
+		return p_err("cannot write the metrics: %s", strerror(errno));
+	return 0;
+}
+
+static int serve(struct exporter *ex, int fd)
+{
+	struct MHD_Daemon *d;
+	sigset_t stop, old;
+	char url[128];
+	int sig;
+
+	/* SIGINT/SIGTERM are blocked before microhttpd starts its threads, so
+	 * they inherit the mask and only sigwait() below ever takes them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	signal(SIGPIPE, SIG_IGN);	/* a client that hangs up must not kill us */
+
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, handle, ex,
+			     /* first, or early messages go to microhttpd's own logger */
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+			     MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return p_err("cannot start the HTTP server (run with -v for details)");
+	}
+	url_of(fd, url, sizeof(url));
+	p_info("serving metrics on %s", url);
+	fflush(stdout);
+
+	while (sigwait(&stop, &sig))
+		;
+	p_debug("signal %d: stopping", sig);
+	MHD_stop_daemon(d);	/* closes fd; waits for requests in flight */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct exporter_opts *o = optp;
+	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP };
+	const char *where = o->listen ? o->listen : PG_EXPORTER_LISTEN;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	int err, fd = -1;
+
+	(void)argc;
+	(void)argv;
+	if (o->top > PG_TOP_ENTRIES)
+		return p_usage("exporter: --top %lu is too large (at most %d)", o->top,
+			       PG_TOP_ENTRIES);
+	if (o->once && out_json)
+		return p_usage("exporter: --once prints the Prometheus text format; leave out -j");
+	if (parse_listen(where, &ss, &sslen))
+		return p_usage("exporter: invalid --listen '%s' (use ADDR:PORT or [ADDR6]:PORT "
+			       "with a literal address, e.g. 127.0.0.1:9435 or [::1]:9435)", where);
+
+	err = pins_open(ctx, false);
+	if (err)
+		return err;
+	/* The maps stay open; the lock is only needed while opening them. A
+	 * long-running reader must not hold off the commands that change them. */
+	flock(ctx->lock_fd, LOCK_UN);
+
+	if (o->once)
+		return print_once(&ex);
+	err = listen_on(&ss, sslen, where, &fd);
+	if (err)
+		return err;
+	return serve(&ex, fd);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Options of the exporter command (Prometheus metrics over HTTP). */
+#ifndef __PKTGATE_EXPORTER_H
+#define __PKTGATE_EXPORTER_H
+
+#include <stdbool.h>
+
+#define PG_EXPORTER_LISTEN	"127.0.0.1:9435"	/* loopback only unless asked */
+#define PG_EXPORTER_TOP		10
+
+struct exporter_opts {
+	const char *listen;	/* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = default */
+	unsigned long top;	/* top talkers exported; 0 = default */
+	bool once;		/* print the metrics to stdout and exit */
+};
+
+#endif

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole configurations: save --all writes one, restore applies one.
+ *
+ * A rule set is a file of pktgate command lines (config, allow add, deny
+ * add, attach, optionally after "-n NAME"), so it reads like what an
+ * operator would type. restore checks every line with the commands' own
+ * parsers before it changes anything; then it applies them and removes
+ * list entries the file does not name, adding before removing so that no
+ * entry present in both the old and the new set is ever missing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <xdp/libxdp.h>
+
+#include "attach.h"
+#include "ctx.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+#include "ruleset.h"
+
+#define RS_MAX_ARGS 64
+
+struct rs_line {
+	int lineno;
+	int argc;
+	char *argv[RS_MAX_ARGS];
+	char *netns;		/* -n NAME before the command, or NULL */
+};
+
+struct rs_file {
+	char *text;
+	struct rs_line *lines;
+	size_t n, cap;
+};
+
+/* ---- reading ---- */
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0);
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/* Split a line in place: whitespace separates words, "double quotes" group
+ * them (with \" and \\ inside), # outside quotes starts a comment. */
+static int tokenize(char *s, struct rs_line *l, const char **why)
+{
+	char *out = s;
+
+	l->argc = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (!*s || *s == '#')
+			return 0;
+		if (l->argc == RS_MAX_ARGS) {
+			*why = "too many words";
+			return -1;
+		}
+		l->argv[l->argc++] = out;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r') {
+			if (*s != '"') {
+				*out++ = *s++;
+				continue;
+			}
+			for (s++; *s != '"'; s++) {
+				if (!*s) {
+					*why = "unterminated quote";
+					return -1;
+				}
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					s++;
+				*out++ = *s;
+			}
+			s++;
+		}
+		/* The terminator may land on the separator just read past. */
+		if (*s)
+			s++;
+		*out++ = '\0';
+	}
+}
+
+static const char *const allowed[] = { "config", "allow", "deny", "attach", NULL };
+
+/* Commands a rule set may hold: those that describe state. */
+static int line_allowed(const struct rs_line *l, const char **why)
+{
+	for (int i = 0; allowed[i]; i++) {
+		if (strcmp(l->argv[0], allowed[i]))
+			continue;
+		if ((!strcmp(allowed[i], "allow") || !strcmp(allowed[i], "deny")) &&
+		    (l->argc < 2 || strcmp(l->argv[1], "add"))) {
+			*why = "only 'allow add' and 'deny add' may appear in a rule set";
+			return -1;
+		}
+		return 0;
+	}
+	*why = "a rule set holds only config, allow add, deny add and attach lines";
+	return -1;
+}
+
+static int parse_file(const char *path, struct rs_file *rf)
+{
+	char *p, *next, ctxbuf[PATH_MAX + 32];
+	size_t len;
+	int lineno = 0;
+
+	rf->text = read_all(path, &len);
+	if (!rf->text)
+		return p_err("cannot read %s: %s", path, strerror(errno ? errno : EIO));
+	if (memchr(rf->text, '\0', len))
+		return p_err("%s: not a text file", path);
+	for (p = rf->text; p && *p; p = next) {
+		struct rs_line l = { .lineno = ++lineno };
+		const char *why = NULL;
+
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		snprintf(ctxbuf, sizeof(ctxbuf), "%s:%d", path, lineno);
+		if (tokenize(p, &l, &why))
+			return p_err("%s: %s", ctxbuf, why ? why : "cannot split the line");
+		if (!l.argc)
+			continue;
+		if (!strcmp(l.argv[0], "-n") || !strcmp(l.argv[0], "--netns")) {
+			if (l.argc < 3)
+				return p_err("%s: -n needs a namespace name and a command", ctxbuf);
+			l.netns = l.argv[1];
+			memmove(l.argv, l.argv + 2, (l.argc - 2) * sizeof(char *));
+			l.argc -= 2;
+		}
+		if (line_allowed(&l, &why))
+			return p_err("%s: %s", ctxbuf, why);
+		if (rf->n == rf->cap) {
+			struct rs_line *nl = realloc(rf->lines, (rf->cap = rf->cap ? rf->cap * 2 : 64) *
+						     sizeof(*nl));
+
+			if (!nl)
+				return p_err("out of memory");
+			rf->lines = nl;
+		}
+		rf->lines[rf->n++] = l;
+	}
+	return 0;
+}
+
+/* ---- applying ---- */
+
+/* Run one line as a command; its normal output is not wanted here. */
+static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, bool check)
+{
+	char where[PATH_MAX + 32], *argv[RS_MAX_ARGS + 1];
+	struct pg_ctx sub = *ctx;
+	int rc;
+
+	snprintf(where, sizeof(where), "%s:%d", path, l->lineno);
+	memcpy(argv, l->argv, l->argc * sizeof(char *));
+	sub.netns = l->netns ? l->netns : ctx->netns;
+	sub.check_only = check;
+	sub.lock_fd = -1;
+	memset(&sub.maps, 0, sizeof(sub.maps));
+
+	out_mute(true);
+	out_set_context(where);
+	rc = pg_run(&sub, l->argc, argv);
+	out_set_context(NULL);
+	out_mute(false);
+	/* A bad line is bad data in a file, not a bad command line. */
+	if (rc == PG_EXIT_USAGE)
+		rc = PG_EXIT_ERR;
+	pins_close(&sub);
+	return rc;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	return pg_prefix_cmp(a, b);
+}
+
+/* The prefixes a rule set adds to one list, sorted for lookups. */
+static struct pg_prefix *file_prefixes(const struct rs_file *rf, int kind, size_t *n)
+{
+	struct pg_prefix *v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	for (size_t j = 0; j < rf->n; j++) {
+		const struct rs_line *l = &rf->lines[j];
+
+		if (strcmp(l->argv[0], pg_list_names[kind]))
+			continue;
+		for (int a = 2; a < l->argc; a++) {
+			const char *why;
+			bool norm;
+
+			if (l->argv[a][0] == '-') {
+				a++;	/* an option and its value */
+				continue;
+			}
+			if (cnt == cap) {
+				struct pg_prefix *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+				if (!nv) {
+					free(v);
+					return NULL;
+				}
+				v = nv;
+			}
+			if (!pg_prefix_parse(l->argv[a], &v[cnt], &norm, &why))
+				cnt++;
+		}
+	}
+	if (v)
+		qsort(v, cnt, sizeof(*v), prefix_cmp);
+	*n = cnt;
+	return v ? v : calloc(1, sizeof(*v));
+}
+
+/* Every entry of a list that the file does not name goes. */
+static int prune(struct pg_ctx *ctx, int kind, const struct rs_file *rf, size_t *removed,
+		 size_t *named)
+{
+	struct pg_prefix *keep;
+	struct pg_entry *v;
+	size_t n, nkeep;
+	int err;
+
+	keep = file_prefixes(rf, kind, &nkeep);
+	if (!keep)
+		return p_err("out of memory");
+	*named = nkeep;
+	err = pins_open(ctx, true);
+	if (err)
+		goto out;
+	err = rules_collect(ctx, kind, &v, &n);
+	if (err) {
+		err = p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
+		goto out;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		if (bsearch(&v[i].prefix, keep, nkeep, sizeof(*keep), prefix_cmp))
+			continue;
+		err = rules_delete(ctx, kind, &v[i]);
+		if (!err)
+			(*removed)++;
+	}
+	free(v);
+	pins_tables_sweep(ctx);
+out:
+	pins_close(ctx);
+	free(keep);
+	return err;
+}
+
+int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	const char *path = argv[0];
+	struct rs_file rf = {};
+	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0;
+	int err = 0, failed = 0;
+
+	(void)optp;
+	(void)argc;
+	err = parse_file(path, &rf);
+	/* Every line is checked before anything changes. */
+	for (size_t i = 0; !err && i < rf.n; i++)
+		err = run_line(ctx, path, &rf.lines[i], true);
+	if (err)
+		goto out;
+
+	/* Settings first, lists next, interfaces last: nothing is filtered by
+	 * half a configuration. */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < rf.n; i++) {
+			struct rs_line *l = &rf.lines[i];
+			int want = !strcmp(l->argv[0], "config") ? 0 :
+				   !strcmp(l->argv[0], "attach") ? 2 : 1;
+
+			if (want != pass)
+				continue;
+			if (run_line(ctx, path, l, false)) {
+				/* A missing interface must not keep the rest from being
+				 * applied; the exit status says something failed. */
+				failed++;
+				continue;
+			}
+			attached += pass == 2;
+		}
+		if (pass == 1) {
+			for (int kind = 0; kind < PG_LIST_KIND_MAX && !err; kind++)
+				err = prune(ctx, kind, &rf, &removed, &added[kind]);
+			if (err)
+				goto out;
+		}
+	}
+
+	out_obj_open(NULL);
+	out_str("file", "restored %s:", path);
+	out_u64("allow", " %llu allow", added[PG_LIST_ALLOW]);
+	out_u64("deny", " and %llu deny entries", added[PG_LIST_DENY]);
+	out_u64("removed", ", %llu stale entries removed", removed);
+	out_u64("attached", ", %llu attach lines applied", attached);
+	out_u64("failed", NULL, failed);
+	out_text("\n");
+	out_obj_close();
+	if (failed)
+		err = p_err("%d line%s of %s failed (see above); the rest was applied", failed,
+			    failed == 1 ? "" : "s", path);
+out:
+	free(rf.lines);
+	free(rf.text);
+	return err;
+}
+
+/* ---- saving ---- */
+
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+	fputc('"', f);
+}
+
+/* The name under /run/netns of the namespace with this inode, if any. */
+static bool netns_name(uint64_t ino, char *name, size_t len)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		if (!stat(path, &st) && st.st_ino == ino) {
+			snprintf(name, len, "%s", e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int save_lists(struct pg_ctx *ctx, FILE *f)
+{
+	uint64_t now = mono_now_ns();
+
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		struct pg_entry *v;
+		size_t n;
+		int err = rules_collect(ctx, kind, &v, &n);
+
+		if (err)
+			return p_err("cannot read the %s list: %s", pg_list_names[kind],
+				     strerror(-err));
+		rules_sort(v, n);
+		for (size_t i = 0; i < n; i++) {
+			struct pg_rule_meta rm = {};
+			char buf[PG_PREFIX_STRLEN];
+
+			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
+				continue;	/* expired: absent */
+			pg_prefix_fmt(&v[i].prefix, buf, sizeof(buf));
+			fprintf(f, "%s add %s", pg_list_names[kind], buf);
+			if (v[i].rule.expires_ns)
+				fprintf(f, " --ttl %llus", (unsigned long long)
+					((v[i].rule.expires_ns - now + 999999999ULL) / 1000000000ULL));
+			if (v[i].rule.rule_id &&
+			    !bpf_map_lookup_elem(ctx->maps.rule_meta, &v[i].rule.rule_id, &rm) &&
+			    rm.comment[0]) {
+				fputs(" --comment ", f);
+				put_quoted(f, rm.comment);
+			}
+			fputc('\n', f);
+		}
+		free(v);
+	}
+	return 0;
+}
+
+static void save_attachments(struct pg_ctx *ctx, FILE *f)
+{
+	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
+		struct pg_iface r;
+		char ns[NAME_MAX + 1];
+		unsigned int tc;
+
+		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, &r) || !r.in_use || !r.hooks)
+			continue;
+		if (r.netns_ino != ctx->netns_ino) {
+			if (!netns_name(r.netns_ino, ns, sizeof(ns))) {
+				fprintf(f, "# %s is in a network namespace without a name: "
+					   "not saved\n", r.ifname);
+				continue;
+			}
+			fprintf(f, "-n %s ", ns);
+		}
+		fprintf(f, "attach %s", r.ifname);
+		if (r.hooks & HOOK_BIT(PG_HOOK_XDP))
+			fprintf(f, " --mode %s", pg_xdp_mode_name(r.xdp_mode));
+		else
+			fputs(" --no-xdp", f);
+		tc = r.hooks & TC_HOOKS;
+		if (tc)
+			fprintf(f, " --tc %s", tc == TC_HOOKS ? "both" :
+				tc & HOOK_BIT(PG_HOOK_TC_INGRESS) ? "ingress" : "egress");
+		if (r.drop_malformed)
+			fputs(" --drop-malformed", f);
+		if (r.no_top)
+			fputs(" --no-top", f);
+		fputc('\n', f);
+	}
+}
+
+int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct save_opts *o = optp;
+	const char *path = argc ? argv[0] : "-";
+	char tmp[PATH_MAX], stamp[40];
+	struct pg_config cfg = {};
+	FILE *f = stdout;
+	time_t t = time(NULL);
+	__u32 key = 0;
+	int err;
+
+	if (!o->all)
+		return p_usage("save: give --all (saving a single list comes with named lists)");
+	err = pins_open(ctx, false);
+	if (err)
+		return err;
+	if (strcmp(path, "-")) {
+		/* A new file renamed into place: a reader never sees half of it. */
+		int fd;
+
+		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+			return p_err("file name too long: %s", path);
+		fd = mkstemp(tmp);
+		if (fd < 0 || !(f = fdopen(fd, "w")))
+			return p_err("cannot write %s: %s", path, strerror(errno));
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	fprintf(f, "# pktgate rule set, saved %s (maps schema v%d).\n"
+		   "# Apply with: pktgate restore FILE. TTLs are what remained when saved.\n",
+		stamp, PKTGATE_SCHEMA_VERSION);
+	bpf_map_lookup_elem(ctx->maps.config, &key, &cfg);
+	fprintf(f, "config event-rate %u\n", cfg.ev_rate);
+	err = save_lists(ctx, f);
+	if (!err)
+		save_attachments(ctx, f);
+	if (f == stdout) {
+		fflush(f);
+		return err;
+	}
+	if (fflush(f) || fsync(fileno(f)) || ferror(f))
+		err = err ? err : p_err("cannot write %s: %s", path, strerror(errno));
+	fclose(f);
+	if (!err && rename(tmp, path))
+		err = p_err("cannot write %s: %s", path, strerror(errno));
+	if (err)
+		unlink(tmp);
+	return err;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading the top-talker table (pg_top), for top and the exporter. */
+#ifndef __PKTGATE_TOPTABLE_H
+#define __PKTGATE_TOPTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pktgate.h"
+
+struct pg_ctx;
+
+struct talker {
+	struct pg_top_key key;
+	struct pg_top_val tot;		/* summed over CPUs; last seen: the latest */
+	uint64_t d_packets, d_bytes;	/* since the previous reading (top only) */
+};
+
+struct top_table {
+	struct talker *t;		/* sorted by key, each key once */
+	size_t n, cap;
+};
+
+struct top_reader {
+	struct pg_ctx *ctx;
+	struct pg_top_key *keys;	/* a batch of keys */
+	void *vals;			/* and of per-CPU values */
+	uint32_t chunk;			/* entries per batch */
+	bool no_batch;			/* the kernel has no batch lookup here */
+};
+
+/* Replace tb's contents with the table as it is now; 0 or -errno. Entries
+ * that counted nothing are left out. */
+int top_table_read(struct top_reader *r, struct top_table *tb);
+void top_reader_free(struct top_reader *r);
+/* Order of talkers (or keys) by key, for qsort and bsearch. */
+int top_key_cmp(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# Rule sets: save --all writes the whole configuration, restore applies it,
+# checking every line first.
+
+# Both lists as JSON, without the seconds that tick away.
+lists() {
+	{ pg -j allow list; pg -j deny list; } |
+		jq -c '{list, entries: [.entries[] | {prefix, comment, ttl: (.expires_in != null)}]}'
+}
+
+test_ruleset_save_restore_round_trip() {
+	lab_up
+	pg deny add 198.51.100.0/24 2001:db8:bad::/48 --ttl 2h --comment 'scanner "A" \ x' >/dev/null
+	pg deny add 203.0.113.9 >/dev/null
+	pg allow add 198.51.100.7 2001:db8:bad::7 >/dev/null
+	pg config event-rate 300 >/dev/null
+	gwpg attach gw-c --tc egress --drop-malformed >/dev/null
+	gwpg attach gw-s --tc ingress --no-xdp --no-top >/dev/null
+	expect 0 pg save --all "$TMP/rules"
+	rules=$(cat "$TMP/rules")
+	assert_contains "$rules" "config event-rate 300"
+	echo "$rules" | grep -qxF 'deny add 198.51.100.0/24 --ttl 7200s --comment "scanner \"A\" \\ x"' ||
+		echo "$rules" | grep -qxF 'deny add 198.51.100.0/24 --ttl 7199s --comment "scanner \"A\" \\ x"' ||
+		fail "deny line with TTL and quoted comment missing: $rules"
+	assert_contains "$rules" "allow add 2001:db8:bad::7/128"
+	assert_contains "$rules" "-n $GW attach gw-c --mode native --tc egress --drop-malformed"
+	assert_contains "$rules" "-n $GW attach gw-s --no-xdp --tc ingress --no-top"
+	expect 0 pg save --all -
+	assert_contains "$OUT" "deny add 203.0.113.9/32"
+	before=$(lists)
+
+	# Lose everything, then restore.
+	pg flush deny >/dev/null
+	pg flush allow >/dev/null
+	pg deny add 192.0.2.99 >/dev/null
+	pg config event-rate 5 >/dev/null
+	gwpg detach gw-c >/dev/null
+	gwpg detach gw-s >/dev/null
+	expect 0 pg -j restore "$TMP/rules"
+	assert_eq '{"allow":2,"deny":3,"removed":1,"attached":2,"failed":0}' \
+		"$(echo "$OUT" | jq -c '{allow, deny, removed, attached, failed}')" "summary"
+	assert_eq "$before" "$(lists)" "lists after restore"
+	assert_eq 300 "$(pg -j config | jq .event_rate)" "event rate"
+	expect 0 gwpg -j status
+	assert_eq '["gw-c tc-egress","gw-c xdp","gw-s tc-ingress"]' \
+		"$(echo "$OUT" | jq -c '[.attached[] | "\(.ifname) \(.hook)"] | sort')" "attachments"
+	assert_eq true "$(echo "$OUT" | jq '[.attached[] | select(.ifname == "gw-c")][0].drop_malformed')" \
+		"drop-malformed"
+	# And it works: the denied attacker is dropped.
+	assert_eq 0 "$(on attacker ping -n -c 2 -i 0.1 -W 1 203.0.113.9 2>/dev/null | grep -c 'bytes from' || true)" \
+		"replies to a denied address"
+	# Restoring twice changes nothing.
+	expect 0 pg -j restore "$TMP/rules"
+	assert_eq 0 "$(echo "$OUT" | jq .removed)" "removed on the second restore"
+	assert_eq "$before" "$(lists)" "lists after a second restore"
+}
+
+test_ruleset_restore_keeps_common_entries_and_counters() {
+	pg deny add 192.0.2.1 192.0.2.2 --comment old >/dev/null
+	id=$(pg -j deny list | jq '.entries[] | select(.prefix == "192.0.2.2/32") | .rule_id')
+	printf 'deny add 192.0.2.2 192.0.2.3\n' >"$TMP/rules"
+	expect 0 pg restore "$TMP/rules"
+	expect 0 pg -j deny list
+	assert_eq '["192.0.2.2/32","192.0.2.3/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "entries"
+	assert_eq "$id" "$(echo "$OUT" | jq '.entries[0].rule_id')" "rule id of the common entry"
+	assert_eq old "$(echo "$OUT" | jq -r '.entries[0].comment')" "comment of the common entry"
+	# From standard input too, comments and blank lines included.
+	printf '# nothing but\n\n  allow add 192.0.2.10   # a trailing comment\r\n' |
+		expect 0 pg restore -
+	assert_eq '["192.0.2.10/32"]' "$(pg -j allow list | jq -c '[.entries[].prefix]')" "allow from stdin"
+	assert_eq 0 "$(pg -j deny list | jq '.entries | length')" "deny after a file without deny"
+}
+
+test_ruleset_bad_lines_change_nothing() {
+	pg deny add 192.0.2.1 >/dev/null
+	pg config event-rate 77 >/dev/null
+	before=$(lists)
+	check() {	# check LINE2 MESSAGE
+		printf 'config event-rate 5\ndeny add 198.51.100.1\n%s\nallow add 192.0.2.10\n' "$1" \
+			>"$TMP/bad"
+		expect 1 pg restore "$TMP/bad"
+		assert_contains "$ERR" "pktgate: $TMP/bad:3: "
+		assert_contains "$ERR" "$2"
+		assert_eq "$before" "$(lists)" "lists after '$1'"
+		assert_eq 77 "$(pg -j config | jq .event_rate)" "event rate after '$1'"
+	}
+	check "deny add 10.0.0.0/33" "invalid prefix '10.0.0.0/33'"
+	check "deny add 192.0.2.5 --ttl soon" "invalid duration 'soon' for --ttl"
+	check "deny del 192.0.2.1" "only 'allow add' and 'deny add' may appear"
+	check "status" "a rule set holds only config, allow add, deny add and attach lines"
+	check 'deny add 192.0.2.5 --comment "open' "unterminated quote"
+	check "attach gw0 --mode turbo" "invalid value 'turbo' for --mode"
+	check "config event-rate lots" "invalid event-rate 'lots'"
+	check "deny add" "missing CIDR..."
+	check "-n" "-n needs a namespace name and a command"
+	expect 1 pg restore "$TMP/no-such-file"
+	assert_contains "$ERR" "cannot read $TMP/no-such-file"
+	expect 2 pg save
+	assert_contains "$ERR" "give --all"
+}
+
+test_ruleset_missing_interface_applies_the_rest() {
+	printf 'deny add 192.0.2.1\nattach pgnosuchif0\n' >"$TMP/rules"
+	expect 1 pg restore "$TMP/rules"
+	assert_contains "$ERR" "$TMP/rules:2: no interface 'pgnosuchif0'"
+	assert_contains "$ERR" "1 line of $TMP/rules failed"
+	assert_eq '["192.0.2.1/32"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny applied"
+}
