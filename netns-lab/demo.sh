@@ -20,7 +20,8 @@ fi
 mount -t bpf bpf /sys/fs/bpf
 export PKTGATE_PIN_PATH=/sys/fs/bpf/pktgate
 export LAB_PREFIX="pgdemo$$"
-trap '"$LAB" down >/dev/null 2>&1 || true' EXIT
+TMPD=$(mktemp -d)
+trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$TMPD"' EXIT
 trap 'exit 130' INT TERM
 
 bold=$(tput bold 2>/dev/null || true)
@@ -68,14 +69,17 @@ ok "client: 5/5 echo replies"
 ok "attacker: 5/5 echo replies"
 node server socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo hello from the server' &
 srv=$!
-trap 'kill $srv 2>/dev/null || true; "$LAB" down >/dev/null 2>&1 || true' EXIT
+trap 'kill $srv 2>/dev/null || true; "$LAB" down >/dev/null 2>&1 || true; rm -rf "$TMPD"' EXIT
 for _ in $(seq 50); do node server ss -ltn | grep -q ':8080 ' && break; sleep 0.1; done
 msg=$(node client timeout 3 socat -T2 - TCP:203.0.113.2:8080 </dev/null) || bad "client TCP failed"
 ok "client TCP: \"$msg\""
 
-say "The attacker turns hostile: deny its whole prefix for 6 seconds"
-run "$PG" deny add 198.51.100.0/24 2001:db8:2::/64 --ttl 6s --comment "demo: attacker"
+say "The attacker turns hostile: deny its whole prefix for 15 seconds"
+run "$PG" deny add 198.51.100.0/24 2001:db8:2::/64 --ttl 15s --comment "demo: attacker"
 dropped0=$(count gw-a xdp deny)
+"$PG" -j events --count 3 --timeout 20s >"$TMPD/events" 2>/dev/null &
+evpid=$!
+sleep 0.3
 got=$(replies attacker 203.0.113.2 20)
 [ "$got" = 0 ] || bad "attacker still got $got replies"
 dropped=$(($(count gw-a xdp deny) - dropped0))
@@ -87,6 +91,17 @@ ok "attacker TCP: connection fails"
 [ "$(replies client 203.0.113.2 5)" = 5 ] || bad "the client was hurt"
 ok "client: 5/5 echo replies, unaffected"
 run "$PG" deny list
+
+say "Who is it? Drop events and top talkers name the attacker"
+wait $evpid || bad "no drop events arrived"
+jq -r '"   \(.time) \(.interface) \(.hook) \(.reason) rule \(.rule) \(.protocol) \(.src) -> \(.dst)"' \
+	"$TMPD/events"
+[ "$(jq -r .src "$TMPD/events" | sort -u)" = 198.51.100.2 ] || bad "events do not name the attacker"
+ok "3 drop events, all from the attacker, matching 198.51.100.0/24"
+run gw top -n 3 --by drops --interval 0.2
+[ "$(gw -j top --by drops --interval 0.2 | jq -r '.talkers[0].address')" = 198.51.100.2 ] ||
+	bad "the attacker is not the top dropped talker"
+ok "top talker by drops: 198.51.100.2"
 
 say "Egress: keep the gateway itself from talking to a destination"
 run "$PG" deny add 203.0.113.99 --comment "demo: egress"
@@ -110,10 +125,23 @@ got=$(replies attacker 203.0.113.2 5)
 ok "attacker: 5/5 echo replies again"
 run "$PG" deny list
 
+say "A blocklist file, applied as a rule set (what pktgate.service restores at boot)"
+cat >"$TMPD/blocklist.rules" <<'RULES'
+# demo blocklist: the attacker's lower half, and the egress ban
+deny add 198.51.100.0/25 2001:db8:2::/64 --comment "demo: blocklist"
+deny add 203.0.113.99 --comment "demo: egress"
+RULES
+run "$PG" restore "$TMPD/blocklist.rules"
+[ "$(replies attacker 203.0.113.2 5)" = 0 ] || bad "the blocklist does not stop the attacker"
+ok "attacker: 0/5 echo replies under the blocklist"
+[ "$(replies client 203.0.113.2 5)" = 5 ] || bad "the client was hurt by the blocklist"
+ok "client: 5/5 echo replies"
+run "$PG" save --all
+
 say "Summary"
 run gw stats
 total=$(gw -j stats | jq '[.interfaces[].hooks[].dropped.packets] | add')
-[ "$total" -ge 22 ] || bad "only $total drops in total"
+[ "$total" -ge 27 ] || bad "only $total drops in total"
 ok "$total packets dropped in all; client never lost one"
 
 say "Tear down"
