@@ -37,8 +37,15 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(O)/tests/test_datapath
 TEST_BPF := $(O)/tests/bpf/foreign.bpf.o
 
+# pgbench, the benchmark tool (bench/): C sources, and one BPF object
+# embedded as a skeleton like pktgate's own.
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_OBJS := $(patsubst %.c,$(O)/%.o,$(BENCH_SRCS))
+BENCH_SKEL := $(O)/bench/bench.skel.h
+BENCH_BIN := $(O)/bench/pgbench
+
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps test demo clean install uninstall unit
+.PHONY: all deps test-deps test demo clean install uninstall unit bench bench-deps
 
 all: $(O)/pktgate
 
@@ -80,9 +87,31 @@ $(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS))
 
 unit: $(UNIT_BIN) $(TEST_BPF)
 
+$(BENCH_SKEL): $(O)/bench/bench.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_bpf > $@
+
+# A static pattern: bench/bench.bpf.c must not match it.
+$(BENCH_OBJS): $(O)/bench/%.o: bench/%.c $(SKELS) $(BENCH_SKEL) Makefile
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ibench -I$(O)/bench -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+bench-deps:
+	$(Q)scripts/install-deps.sh --bench
+
+# Full benchmark (about 10-15 minutes); results in $(O)/bench-results/.
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
+	$(Q)bench/run.sh
+
 # The whole suite; installs what is missing first.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory all unit $(BENCH_BIN)
 	$(Q)tests/run.sh
 
 demo: test-deps

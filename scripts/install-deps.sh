@@ -11,12 +11,15 @@ RUN_PKGS="iproute2 util-linux"
 # Tests: traffic tools, JSON checks, man page rendering, bash completion,
 # HTTP scrapes (curl) and the metrics format checker (promtool, in prometheus).
 TEST_PKGS="iputils-ping socat jq procps man-db groff-base bash-completion curl prometheus tmux"
+# Benchmarks (make bench): the filters pktgate is compared with, plots, JSON.
+BENCH_PKGS="nftables iptables ipset gnuplot-nox jq procps"
 
 want="$BUILD_PKGS $RUN_PKGS"
 case "${1:-}" in
-  --test) want="$want $TEST_PKGS" ;;
+  --test) want="$want $TEST_PKGS $BENCH_PKGS" ;;  # the bench smoke test uses them all
+  --bench) want="$want $BENCH_PKGS" ;;
   "" | --build) ;;
-  *) echo "usage: $0 [--build|--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--test|--bench]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pgbench: pktgate's benchmark tool. Shared declarations of its parts:
+ * prefix sets (prefixes.c), list filling (lists.c), frames (frame.c),
+ * the datapath benchmark (datapath.c), the traffic generator (traffic.c)
+ * and the control-plane measurements (ctlplane.c).
+ */
+#ifndef __PGBENCH_H
+#define __PGBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+typedef unsigned __int128 u128;
+
+#define NSEC_PER_SEC	1000000000ULL
+#define ADDR_TABLE_MAX	65536	/* source addresses one run cycles through */
+
+enum layout {
+	LAYOUT_SEQ,	/* host entries (/32, /128) at every other address */
+	LAYOUT_MIX,	/* a realistic mix of prefix lengths, no overlaps */
+};
+
+enum prefix_fmt { FMT_CIDR, FMT_NFT, FMT_IPSET };
+
+/* An address is kept with its first bit in bit 127, whatever the family,
+ * so one mask computation serves IPv4 and IPv6. */
+struct bench_prefix {
+	u128 addr;
+	__u8 plen;
+};
+
+struct prefix_set {
+	int family;			/* 4 or 6 */
+	enum layout layout;
+	size_t n;
+	struct bench_prefix *p;		/* in insertion (random) order */
+	struct bench_prefix *sorted;	/* by address: coverage checks */
+	uint64_t rng;
+};
+
+/* Options of every subcommand; each reads the ones it needs. */
+struct opts {
+	int family;
+	enum layout layout;
+	size_t entries;
+	uint64_t seed;
+	const char *pin_path;
+	unsigned rounds;
+	unsigned repeat;
+	size_t sizes[8];
+	int n_sizes;
+	unsigned duration_ms;
+	uint64_t max_packets;
+	const char *ifname;
+	const char *dst_mac;
+	const char *dst_ip;
+	size_t table;
+	const char *out;
+	int keep;
+	enum prefix_fmt format;
+	const char *set_name;
+	int rx_cpu;		/* gen: CPU whose load to report, -1: none */
+};
+
+/* prefixes.c */
+uint64_t rng_next(uint64_t *state);
+int layout_parse(const char *s, enum layout *l);
+const char *layout_name(enum layout l);
+int prefixes_make(struct prefix_set *s, int family, enum layout l, size_t n, uint64_t seed);
+void prefixes_free(struct prefix_set *s);
+void addr_bytes(u128 a, int family, __u8 out[16]);
+void prefixes_hits(struct prefix_set *s, __u8 (*out)[16], size_t m);
+void prefixes_misses(struct prefix_set *s, __u8 (*out)[16], size_t m);
+int prefixes_print(const struct prefix_set *s, FILE *f, enum prefix_fmt fmt, const char *set);
+void prefixes_histogram_json(const struct prefix_set *s, FILE *f);
+
+/* lists.c: the one place that knows how a deny list is laid out in maps. */
+struct bench_lists {
+	int trie[2];	/* [v4, v6] LPM tries */
+	int exact[2];	/* [v4, v6] host-entry hashes, -1 where the schema has none */
+	int config;	/* pg_config, -1 if absent */
+};
+
+int lists_open_pinned(struct bench_lists *l, const char *pin_path);
+struct bpf_object;
+int lists_from_obj(struct bench_lists *l, struct bpf_object *obj);
+void lists_close(struct bench_lists *l);
+int lists_fill(const struct bench_lists *l, const struct prefix_set *s, double *secs);
+int lists_clear(const struct bench_lists *l, const struct prefix_set *s, double *secs);
+long long lists_memlock(const struct bench_lists *l, int family);
+
+/* frame.c */
+#define FRAME_LEN_V4	60	/* 64 bytes on the wire with the FCS */
+#define FRAME_LEN_V6	62	/* the smallest IPv6/UDP frame */
+size_t frame_build(__u8 *buf, int family, const __u8 src_mac[6], const __u8 dst_mac[6],
+		   const __u8 *saddr, const __u8 *daddr);
+int mac_parse(const char *s, __u8 mac[6]);
+
+/* Subcommands. */
+int cmd_datapath(const struct opts *o);
+int cmd_gen(const struct opts *o);
+int cmd_xdp_pass(const struct opts *o);
+int cmd_xdp_drop(const struct opts *o);
+int cmd_load(const struct opts *o);
+int cmd_clear(const struct opts *o);
+int cmd_fill_top(const struct opts *o);
+int cmd_prefixes(const struct opts *o);
+
+/* pgbench.c */
+double mono_s(void);
+void json_samples(FILE *f, const char *name, const double *v, unsigned n);
+int bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* __PGBENCH_H */
