@@ -158,15 +158,9 @@ static void sweep_expired(struct pg_ctx *ctx)
 
 		if (rules_collect(ctx, kind, &v, &n))
 			continue;
-		for (size_t i = 0; i < n; i++) {
-			struct pg_lpm_v6 key;
-
-			if (!v[i].rule.expires_ns || v[i].rule.expires_ns > now)
-				continue;
-			entry_key(&v[i].prefix, &key);
-			if (!bpf_map_delete_elem(table_fd(ctx, kind, &v[i].prefix), &key))
-				rule_id_free(ctx, v[i].rule.rule_id);
-		}
+		for (size_t i = 0; i < n; i++)
+			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
+				rules_delete(ctx, kind, &v[i]);
 		free(v);
 	}
 	pins_tables_sweep(ctx);
@@ -575,22 +569,14 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = rules_collect(ctx, kind, &v, &n);
 	if (err)
 		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
-	for (size_t i = 0; i < n; i++) {
-		struct pg_lpm_v6 key;
-
-		entry_key(&v[i].prefix, &key);
-		if (bpf_map_delete_elem(table_fd(ctx, kind, &v[i].prefix), &key)) {
-			if (errno == ENOENT)
-				continue;
-			free(v);
-			return p_err("cannot flush the %s list: %s (%zu entries removed)",
-				     kind_names[kind], strerror(errno), gone);
-		}
-		rule_id_free(ctx, v[i].rule.rule_id);
-		gone++;
-	}
+	for (size_t i = 0; i < n && !err; i++)
+		if (!(err = rules_delete(ctx, kind, &v[i])))
+			gone++;
 	free(v);
 	pins_tables_sweep(ctx);
+	if (err)
+		return p_err("the %s list was flushed in part: %zu entries removed",
+			     kind_names[kind], gone);
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
 	out_u64("flushed", "flushed %llu entries", gone);

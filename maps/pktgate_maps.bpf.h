@@ -11,9 +11,11 @@
 #include <bpf/bpf_helpers.h>
 #include "pktgate.h"
 
-#define PG_LPM_TRIE(name, keytype)					\
+/* A list table: host entries in a hash, shorter prefixes in an LPM trie.
+ * BPF_F_NO_PREALLOC: capacity costs memory only when it is used. */
+#define PG_LIST_MAP(name, maptype, keytype)				\
 	struct {							\
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(type, maptype);					\
 		__uint(map_flags, BPF_F_NO_PREALLOC);			\
 		__uint(max_entries, PG_LIST_CAPACITY);			\
 		__type(key, keytype);					\
@@ -21,25 +23,14 @@
 		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
 	} name SEC(".maps")
 
-PG_LPM_TRIE(pg_allow_v4, struct pg_lpm_v4);
-PG_LPM_TRIE(pg_allow_v6, struct pg_lpm_v6);
-PG_LPM_TRIE(pg_deny_v4, struct pg_lpm_v4);
-PG_LPM_TRIE(pg_deny_v6, struct pg_lpm_v6);
-
-#define PG_EXACT_HASH(name, keytype)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__uint(max_entries, PG_LIST_CAPACITY);			\
-		__type(key, keytype);					\
-		__type(value, struct pg_rule);				\
-		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
-	} name SEC(".maps")
-
-PG_EXACT_HASH(pg_allow_x4, struct pg_exact_v4);
-PG_EXACT_HASH(pg_allow_x6, struct pg_exact_v6);
-PG_EXACT_HASH(pg_deny_x4, struct pg_exact_v4);
-PG_EXACT_HASH(pg_deny_x6, struct pg_exact_v6);
+PG_LIST_MAP(pg_allow_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
+PG_LIST_MAP(pg_allow_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
+PG_LIST_MAP(pg_deny_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
+PG_LIST_MAP(pg_deny_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
+PG_LIST_MAP(pg_allow_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
+PG_LIST_MAP(pg_allow_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
+PG_LIST_MAP(pg_deny_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
+PG_LIST_MAP(pg_deny_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
