@@ -100,13 +100,13 @@ static int load_pktgate(struct dp *d, int inst)
 	return 0;
 }
 
-/* Drop events as the CLI configures them by default, so the drop path
- * pays for its token bucket as in production. */
+/* Drop events and top-talker admission as the CLI configures them by
+ * default, so the datapath pays for its token buckets as in production. */
 static int set_event_rate(struct dp *d)
 {
 	int fd = bpf_map__fd(d->pg[0]->maps.pg_config);
 	struct pg_config cfg;
-	__u32 key = 0, rate = PG_EVENT_RATE_DEFAULT;
+	__u32 key = 0, rate = PG_EVENT_RATE_DEFAULT, top = PG_TOP_RATE_DEFAULT;
 
 	if (bpf_map_lookup_elem(fd, &key, &cfg))
 		return bench_err("reading pg_config: %s", strerror(errno));
@@ -114,6 +114,9 @@ static int set_event_rate(struct dp *d)
 	cfg.ev_rate = rate;
 	cfg.ev_cost_ns = NSEC_PER_SEC * d->ncpus / rate;
 	cfg.ev_burst_ns = cfg.ev_cost_ns * ((__u64)rate * PG_EVENT_BURST_SEC / d->ncpus);
+	cfg.top_rate = top;
+	cfg.top_cost_ns = NSEC_PER_SEC * d->ncpus / top;
+	cfg.top_burst_ns = cfg.top_cost_ns * ((__u64)top * PG_EVENT_BURST_SEC / d->ncpus);
 	if (bpf_map_update_elem(fd, &key, &cfg, BPF_ANY))
 		return bench_err("writing pg_config: %s", strerror(errno));
 	return 0;

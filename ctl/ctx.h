@@ -13,7 +13,7 @@
 
 struct pg_maps {
 	int meta, ifaces, stats, rule_stats, rule_meta;
-	int config, top, events, ev_bucket;
+	int config, top, events, ev_bucket, top_bucket;
 	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* [allow|deny][v4|v6][exact|prefix] */
 };
 
@@ -41,8 +41,10 @@ void pins_close(struct pg_ctx *ctx);
 void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts);
 void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj);
 int pins_write_meta(struct pg_ctx *ctx);
-/* Set the drop-event rate (events/s over all CPUs; 0 turns events off). */
-int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate);
+/* Rates over all CPUs, in pg_config: drop events per second (0: no events),
+ * new addresses admitted into pg_top per second (0: no cap). */
+enum pg_rate { PG_RATE_EVENTS, PG_RATE_TOP };
+int pins_set_rate(struct pg_ctx *ctx, enum pg_rate which, uint32_t rate);
 /* pg_config.tables: mark tables before inserting into them; after deleting,
  * clear the marks of tables that are now empty. */
 int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits);

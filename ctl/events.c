@@ -134,18 +134,22 @@ static int on_event(void *data, void *buf, size_t size)
 	return 0;
 }
 
-int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
+int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused)
 {
 	struct pg_ev_bucket b;
 	int err;
 
-	err = percpu_sum(ctx, ctx->maps.ev_bucket, 0, (uint64_t *)&b,
-			 sizeof(b) / sizeof(uint64_t), false);
+	err = percpu_sum(ctx, fd, 0, (uint64_t *)&b, sizeof(b) / sizeof(uint64_t), false);
 	if (err)
 		return err;
-	*emitted = b.emitted;
-	*suppressed = b.suppressed;
+	*granted = b.emitted;
+	*refused = b.suppressed;
 	return 0;
+}
+
+int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
+{
+	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
 }
 
 int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)

@@ -12,6 +12,8 @@ struct events_opts {
 	uint64_t timeout;	/* stop after this many seconds; 0 = never */
 };
 
+/* A token bucket's counts over all CPUs: what it granted and refused. */
+int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused);
 /* Events emitted and suppressed so far, over all CPUs. */
 int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed);
 

@@ -252,6 +252,15 @@ static int put_events(struct exporter *ex, FILE *f, const char **what)
 	family(f, "pktgate_events_suppressed_total", "counter",
 	       "Drops that got no event (throttled, events off, or ring buffer full).");
 	fprintf(f, "pktgate_events_suppressed_total %llu\n", (unsigned long long)suppressed);
+	err = bucket_counts(ex->ctx, ex->ctx->maps.top_bucket, &emitted, &suppressed);
+	if (err)
+		return err;
+	family(f, "pktgate_top_admitted_total", "counter",
+	       "New remote addresses admitted into the top-talker table, over all CPUs.");
+	fprintf(f, "pktgate_top_admitted_total %llu\n", (unsigned long long)emitted);
+	family(f, "pktgate_top_untracked_packets_total", "counter",
+	       "Packets from new addresses not admitted into the top-talker table (top-rate).");
+	fprintf(f, "pktgate_top_untracked_packets_total %llu\n", (unsigned long long)suppressed);
 	return 0;
 }
 

@@ -182,8 +182,9 @@ static const struct pg_cmd commands[] = {
 	CMD("flush", "deny|allow", "remove every entry of a list", 1, 1, do_flush),
 	CMD("events", NULL, "stream drop events (throttled in the kernel; see config)", 0, 0,
 	    do_events, WITH_OPTS(events_opts, struct events_opts)),
-	CMD("config", "[event-rate N]", "show or change datapath settings (events per second, "
-	    "over all CPUs; 0 = off)", 0, 2, do_config),
+	CMD("config", "[event-rate N] [top-rate N]", "show or change datapath settings: drop "
+	    "events per second (0 = off), new top-talker addresses per second (0 = no cap), "
+	    "both over all CPUs", 0, 4, do_config),
 	CMD("exporter", NULL, "serve Prometheus metrics over HTTP at /metrics", 0, 0,
 	    do_exporter, WITH_OPTS(exporter_opts, struct exporter_opts)),
 	CMD("save", "[FILE]", "write the configuration as a rule set (FILE or - for stdout)",

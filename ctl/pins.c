@@ -189,23 +189,33 @@ static int config_rw(struct pg_ctx *ctx, struct pg_config *cfg, bool write)
 	return 0;
 }
 
-int pins_set_event_rate(struct pg_ctx *ctx, uint32_t rate)
+/* A rate over all CPUs as each CPU's bucket: an equal share of the rate,
+ * with room for PG_EVENT_BURST_SEC of it, so together they never exceed it. */
+static void bucket_of_rate(struct pg_ctx *ctx, uint32_t rate, __u64 *cost_ns, __u64 *burst_ns)
+{
+	*cost_ns = *burst_ns = 0;
+	if (!rate)
+		return;
+	*cost_ns = 1000000000ULL * ctx->ncpus / rate;
+	*burst_ns = *cost_ns * ((uint64_t)rate * PG_EVENT_BURST_SEC / ctx->ncpus);
+	if (*burst_ns < *cost_ns)
+		*burst_ns = *cost_ns;
+}
+
+int pins_set_rate(struct pg_ctx *ctx, enum pg_rate which, uint32_t rate)
 {
 	struct pg_config cfg;
 	int err = config_rw(ctx, &cfg, false);
 
 	if (err)
 		return err;
-	cfg.ev_rate = rate;
 	cfg.flags |= PG_CFG_INITIALIZED;
-	cfg.ev_cost_ns = cfg.ev_burst_ns = 0;
-	/* Each CPU has its own bucket, so each gets an equal share of the rate:
-	 * together they never exceed it. */
-	if (rate) {
-		cfg.ev_cost_ns = 1000000000ULL * ctx->ncpus / rate;
-		cfg.ev_burst_ns = cfg.ev_cost_ns * ((uint64_t)rate * PG_EVENT_BURST_SEC / ctx->ncpus);
-		if (cfg.ev_burst_ns < cfg.ev_cost_ns)
-			cfg.ev_burst_ns = cfg.ev_cost_ns;
+	if (which == PG_RATE_EVENTS) {
+		cfg.ev_rate = rate;
+		bucket_of_rate(ctx, rate, &cfg.ev_cost_ns, &cfg.ev_burst_ns);
+	} else {
+		cfg.top_rate = rate;
+		bucket_of_rate(ctx, rate, &cfg.top_cost_ns, &cfg.top_burst_ns);
 	}
 	return config_rw(ctx, &cfg, true);
 }
@@ -253,7 +263,8 @@ static int init_config(struct pg_ctx *ctx)
 			     strerror(errno));
 	if (cfg.flags & PG_CFG_INITIALIZED)
 		return 0;
-	return pins_set_event_rate(ctx, PG_EVENT_RATE_DEFAULT);
+	return pins_set_rate(ctx, PG_RATE_EVENTS, PG_EVENT_RATE_DEFAULT) ||
+	       pins_set_rate(ctx, PG_RATE_TOP, PG_TOP_RATE_DEFAULT);
 }
 
 static int open_all(struct pg_ctx *ctx)
@@ -268,6 +279,7 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->top, PG_MAP_TOP },
 		{ &m->events, PG_MAP_EVENTS },
 		{ &m->ev_bucket, PG_MAP_EV_BUCKET },
+		{ &m->top_bucket, PG_MAP_TOP_BUCKET },
 		{ &m->list[PG_LIST_ALLOW][0][PG_TBL_PREFIX], PG_MAP_ALLOW_V4 },
 		{ &m->list[PG_LIST_ALLOW][1][PG_TBL_PREFIX], PG_MAP_ALLOW_V6 },
 		{ &m->list[PG_LIST_DENY][0][PG_TBL_PREFIX], PG_MAP_DENY_V4 },

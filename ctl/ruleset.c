@@ -495,7 +495,7 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		   "# Apply with: pktgate restore FILE. TTLs are what remained when saved.\n",
 		stamp, PKTGATE_SCHEMA_VERSION);
 	bpf_map_lookup_elem(ctx->maps.config, &key, &cfg);
-	fprintf(f, "config event-rate %u\n", cfg.ev_rate);
+	fprintf(f, "config event-rate %u top-rate %u\n", cfg.ev_rate, cfg.top_rate);
 	err = save_lists(ctx, f);
 	if (!err)
 		save_attachments(ctx, f);

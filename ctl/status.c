@@ -125,15 +125,21 @@ static int print_lists(struct pg_ctx *ctx)
 static void print_events(struct pg_ctx *ctx)
 {
 	struct pg_config cfg = {};
-	uint64_t emitted = 0, suppressed = 0;
+	uint64_t emitted = 0, suppressed = 0, admitted = 0, untracked = 0;
 	__u32 key = 0;
 
 	bpf_map_lookup_elem(ctx->maps.config, &key, &cfg);
 	events_counts(ctx, &emitted, &suppressed);
+	bucket_counts(ctx, ctx->maps.top_bucket, &admitted, &untracked);
 	out_obj_open("events");
 	out_u64("rate", "\ndrop events: rate %llu/s", cfg.ev_rate);
 	out_u64("emitted", ", emitted %llu", emitted);
 	out_u64("suppressed", ", suppressed %llu\n", suppressed);
+	out_obj_close();
+	out_obj_open("top");
+	out_u64("rate", "top talkers: new addresses %llu/s", cfg.top_rate);
+	out_u64("admitted", ", admitted %llu", admitted);
+	out_u64("untracked", ", packets untracked %llu\n", untracked);
 	out_obj_close();
 }
 

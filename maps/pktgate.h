@@ -33,6 +33,7 @@
 #define PG_MAP_TOP		"pg_top"
 #define PG_MAP_EVENTS		"pg_events"
 #define PG_MAP_EV_BUCKET	"pg_ev_bucket"
+#define PG_MAP_TOP_BUCKET	"pg_top_bucket"
 
 /* Default capacity of each list trie; BPF_F_NO_PREALLOC so unused capacity
  * costs no memory. */
@@ -49,6 +50,10 @@
 #define PG_EVENTS_RINGBUF	(256 * 1024)
 #define PG_EVENT_RATE_DEFAULT	1000
 #define PG_EVENT_BURST_SEC	1	/* a bucket holds this many seconds of rate */
+/* New addresses admitted into pg_top per second, over all CPUs. Known
+ * addresses are always counted; the cap keeps a flood of spoofed sources
+ * from turning every packet into an LRU insert and eviction. */
+#define PG_TOP_RATE_DEFAULT	20000
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
 
@@ -184,7 +189,9 @@ struct pg_config {
 	__u32 ev_rate;		/* events per second over all CPUs, as configured */
 	__u32 flags;		/* PG_CFG_* */
 	__u32 tables;		/* PG_TABLE_BIT()s of the tables that may hold entries */
-	__u32 pad;
+	__u32 top_rate;		/* new pg_top addresses per second, all CPUs; 0 = no cap */
+	__u64 top_cost_ns;	/* as ev_cost_ns, for admissions into pg_top */
+	__u64 top_burst_ns;
 };
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
@@ -203,12 +210,14 @@ struct pg_top_val {
 	__u64 last_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 };
 
-/* pg_ev_bucket value, per CPU: the token bucket that throttles events. */
+/* A per-CPU token bucket: pg_ev_bucket throttles drop events, pg_top_bucket
+ * admissions of new addresses into pg_top. */
 struct pg_ev_bucket {
 	__u64 credit_ns;
 	__u64 last_ns;
-	__u64 emitted;
-	__u64 suppressed;	/* drops that got no event (throttled or ring full) */
+	__u64 emitted;		/* events sent; addresses admitted */
+	__u64 suppressed;	/* drops without an event (throttled or ring full);
+				 * packets of addresses not admitted (untracked) */
 };
 
 #define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */

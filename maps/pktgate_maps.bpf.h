@@ -71,6 +71,14 @@ struct {
 } pg_ev_bucket SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_ev_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_top_bucket SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);

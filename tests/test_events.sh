@@ -124,3 +124,19 @@ test_top_talkers_can_be_turned_off() {
 	[ "$(bpftool map dump pinned "$PKTGATE_PIN_PATH/pg_top" | grep -c '"key"')" -ge 1 ] ||
 		fail "no top entry with top talkers on"
 }
+
+test_top_rate_setting() {
+	expect 0 pg -j config
+	assert_eq 20000 "$(echo "$OUT" | jq .top_rate)" "default top-rate"
+	expect 0 pg -j config top-rate 50 event-rate 7
+	assert_eq "50 7" "$(echo "$OUT" | jq -r '"\(.top_rate) \(.event_rate)"')" "rates"
+	expect 0 pg -j status
+	assert_eq 50 "$(echo "$OUT" | jq .top.rate)" "status top rate"
+	expect 0 pg save --all -
+	assert_contains "$OUT" "config event-rate 7 top-rate 50"
+	expect 0 pg config top-rate 0
+	assert_contains "$OUT" "(no cap)"
+	expect 2 pg config top-rate many
+	assert_contains "$ERR" "invalid top-rate 'many'"
+	assert_eq 0 "$(pg -j config | jq .top_rate)" "top-rate after bad input"
+}

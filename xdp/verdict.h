@@ -158,11 +158,37 @@ malformed:
 	h->reason = cfg_drop_malformed ? PG_R_MALFORMED_DROP : PG_R_MALFORMED;
 }
 
-/* Per remote address: packets, bytes, drops, last seen. */
+/* Take one unit of credit from a per-CPU token bucket that refills at one
+ * unit per cost_ns, up to burst_ns; 1 if granted. Refusals are counted. */
+static __always_inline int pg_bucket_take(struct pg_ev_bucket *b, __u64 cost_ns,
+					  __u64 burst_ns, __u64 now)
+{
+	__u64 credit = b->credit_ns + (now - b->last_ns);
+
+	if (credit > burst_ns)
+		credit = burst_ns;
+	b->last_ns = now;
+	if (credit < cost_ns) {
+		b->credit_ns = credit;
+		b->suppressed++;
+		return 0;
+	}
+	b->credit_ns = credit - cost_ns;
+	b->emitted++;
+	return 1;
+}
+
+/* Per remote address: packets, bytes, drops, last seen. A known address is
+ * always counted; a new one only while the admission bucket has credit, so
+ * that a flood of spoofed sources costs a lookup per packet rather than an
+ * LRU insert and eviction. */
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
 	struct pg_top_key k = { .family = h->pkt.family };
 	struct pg_top_val *v;
+	struct pg_config *cfg;
+	struct pg_ev_bucket *b;
+	__u32 zero = 0;
 
 	__builtin_memcpy(k.addr, h->match == PG_MATCH_SRC ? h->pkt.saddr : h->pkt.daddr, 16);
 	v = bpf_map_lookup_elem(&pg_top, &k);
@@ -171,7 +197,14 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 		v->bytes += bytes;
 		v->drops += drop;
 		v->last_seen_ns = pg_now(h);
-	} else {
+		return;
+	}
+	cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
+	if (cfg && b && cfg->top_cost_ns &&
+	    !pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
+		return;
+	{
 		struct pg_top_val nv = { 1, bytes, drop, pg_now(h) };
 
 		bpf_map_update_elem(&pg_top, &k, &nv, BPF_NOEXIST);
@@ -186,23 +219,17 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 	struct pg_config *cfg = bpf_map_lookup_elem(&pg_config, &zero);
 	struct pg_ev_bucket *b = bpf_map_lookup_elem(&pg_ev_bucket, &zero);
 	struct pg_event ev = {};
-	__u64 now, credit;
 
 	if (!cfg || !b)
 		return;
-	now = pg_now(h);
-	credit = b->credit_ns + (now - b->last_ns);
-	if (credit > cfg->ev_burst_ns)
-		credit = cfg->ev_burst_ns;
-	b->last_ns = now;
-	if (!cfg->ev_cost_ns || credit < cfg->ev_cost_ns) {
-		b->credit_ns = credit;
-		b->suppressed++;
+	if (!cfg->ev_cost_ns) {
+		b->suppressed++;	/* events are off */
 		return;
 	}
-	b->credit_ns = credit - cfg->ev_cost_ns;
+	if (!pg_bucket_take(b, cfg->ev_cost_ns, cfg->ev_burst_ns, pg_now(h)))
+		return;
 
-	ev.ts_ns = now;
+	ev.ts_ns = pg_now(h);
 	ev.rule_id = h->rule_id;
 	ev.pkt_len = bytes;
 	ev.slot = cfg_slot;
@@ -216,10 +243,10 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 	ev.dport = h->pkt.dport;
 	__builtin_memcpy(ev.saddr, h->pkt.saddr, 16);
 	__builtin_memcpy(ev.daddr, h->pkt.daddr, 16);
-	if (bpf_ringbuf_output(&pg_events, &ev, sizeof(ev), 0))
+	if (bpf_ringbuf_output(&pg_events, &ev, sizeof(ev), 0)) {
+		b->emitted--;
 		b->suppressed++;
-	else
-		b->emitted++;
+	}
 }
 
 /* The single exit: count the verdict, return 1 to drop, 0 to pass. */

@@ -1452,6 +1452,120 @@ out:
 	clear_lists();
 }
 
+/* ---- top-talker admission ---- */
+
+/* Sum of a per-CPU struct pg_ev_bucket. */
+static int bucket_sum(int fd, struct pg_ev_bucket *out)
+{
+	size_t stride = percpu_stride(sizeof(struct pg_ev_bucket));
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &zero, percpu_buf))
+		return -errno;
+	for (int c = 0; c < ncpus; c++) {
+		const struct pg_ev_bucket *b = (const void *)((char *)percpu_buf + c * stride);
+
+		out->emitted += b->emitted;
+		out->suppressed += b->suppressed;
+	}
+	return 0;
+}
+
+static int top_packets(int fd, const char *addr, __u64 *packets)
+{
+	size_t stride = percpu_stride(sizeof(struct pg_top_val));
+	struct pg_top_key k = { .family = 4 };
+
+	*packets = 0;
+	inet_pton(AF_INET, addr, k.addr);
+	if (bpf_map_lookup_elem(fd, &k, percpu_buf))
+		return -errno;
+	for (int c = 0; c < ncpus; c++)
+		*packets += ((const struct pg_top_val *)((char *)percpu_buf + c * stride))->packets;
+	return 0;
+}
+
+/* With a small top-rate, a burst of new sources is split exactly into
+ * admitted addresses and untracked packets, the admitted ones within the
+ * buckets' burst plus the rate; known addresses keep being counted. */
+static void run_top_admission(struct instance *in)
+{
+	struct pktgate_xdp_bpf *s = in->xdp;
+	int cfg_fd = bpf_map__fd(s->maps.pg_config), top_fd = bpf_map__fd(s->maps.pg_top);
+	int bkt_fd = bpf_map__fd(s->maps.pg_top_bucket);
+	const unsigned int n = 300, rate = 10;
+	struct pg_ev_bucket before, after;
+	struct pg_config cfg, saved;
+	__u64 t0 = mono_ns(), admitted, untracked, bound, packets;
+	char first[INET_ADDRSTRLEN] = "";
+	struct log l = {};
+	__u32 zero = 0;
+
+	if (clear_lists() || bpf_map_lookup_elem(cfg_fd, &zero, &cfg) || bucket_sum(bkt_fd, &before)) {
+		fail(&l, "setup: %s", strerror(errno));
+		goto out;
+	}
+	saved = cfg;
+	/* As the CLI computes it: each CPU an equal share, one second of burst. */
+	cfg.top_rate = rate;
+	cfg.top_cost_ns = NSEC_PER_SEC * ncpus / rate;
+	cfg.top_burst_ns = cfg.top_cost_ns * (rate / ncpus ? rate / ncpus : 1);
+	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
+		fail(&l, "setup: pg_config: %s", strerror(errno));
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		char a[INET_ADDRSTRLEN];
+		struct pkt_spec spec = { .family = 4, .proto = IPPROTO_UDP, .src = a };
+		struct pkt pk;
+		__u64 p;
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+
+		snprintf(a, sizeof(a), "100.64.%u.%u", i / 250, i % 250 + 1);
+		pkt_build(&pk, &spec);
+		opts.data_in = pk.buf;
+		opts.data_size_in = pk.len;
+		if (bpf_prog_test_run_opts(in->prog_fd[P_XDP], &opts)) {
+			fail(&l, "test_run: %s", strerror(errno));
+			goto restore;
+		}
+		if (!first[0] && !top_packets(top_fd, a, &p))
+			snprintf(first, sizeof(first), "%s", a);
+	}
+	bucket_sum(bkt_fd, &after);
+	admitted = after.emitted - before.emitted;
+	untracked = after.suppressed - before.suppressed;
+	bound = (__u64)(rate / ncpus ? rate / ncpus : 1) * ncpus +
+		rate * ((mono_ns() - t0) / NSEC_PER_SEC + 1);
+	if (admitted + untracked != n)
+		fail(&l, "admitted %llu + untracked %llu != %u new sources",
+		     (unsigned long long)admitted, (unsigned long long)untracked, n);
+	if (!admitted || admitted > bound)
+		fail(&l, "admitted %llu addresses, expected 1..%llu", (unsigned long long)admitted,
+		     (unsigned long long)bound);
+	/* An admitted address goes on being counted, bucket or not. */
+	if (!first[0]) {
+		fail(&l, "no source was admitted");
+	} else {
+		struct pkt_spec spec = { .family = 4, .proto = IPPROTO_UDP, .src = first };
+		struct pkt pk;
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+
+		pkt_build(&pk, &spec);
+		opts.data_in = pk.buf;
+		opts.data_size_in = pk.len;
+		bpf_prog_test_run_opts(in->prog_fd[P_XDP], &opts);
+		if (top_packets(top_fd, first, &packets) || packets != 2)
+			fail(&l, "%s counted %llu packets, expected 2", first,
+			     (unsigned long long)packets);
+	}
+restore:
+	bpf_map_update_elem(cfg_fd, &zero, &saved, BPF_ANY);
+out:
+	report("[xdp] top-rate caps new top-talker addresses; known ones still counted", &l);
+}
+
 int main(int argc, char **argv)
 {
 	size_t stride, i;
@@ -1489,6 +1603,7 @@ int main(int argc, char **argv)
 		}
 		run_lpm_random(&insts[PLAIN], 4);
 		run_lpm_random(&insts[PLAIN], 6);
+		run_top_admission(&insts[PLAIN]);
 	}
 
 	/* Sharers first: the owner goes last (the kernel keeps a map alive
