@@ -237,30 +237,36 @@ static int put_lists(struct exporter *ex, FILE *f, const char **what)
 	return 0;
 }
 
+/* One unlabelled counter with its HELP and TYPE lines. */
+static void put_counter(FILE *f, const char *name, const char *help, uint64_t value)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)value);
+}
+
+/* The two token buckets: drop events, and admissions into pg_top. */
 static int put_events(struct exporter *ex, FILE *f, const char **what)
 {
-	uint64_t emitted, suppressed;
+	uint64_t emitted, suppressed, admitted, untracked;
 	int err;
 
 	*what = "event counters";
 	err = events_counts(ex->ctx, &emitted, &suppressed);
+	if (!err)
+		err = bucket_counts(ex->ctx, ex->ctx->maps.top_bucket, &admitted, &untracked);
 	if (err)
 		return err;
-	family(f, "pktgate_events_emitted_total", "counter",
-	       "Drop events written to the ring buffer, over all CPUs.");
-	fprintf(f, "pktgate_events_emitted_total %llu\n", (unsigned long long)emitted);
-	family(f, "pktgate_events_suppressed_total", "counter",
-	       "Drops that got no event (throttled, events off, or ring buffer full).");
-	fprintf(f, "pktgate_events_suppressed_total %llu\n", (unsigned long long)suppressed);
-	err = bucket_counts(ex->ctx, ex->ctx->maps.top_bucket, &emitted, &suppressed);
-	if (err)
-		return err;
-	family(f, "pktgate_top_admitted_total", "counter",
-	       "New remote addresses admitted into the top-talker table, over all CPUs.");
-	fprintf(f, "pktgate_top_admitted_total %llu\n", (unsigned long long)emitted);
-	family(f, "pktgate_top_untracked_packets_total", "counter",
-	       "Packets from new addresses not admitted into the top-talker table (top-rate).");
-	fprintf(f, "pktgate_top_untracked_packets_total %llu\n", (unsigned long long)suppressed);
+	put_counter(f, "pktgate_events_emitted_total",
+		    "Drop events written to the ring buffer, over all CPUs.", emitted);
+	put_counter(f, "pktgate_events_suppressed_total",
+		    "Drops that got no event (throttled, events off, or ring buffer full).",
+		    suppressed);
+	put_counter(f, "pktgate_top_admitted_total",
+		    "New remote addresses admitted into the top-talker table, over all CPUs.",
+		    admitted);
+	put_counter(f, "pktgate_top_untracked_packets_total",
+		    "Packets from new addresses not admitted into the top-talker table (top-rate).",
+		    untracked);
 	return 0;
 }
 

@@ -62,21 +62,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pg_ev_bucket);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pg_ev_bucket SEC(".maps");
+/* Per-CPU token buckets: drop events, and admissions into pg_top. */
+#define PG_BUCKET(name)							\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, struct pg_ev_bucket);			\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pg_ev_bucket);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pg_top_bucket SEC(".maps");
+PG_BUCKET(pg_ev_bucket);
+PG_BUCKET(pg_top_bucket);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
