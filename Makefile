@@ -85,7 +85,13 @@ $(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-unit: $(UNIT_BIN) $(TEST_BPF)
+# Blocklist file parser tests: plain C, they run without BPF.
+$(O)/tests/test_listfile: tests/listfile/test_listfile.c $(O)/ctl/listfile.o $(O)/ctl/cidr.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile
 
 $(BENCH_SKEL): $(O)/bench/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)

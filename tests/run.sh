@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# pktgate test suite: datapath unit tests (BPF_PROG_TEST_RUN), CLI tests and
-# namespace integration tests. Prints "N passed, N failed"; exits non-zero
-# on any failure.
+# pktgate test suite: unit tests (datapath under BPF_PROG_TEST_RUN, blocklist
+# file parser), CLI tests and namespace integration tests. Prints "N passed,
+# N failed"; exits non-zero on any failure.
 #
 #   tests/run.sh [-v] [PATTERN...]   run tests whose name matches a pattern
 #
@@ -55,10 +55,11 @@ selected() {
 	return 1
 }
 
-# 1. Datapath unit tests: one PASS/FAIL line per case.
-if selected unit; then
+# 1. Unit test programs: one PASS/FAIL line per case.
+run_unit() {	# run_unit PROGRAM LABEL
+	local unit_out unit_rc line
 	unit_out=$(mktemp)
-	"$TOP/build/tests/test_datapath" >"$unit_out" 2>&1
+	"$TOP/build/tests/$1" >"$unit_out" 2>&1
 	unit_rc=$?
 	while IFS= read -r line; do
 		case "$line" in
@@ -67,12 +68,15 @@ if selected unit; then
 		esac
 	done <"$unit_out"
 	if [ "$unit_rc" -ne 0 ] && ! grep -q '^FAIL:' "$unit_out"; then
-		record FAIL "unit test program (exit $unit_rc)"
+		record FAIL "unit test program $1 (exit $unit_rc)"
 		cat "$unit_out"
 	fi
-	echo "unit: $(grep -c '^PASS:' "$unit_out") passed, $(grep -c '^FAIL:' "$unit_out") failed"
+	echo "$2: $(grep -c '^PASS:' "$unit_out") passed, $(grep -c '^FAIL:' "$unit_out") failed"
 	rm -f "$unit_out"
-fi
+}
+# The datapath under BPF_PROG_TEST_RUN; the blocklist file parser.
+selected unit && run_unit test_datapath unit
+selected "unit listfile" && run_unit test_listfile "unit listfile"
 
 # 2. Shell tests: every test_* function of tests/test_*.sh, each in its own
 # subshell with its own pin directory and cleanup.

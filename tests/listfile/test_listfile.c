@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the blocklist file parser (ctl/listfile.c): every accepted
+ * format, every error with its exact message and line, all-or-nothing,
+ * and a write/parse round trip. Inputs are in memory (fmemopen).
+ *
+ * One line per case, "PASS: listfile NAME" or "FAIL: listfile NAME: WHY",
+ * as tests/run.sh expects; exits non-zero if any case failed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listfile.h"
+
+static int n_pass, n_fail;
+static char why[8192];
+
+/* Record why the running case failed (the first reason is kept). */
+static int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void report(const char *name, int rc)
+{
+	if (rc || why[0]) {
+		printf("FAIL: listfile %s: %s\n", name, why[0] ? why : "failed");
+		n_fail++;
+	} else {
+		printf("PASS: listfile %s\n", name);
+		n_pass++;
+	}
+	fflush(stdout);
+	why[0] = '\0';
+}
+
+/* Parse len bytes of in (len 0: an empty stream). */
+static int parse_mem(const char *in, size_t len, const char *name, struct lf_list *lf,
+		     char *err, size_t errlen)
+{
+	FILE *f = len ? fmemopen((void *)in, len, "r") : fopen("/dev/null", "r");
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open the input: %s", strerror(errno));
+		return -2;
+	}
+	rc = listfile_parse(f, name, lf, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+/* The prefixes of lf, space separated (static buffer). */
+static const char *joined(const struct lf_list *lf)
+{
+	static char buf[8192];
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < lf->n && o < sizeof(buf) - PG_PREFIX_STRLEN - 2; i++) {
+		if (i)
+			buf[o++] = ' ';
+		pg_prefix_fmt(&lf->v[i], buf + o, sizeof(buf) - o);
+		o += strlen(buf + o);
+	}
+	return buf;
+}
+
+/* ---- inputs that must parse ---- */
+
+struct ok_case {
+	const char *name;
+	const char *in;
+	size_t len;		/* 0: strlen(in) */
+	const char *want;	/* the prefixes, space separated */
+	size_t lines, normalised;
+};
+
+static const struct ok_case ok_cases[] = {
+	{ "plain ipv4", "192.0.2.0/24\n198.51.100.7\n10.0.0.0/8\n",
+	  0, "192.0.2.0/24 198.51.100.7/32 10.0.0.0/8", 3, 0 },
+	{ "mixed families, bare addresses",
+	  "2001:db8::/32\n192.0.2.1\n::1\n2001:db8:bad::7\n0.0.0.0/0\n::/0\n::ffff:192.0.2.1\n",
+	  0, "2001:db8::/32 192.0.2.1/32 ::1/128 2001:db8:bad::7/128 0.0.0.0/0 ::/0 ::ffff:192.0.2.1/128",
+	  7, 0 },
+	{ "host bits normalised",
+	  "10.1.2.3/8\n2001:db8::1/32\n10.0.0.0/8\n192.0.2.255/31\n192.0.2.1/0\n",
+	  0, "10.0.0.0/8 2001:db8::/32 10.0.0.0/8 192.0.2.254/31 0.0.0.0/0", 5, 4 },
+	{ "duplicates kept in file order",
+	  "192.0.2.1\n2001:db8::/32\n192.0.2.1/32\n192.0.2.1\n2001:db8::/32\n",
+	  0, "192.0.2.1/32 2001:db8::/32 192.0.2.1/32 192.0.2.1/32 2001:db8::/32", 5, 0 },
+	{ "blank and whitespace-only lines",
+	  "\n   \n\t\n192.0.2.0/24\n \t 198.51.100.0/24 \t \n\n\t2001:db8::/48\t\n \n",
+	  0, "192.0.2.0/24 198.51.100.0/24 2001:db8::/48", 8, 0 },
+	{ "comment lines",
+	  "# hash comment\n; semicolon comment\n  # indented\n\t;indented\n#\n;\n192.0.2.0/24\n##;;\n",
+	  0, "192.0.2.0/24", 8, 0 },
+	{ "trailing comments",
+	  "1.2.3.0/24 ; SBL123\n10.0.0.0/8 # note\n1.2.3.4#x\n1.2.3.5;x\n2001:db8::/32\t# v6\n"
+	  "2001:db8:1::1#\n192.0.2.1 ;\n198.51.100.0/24 # a # b ; c\n",
+	  0, "1.2.3.0/24 10.0.0.0/8 1.2.3.4/32 1.2.3.5/32 2001:db8::/32 2001:db8:1::1/128 "
+	  "192.0.2.1/32 198.51.100.0/24", 8, 0 },
+	{ "crlf line endings",
+	  "# c\r\n192.0.2.0/24\r\n\r\n2001:db8::/32 ; x\r\n198.51.100.1\r\n",
+	  0, "192.0.2.0/24 2001:db8::/32 198.51.100.1/32", 5, 0 },
+	{ "last line without newline", "192.0.2.0/24\n198.51.100.1",
+	  0, "192.0.2.0/24 198.51.100.1/32", 2, 0 },
+	{ "last line without newline, crlf", "192.0.2.0/24\r\n198.51.100.1\r",
+	  0, "192.0.2.0/24 198.51.100.1/32", 2, 0 },
+	{ "last line a comment without newline", "192.0.2.0/24\n# end",
+	  0, "192.0.2.0/24", 2, 0 },
+	{ "utf-8 bom", "\xef\xbb\xbf" "192.0.2.0/24\n198.51.100.0/24\n",
+	  0, "192.0.2.0/24 198.51.100.0/24", 2, 0 },
+	{ "utf-8 bom before a comment", "\xef\xbb\xbf# list\r\n10.0.0.0/8\r\n",
+	  0, "10.0.0.0/8", 2, 0 },
+	{ "empty input", "", 0, "", 0, 0 },
+	{ "only a newline", "\n", 0, "", 1, 0 },
+	{ "only comments", "# a\n; b\n", 0, "", 2, 0 },
+	{ "firehol netset",
+	  "#\n"
+	  "# firehol_level1\n"
+	  "#\n"
+	  "# ipv4 hash:net ipset\n"
+	  "#\n"
+	  "# A firewall blacklist composed from IP lists, providing\n"
+	  "# maximum protection with minimum false positives.\n"
+	  "#\n"
+	  "# Maintainer      : FireHOL\n"
+	  "# Maintainer URL  : http://iplists.firehol.org/\n"
+	  "# List source URL : \n"
+	  "# Source File Date: Mon Jan  1 00:00:00 UTC 2024\n"
+	  "#\n"
+	  "# Entries         : 4 subnets, 16842753 unique IPs\n"
+	  "#\n"
+	  "# Generated by FireHOL's update-ipsets.sh\n"
+	  "# Processed with FireHOL's iprange\n"
+	  "#\n"
+	  "0.0.0.0/8\n"
+	  "1.10.16.0/20\n"
+	  "1.19.0.0/16\n"
+	  "5.188.10.179\n",
+	  0, "0.0.0.0/8 1.10.16.0/20 1.19.0.0/16 5.188.10.179/32", 22, 0 },
+	{ "firehol ipv6 netset",
+	  "#\n# firehol_level1 ipv6\n#\n2001:db8::/32\n2001:db8:bad::1\n",
+	  0, "2001:db8::/32 2001:db8:bad::1/128", 5, 0 },
+	{ "spamhaus drop text",
+	  "; Spamhaus DROP List 2024/01/01 - (c) 2024 The Spamhaus Project SLU\n"
+	  "; https://www.spamhaus.org/drop/drop.txt\n"
+	  "; Last-Modified: Mon, 01 Jan 2024 00:00:00 GMT\n"
+	  "; Expires: Mon, 01 Jan 2024 01:00:00 GMT\n"
+	  "1.10.16.0/20 ; SBL256894\n"
+	  "1.19.0.0/16 ; SBL434604\n"
+	  "1.32.128.0/18 ; SBL286275\n",
+	  0, "1.10.16.0/20 1.19.0.0/16 1.32.128.0/18", 7, 0 },
+	{ "spamhaus dropv6 text",
+	  "; Spamhaus DROPv6 List 2024/01/01 - (c) 2024 The Spamhaus Project SLU\r\n"
+	  "2001:678:738::/48 ; SBL569226\r\n"
+	  "2a06:e480::/29 ; SBL301771\r\n",
+	  0, "2001:678:738::/48 2a06:e480::/29", 3, 0 },
+	{ "spamhaus ndjson v4",
+	  "{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\",\"rir\":\"apnic\"}\n"
+	  "{\"cidr\":\"1.19.0.0/16\",\"sblid\":\"SBL434604\",\"rir\":\"apnic\"}\n"
+	  "{\"type\":\"metadata\",\"timestamp\":1704067200,\"size\":123456,\"records\":2,"
+	  "\"copyright\":\"(c) 2024 The Spamhaus Project SLU\","
+	  "\"terms\":\"https://www.spamhaus.org/drop/terms/\"}\n",
+	  0, "1.10.16.0/20 1.19.0.0/16", 3, 0 },
+	{ "spamhaus ndjson v6",
+	  "{\"cidr\":\"2001:678:738::/48\",\"sblid\":\"SBL569226\",\"rir\":\"ripencc\"}\n"
+	  "{\"cidr\":\"2a06:e480::/29\",\"sblid\":\"SBL301771\",\"rir\":\"ripencc\"}\n"
+	  "{\"type\":\"metadata\",\"timestamp\":1704067200,\"size\":4567,\"records\":2}",
+	  0, "2001:678:738::/48 2a06:e480::/29", 3, 0 },
+	{ "json spacing, escapes, nesting",
+	  "{ \"sblid\" : \"SBL1\" , \"cidr\" : \"192.0.2.0/24\" }\r\n"
+	  "{\"cidr\":\"198.51.100.0\\/24\"}\n"
+	  "{\"rir\":\"a \\\"q\\\" }\",\"x\":{\"a\":[1,2,{\"b\":\"}\"}]},\"cidr\":\"2001:db8::/32\"}\n"
+	  "{}\n"
+	  "  {\"type\":\"metadata\",\"n\":null,\"t\":true}  \n"
+	  "{\"cidr\":\"10.1.2.3/8\"}\n",
+	  0, "192.0.2.0/24 198.51.100.0/24 2001:db8::/32 10.0.0.0/8", 6, 1 },
+	{ "mixed formats in one file",
+	  "\xef\xbb\xbf# mixed\n192.0.2.0/24 ; SBL1\r\n{\"cidr\":\"2001:db8::/32\"}\n"
+	  "\t198.51.100.1#x\n\n",
+	  0, "192.0.2.0/24 2001:db8::/32 198.51.100.1/32", 5, 0 },
+};
+
+static int run_ok(const struct ok_case *c)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+	size_t len = c->len ? c->len : strlen(c->in);
+	int rc = parse_mem(c->in, len, "list.txt", &lf, err, sizeof(err));
+
+	if (rc)
+		failf("parse returned %d: %s", rc, err);
+	else if (strcmp(joined(&lf), c->want))
+		failf("got '%s', expected '%s'", joined(&lf), c->want);
+	else if (lf.lines != c->lines)
+		failf("lines %zu, expected %zu", lf.lines, c->lines);
+	else if (lf.normalised != c->normalised)
+		failf("normalised %zu, expected %zu", lf.normalised, c->normalised);
+	lf_free(&lf);
+	return 0;
+}
+
+/* ---- inputs that must be refused, with this exact message ---- */
+
+struct err_case {
+	const char *name;
+	const char *in;
+	size_t len;		/* 0: strlen(in) */
+	const char *fname;	/* NULL: "list.txt" */
+	const char *want;
+};
+
+static const struct err_case err_cases[] = {
+	{ "error: bad address", "192.0.2.0/24\n# c\n1.2.3.999/24\n", 0, NULL,
+	  "list.txt:3: '1.2.3.999/24' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: a word", "192.0.2.1\nhello world\n", 0, NULL,
+	  "list.txt:2: 'hello' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: a host name", "example.com\n", 0, NULL,
+	  "list.txt:1: 'example.com' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: ipv4 /33", "\n10.0.0.0/33\n", 0, NULL,
+	  "list.txt:2: '10.0.0.0/33' is not an IPv4 or IPv6 prefix: prefix length must be 0-32" },
+	{ "error: ipv6 /129", "# v6\n\n\n2001:db8::/129 ; x\n", 0, NULL,
+	  "list.txt:4: '2001:db8::/129' is not an IPv4 or IPv6 prefix: prefix length must be 0-128" },
+	{ "error: empty prefix length", "10.0.0.0/\n", 0, NULL,
+	  "list.txt:1: '10.0.0.0/' is not an IPv4 or IPv6 prefix: prefix length must be 0-32" },
+	{ "error: negative prefix length", "10.0.0.0/-1\n", 0, NULL,
+	  "list.txt:1: '10.0.0.0/-1' is not an IPv4 or IPv6 prefix: prefix length must be 0-32" },
+	{ "error: space before the length", "192.0.2.0 /24\n", 0, NULL,
+	  "list.txt:1: unexpected text after the prefix: '/24'" },
+	{ "error: unexpected text", "1.1.1.1\n2.2.2.2\n3.3.3.3\n4.4.4.4\n192.0.2.1 foo\n", 0, NULL,
+	  "list.txt:5: unexpected text after the prefix: 'foo'" },
+	{ "error: unexpected words before a comment", "192.0.2.1\tfoo bar  # c \r\n", 0, NULL,
+	  "list.txt:1: unexpected text after the prefix: 'foo bar  # c'" },
+	{ "error: two prefixes on a line", "192.0.2.1 192.0.2.2\n", 0, NULL,
+	  "list.txt:1: unexpected text after the prefix: '192.0.2.2'" },
+	{ "error: ipv4 range", "# r\n1.2.3.4-1.2.3.9\n", 0, NULL,
+	  "list.txt:2: '1.2.3.4-1.2.3.9' is an address range: ranges are not supported, give CIDRs" },
+	{ "error: range with spaces", "1.2.3.4 - 1.2.3.9 # r\r\n", 0, NULL,
+	  "list.txt:1: '1.2.3.4 - 1.2.3.9 # r' is an address range: ranges are not supported, give CIDRs" },
+	{ "error: ipv6 range", "2001:db8::1-2001:db8::9\n", 0, NULL,
+	  "list.txt:1: '2001:db8::1-2001:db8::9' is an address range: ranges are not supported, give CIDRs" },
+	{ "error: nul byte", "192.0.2.1\n19\0002.0.2.2\n", 21, NULL,
+	  "list.txt:2: binary data (not a text file)" },
+	{ "error: nul byte on the last line", "192.0.2.1\n\n\n\0", 13, NULL,
+	  "list.txt:4: binary data (not a text file)" },
+	{ "error: gzip file", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xed\x9d", 12, "drop.txt.gz",
+	  "drop.txt.gz:1: binary data (not a text file)" },
+	{ "error: control byte quoted", "1.2.3.4\x01\n", 0, NULL,
+	  "list.txt:1: '1.2.3.4\\x01' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: bom after the first line", "192.0.2.1\n\xef\xbb\xbf" "192.0.2.2\n", 0, NULL,
+	  "list.txt:2: '\xef\xbb\xbf" "192.0.2.2' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: ipv6 zone", "fe80::1%eth0\n", 0, NULL,
+	  "list.txt:1: 'fe80::1%eth0' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: json bad cidr", "{\"cidr\":\"1.10.16.0/20\"}\n{\"cidr\":\"1.2.3.999/24\",\"sblid\":\"SBL1\"}\n",
+	  0, "drop_v4.json",
+	  "drop_v4.json:2: '1.2.3.999/24' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: json cidr /33", "{\"cidr\":\"1.10.16.0/33\"}\n", 0, "drop_v4.json",
+	  "drop_v4.json:1: '1.10.16.0/33' is not an IPv4 or IPv6 prefix: prefix length must be 0-32" },
+	{ "error: json empty cidr", "{\"cidr\":\"\"}\n", 0, NULL,
+	  "list.txt:1: '' is not an IPv4 or IPv6 prefix: empty prefix" },
+	{ "error: json cidr not a string", "{\"cidr\":12}\n", 0, NULL,
+	  "list.txt:1: \"cidr\" is not a string: '{\"cidr\":12}'" },
+	{ "error: json unterminated object", "{\"cidr\":\"1.2.3.0/24\"\r\n", 0, NULL,
+	  "list.txt:1: malformed JSON object: '{\"cidr\":\"1.2.3.0/24\"'" },
+	{ "error: json unterminated string", "{\"cidr\":\"1.2.3.0/24}\n", 0, NULL,
+	  "list.txt:1: malformed JSON object: '{\"cidr\":\"1.2.3.0/24}'" },
+	{ "error: json text after the object", "{\"cidr\":\"1.2.3.0/24\"} x\n", 0, NULL,
+	  "list.txt:1: malformed JSON object: '{\"cidr\":\"1.2.3.0/24\"} x'" },
+	{ "error: json missing colon", "{\"cidr\" \"1.2.3.0/24\"}\n", 0, NULL,
+	  "list.txt:1: malformed JSON object: '{\"cidr\" \"1.2.3.0/24\"}'" },
+	{ "error: stdin is named <stdin>", "192.0.2.1\nbad\n", 0, "-",
+	  "<stdin>:2: 'bad' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: long text quoted up to 60 bytes",
+	  "192.0.2.1 0123456789012345678901234567890123456789012345678901234567890123456789\n", 0, NULL,
+	  "list.txt:1: unexpected text after the prefix: "
+	  "'012345678901234567890123456789012345678901234567890123456789...'" },
+	{ "error: quote cut at a utf-8 boundary",
+	  "192.0.2.1 01234567890123456789012345678901234567890123456789012345678\xc3\xa9xyz\n", 0, NULL,
+	  "list.txt:1: unexpected text after the prefix: "
+	  "'01234567890123456789012345678901234567890123456789012345678...'" },
+};
+
+static int run_err(const struct err_case *c)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+	size_t len = c->len ? c->len : strlen(c->in);
+	int rc = parse_mem(c->in, len, c->fname ? c->fname : "list.txt", &lf, err, sizeof(err));
+
+	if (rc != -1)
+		failf("parse returned %d (%s), expected -1", rc, err);
+	else if (strcmp(err, c->want))
+		failf("message '%s', expected '%s'", err, c->want);
+	else if (lf.n || lf.lines || lf.normalised)
+		failf("n %zu, lines %zu, normalised %zu after an error, expected 0", lf.n, lf.lines,
+		      lf.normalised);
+	lf_free(&lf);
+	return 0;
+}
+
+/* ---- long lines ---- */
+
+/* prefix, then fill up to a line of len bytes, then suffix. */
+static char *long_line(const char *prefix, char fill, size_t len, const char *suffix)
+{
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	char *s = malloc(pl + len + sl + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, prefix, pl);
+	memset(s + pl, fill, len);
+	memcpy(s + pl + len, suffix, sl + 1);
+	return s;
+}
+
+/* A line of exactly n bytes: a prefix and a long comment. */
+static char *comment_line(size_t n, const char *eol)
+{
+	char *s = long_line("192.0.2.0/24 #", 'x', n - 14, eol);
+	char *t = s ? long_line("198.51.100.1\n", 0, 0, s) : NULL;
+
+	free(s);
+	return t;
+}
+
+static int expect_parse(const char *in, size_t len, const char *want_err, size_t want_n)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+	int rc = parse_mem(in, len, "list.txt", &lf, err, sizeof(err));
+
+	if (want_err && rc != -1)
+		failf("parse returned %d, expected -1 with '%s'", rc, want_err);
+	else if (want_err && strcmp(err, want_err))
+		failf("message '%s', expected '%s'", err, want_err);
+	else if (!want_err && rc)
+		failf("parse returned %d: %s", rc, err);
+	else if (lf.n != want_n)
+		failf("%zu prefixes, expected %zu", lf.n, want_n);
+	lf_free(&lf);
+	return 0;
+}
+
+static int t_line_4096(void)
+{
+	char *s = comment_line(LF_MAX_LINE, "\n");
+
+	if (!s)
+		return failf("out of memory");
+	expect_parse(s, strlen(s), NULL, 2);
+	free(s);
+	return 0;
+}
+
+static int t_line_4096_crlf(void)
+{
+	char *s = comment_line(LF_MAX_LINE, "\r\n192.0.2.9");
+
+	if (!s)
+		return failf("out of memory");
+	expect_parse(s, strlen(s), NULL, 3);
+	free(s);
+	return 0;
+}
+
+static int t_line_4097(void)
+{
+	char *s = comment_line(LF_MAX_LINE + 1, "\n192.0.2.9\n");
+
+	if (!s)
+		return failf("out of memory");
+	expect_parse(s, strlen(s), "list.txt:2: line longer than 4096 bytes", 0);
+	free(s);
+	return 0;
+}
+
+static int t_line_4097_last(void)
+{
+	char *s = comment_line(LF_MAX_LINE + 1, "");
+
+	if (!s)
+		return failf("out of memory");
+	expect_parse(s, strlen(s), "list.txt:2: line longer than 4096 bytes", 0);
+	free(s);
+	return 0;
+}
+
+/* One megabyte without a newline: refused without being read whole. */
+static int t_line_huge(void)
+{
+	char *s = long_line("# c\n", 'a', 1 << 20, "\n");
+
+	if (!s)
+		return failf("out of memory");
+	expect_parse(s, strlen(s), "list.txt:2: line longer than 4096 bytes", 0);
+	free(s);
+	return 0;
+}
+
+/* Binary data and no newline: said to be binary, not too long. */
+static int t_binary_no_newline(void)
+{
+	size_t len = 100000, i;
+	char *s = malloc(len);
+
+	if (!s)
+		return failf("out of memory");
+	for (i = 0; i < len; i++)
+		s[i] = (char)(i % 251 + 1);
+	s[5000] = '\0';
+	for (i = 0; i < len; i++)
+		if (s[i] == '\n')
+			s[i] = 'x';
+	expect_parse(s, len, "list.txt:1: binary data (not a text file)", 0);
+	free(s);
+	return 0;
+}
+
+/* ---- all or nothing, accumulation ---- */
+
+static int t_all_or_nothing(void)
+{
+	static const char good[] = "192.0.2.0/24\n10.1.2.3/8\n# c\n2001:db8::/32\n";
+	static const char bad[] = "198.51.100.0/24\n172.16.9.9/12\n\n203.0.113.0/33\n192.0.2.7\n";
+	struct lf_list lf = { 0 };
+	char err[512] = "", before[1024];
+	int rc;
+
+	if (parse_mem(good, strlen(good), "good", &lf, err, sizeof(err)))
+		return failf("first parse failed: %s", err);
+	snprintf(before, sizeof(before), "%s", joined(&lf));
+	rc = parse_mem(bad, strlen(bad), "bad", &lf, err, sizeof(err));
+	if (rc != -1)
+		failf("second parse returned %d, expected -1", rc);
+	else if (strcmp(err, "bad:4: '203.0.113.0/33' is not an IPv4 or IPv6 prefix: "
+			 "prefix length must be 0-32"))
+		failf("message '%s'", err);
+	else if (lf.n != 3 || lf.lines != 4 || lf.normalised != 1)
+		failf("n %zu lines %zu normalised %zu after the failed parse, expected 3 4 1",
+		      lf.n, lf.lines, lf.normalised);
+	else if (strcmp(joined(&lf), before))
+		failf("entries changed: '%s', expected '%s'", joined(&lf), before);
+	/* And the list is still usable. */
+	else if (parse_mem("192.0.2.99\n", 11, "more", &lf, err, sizeof(err)))
+		failf("third parse failed: %s", err);
+	else if (strcmp(joined(&lf), "192.0.2.0/24 10.0.0.0/8 2001:db8::/32 192.0.2.99/32"))
+		failf("after a third parse: '%s'", joined(&lf));
+	else if (lf.lines != 5)
+		failf("lines %zu after a third parse, expected 5", lf.lines);
+	lf_free(&lf);
+	if (lf.v || lf.n || lf.cap || lf.lines || lf.normalised)
+		failf("lf_free left the list non-empty");
+	return 0;
+}
+
+static int t_accumulate(void)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (parse_mem("# x\n10.0.0.1/8\n2001:db8::/32\n", 28, "f", &lf, err, sizeof(err)))
+			return failf("parse %d failed: %s", i, err);
+	if (lf.n != 6 || lf.lines != 9 || lf.normalised != 3)
+		failf("n %zu lines %zu normalised %zu, expected 6 9 3", lf.n, lf.lines, lf.normalised);
+	lf_free(&lf);
+	return 0;
+}
+
+static int t_null_err(void)
+{
+	struct lf_list lf = { 0 };
+
+	if (parse_mem("bad\n", 4, "x", &lf, NULL, 0) != -1)
+		failf("a bad file parsed without an error buffer");
+	lf_free(&lf);
+	return 0;
+}
+
+static int t_short_err_buffer(void)
+{
+	struct lf_list lf = { 0 };
+	char err[16];
+
+	memset(err, 'z', sizeof(err));
+	if (parse_mem("bad\n", 4, "list.txt", &lf, err, 12) != -1)
+		failf("a bad file parsed");
+	else if (strcmp(err, "list.txt:1:") || err[12] != 'z')
+		failf("message '%.16s' in a 12-byte buffer", err);
+	lf_free(&lf);
+	return 0;
+}
+
+/* ---- listfile_read ---- */
+
+static int t_read_missing(void)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+
+	if (listfile_read("/nonexistent/pktgate-list.txt", &lf, err, sizeof(err)) != -1)
+		failf("reading a missing file succeeded");
+	else if (strcmp(err, "cannot read /nonexistent/pktgate-list.txt: No such file or directory"))
+		failf("message '%s'", err);
+	lf_free(&lf);
+	return 0;
+}
+
+static int t_read_directory(void)
+{
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+
+	if (listfile_read("/", &lf, err, sizeof(err)) != -1)
+		failf("reading a directory succeeded");
+	else if (strcmp(err, "cannot read /: Is a directory"))
+		failf("message '%s'", err);
+	lf_free(&lf);
+	return 0;
+}
+
+static int t_read_file(void)
+{
+	char path[] = "/tmp/pktgate-listfile-XXXXXX";
+	struct lf_list lf = { 0 };
+	char err[512] = "", want[600];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	if (fd < 0)
+		return failf("mkstemp: %s", strerror(errno));
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		return failf("fdopen: %s", strerror(errno));
+	}
+	fputs("# test\n192.0.2.0/24\n2001:db8::/32\n", f);
+	fclose(f);
+	if (listfile_read(path, &lf, err, sizeof(err)))
+		failf("read failed: %s", err);
+	else if (strcmp(joined(&lf), "192.0.2.0/24 2001:db8::/32") || lf.lines != 3)
+		failf("got '%s' in %zu lines", joined(&lf), lf.lines);
+	f = fopen(path, "a");
+	if (f) {
+		fputs("oops\n", f);
+		fclose(f);
+	}
+	snprintf(want, sizeof(want),
+		 "%s:4: 'oops' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address", path);
+	if (listfile_read(path, &lf, err, sizeof(err)) != -1)
+		failf("a bad file was read");
+	else if (strcmp(err, want))
+		failf("message '%s', expected '%s'", err, want);
+	else if (lf.n != 2)
+		failf("%zu entries after the failed read, expected 2", lf.n);
+	unlink(path);
+	lf_free(&lf);
+	return 0;
+}
+
+/* ---- listfile_write ---- */
+
+static int parse_one(const char *s, struct pg_prefix *p)
+{
+	const char *w;
+	bool norm;
+
+	return pg_prefix_parse(s, p, &norm, &w);
+}
+
+static int t_write_format(void)
+{
+	struct pg_prefix v[3];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (parse_one("192.0.2.0/24", &v[0]) || parse_one("2001:db8::/32", &v[1]) ||
+	    parse_one("198.51.100.7", &v[2]))
+		return failf("pg_prefix_parse failed");
+	f = open_memstream(&out, &len);
+	if (!f)
+		return failf("open_memstream: %s", strerror(errno));
+	rc = listfile_write(f, v, 3, "pktgate list\n\nsaved by test\n");
+	fclose(f);
+	if (rc)
+		failf("listfile_write returned %d", rc);
+	else if (strcmp(out, "# pktgate list\n#\n# saved by test\n"
+			  "192.0.2.0/24\n2001:db8::/32\n198.51.100.7/32\n"))
+		failf("wrote '%s'", out);
+	free(out);
+	return 0;
+}
+
+static int t_write_no_header(void)
+{
+	struct pg_prefix v;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (parse_one("10.0.0.0/8", &v))
+		return failf("pg_prefix_parse failed");
+	f = open_memstream(&out, &len);
+	if (!f)
+		return failf("open_memstream: %s", strerror(errno));
+	rc = listfile_write(f, &v, 1, NULL);
+	if (!rc)
+		rc = listfile_write(f, &v, 0, "");
+	fclose(f);
+	if (rc)
+		failf("listfile_write returned %d", rc);
+	else if (strcmp(out, "10.0.0.0/8\n"))
+		failf("wrote '%s'", out);
+	free(out);
+	return 0;
+}
+
+static int t_write_error(void)
+{
+	struct pg_prefix v;
+	FILE *f = fopen("/dev/full", "w");
+	int rc;
+
+	if (!f)
+		return failf("cannot open /dev/full: %s", strerror(errno));
+	if (parse_one("10.0.0.0/8", &v))
+		return failf("pg_prefix_parse failed");
+	rc = listfile_write(f, &v, 1, "header");
+	fclose(f);
+	if (rc != -ENOSPC)
+		failf("listfile_write to /dev/full returned %d, expected %d", rc, -ENOSPC);
+	return 0;
+}
+
+/* A fixed-seed generator, so a failure can be reproduced. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static int t_round_trip(void)
+{
+	enum { N = 10000 };
+	struct pg_prefix *v = calloc(N, sizeof(*v));
+	struct lf_list lf = { 0 };
+	char err[512] = "", *out = NULL;
+	size_t len = 0, i, v4 = 0;
+	FILE *f;
+	int rc;
+
+	if (!v)
+		return failf("out of memory");
+	for (i = 0; i < N; i++) {
+		uint8_t a[16];
+		char s[PG_PREFIX_STRLEN], as[INET6_ADDRSTRLEN];
+		int fam = rnd() & 1 ? 4 : 6, k;
+
+		for (k = 0; k < 16; k++)
+			a[k] = (uint8_t)rnd();
+		inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, as, sizeof(as));
+		snprintf(s, sizeof(s), "%s/%u", as, (unsigned int)(rnd() % (fam == 4 ? 33 : 129)));
+		if (parse_one(s, &v[i])) {
+			free(v);
+			return failf("pg_prefix_parse('%s') failed", s);
+		}
+		v4 += fam == 4;
+	}
+	f = open_memstream(&out, &len);
+	if (!f) {
+		free(v);
+		return failf("open_memstream: %s", strerror(errno));
+	}
+	rc = listfile_write(f, v, N, "round trip\nseed 0x9e3779b97f4a7c15");
+	fclose(f);
+	if (rc) {
+		failf("listfile_write returned %d", rc);
+	} else if (parse_mem(out, len, "rt", &lf, err, sizeof(err))) {
+		failf("parse failed: %s", err);
+	} else if (lf.n != N || lf.lines != N + 2 || lf.normalised) {
+		failf("n %zu lines %zu normalised %zu, expected %d %d 0", lf.n, lf.lines,
+		      lf.normalised, N, N + 2);
+	} else if (v4 < N / 3 || v4 > 2 * N / 3) {
+		failf("%zu of %d random prefixes are IPv4: the mix is lopsided", v4, N);
+	} else {
+		for (i = 0; i < N; i++) {
+			if (pg_prefix_cmp(&lf.v[i], &v[i]) || lf.v[i].family != v[i].family) {
+				char a[PG_PREFIX_STRLEN], b[PG_PREFIX_STRLEN];
+
+				pg_prefix_fmt(&v[i], a, sizeof(a));
+				pg_prefix_fmt(&lf.v[i], b, sizeof(b));
+				failf("entry %zu: wrote %s, read %s", i, a, b);
+				break;
+			}
+		}
+	}
+	free(out);
+	free(v);
+	lf_free(&lf);
+	return 0;
+}
+
+/* ---- size ---- */
+
+static int t_million(void)
+{
+	enum { N = 1000000 };
+	char *out = NULL;
+	size_t len = 0, i;
+	struct lf_list lf = { 0 };
+	char err[512] = "";
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return failf("open_memstream: %s", strerror(errno));
+	for (i = 0; i < N; i++) {
+		if (i % 10 == 9)
+			fprintf(f, "2001:db8:%zx:%zx::/64\n", i >> 16, i & 0xffff);
+		else if (i % 10 == 5)
+			fprintf(f, "%zu.%zu.%zu.0/24 ; SBL%zu\n", i >> 16, (i >> 8) & 255, i & 255, i);
+		else
+			fprintf(f, "%zu.%zu.%zu.%zu\n", 10 + (i >> 24), (i >> 16) & 255, (i >> 8) & 255,
+				i & 255);
+	}
+	fclose(f);
+	if (parse_mem(out, len, "million", &lf, err, sizeof(err)))
+		failf("parse failed: %s", err);
+	else if (lf.n != N || lf.lines != N)
+		failf("n %zu lines %zu, expected %d", lf.n, lf.lines, N);
+	else if (lf.cap > 2 * (size_t)N)
+		failf("capacity %zu for %d entries", lf.cap, N);
+	free(out);
+	lf_free(&lf);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} fn_cases[] = {
+	{ "line of 4096 bytes", t_line_4096 },
+	{ "line of 4096 bytes plus crlf", t_line_4096_crlf },
+	{ "error: line of 4097 bytes", t_line_4097 },
+	{ "error: last line of 4097 bytes", t_line_4097_last },
+	{ "error: 1 MiB line", t_line_huge },
+	{ "error: binary data without newline", t_binary_no_newline },
+	{ "all or nothing", t_all_or_nothing },
+	{ "files accumulate", t_accumulate },
+	{ "no error buffer", t_null_err },
+	{ "short error buffer", t_short_err_buffer },
+	{ "read: missing file", t_read_missing },
+	{ "read: directory", t_read_directory },
+	{ "read: file, named in messages", t_read_file },
+	{ "write: header and prefixes", t_write_format },
+	{ "write: no header", t_write_no_header },
+	{ "write: error is returned", t_write_error },
+	{ "round trip of 10000 random prefixes", t_round_trip },
+	{ "1000000 lines", t_million },
+};
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++)
+		report(ok_cases[i].name, run_ok(&ok_cases[i]));
+	for (i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++)
+		report(err_cases[i].name, run_err(&err_cases[i]));
+	for (i = 0; i < sizeof(fn_cases) / sizeof(fn_cases[0]); i++)
+		report(fn_cases[i].name, fn_cases[i].fn());
+	return n_fail ? 1 : 0;
+}
