@@ -81,7 +81,7 @@ $(O)/tests/%.o: tests/unit/%.c $(SKELS) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS))
+$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS)) $(O)/ctl/tables.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -103,7 +103,7 @@ $(BENCH_OBJS): $(O)/bench/%.o: bench/%.c $(SKELS) $(BENCH_SKEL) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ibench -I$(O)/bench -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJS)
+$(BENCH_BIN): $(BENCH_OBJS) $(O)/ctl/tables.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "pktgate.h"
+
 typedef unsigned __int128 u128;
 
 #define NSEC_PER_SEC	1000000000ULL
@@ -63,6 +65,8 @@ struct opts {
 	enum prefix_fmt format;
 	const char *set_name;
 	int rx_cpu;		/* gen: CPU whose load to report, -1: none */
+	char **args;		/* what follows the options (time: the command) */
+	int nargs;
 };
 
 /* prefixes.c */
@@ -79,13 +83,17 @@ void prefixes_histogram_json(const struct prefix_set *s, FILE *f);
 
 /* lists.c: the one place that knows how a deny list is laid out in maps. */
 struct bench_lists {
-	int trie[2];	/* [v4, v6] LPM tries */
-	int exact[2];	/* [v4, v6] host-entry hashes, -1 where the schema has none */
-	int config;	/* pg_config, -1 if absent */
+	int inner[2][PG_TBL_MAX];	/* [v4, v6][table]: the deny list's live inner maps */
+	int config;			/* pg_config */
+	int lock;			/* the pin directory, locked; -1 without pins */
 };
 
+/* Pinned maps (the pins must exist: `pktgate status` makes them); holds
+ * pktgate's lock on the pin directory until lists_close. */
 int lists_open_pinned(struct bench_lists *l, const char *pin_path);
+void lists_init(struct bench_lists *l);	/* nothing open: lists_close is a no-op */
 struct bpf_object;
+/* A loaded pktgate object without pins: its deny tables get inner maps. */
 int lists_from_obj(struct bench_lists *l, struct bpf_object *obj);
 void lists_close(struct bench_lists *l);
 int lists_fill(const struct bench_lists *l, const struct prefix_set *s, double *secs);
@@ -107,6 +115,7 @@ int cmd_xdp_drop(const struct opts *o);
 int cmd_load(const struct opts *o);
 int cmd_clear(const struct opts *o);
 int cmd_fill_top(const struct opts *o);
+int cmd_time(const struct opts *o);
 int cmd_prefixes(const struct opts *o);
 
 /* pgbench.c */

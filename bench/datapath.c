@@ -5,6 +5,8 @@
  * pktgate's XDP program is loaded twice, as attach would (with per-address
  * counters, the default, and as with --no-top), sharing one set of
  * unpinned maps as the unit tests do: nothing touches the host's bpffs.
+ * The deny list's inner maps are made as pktgate makes them (ctl/tables.c)
+ * and go into generation slot 0, the one pg_config.gens 0 selects.
  * Every program under test is reached through bench_vary, which puts a new
  * source address into the frame on each repetition (65536 addresses, in
  * random order) and tail-calls it. The bare XDP_DROP program is measured
@@ -293,6 +295,7 @@ static int run_all(struct dp *d, const struct opts *o, FILE *f)
 
 static void dp_free(struct dp *d)
 {
+	lists_close(&d->lists);
 	bench_bpf__destroy(d->b);
 	pktgate_xdp_bpf__destroy(d->pg[1]);
 	pktgate_xdp_bpf__destroy(d->pg[0]);
@@ -308,6 +311,7 @@ int cmd_datapath(const struct opts *o)
 		return bench_err("cannot write %s: %s", o->out, strerror(errno));
 	if (d.rounds > 64 || d.table & (d.table - 1))
 		return bench_err("at most 64 rounds; the address table must be a power of two");
+	lists_init(&d.lists);
 	libbpf_set_print(libbpf_quiet);
 	d.ncpus = libbpf_num_possible_cpus();
 	build_frames(&d);

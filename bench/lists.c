@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * How pgbench puts a prefix set into pktgate's deny list. This is the only
- * file that knows the list layout, so a change of layout means a change
- * here only. Map names come from maps/pktgate.h.
+ * file of pgbench that knows the list layout (maps/pktgate.h, schema v2);
+ * the table helpers are pktgate's own (ctl/tables.c), linked in.
  *
- * Two layouts are understood, chosen at compile time from the contract:
- * every entry in one LPM trie per family, or (where pktgate.h defines
- * PG_TABLE_FOR) host entries in an exact-match hash and shorter prefixes
- * in the trie, with pg_config.tables telling the datapath which tables
- * may hold entries.
+ * Each list table is an outer ARRAY_OF_MAPS with one slot per generation;
+ * the deny kind's bit of pg_config.gens says which slot the datapath uses.
+ * pgbench writes into the inner maps of that slot, as a `pktgate deny add`
+ * would: host entries (/32, /128) in the exact-match hash, shorter
+ * prefixes in the LPM trie, with pg_config.tables telling the datapath
+ * which tables may hold entries. A slot still empty (pins nobody has
+ * used yet) gets fresh inner maps, as pktgate itself fills it.
  *
- * Entries get rule_id 0, as bulk-loaded entries do in pktgate: no
- * per-rule counters. Timings cover the map updates only (the kernel-side
- * floor of a bulk load), not building the arrays.
+ * Entries go to the deny kind's "manual" list (list id 1) with rule_id 0,
+ * as bulk-loaded entries do in pktgate: counted per list, no per-rule
+ * counters. Keys go in sorted, as pktgate writes them. Timings cover the
+ * map updates only (the kernel-side floor of a bulk load), not building
+ * and sorting the arrays.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -26,21 +31,17 @@
 
 #include "bench.h"
 #include "pktgate.h"
+#include "tables.h"
 
-#ifdef PG_TABLE_FOR
-#define HAVE_EXACT 1
-#else
-#define HAVE_EXACT 0
-#endif
+#define KIND		PG_LIST_DENY
+#define LIST_ID		PG_LIST_MANUAL(PG_LIST_DENY)
 
-static const char *const trie_names[2] = { PG_MAP_DENY_V4, PG_MAP_DENY_V6 };
-#if HAVE_EXACT
-static const char *const exact_names[2] = { PG_MAP_DENY_X4, PG_MAP_DENY_X6 };
-#endif
-
-static void lists_init(struct bench_lists *l)
+void lists_init(struct bench_lists *l)
 {
-	l->trie[0] = l->trie[1] = l->exact[0] = l->exact[1] = l->config = -1;
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++)
+			l->inner[f][t] = -1;
+	l->config = l->lock = -1;
 }
 
 static int pin_open(const char *dir, const char *name)
@@ -51,158 +52,226 @@ static int pin_open(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		bench_err("cannot open pinned map %s: %s", path, strerror(errno));
+		bench_err("cannot open pinned map %s: %s (run `pktgate status` once to create "
+			  "the maps)", path, strerror(errno));
 	return fd;
+}
+
+/* The inner maps of the generation the datapath uses; an empty slot gets
+ * a new, empty map of the given capacity (what pktgate does on first use). */
+static int open_inner(struct bench_lists *l, int outer[2][PG_TBL_MAX], __u32 capacity)
+{
+	struct pg_config cfg;
+	__u32 key = 0, gen;
+
+	if (bpf_map_lookup_elem(l->config, &key, &cfg))
+		return bench_err("reading %s: %s", PG_MAP_CONFIG, strerror(errno));
+	gen = (cfg.gens >> KIND) & 1;
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			const char *name = tables_pin_name(KIND, f, t);
+			int fd = tables_get(outer[f][t], gen), err;
+
+			if (fd == -ENOENT) {
+				fd = tables_create(KIND, f, t, capacity);
+				if (fd < 0)
+					return bench_err("creating an inner map of %s: %s", name,
+							 strerror(-fd));
+				err = tables_set(outer[f][t], gen, fd);
+				if (err) {
+					close(fd);
+					return bench_err("installing an inner map in %s slot %u: %s",
+							 name, gen, strerror(-err));
+				}
+			}
+			if (fd < 0)
+				return bench_err("opening the inner map of %s slot %u: %s", name, gen,
+						 strerror(-fd));
+			l->inner[f][t] = fd;
+		}
+	return 0;
 }
 
 int lists_open_pinned(struct bench_lists *l, const char *pin_path)
 {
+	int outer[2][PG_TBL_MAX], meta, err = 0;
+	struct pg_meta m = {};
+	__u32 key = 0;
+
 	lists_init(l);
-	for (int f = 0; f < 2; f++) {
-		l->trie[f] = pin_open(pin_path, trie_names[f]);
-		if (l->trie[f] < 0)
-			return -1;
-#if HAVE_EXACT
-		l->exact[f] = pin_open(pin_path, exact_names[f]);
-		if (l->exact[f] < 0)
-			return -1;
-#endif
-	}
+	memset(outer, -1, sizeof(outer));
+	/* The lock every mutating pktgate command takes: no generation
+	 * switch can happen between finding the live maps and filling them. */
+	l->lock = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->lock < 0 || flock(l->lock, LOCK_EX))
+		return bench_err("cannot lock %s: %s (run `pktgate status` once to create the "
+				 "maps)", pin_path, strerror(errno));
+	meta = pin_open(pin_path, PG_MAP_META);
+	if (meta < 0)
+		return -1;
+	if (bpf_map_lookup_elem(meta, &key, &m) || m.magic != PKTGATE_MAGIC ||
+	    m.schema_version != PKTGATE_SCHEMA_VERSION)
+		err = bench_err("%s does not hold pktgate schema v%d maps (run `pktgate status` "
+				"once to create them)", pin_path, PKTGATE_SCHEMA_VERSION);
+	close(meta);
+	if (err)
+		return -1;
 	l->config = pin_open(pin_path, PG_MAP_CONFIG);
-	return l->config < 0 ? -1 : 0;
+	if (l->config < 0)
+		return -1;
+	for (int f = 0; f < 2 && !err; f++)
+		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
+			outer[f][t] = pin_open(pin_path, tables_pin_name(KIND, f, t));
+			err = outer[f][t] < 0;
+		}
+	if (!err)
+		err = open_inner(l, outer, m.list_capacity ? m.list_capacity : PG_LIST_CAPACITY);
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++)
+			if (outer[f][t] >= 0)
+				close(outer[f][t]);
+	return err ? -1 : 0;
 }
 
-static int obj_fd(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
-
-	if (!m)
-		return bench_err("map %s not in the object", name), -1;
-	return bpf_map__fd(m);
-}
-
-/* The fds stay owned by the object. */
+/* An object loaded without pins: pg_config.gens is 0, so the inner maps
+ * go into slot 0. They match the template declared in the object
+ * (pktgate_maps.bpf.h: capacity PG_LIST_CAPACITY), as the kernel requires. */
 int lists_from_obj(struct bench_lists *l, struct bpf_object *obj)
 {
+	int outer[2][PG_TBL_MAX];
+
 	lists_init(l);
-	for (int f = 0; f < 2; f++) {
-		l->trie[f] = obj_fd(obj, trie_names[f]);
-#if HAVE_EXACT
-		l->exact[f] = obj_fd(obj, exact_names[f]);
-		if (l->exact[f] < 0)
-			return -1;
-#endif
-		if (l->trie[f] < 0)
-			return -1;
-	}
-	l->config = obj_fd(obj, PG_MAP_CONFIG);
-	return l->config < 0 ? -1 : 0;
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			const char *name = tables_pin_name(KIND, f, t);
+			struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+			if (!m)
+				return bench_err("map %s not in the object", name);
+			outer[f][t] = bpf_map__fd(m);
+		}
+	/* A descriptor of our own, so that lists_close may close it. */
+	l->config = bpf_map__fd(bpf_object__find_map_by_name(obj, PG_MAP_CONFIG));
+	l->config = l->config < 0 ? -1 : fcntl(l->config, F_DUPFD_CLOEXEC, 0);
+	if (l->config < 0)
+		return bench_err("map %s not in the object", PG_MAP_CONFIG);
+	return open_inner(l, outer, PG_LIST_CAPACITY);
 }
 
 void lists_close(struct bench_lists *l)
 {
-	int *fds[] = { &l->trie[0], &l->trie[1], &l->exact[0], &l->exact[1], &l->config };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++)
+			if (l->inner[f][t] >= 0)
+				close(l->inner[f][t]);
+	if (l->config >= 0)
+		close(l->config);
+	if (l->lock >= 0)
+		close(l->lock);	/* and with it the lock */
+	lists_init(l);
 }
 
-/* Keys for one table: exact (address only) or trie (prefixlen first). */
+/* Keys and values for one table. */
 struct batch {
 	void *keys;
 	struct pg_rule *vals;
 	size_t n, key_size;
 };
 
-static int is_exact(const struct bench_lists *l, int family, int plen)
+static void batch_add(struct batch *b, const struct bench_prefix *p, int family, int tbl)
 {
-#if HAVE_EXACT
-	return l->exact[family == 6] >= 0 && PG_TABLE_FOR(family, plen) == PG_TBL_EXACT;
-#else
-	(void)l, (void)family, (void)plen;
-	return 0;
-#endif
-}
-
-static void batch_add(struct batch *b, const struct bench_prefix *p, int family, int exact)
-{
-	__u8 *k = (__u8 *)b->keys + b->n * b->key_size;
-	__u8 addr[16];
-	__u32 plen = p->plen;
+	__u8 addr[16], key[PG_KEY_MAX];
 
 	addr_bytes(p->addr, family, addr);
-	if (exact) {
-		memcpy(k, addr, b->key_size);
-	} else {
-		memcpy(k, &plen, sizeof(plen));
-		memcpy(k + sizeof(plen), addr, b->key_size - sizeof(plen));
-	}
-	memset(&b->vals[b->n], 0, sizeof(b->vals[0]));
-	b->vals[b->n].prefixlen = p->plen;
+	tables_key(family == 6, tbl, addr, p->plen, 0, 0, key);
+	memcpy((__u8 *)b->keys + b->n * b->key_size, key, b->key_size);
 	b->n++;
 }
 
-static void batches_free(struct batch b[2])
+static size_t sort_key_size;
+
+static int key_cmp(const void *a, const void *b)
 {
-	for (int t = 0; t < 2; t++) {
+	return memcmp(a, b, sort_key_size);
+}
+
+/* Keys in the order pktgate writes a table (it sorts them to merge), which
+ * is also the faster order for a trie; then the values, all alike but for
+ * the prefix length. */
+static void batch_finish(struct batch *b, int family, int tbl)
+{
+	if (!b->n)
+		return;
+	sort_key_size = b->key_size;
+	qsort(b->keys, b->n, b->key_size, key_cmp);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct pg_lpm_v6 *k = (const void *)((__u8 *)b->keys + i * b->key_size);
+		struct pg_rule *v = &b->vals[i];
+
+		memset(v, 0, sizeof(*v));
+		v->lists = 1ULL << LIST_ID;
+		v->list_id = LIST_ID;
+		v->prefixlen = tbl == PG_TBL_EXACT ? (family == 4 ? 32 : 128) : k->prefixlen;
+	}
+}
+
+static void batches_free(struct batch b[PG_TBL_MAX])
+{
+	for (int t = 0; t < PG_TBL_MAX; t++) {
 		free(b[t].keys);
 		free(b[t].vals);
 	}
 }
 
-/* b[0]: trie entries, b[1]: exact entries. */
-static int batches_build(const struct bench_lists *l, const struct prefix_set *s,
-			 struct batch b[2])
+/* b[PG_TBL_EXACT]: host entries, b[PG_TBL_PREFIX]: shorter prefixes. */
+static int batches_build(const struct prefix_set *s, struct batch b[PG_TBL_MAX])
 {
-	size_t alen = s->family == 4 ? 4 : 16;
+	size_t cap = s->n ? s->n : 1;
 
-	memset(b, 0, 2 * sizeof(*b));
-	b[0].key_size = sizeof(__u32) + alen;
-	b[1].key_size = alen;
-	for (int t = 0; t < 2; t++) {
-		b[t].keys = malloc((s->n ? s->n : 1) * b[t].key_size);
-		b[t].vals = malloc((s->n ? s->n : 1) * sizeof(struct pg_rule));
+	memset(b, 0, PG_TBL_MAX * sizeof(*b));
+	for (int t = 0; t < PG_TBL_MAX; t++) {
+		b[t].key_size = tables_key_size(s->family == 6, t);
+		if (t == PG_TBL_PORT)
+			continue;	/* no port-scoped entries */
+		b[t].keys = malloc(cap * b[t].key_size);
+		b[t].vals = malloc(cap * sizeof(struct pg_rule));
 		if (!b[t].keys || !b[t].vals) {
 			batches_free(b);
 			return bench_err("out of memory");
 		}
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		int exact = is_exact(l, s->family, s->p[i].plen);
-
-		batch_add(&b[exact], &s->p[i], s->family, exact);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		batch_add(&b[PG_TABLE_FOR(s->family, s->p[i].plen)], &s->p[i], s->family,
+			  PG_TABLE_FOR(s->family, s->p[i].plen));
+	for (int t = 0; t < PG_TBL_MAX; t++)
+		batch_finish(&b[t], s->family, t);
 	return 0;
 }
 
-#if HAVE_EXACT
-/* The datapath skips tables whose bit is clear: set bits before inserting
- * (so no entry is ever missed) and clear them once a table is empty. */
-static int set_table_bits(const struct bench_lists *l, int family, const struct batch b[2],
-			  int on)
+/* The datapath skips tables whose bit is clear: set the bits before
+ * inserting (so no entry is ever missed); after deleting, clear the bits
+ * of the tables that are now empty (others may hold entries of their own). */
+static int update_table_bits(const struct bench_lists *l, int family,
+			     const struct batch b[PG_TBL_MAX], int add)
 {
 	struct pg_config cfg;
-	__u32 key = 0, bits = 0;
+	__u32 key = 0;
+	__u8 k[PG_KEY_MAX];
 
-	if (b[0].n)
-		bits |= PG_TABLE_BIT(PG_LIST_DENY, family, PG_TBL_PREFIX);
-	if (b[1].n)
-		bits |= PG_TABLE_BIT(PG_LIST_DENY, family, PG_TBL_EXACT);
 	if (bpf_map_lookup_elem(l->config, &key, &cfg))
 		return bench_err("reading %s: %s", PG_MAP_CONFIG, strerror(errno));
-	cfg.tables = on ? cfg.tables | bits : cfg.tables & ~bits;
+	for (int t = 0; t < PG_TBL_MAX; t++) {
+		__u32 bit = PG_TABLE_BIT(KIND, family, t);
+
+		if (add && b[t].n)
+			cfg.tables |= bit;
+		else if (!add && bpf_map_get_next_key(l->inner[family == 6][t], NULL, k) &&
+			 errno == ENOENT)
+			cfg.tables &= ~bit;
+	}
 	if (bpf_map_update_elem(l->config, &key, &cfg, BPF_ANY))
 		return bench_err("writing %s: %s", PG_MAP_CONFIG, strerror(errno));
 	return 0;
-}
-#endif
-
-static int table_fd(const struct bench_lists *l, int family, int exact)
-{
-	return exact ? l->exact[family == 6] : l->trie[family == 6];
 }
 
 static int batch_update(int fd, const struct batch *b)
@@ -234,26 +303,24 @@ static int batch_delete(int fd, const struct batch *b)
 static int apply(const struct bench_lists *l, const struct prefix_set *s, int add,
 		 double *secs)
 {
-	struct batch b[2];
+	struct batch b[PG_TBL_MAX];
 	double t0;
 	int err = 0;
 
-	if (batches_build(l, s, b))
+	if (batches_build(s, b))
 		return -1;
-#if HAVE_EXACT
-	if (add && set_table_bits(l, s->family, b, 1))
+	if (add && update_table_bits(l, s->family, b, 1))
 		err = -1;
-#endif
 	t0 = mono_s();
-	for (int t = 0; t < 2 && !err; t++)
-		err = add ? batch_update(table_fd(l, s->family, t), &b[t])
-			  : batch_delete(table_fd(l, s->family, t), &b[t]);
+	for (int t = 0; t < PG_TBL_MAX && !err; t++) {
+		int fd = l->inner[s->family == 6][t];
+
+		err = add ? batch_update(fd, &b[t]) : batch_delete(fd, &b[t]);
+	}
 	if (secs)
 		*secs = mono_s() - t0;
-#if HAVE_EXACT
-	if (!add && !err && set_table_bits(l, s->family, b, 0))
+	if (!add && !err && update_table_bits(l, s->family, b, 0))
 		err = -1;
-#endif
 	batches_free(b);
 	return err;
 }
@@ -290,8 +357,8 @@ long long lists_memlock(const struct bench_lists *l, int family)
 {
 	long long sum = 0;
 
-	for (int exact = 0; exact < 2; exact++) {
-		int fd = table_fd(l, family, exact);
+	for (int t = 0; t < PG_TBL_MAX; t++) {
+		int fd = l->inner[family == 6][t];
 		long long v = fd >= 0 ? fd_memlock(fd) : 0;
 
 		if (v < 0)

@@ -29,6 +29,8 @@ static const struct command commands[] = {
 			    "batch-update the pinned deny list, timed" },
 	{ "clear", cmd_clear, "same options as load: delete those entries again, timed" },
 	{ "fill-top", cmd_fill_top, "[--pin-path DIR] --entries N: fill the top-talker table" },
+	{ "time", cmd_time, "[--out FILE] -- COMMAND [ARGS]: run a command (its stdout to FILE), "
+			    "timed; then wait for what it left running" },
 	{ "prefixes", cmd_prefixes, "[--family F] [--layout L] --entries N [--format cidr|nft|ipset] "
 				    "[--set NAME]: print the prefix set" },
 };
@@ -213,6 +215,8 @@ int main(int argc, char **argv)
 				bench_err("bad value for an option: %s", argv[optind - 1]);
 			return 2;
 		}
+	o.args = argv + optind;
+	o.nargs = argc - optind;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(&o);

@@ -10,7 +10,9 @@
 #   2 packets per second through a veth: pktgate XDP and TC, nftables,
 #     iptables+ipset, no filter; pgbench's live-frames generator on CPU 0,
 #     the receiver's NAPI thread on CPU 1
-#   3 control plane: loading prefixes, reading full tables, memory
+#   3 control plane: loading prefixes (`pktgate load`, fresh and --replace;
+#     `nft -f` of the same set; the kernel's batch-update floor), reading
+#     full tables, memory
 #
 # --smoke runs everything tiny (seconds) to prove the harness works; its
 # numbers mean nothing. Like tests/run.sh, the script re-executes itself in
@@ -110,7 +112,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 inr() { nsenter --net="/run/netns/$RNS" "$@"; }
-inc() { nsenter --net="/run/netns/$CNS" "$@"; }
 
 # ---- the machine ---------------------------------------------------------
 
@@ -390,6 +391,12 @@ cp_emit() {	# cp_emit TOOL N ROUND SECONDS [EXTRA-JSON]
 		'{tool: $tool, entries: $n, round: $round, seconds: $s} + $extra' >>"$RAW/load.jsonl"
 }
 
+# Commands are timed by `pgbench time`: fork to exit, what a user waits
+# for; it then waits for what the command left running (pktgate frees a
+# replaced generation's tables in the background), so that no measurement
+# overlaps the previous one's cleanup. It prints {seconds, background_s}.
+timed() { "$PGB" time "$@"; }
+
 cp_batch() {	# the kernel-side floor of `pktgate load`
 	local n=$1 r=$2 j
 	j=$("$PGB" load --entries "$n" --layout mix --seed $SEED)
@@ -397,27 +404,46 @@ cp_batch() {	# the kernel-side floor of `pktgate load`
 }
 
 cp_nft() {
-	local n=$1 r=$2 t s0 s1 ins
+	local n=$1 r=$2 ins del s0 s1
 	s0=$(slab_kb)
-	t=$(now_ns)
-	inc nft -f "$RAW/cp-$n.nft"
-	ins=$(secs_since "$t")
+	ins=$(timed -- nsenter --net="/run/netns/$CNS" nft -f "$RAW/cp-$n.nft")
 	s1=$(slab_kb)
-	t=$(now_ns)
-	inc nft delete table ip pgbench_cp
-	cp_emit nft "$n" "$r" "$ins" \
-		"{\"delete_s\": $(secs_since "$t"), \"slab_delta_bytes\": $(((s1 - s0) * 1024))}"
+	del=$(timed -- nsenter --net="/run/netns/$CNS" nft delete table ip pgbench_cp)
+	cp_emit nft "$n" "$r" "$(jq .seconds <<<"$ins")" \
+		"{\"delete_s\": $(jq .seconds <<<"$del"), \"slab_delta_bytes\": $(((s1 - s0) * 1024))}"
+}
+
+# `pktgate load` of the same prefixes (a file, one CIDR a line) into a new
+# list, then again with --replace (a list of the same size swapped for a
+# new one in one generation switch), then `flush deny --list` (which
+# removes the list). Each is a whole command: reading the file, reading
+# the current tables, building new ones, switching.
+cp_pktgate_load() {
+	local n=$1 r=$2 out="$RAW/cp-load.json" f ld ldo rp rpo fl
+	f="$RAW/cp-$n.txt"
+	ld=$(timed --out "$out" -- "$PG" -j load "$f" --list bench)
+	ldo=$(<"$out")
+	rp=$(timed --out "$out" -- "$PG" -j load "$f" --list bench --replace)
+	rpo=$(<"$out")
+	fl=$(timed -- "$PG" flush deny --list bench)
+	if [ "$(jq .entries <<<"$ldo")" != "$n" ] || [ "$(jq .entries <<<"$rpo")" != "$n" ]; then
+		die "pktgate load of $n prefixes: the list held $(jq .entries <<<"$ldo"), then $(jq .entries <<<"$rpo")"
+	fi
+	cp_emit pktgate-load "$n" "$r" "$(jq .seconds <<<"$ld")" "$(jq -nc --argjson t "$ld" \
+		--argjson o "$ldo" --argjson fl "$fl" '{background_s: $t.background_s,
+		command_s: $o.seconds, parse_s: $o.read_seconds, delete_s: $fl.seconds,
+		delete_background_s: $fl.background_s}')"
+	cp_emit pktgate-replace "$n" "$r" "$(jq .seconds <<<"$rp")" "$(jq -nc --argjson t "$rp" \
+		--argjson o "$rpo" '{background_s: $t.background_s, command_s: $o.seconds,
+		parse_s: $o.read_seconds}')"
 }
 
 cp_deny_add() {	# one `pktgate deny add` with every CIDR, then one flush
-	local n=$1 r=$2 t ins cidrs
+	local n=$1 r=$2 ins del cidrs
 	mapfile -t cidrs < <("$PGB" prefixes --entries "$n" --layout mix --seed $SEED)
-	t=$(now_ns)
-	"$PG" deny add "${cidrs[@]}" >/dev/null
-	ins=$(secs_since "$t")
-	t=$(now_ns)
-	"$PG" flush deny >/dev/null
-	cp_emit deny-add "$n" "$r" "$ins" "{\"delete_s\": $(secs_since "$t")}"
+	ins=$(timed -- "$PG" deny add "${cidrs[@]}")
+	del=$(timed -- "$PG" flush deny)
+	cp_emit deny-add "$n" "$r" "$(jq .seconds <<<"$ins")" "{\"delete_s\": $(jq .seconds <<<"$del")}"
 }
 
 # Readers on full tables: the list itself, the per-interface counters and,
@@ -443,30 +469,34 @@ cp_reads() {
 }
 
 part_control() {
-	local n r
+	local n r i tools
 	log "part 3: control plane (entries $CP_SIZES, $CP_ROUNDS rounds)"
 	: >"$RAW/load.jsonl"
 	: >"$RAW/reads.jsonl"
 	"$PG" status >/dev/null
 	ip netns add "$CNS"
-	local nft_ok=0
+	tools=(batch pktgate_load)
+	for n in $CP_SIZES; do
+		"$PGB" prefixes --entries "$n" --layout mix --seed $SEED >"$RAW/cp-$n.txt"
+	done
 	if command -v nft >/dev/null; then
-		nft_ok=1
+		tools+=(nft)
 		for n in $CP_SIZES; do nft_set_file "$n" "$RAW/cp-$n.nft"; done
 	else
 		skip 3 "nft -f" "nft not installed"
 	fi
-	# Rounds outermost, tools alternating first: both see the same drift.
+	# Rounds outermost, the tools' order rotated each round: all of them
+	# see the same drift of the machine.
 	for ((r = 0; r < CP_ROUNDS; r++)); do
 		for n in $CP_SIZES; do
-			if ((r % 2)) && [ $nft_ok = 1 ]; then cp_nft "$n" "$r"; fi
-			cp_batch "$n" "$r"
-			if ! ((r % 2)) && [ $nft_ok = 1 ]; then cp_nft "$n" "$r"; fi
+			for ((i = 0; i < ${#tools[@]}; i++)); do
+				"cp_${tools[$(((i + r) % ${#tools[@]}))]}" "$n" "$r"
+			done
 		done
 		for n in $ADD_SIZES; do cp_deny_add "$n" "$r"; done
 		log "  round $((r + 1)) of $CP_ROUNDS done"
 	done
-	rm -f "$RAW"/cp-*.nft
+	rm -f "$RAW"/cp-*.nft "$RAW"/cp-*.txt "$RAW/cp-load.json"
 	for n in $READ_SIZES; do
 		log "  reading full tables, $n entries"
 		cp_reads "$n"

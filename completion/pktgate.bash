@@ -6,8 +6,11 @@
 # time TAB is pressed, so this file never lists them and stays right as
 # commands are added. It only knows what the placeholders mean: IFACE
 # (interfaces, of the -n namespace if one is given), NAME of --netns
-# (namespaces in /run/netns), DIR/FILE/PATH (file names), and CIDR of
-# `deny|allow del` (the list's current entries, when readable).
+# (namespaces in /run/netns), NAME of --list (the named lists `pktgate
+# lists` shows, of the kind the line names), DIR/FILE/PATH (file names), and
+# CIDR of `deny|allow del` (the list's current entries, when readable).
+# Usage lines such as "CIDR... [proto tcp|udp [port N[-M]]]" are followed
+# word by word: after a CIDR, more CIDRs or "proto"; after proto, tcp|udp.
 #
 # Works with or without the bash-completion package.
 
@@ -130,6 +133,15 @@ _pktgate_ifaces()
 	fi
 }
 
+# _pktgate_pg ARGS...: the pktgate being completed, on the same pins;
+# quiet, and never more than a few seconds. Only where the pins exist:
+# pressing TAB must not create them.
+_pktgate_pg()
+{
+	[ -d "${_pg_pin:-${PKTGATE_PIN_PATH:-/sys/fs/bpf/pktgate}}" ] || return 0
+	timeout 5 "$_pg_bin" ${_pg_pin:+--pin-path "$_pg_pin"} "$@" 2>/dev/null
+}
+
 # _pktgate_values PATH OPT PLACEHOLDER CUR: what may follow an option (or
 # fill a positional placeholder).
 _pktgate_values()
@@ -142,6 +154,14 @@ _pktgate_values()
 	fi
 	if [ "$opt" = --netns ]; then
 		_pktgate_reply -W "$(ls /run/netns 2>/dev/null)" -- "$cur"
+		return
+	fi
+	if [ "$opt" = --list ]; then
+		# Named lists of the kind (KIND NAME ... a line); any kind if
+		# the line does not say.
+		list=$(_pktgate_pg lists | awk -v k="$_pg_kind" \
+			'NR > 1 && (k == "" || $1 == k) && !seen[$2]++ { print $2 }')
+		_pktgate_reply -W "$list" -- "$cur"
 		return
 	fi
 	case $ph in
@@ -157,42 +177,77 @@ _pktgate_values()
 		_pktgate_reply -f -- "$cur"
 		;;
 	CIDR*)
-		# Entries to delete: those of the list, if we may read it.
+		# Entries to delete: those of the list (--list NAME given
+		# before), if we may read it.
 		[[ $path == *" del" ]] || return
-		list=$("$_pg_bin" ${_pg_pin:+--pin-path "$_pg_pin"} "${path%% *}" list \
-			2>/dev/null | awk 'NR > 1 { print $1 }')
+		list=$(_pktgate_pg "${path%% *}" list ${_pg_list:+--list "$_pg_list"} |
+			awk 'NR > 1 && $1 ~ /^[0-9A-Fa-f.:]+\/[0-9]+$/ && !seen[$1]++ { print $1 }')
 		_pktgate_reply -W "$list" -- "$cur"
 		;;
 	esac
 }
 
-# _pktgate_positional PATH N CUR: the Nth positional argument of PATH.
+# _pktgate_alts TOKEN: the keywords of a usage token ("tcp|udp") in
+# _pg_kw, and its placeholder (the alternative that is not a keyword:
+# CIDR..., FILE) in _pg_ph.
+_pktgate_alts()
+{
+	local alt
+
+	_pg_kw="" _pg_ph=""
+	for alt in ${1//|/ }; do
+		if [[ $alt =~ ^[a-z][a-z0-9-]*$ ]]; then
+			_pg_kw+=" $alt"
+		else
+			_pg_ph=$alt
+		fi
+	done
+}
+
+# _pktgate_positional PATH CUR WORD...: the positional argument of PATH
+# after the positional WORDs already typed. The usage line is followed word
+# by word: a repeated token (CIDR...) takes words until one is a keyword of
+# the token after it (proto), and once it has one, that keyword is offered
+# beside more of its values.
 _pktgate_positional()
 {
-	local path=$1 n=$2 cur=$3 spec tok alt words="" ph=""
-	local -a toks
+	local path=$1 cur=$2 spec w k=0 reps=0 more="" _pg_kw _pg_ph
+	local -a toks vals
+	shift 2
 
 	spec=${_pg_args[$path]:-}
 	spec=${spec//[\[\]]/}
 	read -ra toks <<<"$spec"
-	[ ${#toks[@]} -eq 0 ] && return
-	if [ "$n" -ge ${#toks[@]} ]; then
-		[[ ${toks[-1]} == *... ]] || return
-		n=$((${#toks[@]} - 1))
-	fi
-	tok=${toks[$n]%...}
-	for alt in ${tok//|/ }; do
-		if [[ $alt =~ ^[a-z][a-z0-9-]*$ ]]; then
-			words+=" $alt"
+	for w in "$@"; do
+		((k < ${#toks[@]})) || return 0
+		if [[ ${toks[k]} == *... ]]; then
+			_pg_kw=""
+			((k + 1 < ${#toks[@]})) && _pktgate_alts "${toks[k + 1]}"
+			if ((reps)) && [[ "$_pg_kw " == *" $w "* ]]; then
+				((k += 2))
+				reps=0
+			else
+				((++reps))
+			fi
 		else
-			ph=$alt
+			((++k))
 		fi
 	done
-	if [ -n "$words" ]; then
-		_pktgate_reply -W "$words" -- "$cur"
-	elif [ -n "$ph" ]; then
-		_pktgate_values "$path" "" "$ph" "$cur"
+	((k < ${#toks[@]})) || return 0
+	if [[ ${toks[k]} == *... ]] && ((reps && k + 1 < ${#toks[@]})); then
+		_pktgate_alts "${toks[k + 1]}"
+		more=$_pg_kw
 	fi
+	_pktgate_alts "${toks[k]%...}"
+	if [ -n "$_pg_ph" ]; then
+		_pktgate_values "$path" "" "$_pg_ph" "$cur"
+	fi
+	vals=("${COMPREPLY[@]}")
+	if [ -n "$_pg_kw$more" ]; then
+		_pktgate_reply -W "$_pg_kw $more" -- "$cur"
+		COMPREPLY+=("${vals[@]}")
+	fi
+	return 0
 }
 
 # _pktgate_words: words and cword as the user sees them. Bash splits words
@@ -271,8 +326,9 @@ _pktgate_complete()
 {
 	local -A _pg_args _pg_opts _pg_optarg _pg_choices _pg_short
 	local -a _pg_paths
-	local _pg_bin _pg_netns="" _pg_pin="" help
-	local w path="" child opt i npos=0 only_args=0
+	local _pg_bin _pg_netns="" _pg_pin="" _pg_kind="" _pg_list="" help
+	local w path="" child opt i only_args=0
+	local -a pos=()
 
 	# The pktgate that is being completed, else the one in PATH.
 	_pg_bin=${words[0]/#\~/$HOME}
@@ -324,7 +380,10 @@ _pktgate_complete()
 		return 0
 	fi
 
-	# A command: its options anywhere, and its positional arguments.
+	# A command: its options anywhere, and its positional arguments. The
+	# kind of list (allow/deny) the line names so far: the command
+	# (deny add), an option (load --allow) or a word (flush allow).
+	[[ $path == deny\ * || $path == allow\ * ]] && _pg_kind=${path%% *}
 	for ((; i < cword; i++)); do
 		w=${words[i]}
 		if ((!only_args)) && [ "$w" = -- ]; then
@@ -333,6 +392,9 @@ _pktgate_complete()
 		fi
 		if ((!only_args)) && [[ $w == -?* ]]; then
 			opt=$(_pktgate_opt "$path" "$w") || continue
+			case $opt in
+			--deny | --allow) _pg_kind=${opt#--} ;;
+			esac
 			if [ -n "${_pg_optarg[$path $opt]}" ] && [[ $w != *=* ]] &&
 				! [[ $w == -[!-]?* ]]; then
 				((i++))
@@ -340,10 +402,17 @@ _pktgate_complete()
 					_pktgate_values "$path" "$opt" "${_pg_optarg[$path $opt]}" "$cur"
 					return 0
 				fi
+				w=${words[i]}
+			elif [[ $w == --*=* ]]; then
+				w=${w#*=}
+			else
+				w=${w:2}
 			fi
+			[ "$opt" = --list ] && _pg_list=$w
 			continue
 		fi
-		((npos++))
+		[[ -z $_pg_kind && ($w == deny || $w == allow) ]] && _pg_kind=$w
+		pos+=("$w")
 	done
 	if ((!only_args)) && [[ $cur == --*=* ]]; then
 		opt=$(_pktgate_opt "$path" "$cur") || return 0
@@ -352,7 +421,7 @@ _pktgate_complete()
 	elif ((!only_args)) && [[ $cur == -* ]]; then
 		_pktgate_reply -W "${_pg_opts[$path]} --help" -- "$cur"
 	else
-		_pktgate_positional "$path" "$npos" "$cur"
+		_pktgate_positional "$path" "$cur" "${pos[@]}"
 	fi
 	return 0
 }

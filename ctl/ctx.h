@@ -13,8 +13,12 @@
 
 struct pg_maps {
 	int meta, ifaces, stats, rule_stats, rule_meta;
-	int config, top, events, ev_bucket, top_bucket;
-	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* [allow|deny][v4|v6][exact|prefix] */
+	int config, top, events, ev_bucket, top_bucket, lists, list_stats;
+	/* [allow|deny][v4|v6][exact|prefix|port]: the outer (generation)
+	 * maps, and the inner maps of the generation in use. */
+	int outer[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
+	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
+	int tmpl[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* inner-map templates for loads */
 };
 
 struct pg_ctx {
@@ -26,6 +30,8 @@ struct pg_ctx {
 	bool check_only;		/* validate the command's input, change nothing */
 	int lock_fd;
 	int ncpus;
+	uint32_t gens;			/* pg_config.gens when the maps were opened */
+	struct bulk_collect *collect;	/* restore: add commands queue here instead */
 	struct pg_meta meta;
 	struct pg_maps maps;
 };
@@ -49,6 +55,10 @@ int pins_set_rate(struct pg_ctx *ctx, enum pg_rate which, uint32_t rate);
  * clear the marks of tables that are now empty. */
 int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits);
 int pins_tables_sweep(struct pg_ctx *ctx);
+/* Follow a generation switch made since the maps were opened. */
+int pins_tables_refresh(struct pg_ctx *ctx);
+int pins_config_read(struct pg_ctx *ctx, struct pg_config *cfg);
+int pins_config_write(struct pg_ctx *ctx, const struct pg_config *cfg);
 int check_privileges(void);
 
 /* Sum a per-CPU value of nwords u64 words; last_word_max takes the max of
@@ -74,6 +84,8 @@ int do_events(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_save(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_restore(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_config(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_lists(struct pg_ctx *ctx, void *opts, int argc, char **argv);
+int do_load(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 int do_exporter(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 
 #endif

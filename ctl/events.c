@@ -18,6 +18,7 @@
 
 #include "ctx.h"
 #include "events.h"
+#include "lists.h"
 #include "names.h"
 #include "out.h"
 #include "rules.h"
@@ -111,10 +112,12 @@ static int on_event(void *data, void *buf, size_t size)
 	out_str("reason", " %s", e->reason < PG_R_MAX ? pg_reason_names[e->reason] : "?");
 	if (e->match_plen != PG_NO_MATCH) {
 		out_str("rule", " rule %s", rule);
-		out_str("list", " (%s)", e->match_kind < PG_LIST_KIND_MAX ?
+		out_str("list", " (%s", e->match_kind < PG_LIST_KIND_MAX ?
 			pg_list_names[e->match_kind] : "?");
+		out_str("list_name", " list %s)", lists_name(st->ctx, e->match_list));
 	} else {
 		out_null("rule", NULL, NULL);
+		out_null("list_name", NULL, NULL);
 	}
 	out_u64("rule_id", NULL, e->rule_id);
 	out_str("protocol", " %s", proto_name(e->family, e->l4proto, pbuf, sizeof(pbuf)));

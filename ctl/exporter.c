@@ -237,6 +237,36 @@ static int put_lists(struct exporter *ex, FILE *f, const char **what)
 	return 0;
 }
 
+/* Hits per named list: what each blocklist feed is worth. */
+static int put_named_lists(struct exporter *ex, FILE *f, const char **what)
+{
+	struct pg_ctx *ctx = ex->ctx;
+	static const char *const names[2] = {
+		"pktgate_named_list_packets_total", "pktgate_named_list_bytes_total",
+	};
+
+	*what = "named lists";
+	for (int m = 0; m < 2; m++) {
+		family(f, names[m], "counter", m ? "Bytes of packets that matched an entry, by the "
+		       "list counting it." : "Packets that matched an entry, by the list counting it.");
+		for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+			struct pg_list l;
+			uint64_t ctr[2];
+
+			if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l) || !l.in_use ||
+			    l.kind >= PG_LIST_KIND_MAX)
+				continue;
+			if (percpu_sum(ctx, ctx->maps.list_stats, id, ctr, 2, false))
+				return -EIO;
+			fprintf(f, "%s{", names[m]);
+			label(f, true, "kind", pg_list_names[l.kind]);
+			label(f, false, "list", l.name);
+			fprintf(f, "} %llu\n", (unsigned long long)ctr[m]);
+		}
+	}
+	return 0;
+}
+
 /* One unlabelled counter with its HELP and TYPE lines. */
 static void put_counter(FILE *f, const char *name, const char *help, uint64_t value)
 {
@@ -324,7 +354,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 static char *render(struct exporter *ex, size_t *len, char *why, size_t whylen)
 {
 	int (*const parts[])(struct exporter *, FILE *, const char **) = {
-		put_interfaces, put_lists, put_events, put_talkers,
+		put_interfaces, put_lists, put_named_lists, put_events, put_talkers,
 	};
 	const char *what = "metrics";
 	char *buf = NULL;

@@ -19,6 +19,7 @@
 #include "attach.h"
 #include "ctx.h"
 #include "events.h"
+#include "load.h"
 #include "exporter.h"
 #include "opts.h"
 #include "out.h"
@@ -62,9 +63,44 @@ static const struct pg_opt rule_add_opts[] = {
 	OPT("ttl", 0, OPT_DURATION, RA(ttl), "DURATION",
 	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
 	OPT("comment", 0, OPT_STR, RA(comment), "TEXT", "note kept with the entry"),
+	OPT("list", 'l', OPT_STR, RA(list), "NAME", "the named list to add to (default "
+	    "manual; made if missing)"),
+	OPT("no-counter", 0, OPT_FLAG, RA(no_counter), NULL, "count the entry with its "
+	    "lists only, as load does (no per-rule counter)"),
 	{},
 };
 #undef RA
+
+#define RD(field) offsetof(struct rule_del_opts, field)
+static const struct pg_opt rule_del_opts[] = {
+	OPT("list", 'l', OPT_STR, RD(list), "NAME", "the named list to delete from "
+	    "(default manual); an entry other lists hold stays for them"),
+	{},
+};
+#undef RD
+
+#define FL(field) offsetof(struct flush_opts, field)
+static const struct pg_opt flush_opts[] = {
+	OPT("list", 'l', OPT_STR, FL(list), "NAME", "only this named list (which then goes)"),
+	{},
+};
+#undef FL
+
+#define LD(field) offsetof(struct load_opts, field)
+static const struct pg_opt load_opts[] = {
+	OPT("list", 'l', OPT_STR, LD(list), "NAME", "the named list to load into (default "
+	    "manual; made if missing)"),
+	OPT("deny", 0, OPT_FLAG, LD(deny), NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, LD(allow), NULL, "an allow list"),
+	OPT("ttl", 0, OPT_DURATION, LD(ttl), "DURATION", "the entries stop matching after "
+	    "DURATION"),
+	OPT("replace", 'r', OPT_FLAG, LD(replace), NULL, "the list becomes exactly the file, "
+	    "in one atomic switch"),
+	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "let --replace empty the list "
+	    "when the file holds no entries"),
+	{},
+};
+#undef LD
 
 #define CMD(n, a, h, mn, mx, fn, ...) \
 	{ .name = n, .args = a, .help = h, .min_args = mn, .max_args = mx, .run = fn, __VA_ARGS__ }
@@ -75,14 +111,17 @@ static const char *const sort_keys[] = { "prefix", "hits", "bytes", "last-hit", 
 static const struct pg_opt rule_list_opts[] = {
 	OPT("sort", 's', OPT_ENUM, RL(sort), "KEY", "order of the entries; counters largest "
 	    "first", .choices = sort_keys),
+	OPT("list", 'l', OPT_STR, RL(list), "NAME", "only the entries of this named list"),
 	{},
 };
 #undef RL
 
 #define RULE_CMDS(list)								\
-	CMD("add", "CIDR...", "add " list " entries (address or prefix)", 1, -1,	\
+	CMD("add", "CIDR... [proto tcp|udp [port N[-M]]]", "add " list " entries: "	\
+	    "addresses or prefixes, optionally only for a protocol and port range", 1, -1, \
 	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
-	CMD("del", "CIDR...", "delete " list " entries", 1, -1, do_rule_del),	\
+	CMD("del", "CIDR... [proto tcp|udp [port N[-M]]]", "delete " list " entries", \
+	    1, -1, do_rule_del, WITH_OPTS(rule_del_opts, struct rule_del_opts)), \
 	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
 	    do_rule_list, WITH_OPTS(rule_list_opts, struct rule_list_opts)),	\
 	{}
@@ -157,7 +196,11 @@ static const struct pg_opt exporter_opts[] = {
 #define SV(field) offsetof(struct save_opts, field)
 static const struct pg_opt save_opts[] = {
 	OPT("all", 'a', OPT_FLAG, SV(all), NULL,
-	    "the whole configuration: settings, both lists, attachments"),
+	    "the whole configuration (a rule set): settings, all lists, attachments"),
+	OPT("list", 'l', OPT_STR, SV(list), "NAME", "the named list to write, one prefix a "
+	    "line as load reads it (default manual)"),
+	OPT("deny", 0, OPT_FLAG, SV(deny), NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, SV(allow), NULL, "an allow list"),
 	{},
 };
 #undef SV
@@ -179,7 +222,8 @@ static const struct pg_cmd commands[] = {
 	CMD("top", "[INTERVAL]", "top talkers: remote addresses by packets, bytes or drops, "
 	    "with rates over INTERVAL seconds", 0, 1, do_top,
 	    WITH_OPTS(top_opts, struct top_opts)),
-	CMD("flush", "deny|allow", "remove every entry of a list", 1, 1, do_flush),
+	CMD("flush", "deny|allow", "remove every entry of a kind, or of one list, in one "
+	    "atomic switch", 1, 1, do_flush, WITH_OPTS(flush_opts, struct flush_opts)),
 	CMD("events", NULL, "stream drop events (throttled in the kernel; see config)", 0, 0,
 	    do_events, WITH_OPTS(events_opts, struct events_opts)),
 	CMD("config", "[event-rate N] [top-rate N]", "show or change datapath settings: drop "
@@ -187,10 +231,17 @@ static const struct pg_cmd commands[] = {
 	    "both over all CPUs", 0, 4, do_config),
 	CMD("exporter", NULL, "serve Prometheus metrics over HTTP at /metrics", 0, 0,
 	    do_exporter, WITH_OPTS(exporter_opts, struct exporter_opts)),
-	CMD("save", "[FILE]", "write the configuration as a rule set (FILE or - for stdout)",
+	CMD("save", "[FILE]", "write a list (as load reads it), or with --all the whole "
+	    "configuration as a rule set (FILE or - for stdout)",
 	    0, 1, do_save, WITH_OPTS(save_opts, struct save_opts)),
 	CMD("restore", "FILE", "apply a rule set: every line is checked first; entries it "
 	    "does not name are removed", 1, 1, do_restore),
+	/* After save and status: "s" and "l" keep picking what they did. */
+	CMD("load", "FILE", "load a blocklist (one CIDR a line; # and ; comments; FireHOL, "
+	    "Spamhaus DROP; - for stdin) into a named list; checked in full first", 1, 1,
+	    do_load, WITH_OPTS(load_opts, struct load_opts)),
+	CMD("lists", NULL, "named lists with their sizes, hit counters and sources", 0, 0,
+	    do_lists),
 	CMD("help", NULL, "show this help", 0, 0, NULL),
 	{},
 };

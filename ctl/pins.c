@@ -24,6 +24,7 @@
 #include "ctx.h"
 #include "out.h"
 #include "pktgate_xdp.skel.h"
+#include "tables.h"
 
 int check_privileges(void)
 {
@@ -129,20 +130,26 @@ void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts)
 
 void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
 {
-	static const char *const lists[] = {
-		PG_MAP_ALLOW_V4, PG_MAP_ALLOW_V6, PG_MAP_DENY_V4, PG_MAP_DENY_V6,
-		PG_MAP_ALLOW_X4, PG_MAP_ALLOW_X6, PG_MAP_DENY_X4, PG_MAP_DENY_X6,
-	};
 	__u32 cap = ctx->meta.list_capacity ? ctx->meta.list_capacity :
 		    ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
 
-	/* Pinned maps are reused only if they match in every attribute. */
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, lists[i]);
+	/* The inner-map template carries the capacity: the kernel accepts
+	 * only inner maps that match it. One made here replaces the one
+	 * declared in the object (whose size libbpf cannot change). */
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
+				struct bpf_map *m = bpf_object__find_map_by_name(
+					obj, tables_pin_name(kind, f, t));
+				int *fd = &ctx->maps.tmpl[kind][f][t];
 
-		if (m)
-			bpf_map__set_max_entries(m, cap);
-	}
+				if (!m)
+					continue;
+				if (*fd <= 0)
+					*fd = tables_create(kind, f, t, cap);
+				if (*fd > 0)
+					bpf_map__set_inner_map_fd(m, *fd);
+			}
 }
 
 /* Create whatever maps are missing; reuse those pinned. */
@@ -202,6 +209,16 @@ static void bucket_of_rate(struct pg_ctx *ctx, uint32_t rate, __u64 *cost_ns, __
 		*burst_ns = *cost_ns;
 }
 
+int pins_config_read(struct pg_ctx *ctx, struct pg_config *cfg)
+{
+	return config_rw(ctx, cfg, false);
+}
+
+int pins_config_write(struct pg_ctx *ctx, const struct pg_config *cfg)
+{
+	return config_rw(ctx, (struct pg_config *)cfg, true);
+}
+
 int pins_set_rate(struct pg_ctx *ctx, enum pg_rate which, uint32_t rate)
 {
 	struct pg_config cfg;
@@ -234,7 +251,7 @@ int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits)
 int pins_tables_sweep(struct pg_ctx *ctx)
 {
 	struct pg_config cfg;
-	__u8 key[sizeof(struct pg_lpm_v6)];
+	__u8 key[PG_KEY_MAX];
 	uint32_t tables;
 	int err = config_rw(ctx, &cfg, false);
 
@@ -280,20 +297,105 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->events, PG_MAP_EVENTS },
 		{ &m->ev_bucket, PG_MAP_EV_BUCKET },
 		{ &m->top_bucket, PG_MAP_TOP_BUCKET },
-		{ &m->list[PG_LIST_ALLOW][0][PG_TBL_PREFIX], PG_MAP_ALLOW_V4 },
-		{ &m->list[PG_LIST_ALLOW][1][PG_TBL_PREFIX], PG_MAP_ALLOW_V6 },
-		{ &m->list[PG_LIST_DENY][0][PG_TBL_PREFIX], PG_MAP_DENY_V4 },
-		{ &m->list[PG_LIST_DENY][1][PG_TBL_PREFIX], PG_MAP_DENY_V6 },
-		{ &m->list[PG_LIST_ALLOW][0][PG_TBL_EXACT], PG_MAP_ALLOW_X4 },
-		{ &m->list[PG_LIST_ALLOW][1][PG_TBL_EXACT], PG_MAP_ALLOW_X6 },
-		{ &m->list[PG_LIST_DENY][0][PG_TBL_EXACT], PG_MAP_DENY_X4 },
-		{ &m->list[PG_LIST_DENY][1][PG_TBL_EXACT], PG_MAP_DENY_X6 },
+		{ &m->lists, PG_MAP_LISTS },
+		{ &m->list_stats, PG_MAP_LIST_STATS },
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		*all[i].fd = pin_get(ctx, all[i].name);
 		if (*all[i].fd < 0)
 			return -errno;
+	}
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
+				m->outer[kind][f][t] = pin_get(ctx, tables_pin_name(kind, f, t));
+				if (m->outer[kind][f][t] < 0)
+					return -errno;
+			}
+	return 0;
+}
+
+/* The inner maps of the generations in use. A slot is empty only before
+ * the first run fills it, or if that run was interrupted: then fill it,
+ * which needs the exclusive lock. */
+static int open_tables(struct pg_ctx *ctx, bool exclusive)
+{
+	struct pg_maps *m = &ctx->maps;
+	struct pg_config cfg;
+	int err = config_rw(ctx, &cfg, false);
+
+	if (err)
+		return err;
+	ctx->gens = cfg.gens;
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
+				__u32 gen = (cfg.gens >> kind) & 1;
+				int fd = tables_get(m->outer[kind][f][t], gen);
+
+				if (fd == -ENOENT) {
+					if (!exclusive)
+						return -EAGAIN;
+					fd = tables_create(kind, f, t, ctx->meta.list_capacity);
+					if (fd < 0)
+						return p_err("cannot create the %s table: %s",
+							     tables_pin_name(kind, f, t),
+							     strerror(-fd));
+					/* Both slots: an empty table stays shared
+					 * by the generations until it fills. */
+					err = tables_set(m->outer[kind][f][t], gen, fd);
+					if (!err)
+						err = tables_set(m->outer[kind][f][t], !gen, fd);
+					if (err) {
+						close(fd);
+						return p_err("cannot install the %s table: %s",
+							     tables_pin_name(kind, f, t),
+							     strerror(-err));
+					}
+				}
+				if (fd < 0)
+					return p_err("cannot open the %s table: %s",
+						     tables_pin_name(kind, f, t), strerror(-fd));
+				m->list[kind][f][t] = fd;
+			}
+	return 0;
+}
+
+int pins_tables_refresh(struct pg_ctx *ctx)
+{
+	struct pg_config cfg;
+	int err = config_rw(ctx, &cfg, false);
+
+	if (err || cfg.gens == ctx->gens)
+		return err;
+	/* A replace by another pktgate switched generations. */
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++)
+				if (ctx->maps.list[kind][f][t] > 0)
+					close(ctx->maps.list[kind][f][t]);
+	return open_tables(ctx, false);
+}
+
+/* The two lists every entry goes to without --list. */
+static int init_lists(struct pg_ctx *ctx)
+{
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		__u32 id = PG_LIST_MANUAL(kind);
+		struct pg_list l = {};
+
+		if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l))
+			return p_err("cannot read %s/%s: %s", ctx->pin_path, PG_MAP_LISTS,
+				     strerror(errno));
+		if (l.in_use)
+			continue;
+		l.in_use = 1;
+		l.kind = kind;
+		snprintf(l.name, sizeof(l.name), "%s", PG_LIST_MANUAL_NAME);
+		if (bpf_map_update_elem(ctx->maps.lists, &id, &l, BPF_ANY))
+			return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_LISTS,
+				     strerror(errno));
 	}
 	return 0;
 }
@@ -353,6 +455,22 @@ int pins_open(struct pg_ctx *ctx, bool exclusive)
 	err = init_config(ctx);
 	if (err)
 		return err;
+	err = open_tables(ctx, exclusive || created);
+	if (err == -EAGAIN) {
+		/* An interrupted first run left a slot empty: filling it
+		 * needs the exclusive lock. */
+		if (flock(ctx->lock_fd, LOCK_EX))
+			return p_err("cannot lock %s: %s", ctx->pin_path, strerror(errno));
+		created = true;
+		err = open_tables(ctx, true);
+	}
+	if (err)
+		return err;
+	if (exclusive || created) {
+		err = init_lists(ctx);
+		if (err)
+			return err;
+	}
 	if (created)
 		p_debug("created maps under %s", ctx->pin_path);
 	if (!exclusive)

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * allow / deny list commands: add, del, list, flush. Every command checks
- * all of its input before it changes anything, and undoes its own changes
- * if the kernel refuses one of them (e.g. a full list).
+ * allow / deny commands: add, del, list, and flush. add and del change the
+ * live tables in place, one entry at a time; every command checks all of
+ * its input before it changes anything, and undoes its own changes if the
+ * kernel refuses one of them (e.g. a full list). flush goes through a
+ * generation switch (bulk.c), like load.
+ *
+ * A rule is a prefix, or a prefix with a protocol and a port range: the
+ * latter is one key per port in the port-scoped table, all with the same
+ * rule id.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +19,16 @@
 
 #include <bpf/bpf.h>
 
+#include "bulk.h"
 #include "cidr.h"
 #include "ctx.h"
+#include "lists.h"
+#include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "tables.h"
 
-#ifndef ENOTSUPP
-#define ENOTSUPP 524	/* the kernel's "operation not supported", seen by user space */
-#endif
-
-static const char *const kind_names[PG_LIST_KIND_MAX] = { "allow", "deny" };
+#define kind_names pg_list_names
 
 uint64_t mono_now_ns(void)
 {
@@ -31,24 +38,34 @@ uint64_t mono_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The table that holds a prefix: host entries in the hash, others in the trie. */
-static int table_fd(struct pg_ctx *ctx, int kind, const struct pg_prefix *p)
+static const char *proto_name(int proto)
 {
-	return ctx->maps.list[kind][p->family == 6][PG_TABLE_FOR(p->family, p->plen)];
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
 
-/* The key of a prefix in its table; buf holds a struct pg_lpm_v6. */
-static void entry_key(const struct pg_prefix *p, void *buf)
+void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len)
 {
-	struct pg_lpm_v6 *k = buf;	/* the other key layouts are prefixes of it */
+	if (!e->proto)
+		snprintf(buf, len, "%s", "");
+	else if (!e->port_lo)
+		snprintf(buf, len, "%s", proto_name(e->proto));
+	else if (e->port_lo == e->port_hi)
+		snprintf(buf, len, "%s/%u", proto_name(e->proto), e->port_lo);
+	else
+		snprintf(buf, len, "%s/%u-%u", proto_name(e->proto), e->port_lo, e->port_hi);
+}
 
-	memset(k, 0, sizeof(*k));
-	if (PG_TABLE_FOR(p->family, p->plen) == PG_TBL_EXACT) {
-		memcpy(buf, p->addr, p->family == 4 ? 4 : 16);
-		return;
-	}
-	k->prefixlen = p->plen;
-	memcpy(k->addr, p->addr, p->family == 4 ? 4 : 16);
+void rules_scope_args(const struct pg_entry *e, char *buf, size_t len)
+{
+	if (!e->proto)
+		snprintf(buf, len, "%s", "");
+	else if (!e->port_lo)
+		snprintf(buf, len, "proto %s", proto_name(e->proto));
+	else if (e->port_lo == e->port_hi)
+		snprintf(buf, len, "proto %s port %u", proto_name(e->proto), e->port_lo);
+	else
+		snprintf(buf, len, "proto %s port %u-%u", proto_name(e->proto), e->port_lo,
+			 e->port_hi);
 }
 
 static const char *family_name(int family)
@@ -56,17 +73,19 @@ static const char *family_name(int family)
 	return family == 4 ? "IPv4" : "IPv6";
 }
 
+/* ---- reading ---- */
+
 struct collect {
 	struct pg_entry *v;
 	size_t n, cap;
+	int fam6, tbl;
 };
 
-/* Append one entry of a table, decoding its key. */
-static int collect_add(struct collect *c, int fam, int tbl, const void *key,
-		       const struct pg_rule *rule)
+static int collect_one(void *arg, const void *key, const struct pg_rule *rule)
 {
-	size_t alen = fam == 4 ? 4 : 16;
+	struct collect *c = arg;
 	struct pg_entry *e;
+	uint16_t port;
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
@@ -79,192 +98,57 @@ static int collect_add(struct collect *c, int fam, int tbl, const void *key,
 	}
 	e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
-	e->prefix.family = fam;
-	if (tbl == PG_TBL_EXACT) {
-		e->prefix.plen = alen * 8;
-		memcpy(e->prefix.addr, key, alen);
-	} else {
-		const struct pg_lpm_v6 *k = key;	/* v4 keys are a prefix of it */
-
-		e->prefix.plen = k->prefixlen;
-		memcpy(e->prefix.addr, k->addr, alen);
-	}
+	e->prefix.family = c->fam6 ? 6 : 4;
+	e->tbl = c->tbl;
+	tables_key_decode(c->fam6, c->tbl, key, e->prefix.addr, &e->prefix.plen, &e->proto,
+			  &port);
+	e->port_lo = port;
+	e->port_hi = e->proto ? rule->port_hi : 0;
 	e->rule = *rule;
 	return 0;
 }
 
-/* A whole table in batches: a few system calls instead of two per entry
- * (a million entries in a fraction of a second). Returns -EINVAL or
- * -ENOTSUPP where the kernel has no batch lookup for the map. */
-static int collect_batch(struct collect *c, int fd, int fam, int tbl)
+/* Port keys of one rule become one entry: the key of the first port of
+ * its range stands for it (the range is in the rule's metadata). */
+static void group_ports(struct pg_ctx *ctx, struct collect *c)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t ksz = tbl == PG_TBL_EXACT ? (fam == 4 ? sizeof(struct pg_exact_v4) :
-					    sizeof(struct pg_exact_v6)) :
-		     fam == 4 ? sizeof(struct pg_lpm_v4) : sizeof(struct pg_lpm_v6);
-	/* Position tokens: a bucket index (hash) or the last key (trie). */
-	struct pg_lpm_v6 in, outk;
-	__u32 chunk = 8192;
-	void *keys = NULL;
-	struct pg_rule *vals = NULL;
-	bool first = true;
-	int err;
+	size_t out = 0;
 
-	for (;;) {
-		__u32 count = chunk;
+	for (size_t i = 0; i < c->n; i++) {
+		struct pg_entry *e = &c->v[i];
+		struct pg_rule_meta rm;
 
-		if (!keys) {
-			keys = malloc(chunk * ksz);
-			vals = malloc(chunk * sizeof(*vals));
-			if (!keys || !vals) {
-				err = -ENOMEM;
-				break;
-			}
+		if (e->proto && e->rule.rule_id &&
+		    !bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm) &&
+		    rm.in_use && rm.proto == e->proto) {
+			if (e->port_lo != rm.port_lo)
+				continue;
+			e->port_hi = rm.port_hi;
+		} else if (e->proto) {
+			e->port_hi = e->port_lo;	/* no metadata: one port per entry */
 		}
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &outk, keys, vals, &count, &opts);
-		if (err == -ENOSPC && !count) {
-			/* One hash bucket holds more than a batch. */
-			free(keys);
-			free(vals);
-			keys = NULL;
-			vals = NULL;
-			chunk *= 2;
-			continue;
-		}
-		if (err && err != -ENOENT)
-			break;
-		for (__u32 i = 0; i < count; i++) {
-			int e = collect_add(c, fam, tbl, (char *)keys + i * ksz, &vals[i]);
-
-			if (e) {
-				free(keys);
-				free(vals);
-				return e;
-			}
-		}
-		if (err == -ENOENT) {	/* the end of the table */
-			err = 0;
-			break;
-		}
-		in = outk;
-		first = false;
+		c->v[out++] = *e;
 	}
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* Key by key, where batches are not supported. An entry deleted between
- * the two calls is skipped. */
-static int collect_keys(struct collect *c, int fd, int fam, int tbl)
-{
-	struct pg_lpm_v6 key, next;
-	struct pg_rule rule;
-	void *prev = NULL;
-	int err;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &rule)) {
-			err = collect_add(c, fam, tbl, &next, &rule);
-			if (err)
-				return err;
-		}
-		key = next;
-		prev = &key;
-	}
-	return 0;
+	c->n = out;
 }
 
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n)
 {
 	struct collect c = {};
+	int err = pins_tables_refresh(ctx);
 
-	for (int fam = 4; fam <= 6; fam += 2) {
-		for (int tbl = 0; tbl < PG_TBL_MAX; tbl++) {
-			int fd = ctx->maps.list[kind][fam == 6][tbl];
-			size_t before = c.n;
-			int err = collect_batch(&c, fd, fam, tbl);
-
-			if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP) {
-				p_debug("no batch lookup for the %s list: reading it key by key",
-					kind_names[kind]);
-				c.n = before;
-				err = collect_keys(&c, fd, fam, tbl);
-			}
-			if (err) {
-				free(c.v);
-				return err;
-			}
-		}
+	for (c.fam6 = 0; !err && c.fam6 < 2; c.fam6++)
+		for (c.tbl = 0; !err && c.tbl < PG_TBL_MAX; c.tbl++)
+			err = tables_read(ctx->maps.list[kind][c.fam6][c.tbl], c.fam6, c.tbl,
+					  collect_one, &c);
+	if (err) {
+		free(c.v);
+		return err;
 	}
+	group_ports(ctx, &c);
 	*out = c.v;
 	*n = c.n;
 	return 0;
-}
-
-static int sort_key = SORT_PREFIX;
-
-/* By prefix, or by a counter (largest first, then by prefix). */
-static int entry_cmp(const void *pa, const void *pb)
-{
-	const struct pg_entry *a = pa, *b = pb;
-	uint64_t x = 0, y = 0;
-
-	switch (sort_key) {
-	case SORT_HITS: x = a->hits; y = b->hits; break;
-	case SORT_BYTES: x = a->bytes; y = b->bytes; break;
-	case SORT_LAST_HIT: x = a->last_hit_ns; y = b->last_hit_ns; break;
-	}
-	if (x != y)
-		return x > y ? -1 : 1;
-	return pg_prefix_cmp(&a->prefix, &b->prefix);
-}
-
-/* Find a free per-rule counter slot, starting where the last one was
- * taken so that the common case is one lookup. 0 if all are in use. */
-static uint32_t rule_id_alloc(struct pg_ctx *ctx)
-{
-	uint32_t start = ctx->meta.next_rule_id, id = start;
-
-	if (!start || start >= PG_MAX_RULES)
-		id = start = 1;
-	do {
-		struct pg_rule_meta rm;
-
-		if (!bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) && !rm.in_use) {
-			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
-			return id;
-		}
-		id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
-	} while (id != start);
-	return 0;
-}
-
-static void rule_id_free(struct pg_ctx *ctx, uint32_t id)
-{
-	struct pg_rule_meta rm = {};
-
-	if (id && id < PG_MAX_RULES)
-		bpf_map_update_elem(ctx->maps.rule_meta, &id, &rm, BPF_ANY);
-}
-
-/* Forget rules whose TTL ran out, so their counter slots can be reused. */
-static void sweep_expired(struct pg_ctx *ctx)
-{
-	uint64_t now = mono_now_ns();
-
-	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
-		struct pg_entry *v;
-		size_t n;
-
-		if (rules_collect(ctx, kind, &v, &n))
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
-				rules_delete(ctx, kind, &v[i]);
-		free(v);
-	}
-	pins_tables_sweep(ctx);
 }
 
 int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2])
@@ -289,273 +173,626 @@ int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2])
 	return 0;
 }
 
+static int sort_key = SORT_PREFIX;
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct pg_entry *a = pa, *b = pb;
+	uint64_t x = 0, y = 0;
+	int c;
+
+	switch (sort_key) {
+	case SORT_HITS: x = a->hits; y = b->hits; break;
+	case SORT_BYTES: x = a->bytes; y = b->bytes; break;
+	case SORT_LAST_HIT: x = a->last_hit_ns; y = b->last_hit_ns; break;
+	}
+	if (x != y)
+		return x > y ? -1 : 1;
+	c = pg_prefix_cmp(&a->prefix, &b->prefix);
+	if (c)
+		return c;
+	if (a->proto != b->proto)
+		return a->proto - b->proto;
+	return a->port_lo - b->port_lo;
+}
+
 void rules_sort(struct pg_entry *v, size_t n)
 {
 	sort_key = SORT_PREFIX;
 	qsort(v, n, sizeof(*v), entry_cmp);
 }
 
-int rules_delete(struct pg_ctx *ctx, int kind, const struct pg_entry *e)
-{
-	struct pg_lpm_v6 key;
+/* ---- rule ids ---- */
 
-	entry_key(&e->prefix, &key);
-	if (bpf_map_delete_elem(table_fd(ctx, kind, &e->prefix), &key) && errno != ENOENT)
-		return p_err("cannot delete from the %s list: %s", kind_names[kind],
-			     strerror(errno));
-	rule_id_free(ctx, e->rule.rule_id);
+/* A free per-rule counter slot, looking first where the last one was
+ * taken. 0 if all are in use. */
+static uint32_t rule_id_alloc(struct pg_ctx *ctx)
+{
+	uint32_t start = ctx->meta.next_rule_id, id;
+
+	if (!start || start >= PG_MAX_RULES)
+		start = 1;
+	id = start;
+	do {
+		struct pg_rule_meta rm;
+
+		if (!bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) && !rm.in_use) {
+			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+			return id;
+		}
+		id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+	} while (id != start);
 	return 0;
 }
 
-static int parse_prefixes(int argc, char **argv, struct pg_prefix *out, bool *normalised)
+static void rule_id_free(struct pg_ctx *ctx, uint32_t id)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *why;
+	struct pg_rule_meta rm = {};
 
-		if (pg_prefix_parse(argv[i], &out[i], &normalised[i], &why))
-			return p_usage("invalid prefix '%s': %s", argv[i], why);
-	}
-	return 0;
+	if (id && id < PG_MAX_RULES)
+		bpf_map_update_elem(ctx->maps.rule_meta, &id, &rm, BPF_ANY);
 }
 
-struct undo {
-	struct pg_prefix prefix;
-	bool existed;
-	struct pg_rule old;
-	uint32_t new_rule_id;		/* allocated by this command */
+/* Entries whose TTL ran out are dropped by a pass through bulk.c, which
+ * frees their rule ids. */
+static void sweep_expired(struct pg_ctx *ctx, int kind)
+{
+	struct bulk b = { .kind = kind };
+	struct bulk_result res;
+
+	out_mute(true);
+	bulk_apply(ctx, &b, 0, &res);
+	out_mute(false);
+	bulk_free(&b);
+}
+
+/* ---- rule specifications: CIDR... [proto tcp|udp [port N[-M]]] ---- */
+
+struct rule_spec {
+	struct pg_prefix *pfx;
+	bool *norm;
+	int n;
+	uint8_t proto;
+	uint16_t lo, hi;	/* proto without port: 0-0, any port */
 };
 
-static void rollback(struct pg_ctx *ctx, int kind, struct undo *u, int n)
+static int parse_port(const char *s, uint16_t *out)
 {
-	for (int i = n - 1; i >= 0; i--) {
-		struct pg_lpm_v6 key;
-		int fd = table_fd(ctx, kind, &u[i].prefix);
+	char *end;
+	unsigned long v;
 
-		entry_key(&u[i].prefix, &key);
-		if (u[i].existed)
-			bpf_map_update_elem(fd, &key, &u[i].old, BPF_ANY);
-		else
-			bpf_map_delete_elem(fd, &key);
-		rule_id_free(ctx, u[i].new_rule_id);
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_spec(int argc, char **argv, struct rule_spec *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->pfx = calloc(argc, sizeof(*s->pfx));
+	s->norm = calloc(argc, sizeof(*s->norm));
+	if (!s->pfx || !s->norm)
+		return p_err("out of memory");
+	for (i = 0; i < argc && strcmp(argv[i], "proto") && strcmp(argv[i], "port"); i++) {
+		const char *why;
+
+		if (pg_prefix_parse(argv[i], &s->pfx[s->n], &s->norm[s->n], &why))
+			return p_usage("invalid prefix '%s': %s", argv[i], why);
+		s->n++;
 	}
+	if (!s->n)
+		return p_usage("give at least one address or prefix before '%s'", argv[i]);
+	if (i == argc)
+		return 0;
+	if (!strcmp(argv[i], "port"))
+		return p_usage("'port' needs a protocol first: proto tcp|udp port N[-M]");
+	if (++i == argc)
+		return p_usage("'proto' needs tcp or udp");
+	if (!strcmp(argv[i], "tcp"))
+		s->proto = IPPROTO_TCP;
+	else if (!strcmp(argv[i], "udp"))
+		s->proto = IPPROTO_UDP;
+	else
+		return p_usage("proto '%s': port-scoped rules take tcp or udp", argv[i]);
+	if (++i == argc)
+		return 0;
+	if (strcmp(argv[i], "port"))
+		return p_usage("unexpected '%s' after the protocol (expected port N[-M])", argv[i]);
+	if (++i == argc)
+		return p_usage("'port' needs a port or a range N-M");
+	{
+		char buf[32], *dash;
+
+		snprintf(buf, sizeof(buf), "%s", argv[i]);
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash = '\0';
+		if (parse_port(buf, &s->lo) || (dash && parse_port(dash + 1, &s->hi)))
+			return p_usage("port '%s': give a port 1-65535 or a range N-M", argv[i]);
+		if (!dash)
+			s->hi = s->lo;
+		if (s->hi < s->lo)
+			return p_usage("port range '%s' ends before it starts", argv[i]);
+		if (s->hi - s->lo + 1 > PG_PORT_RANGE_MAX)
+			return p_usage("port range '%s' spans %u ports; a rule takes at most %d "
+				       "(split it, or leave the port out for the whole protocol)",
+				       argv[i], s->hi - s->lo + 1, PG_PORT_RANGE_MAX);
+	}
+	if (++i < argc)
+		return p_usage("unexpected '%s' after the port", argv[i]);
+	return 0;
+}
+
+static void spec_free(struct rule_spec *s)
+{
+	free(s->pfx);
+	free(s->norm);
+}
+
+/* The keys of one prefix under a spec: one per port, or the one key. */
+static int spec_keys(const struct rule_spec *s)
+{
+	return s->proto ? s->hi - s->lo + 1 : 1;
+}
+
+static void spec_key(const struct rule_spec *s, const struct pg_prefix *p, int i, int *tbl,
+		     void *key)
+{
+	*tbl = tables_for(p->family, p->plen, s->proto);
+	tables_key(p->family == 6, *tbl, p->addr, p->plen, s->proto,
+		   s->proto ? s->lo + i : 0, key);
+}
+
+static void spec_fmt(const struct rule_spec *s, const struct pg_prefix *p, char *buf,
+		     size_t len)
+{
+	struct pg_entry e = { .prefix = *p, .proto = s->proto, .port_lo = s->lo,
+			      .port_hi = s->hi };
+	char pfx[PG_PREFIX_STRLEN], ports[32];
+
+	pg_prefix_fmt(p, pfx, sizeof(pfx));
+	rules_ports_fmt(&e, ports, sizeof(ports));
+	snprintf(buf, len, "%s%s%s", pfx, ports[0] ? " " : "", ports);
+}
+
+/* The entry with exactly this key. A trie lookup answers with the longest
+ * prefix covering the key, which may be a shorter entry: only an answer
+ * with the key's own length is the entry. */
+static int lookup_exact(int fd, const void *key, uint8_t plen, struct pg_rule *out)
+{
+	if (bpf_map_lookup_elem(fd, key, out))
+		return -1;
+	if (out->prefixlen != plen) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t max_expiry(uint64_t a, uint64_t b)
+{
+	return !a || !b ? 0 : a > b ? a : b;
+}
+
+/* ---- add ---- */
+
+struct undo {
+	int fd;
+	uint8_t key[PG_KEY_MAX];
+	bool existed;
+	struct pg_rule old;
+};
+
+static void rollback(struct undo *u, size_t n)
+{
+	while (n--) {
+		if (u[n].existed)
+			bpf_map_update_elem(u[n].fd, u[n].key, &u[n].old, BPF_ANY);
+		else
+			bpf_map_delete_elem(u[n].fd, u[n].key);
+	}
+}
+
+/* restore: queue the rules instead of adding them. */
+static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
+		       const struct rule_add_opts *o)
+{
+	struct bulk_collect *c = ctx->collect;
+	int kind = ctx->list_kind, err;
+	uint64_t expires = o->ttl ? mono_now_ns() + o->ttl * 1000000000ULL : 0;
+	unsigned int id;
+
+	/* A port range may not overlap another range of the same prefix:
+	 * each port key has one rule. */
+	for (int i = 0; s->proto && i < s->n; i++)
+		for (size_t r = 0; r < c->nport; r++) {
+			uint32_t pr = c->port_rules[r];
+			const struct pg_rule_meta *m = &c->b[pr & 1].rules[pr >> 1].meta;
+			const struct pg_prefix *p = &s->pfx[i];
+
+			if (m->list_kind != kind || m->family != p->family || m->prefixlen != p->plen ||
+			    memcmp(m->addr, p->addr, 16) || m->proto != s->proto ||
+			    (m->port_lo == s->lo && m->port_hi == s->hi))
+				continue;
+			if ((!m->port_lo && !s->lo) ||
+			    (m->port_lo && s->lo && m->port_lo <= s->hi && s->lo <= m->port_hi)) {
+				char what[PG_PREFIX_STRLEN + 32];
+
+				spec_fmt(s, p, what, sizeof(what));
+				return p_err("%s overlaps an earlier rule of the same prefix "
+					     "(ports %u-%u)", what, m->port_lo, m->port_hi);
+			}
+		}
+	if (!c->ctx) {
+		/* The check pass: only port rules are kept, for the check above. */
+		if (!s->proto)
+			return 0;
+		id = 0;
+	} else {
+		err = lists_open(c->ctx, kind, o->list, true, &id);
+		if (err)
+			return err;
+	}
+	c->lists |= 1ULL << id;
+	for (int i = 0; i < s->n; i++) {
+		size_t before = c->b[kind].nrules;
+
+		if (bulk_add(&c->b[kind], &s->pfx[i], s->proto, s->proto ? s->lo : 0,
+			     s->proto ? s->hi : 0, id, expires, o->comment, !o->no_counter))
+			return p_err("out of memory");
+		if (s->proto && c->b[kind].nrules > before) {
+			if (c->nport == c->pcap) {
+				size_t cap = c->pcap ? c->pcap * 2 : 64;
+				uint32_t *np = realloc(c->port_rules, cap * sizeof(*np));
+
+				if (!np)
+					return p_err("out of memory");
+				c->port_rules = np;
+				c->pcap = cap;
+			}
+			c->port_rules[c->nport++] = (c->b[kind].nrules - 1) << 1 | kind;
+		}
+	}
+	return 0;
+}
+
+/* The rule id for a prefix under a spec: the one its keys have (a port
+ * range must match the rule it is in), else a new one. */
+static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
+			const struct pg_prefix *p, uint32_t *id, bool *fresh)
+{
+	char what[PG_PREFIX_STRLEN + 32];
+
+	*id = 0;
+	for (int i = 0; i < spec_keys(s); i++) {
+		uint8_t key[PG_KEY_MAX];
+		struct pg_rule old;
+		struct pg_rule_meta rm;
+		int tbl;
+
+		spec_key(s, p, i, &tbl, key);
+		if (lookup_exact(ctx->maps.list[kind][p->family == 6][tbl], key, p->plen, &old) ||
+		    !old.rule_id || old.rule_id == *id)
+			continue;
+		if (s->proto && (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
+				 rm.port_lo != s->lo || rm.port_hi != s->hi || *id)) {
+			struct pg_entry e = { .prefix = *p, .proto = s->proto,
+					      .port_lo = rm.port_lo, .port_hi = rm.port_hi };
+			char ports[32];
+
+			spec_fmt(s, p, what, sizeof(what));
+			rules_ports_fmt(&e, ports, sizeof(ports));
+			return p_err("%s overlaps rule %u (%s); delete that rule first, or give "
+				     "the same range; nothing was added", what, old.rule_id, ports);
+		}
+		*id = old.rule_id;
+	}
+	*fresh = !*id;
+	if (!*id)
+		*id = rule_id_alloc(ctx);
+	return 0;
 }
 
 int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_add_opts *o = optp;
-	int kind = ctx->list_kind, err = 0, done = 0;
-	struct pg_prefix *pfx = calloc(argc, sizeof(*pfx));
-	bool *norm = calloc(argc, sizeof(*norm));
-	struct undo *undo = calloc(argc, sizeof(*undo));
-	uint64_t now_mono = mono_now_ns();
+	int kind = ctx->list_kind, err;
+	struct rule_spec s;
+	struct undo *undo = NULL;
+	uint32_t *ids = NULL;
+	bool *fresh = NULL, *existed = NULL, swept = false, new_list = false;
+	size_t nu = 0;
+	uint64_t now_mono = mono_now_ns(), bit;
 	struct timespec real;
-	bool swept = false;
+	unsigned int lid;
 
-	if (!pfx || !norm || !undo) {
+	err = parse_spec(argc, argv, &s);
+	if (!err && o->comment && strlen(o->comment) >= PG_COMMENT_LEN)
+		err = p_usage("comment is %zu bytes long; at most %d are kept",
+			      strlen(o->comment), PG_COMMENT_LEN - 1);
+	if (!err && o->list)
+		err = lists_check_name(o->list);
+	if (!err && o->no_counter && o->comment)
+		err = p_usage("a comment is kept with a rule's own counter: leave out --no-counter "
+			      "or --comment");
+	if (!err && ctx->collect)
+		err = add_collect(ctx, &s, o);
+	if (err || ctx->check_only || ctx->collect)
+		goto out;
+	undo = calloc((size_t)s.n * spec_keys(&s), sizeof(*undo));
+	ids = calloc(s.n, sizeof(*ids));
+	fresh = calloc(s.n, sizeof(*fresh));
+	existed = calloc(s.n, sizeof(*existed));
+	if (!undo || !ids || !fresh || !existed) {
 		err = p_err("out of memory");
 		goto out;
 	}
-	err = parse_prefixes(argc, argv, pfx, norm);
-	if (err)
-		goto out;
-	if (o->comment && strlen(o->comment) >= PG_COMMENT_LEN) {
-		err = p_usage("comment is %zu bytes long; at most %d are kept",
-			      strlen(o->comment), PG_COMMENT_LEN - 1);
-		goto out;
-	}
-	if (ctx->check_only)
-		goto out;
 	err = pins_open(ctx, true);
 	if (err)
 		goto out;
+	new_list = o->list && !lists_exists(ctx, kind, o->list);
+	err = lists_open(ctx, kind, o->list, true, &lid);
+	if (err)
+		goto out;
+	bit = 1ULL << lid;
 	clock_gettime(CLOCK_REALTIME, &real);
 	{
 		uint32_t bits = 0;
 
-		for (int i = 0; i < argc; i++)
-			bits |= PG_TABLE_BIT(kind, pfx[i].family,
-					     PG_TABLE_FOR(pfx[i].family, pfx[i].plen));
+		for (int i = 0; i < s.n; i++)
+			bits |= PG_TABLE_BIT(kind, s.pfx[i].family,
+					     tables_for(s.pfx[i].family, s.pfx[i].plen, s.proto));
 		/* Before the inserts, or the datapath could skip a new entry. */
 		err = pins_tables_mark(ctx, bits);
 		if (err)
 			goto out;
 	}
-
-	for (done = 0; done < argc; done++) {
-		struct pg_prefix *p = &pfx[done];
-		struct undo *u = &undo[done];
-		struct pg_rule val = { .prefixlen = p->plen };
+	for (int p = 0; p < s.n && !err; p++) {
+		const struct pg_prefix *pfx = &s.pfx[p];
 		struct pg_rule_meta rm = {};
-		struct pg_lpm_v6 key;
-		int fd = table_fd(ctx, kind, p);
-		char buf[PG_PREFIX_STRLEN];
+		char what[PG_PREFIX_STRLEN + 32];
 
-		pg_prefix_fmt(p, buf, sizeof(buf));
-		entry_key(p, &key);
-		u->prefix = *p;
-		u->existed = !bpf_map_lookup_elem(fd, &key, &u->old);
-		if (u->existed && u->old.rule_id) {
-			val.rule_id = u->old.rule_id;	/* keep its counters */
-		} else {
-			val.rule_id = rule_id_alloc(ctx);
-			if (!val.rule_id && !swept) {
-				sweep_expired(ctx);
-				swept = true;
-				val.rule_id = rule_id_alloc(ctx);
-			}
-			if (!val.rule_id)
-				p_warn("all %d per-rule counters are in use: %s is counted per list only",
-				       PG_MAX_RULES - 1, buf);
-			u->new_rule_id = val.rule_id;
+		spec_fmt(&s, pfx, what, sizeof(what));
+		err = pick_rule_id(ctx, kind, &s, pfx, &ids[p], &fresh[p]);
+		if (err)
+			break;
+		if (o->no_counter && fresh[p]) {
+			ids[p] = 0;
+			fresh[p] = false;
+		} else if (!ids[p] && !swept) {
+			sweep_expired(ctx, kind);
+			swept = true;
+			err = pick_rule_id(ctx, kind, &s, pfx, &ids[p], &fresh[p]);
+			if (err)
+				break;
 		}
-		if (o->ttl)
-			val.expires_ns = now_mono + o->ttl * 1000000000ULL;
+		if (!ids[p] && !o->no_counter)
+			p_warn("all %d per-rule counters are in use: %s is counted per list only",
+			       PG_MAX_RULES - 1, what);
+		if (ids[p]) {
+			bool keep = !fresh[p] &&
+				!bpf_map_lookup_elem(ctx->maps.rule_meta, &ids[p], &rm) && rm.in_use;
 
-		if (val.rule_id) {
-			bool keep_meta = u->existed && u->old.rule_id &&
-				!bpf_map_lookup_elem(ctx->maps.rule_meta, &val.rule_id, &rm);
-
-			if (!keep_meta)
+			if (!keep)
 				memset(&rm, 0, sizeof(rm));
 			rm.in_use = 1;
-			rm.family = p->family;
+			rm.family = pfx->family;
 			rm.list_kind = kind;
-			rm.prefixlen = p->plen;
-			memcpy(rm.addr, p->addr, 16);
-			if (!keep_meta)
+			rm.prefixlen = pfx->plen;
+			memcpy(rm.addr, pfx->addr, 16);
+			rm.proto = s.proto;
+			rm.port_lo = s.proto ? s.lo : 0;
+			rm.port_hi = s.proto ? s.hi : 0;
+			if (!keep)
 				rm.created_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
-			if (o->comment) {
-				memset(rm.comment, 0, sizeof(rm.comment));
-				strncpy(rm.comment, o->comment, sizeof(rm.comment) - 1);
-			}
+			if (o->comment)
+				snprintf(rm.comment, sizeof(rm.comment), "%s", o->comment);
 			/* Fresh counters before the entry can be hit. */
-			if (u->new_rule_id &&
-			    percpu_zero(ctx, ctx->maps.rule_stats, val.rule_id, 3)) {
-				err = p_err("cannot reset the counters of rule %u: %s", val.rule_id,
+			if (fresh[p] && percpu_zero(ctx, ctx->maps.rule_stats, ids[p], 3)) {
+				err = p_err("cannot reset the counters of rule %u: %s", ids[p],
 					    strerror(errno));
 				break;
 			}
-			if (bpf_map_update_elem(ctx->maps.rule_meta, &val.rule_id, &rm, BPF_ANY)) {
-				err = p_err("cannot record rule %s: %s", buf, strerror(errno));
+			if (bpf_map_update_elem(ctx->maps.rule_meta, &ids[p], &rm, BPF_ANY)) {
+				err = p_err("cannot record rule %s: %s", what, strerror(errno));
 				break;
 			}
 		}
-		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-			if (errno == ENOSPC || errno == E2BIG)
-				err = p_err("the %s list for %s is full (capacity %u entries); "
-					    "nothing was added",
-					    kind_names[kind], family_name(p->family),
-					    ctx->meta.list_capacity);
-			else
-				err = p_err("cannot add %s to the %s list: %s", buf,
-					    kind_names[kind], strerror(errno));
-			done++;		/* its rule id is in the undo log */
-			break;
+		for (int i = 0; i < spec_keys(&s); i++) {
+			struct undo *u = &undo[nu];
+			struct pg_rule val = { .prefixlen = pfx->plen, .rule_id = ids[p],
+					       .port_hi = s.proto ? s.hi : 0 };
+			uint64_t expires = o->ttl ? now_mono + o->ttl * 1000000000ULL : 0;
+			int tbl;
+
+			spec_key(&s, pfx, i, &tbl, u->key);
+			u->fd = ctx->maps.list[kind][pfx->family == 6][tbl];
+			u->existed = !lookup_exact(u->fd, u->key, pfx->plen, &u->old);
+			val.expires_ns = expires;
+			val.lists = bit;
+			if (u->existed && (!u->old.expires_ns || u->old.expires_ns > now_mono)) {
+				/* Live in other lists too: it stays while any holds it. */
+				if (u->old.lists & ~bit)
+					val.expires_ns = max_expiry(u->old.expires_ns, expires);
+				val.lists |= u->old.lists;
+				existed[p] |= !!(u->old.lists & bit);
+			}
+			val.list_id = __builtin_ctzll(val.lists);
+			if (bpf_map_update_elem(u->fd, u->key, &val, BPF_ANY)) {
+				if (errno == ENOSPC || errno == E2BIG)
+					err = p_err("the %s list for %s is full (capacity %u entries); "
+						    "nothing was added", kind_names[kind],
+						    family_name(pfx->family), ctx->meta.list_capacity);
+				else
+					err = p_err("cannot add %s to the %s list: %s", what,
+						    kind_names[kind], strerror(errno));
+				break;
+			}
+			nu++;
 		}
 	}
 	if (err) {
-		rollback(ctx, kind, undo, done);
+		rollback(undo, nu);
+		for (int p = 0; p < s.n; p++)
+			if (fresh[p])
+				rule_id_free(ctx, ids[p]);
 		pins_tables_sweep(ctx);
+		if (new_list)
+			lists_remove(ctx, lid);	/* not even the list stays */
 		goto out;
 	}
 	pins_write_meta(ctx);	/* next_rule_id hint; harmless if it fails */
 
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
+	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("added");
-	for (int i = 0; i < argc; i++) {
-		char buf[PG_PREFIX_STRLEN];
+	for (int p = 0; p < s.n; p++) {
+		char buf[PG_PREFIX_STRLEN], what[PG_PREFIX_STRLEN + 32];
+		struct pg_entry e = { .prefix = s.pfx[p], .proto = s.proto, .port_lo = s.lo,
+				      .port_hi = s.hi };
 
-		pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
+		pg_prefix_fmt(&s.pfx[p], buf, sizeof(buf));
+		spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 		out_obj_open(NULL);
-		out_str("prefix", "added %s", buf);
-		out_str(NULL, " to %s", kind_names[kind]);
-		out_bool("replaced", NULL, undo[i].existed);
-		if (norm[i]) {
-			out_str("input", " (normalised from %s)", argv[i]);
+		out_str("prefix", NULL, buf);
+		out_str(NULL, "added %s", what);
+		if (s.proto) {
+			char ports[32];
+
+			rules_ports_fmt(&e, ports, sizeof(ports));
+			out_str("proto", NULL, proto_name(s.proto));
+			out_u64("port_lo", NULL, s.lo);
+			out_u64("port_hi", NULL, s.hi);
+		} else {
+			out_null("proto", NULL, NULL);
 		}
+		out_str(NULL, " to %s", kind_names[kind]);
+		if (o->list)
+			out_text(" list %s", o->list);
+		out_bool("replaced", NULL, existed[p]);
+		if (s.norm[p])
+			out_str("input", " (normalised from %s)", argv[p]);
 		if (o->ttl)
 			out_u64("ttl", " ttl %llus", o->ttl);
 		else
 			out_null("ttl", NULL, NULL);
-		out_u64("rule_id", NULL, undo[i].existed ? undo[i].old.rule_id : undo[i].new_rule_id);
-		out_text("%s\n", undo[i].existed ? " (updated existing entry)" : "");
+		out_u64("rule_id", NULL, ids[p]);
+		out_text("%s\n", existed[p] ? " (updated existing entry)" : "");
 		out_obj_close();
 	}
 	out_arr_close();
 	out_obj_close();
 out:
-	free(pfx);
-	free(norm);
+	spec_free(&s);
 	free(undo);
+	free(ids);
+	free(fresh);
+	free(existed);
 	return err;
 }
 
+/* ---- del ---- */
+
 int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
+	struct rule_del_opts *o = optp;
 	int kind = ctx->list_kind, err;
-	struct pg_prefix *pfx = calloc(argc, sizeof(*pfx));
-	bool *norm = calloc(argc, sizeof(*norm));
-	struct pg_rule *vals = calloc(argc, sizeof(*vals));
-	bool *dup = calloc(argc, sizeof(*dup));
+	struct rule_spec s;
+	unsigned int lid;
+	uint64_t bit;
 
-	(void)optp;
-	if (!pfx || !norm || !vals || !dup) {
-		err = p_err("out of memory");
+	err = parse_spec(argc, argv, &s);
+	if (!err && o->list)
+		err = lists_check_name(o->list);
+	if (!err && !ctx->check_only)
+		err = pins_open(ctx, true);
+	if (!err && !ctx->check_only)
+		err = lists_open(ctx, kind, o->list, false, &lid);
+	if (err || ctx->check_only)
 		goto out;
-	}
-	err = parse_prefixes(argc, argv, pfx, norm);
-	if (err)
-		goto out;
-	err = pins_open(ctx, true);
-	if (err)
-		goto out;
+	bit = 1ULL << lid;
 	/* All must be present before any is removed. */
-	for (int i = 0; i < argc; i++) {
-		struct pg_lpm_v6 key;
-		char buf[PG_PREFIX_STRLEN];
+	for (int p = 0; p < s.n; p++) {
+		for (int i = 0; i < spec_keys(&s); i++) {
+			uint8_t key[PG_KEY_MAX];
+			struct pg_rule old;
+			char what[PG_PREFIX_STRLEN + 32], in[256];
+			int tbl;
 
-		for (int j = 0; j < i; j++)
-			if (!pg_prefix_cmp(&pfx[i], &pfx[j]))
-				dup[i] = true;
-		entry_key(&pfx[i], &key);
-		if (bpf_map_lookup_elem(table_fd(ctx, kind, &pfx[i]), &key, &vals[i])) {
-			pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
-			err = p_err("%s is not in the %s list; nothing was deleted", buf,
-				    kind_names[kind]);
+			spec_key(&s, &s.pfx[p], i, &tbl, key);
+			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
+					  s.pfx[p].plen, &old) && (old.lists & bit))
+				continue;
+			spec_fmt(&s, &s.pfx[p], what, sizeof(what));
+			in[0] = '\0';
+			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
+					  s.pfx[p].plen, &old) && old.lists) {
+				char names[200];
+
+				lists_names(ctx, old.lists, names, sizeof(names));
+				snprintf(in, sizeof(in), " (it is in: %s)", names);
+			}
+			err = p_err("%s is not in the %s list %s%s; nothing was deleted", what,
+				    kind_names[kind], lists_name(ctx, lid), in);
 			goto out;
 		}
 	}
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
+	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("deleted");
-	for (int i = 0; i < argc; i++) {
-		struct pg_lpm_v6 key;
-		char buf[PG_PREFIX_STRLEN];
+	for (int p = 0; p < s.n; p++) {
+		char what[PG_PREFIX_STRLEN + 32];
+		uint32_t freed = 0;
+		bool gone = false;
 
-		if (dup[i])
-			continue;
-		entry_key(&pfx[i], &key);
-		if (bpf_map_delete_elem(table_fd(ctx, kind, &pfx[i]), &key) && errno != ENOENT) {
-			err = p_err("cannot delete from the %s list: %s", kind_names[kind],
-				    strerror(errno));
-			goto out;
+		for (int i = 0; i < spec_keys(&s); i++) {
+			uint8_t key[PG_KEY_MAX];
+			struct pg_rule v;
+			int tbl, fd;
+
+			spec_key(&s, &s.pfx[p], i, &tbl, key);
+			fd = ctx->maps.list[kind][s.pfx[p].family == 6][tbl];
+			if (lookup_exact(fd, key, s.pfx[p].plen, &v) || !(v.lists & bit))
+				continue;	/* the same prefix given twice */
+			v.lists &= ~bit;
+			if (v.lists) {
+				v.list_id = __builtin_ctzll(v.lists);
+				err = bpf_map_update_elem(fd, key, &v, BPF_EXIST);
+			} else {
+				err = bpf_map_delete_elem(fd, key);
+				freed = v.rule_id;
+				gone = true;
+			}
+			if (err && errno != ENOENT) {
+				err = p_err("cannot delete from the %s list: %s", kind_names[kind],
+					    strerror(errno));
+				goto out;
+			}
+			err = 0;
 		}
-		rule_id_free(ctx, vals[i].rule_id);
-		pg_prefix_fmt(&pfx[i], buf, sizeof(buf));
-		out_str(NULL, "deleted %s", buf);
-		out_text(" from %s\n", kind_names[kind]);
+		if (gone)
+			rule_id_free(ctx, freed);
+		spec_fmt(&s, &s.pfx[p], what, sizeof(what));
+		out_str(NULL, "deleted %s", what);
+		out_text(" from %s list %s\n", kind_names[kind], lists_name(ctx, lid));
 	}
 	pins_tables_sweep(ctx);
 	out_arr_close();
 	out_obj_close();
 out:
-	free(pfx);
-	free(norm);
-	free(vals);
-	free(dup);
+	spec_free(&s);
 	return err;
 }
+
+/* ---- list ---- */
 
 static void fmt_ago(uint64_t now, uint64_t then, char *buf, size_t len)
 {
@@ -575,13 +812,23 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	int kind = ctx->list_kind, err;
 	struct pg_entry *v = NULL;
 	size_t n = 0, shown = 0;
-	uint64_t now;
+	uint64_t now, filter = ~0ULL;
 
 	(void)argc;
 	(void)argv;
+	if (o->list && (err = lists_check_name(o->list)))
+		return err;
 	err = pins_open(ctx, false);
 	if (err)
 		return err;
+	if (o->list) {
+		unsigned int lid;
+
+		err = lists_open(ctx, kind, o->list, false, &lid);
+		if (err)
+			return err;
+		filter = 1ULL << lid;
+	}
 	err = rules_collect(ctx, kind, &v, &n);
 	if (err)
 		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
@@ -601,24 +848,43 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
-	out_text("%-43s %-10s %12s %14s %-12s %s\n", "PREFIX", "EXPIRES", "PACKETS", "BYTES",
-		 "LAST-HIT", "COMMENT");
+	if (o->list)
+		out_str("list_name", NULL, o->list);
+	out_text("%-43s %-13s %-16s %-10s %12s %14s %-12s %s\n", "PREFIX", "PORTS", "LISTS",
+		 "EXPIRES", "PACKETS", "BYTES", "LAST-HIT", "COMMENT");
 	out_arr_open("entries");
 	for (size_t i = 0; i < n; i++) {
 		struct pg_entry *e = &v[i];
 		uint64_t ctr[3] = { e->hits, e->bytes, e->last_hit_ns };
 		struct pg_rule_meta rm = {};
-		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48];
+		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48], ports[32], names[256];
 
+		if (!(e->rule.lists & filter))
+			continue;
 		if (e->rule.expires_ns && e->rule.expires_ns <= now)
 			continue;	/* expired: absent, as the datapath sees it */
 		shown++;
 		if (e->rule.rule_id)
 			bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm);
 		pg_prefix_fmt(&e->prefix, buf, sizeof(buf));
+		rules_ports_fmt(e, ports, sizeof(ports));
 		out_obj_open(NULL);
 		out_str("prefix", "%-43s ", buf);
 		out_u64("family", NULL, e->prefix.family);
+		if (e->proto) {
+			out_str("proto", NULL, proto_name(e->proto));
+			out_u64("port_lo", NULL, e->port_lo);
+			out_u64("port_hi", NULL, e->port_hi);
+			out_text("%-13s ", ports);
+		} else {
+			out_null("proto", "%-13s ", "-");
+		}
+		lists_names(ctx, e->rule.lists, names, sizeof(names));
+		out_text("%-16s ", names);
+		out_arr_open("lists");
+		for (uint64_t b = e->rule.lists; b; b &= b - 1)
+			out_str(NULL, NULL, lists_name(ctx, __builtin_ctzll(b)));
+		out_arr_close();
 		if (e->rule.expires_ns) {
 			uint64_t left = (e->rule.expires_ns - now + 999999999ULL) / 1000000000ULL;
 
@@ -645,18 +911,22 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_arr_close();
 	out_obj_close();
 	if (!shown)
-		out_text("(the %s list is empty)\n", kind_names[kind]);
+		out_text("(the %s list%s%s is empty)\n", kind_names[kind], o->list ? " " : "",
+			 o->list ? o->list : "");
 	free(v);
 	return 0;
 }
 
+/* ---- flush ---- */
+
 int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
+	struct flush_opts *o = optp;
+	struct bulk b = {};
+	struct bulk_result res;
+	unsigned int lid = 0;
 	int kind, err;
-	struct pg_entry *v = NULL;
-	size_t n = 0, gone = 0;
 
-	(void)optp;
 	(void)argc;
 	if (!strcmp(argv[0], "deny"))
 		kind = PG_LIST_DENY;
@@ -664,24 +934,31 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		kind = PG_LIST_ALLOW;
 	else
 		return p_usage("flush: unknown list '%s' (deny or allow)", argv[0]);
+	if (o->list && (err = lists_check_name(o->list)))
+		return err;
 	err = pins_open(ctx, true);
+	if (!err && o->list)
+		err = lists_open(ctx, kind, o->list, false, &lid);
 	if (err)
 		return err;
-	err = rules_collect(ctx, kind, &v, &n);
+	b.kind = kind;
+	b.focus = o->list ? 1ULL << lid : ~0ULL;
+	/* One switch to the kind without the list: no packet sees half of it. */
+	err = bulk_apply(ctx, &b, b.focus, &res);
+	bulk_free(&b);
 	if (err)
-		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
-	for (size_t i = 0; i < n && !err; i++)
-		if (!(err = rules_delete(ctx, kind, &v[i])))
-			gone++;
-	free(v);
-	pins_tables_sweep(ctx);
-	if (err)
-		return p_err("the %s list was flushed in part: %zu entries removed",
-			     kind_names[kind], gone);
+		return err;
+	if (o->list && lid >= PG_LIST_KIND_MAX)
+		lists_remove(ctx, lid);
 	out_obj_open(NULL);
 	out_str("list", NULL, kind_names[kind]);
-	out_u64("flushed", "flushed %llu entries", gone);
-	out_text(" from %s\n", kind_names[kind]);
+	if (o->list)
+		out_str("list_name", NULL, o->list);
+	else
+		out_null("list_name", NULL, NULL);
+	out_u64("flushed", "flushed %llu entries", res.removed);
+	out_text(" from %s%s%s\n", kind_names[kind], o->list ? " list " : "",
+		 o->list ? o->list : "");
 	out_obj_close();
 	return 0;
 }

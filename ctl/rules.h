@@ -3,6 +3,7 @@
 #ifndef __PKTGATE_RULES_H
 #define __PKTGATE_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,8 +12,12 @@
 
 struct pg_ctx;
 
+/* One entry, or one port-scoped rule (a key per port of its range). */
 struct pg_entry {
 	struct pg_prefix prefix;
+	uint8_t tbl;			/* enum pg_table */
+	uint8_t proto;			/* port-scoped: IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port_lo, port_hi;	/* port-scoped: 0-0 = any port */
 	struct pg_rule rule;
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
 };
@@ -20,23 +25,38 @@ struct pg_entry {
 struct rule_add_opts {
 	uint64_t ttl;
 	const char *comment;
+	const char *list;
+	bool no_counter;
+};
+
+struct rule_del_opts {
+	const char *list;
 };
 
 enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
 
 struct rule_list_opts {
 	int sort;		/* SORT_*, -1 = by prefix */
+	const char *list;
 };
 
-/* All entries of one list, both families, expired ones included. */
+struct flush_opts {
+	const char *list;
+};
+
+/* All entries of a kind, both families, expired ones included; port
+ * ranges as one entry each. */
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);
 uint64_t mono_now_ns(void);
-/* Live and expired entries of a list, per family (0: IPv4, 1: IPv6). An
+/* Live and expired entries of a kind, per family (0: IPv4, 1: IPv6). An
  * expired entry no longer matches but still takes room. */
 int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2]);
-/* Order entries by prefix. */
+/* Order entries by prefix, then protocol and ports. */
 void rules_sort(struct pg_entry *v, size_t n);
-/* Remove one entry and free its rule counter; 0 or an exit code. */
-int rules_delete(struct pg_ctx *ctx, int kind, const struct pg_entry *e);
+/* "tcp/22", "udp/1000-2000", "tcp" (any port); "" for address entries. */
+void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len);
+/* The arguments of add/del that give an entry's scope after its prefixes:
+ * "proto tcp port 20-30", or "" for address entries. */
+void rules_scope_args(const struct pg_entry *e, char *buf, size_t len);
 
 #endif

@@ -26,6 +26,9 @@
 #include <xdp/libxdp.h>
 
 #include "attach.h"
+#include "bulk.h"
+#include "listfile.h"
+#include "lists.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
@@ -191,7 +194,8 @@ static int parse_file(const char *path, struct rs_file *rf)
 /* ---- applying ---- */
 
 /* Run one line as a command; its normal output is not wanted here. */
-static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, bool check)
+static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, bool check,
+		    struct bulk_collect *collect)
 {
 	char where[PATH_MAX + 32], *argv[RS_MAX_ARGS + 1];
 	struct pg_ctx sub = *ctx;
@@ -201,6 +205,7 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	memcpy(argv, l->argv, l->argc * sizeof(char *));
 	sub.netns = l->netns ? l->netns : ctx->netns;
 	sub.check_only = check;
+	sub.collect = collect;
 	sub.lock_fd = -1;
 	memset(&sub.maps, 0, sizeof(sub.maps));
 
@@ -216,82 +221,41 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	return rc;
 }
 
-static int prefix_cmp(const void *a, const void *b)
+/* Entries of both kinds, queued from the add lines, in one switch per
+ * kind; named lists the file does not mention go. */
+static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
+		       size_t added[PG_LIST_KIND_MAX], size_t *removed)
 {
-	return pg_prefix_cmp(a, b);
-}
+	struct bulk_collect c = { .ctx = ctx };
+	int err = pins_open(ctx, true);
 
-/* The prefixes a rule set adds to one list, sorted for lookups. */
-static struct pg_prefix *file_prefixes(const struct rs_file *rf, int kind, size_t *n)
-{
-	struct pg_prefix *v = NULL;
-	size_t cnt = 0, cap = 0;
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		c.b[kind].kind = kind;
+		c.b[kind].focus = ~0ULL;
+	}
+	c.lists = 1ULL << PG_LIST_MANUAL(PG_LIST_ALLOW) | 1ULL << PG_LIST_MANUAL(PG_LIST_DENY);
+	for (size_t i = 0; !err && i < rf->n; i++) {
+		struct rs_line *l = &rf->lines[i];
 
-	for (size_t j = 0; j < rf->n; j++) {
-		const struct rs_line *l = &rf->lines[j];
-
-		if (strcmp(l->argv[0], pg_list_names[kind]))
+		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny"))
 			continue;
-		for (int a = 2; a < l->argc; a++) {
-			const char *why;
-			bool norm;
-
-			if (l->argv[a][0] == '-') {
-				a++;	/* an option and its value */
-				continue;
-			}
-			if (cnt == cap) {
-				struct pg_prefix *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
-
-				if (!nv) {
-					free(v);
-					return NULL;
-				}
-				v = nv;
-			}
-			if (!pg_prefix_parse(l->argv[a], &v[cnt], &norm, &why))
-				cnt++;
-		}
+		err = run_line(ctx, path, l, false, &c);
 	}
-	if (v)
-		qsort(v, cnt, sizeof(*v), prefix_cmp);
-	*n = cnt;
-	return v ? v : calloc(1, sizeof(*v));
-}
+	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++) {
+		struct bulk_result res;
 
-/* Every entry of a list that the file does not name goes. */
-static int prune(struct pg_ctx *ctx, int kind, const struct rs_file *rf, size_t *removed,
-		 size_t *named)
-{
-	struct pg_prefix *keep;
-	struct pg_entry *v;
-	size_t n, nkeep;
-	int err;
-
-	keep = file_prefixes(rf, kind, &nkeep);
-	if (!keep)
-		return p_err("out of memory");
-	*named = nkeep;
-	err = pins_open(ctx, true);
-	if (err)
-		goto out;
-	err = rules_collect(ctx, kind, &v, &n);
-	if (err) {
-		err = p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
-		goto out;
+		err = bulk_apply(ctx, &c.b[kind], ~0ULL, &res);
+		added[kind] = res.listed[0] + res.listed[1];
+		*removed += res.removed;
 	}
-	for (size_t i = 0; i < n && !err; i++) {
-		if (bsearch(&v[i].prefix, keep, nkeep, sizeof(*keep), prefix_cmp))
-			continue;
-		err = rules_delete(ctx, kind, &v[i]);
-		if (!err)
-			(*removed)++;
-	}
-	free(v);
-	pins_tables_sweep(ctx);
-out:
+	for (unsigned int id = PG_LIST_KIND_MAX; !err && id < PG_MAX_LISTS; id++)
+		if (!(c.lists & (1ULL << id)))
+			lists_remove(ctx, id);
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		bulk_free(&c.b[kind]);
+	free(c.port_rules);
+	/* attach lines take the lock themselves. */
 	pins_close(ctx);
-	free(keep);
 	return err;
 }
 
@@ -300,20 +264,31 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	const char *path = argv[0];
 	struct rs_file rf = {};
 	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0;
+	struct bulk_collect dry = { .b = { { .kind = PG_LIST_ALLOW }, { .kind = PG_LIST_DENY } } };
 	int err = 0, failed = 0;
 
 	(void)optp;
 	(void)argc;
 	err = parse_file(path, &rf);
-	/* Every line is checked before anything changes. */
+	/* Every line is checked before anything changes (port rules against
+	 * each other too). */
 	for (size_t i = 0; !err && i < rf.n; i++)
-		err = run_line(ctx, path, &rf.lines[i], true);
+		err = run_line(ctx, path, &rf.lines[i], true, &dry);
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		bulk_free(&dry.b[kind]);
+	free(dry.port_rules);
 	if (err)
 		goto out;
 
 	/* Settings first, lists next, interfaces last: nothing is filtered by
 	 * half a configuration. */
 	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 1) {
+			err = apply_lists(ctx, path, &rf, added, &removed);
+			if (err)
+				goto out;
+			continue;
+		}
 		for (size_t i = 0; i < rf.n; i++) {
 			struct rs_line *l = &rf.lines[i];
 			int want = !strcmp(l->argv[0], "config") ? 0 :
@@ -321,19 +296,13 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 			if (want != pass)
 				continue;
-			if (run_line(ctx, path, l, false)) {
+			if (run_line(ctx, path, l, false, NULL)) {
 				/* A missing interface must not keep the rest from being
 				 * applied; the exit status says something failed. */
 				failed++;
 				continue;
 			}
 			attached += pass == 2;
-		}
-		if (pass == 1) {
-			for (int kind = 0; kind < PG_LIST_KIND_MAX && !err; kind++)
-				err = prune(ctx, kind, &rf, &removed, &added[kind]);
-			if (err)
-				goto out;
 		}
 	}
 
@@ -393,6 +362,8 @@ static bool netns_name(uint64_t ino, char *name, size_t len)
 	return found;
 }
 
+/* One add line per entry and list holding it; restore merges them back
+ * into one entry. */
 static int save_lists(struct pg_ctx *ctx, FILE *f)
 {
 	uint64_t now = mono_now_ns();
@@ -408,26 +379,86 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 		rules_sort(v, n);
 		for (size_t i = 0; i < n; i++) {
 			struct pg_rule_meta rm = {};
-			char buf[PG_PREFIX_STRLEN];
+			char buf[PG_PREFIX_STRLEN], scope[48];
 
 			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
 				continue;	/* expired: absent */
 			pg_prefix_fmt(&v[i].prefix, buf, sizeof(buf));
-			fprintf(f, "%s add %s", pg_list_names[kind], buf);
-			if (v[i].rule.expires_ns)
-				fprintf(f, " --ttl %llus", (unsigned long long)
-					((v[i].rule.expires_ns - now + 999999999ULL) / 1000000000ULL));
-			if (v[i].rule.rule_id &&
-			    !bpf_map_lookup_elem(ctx->maps.rule_meta, &v[i].rule.rule_id, &rm) &&
-			    rm.comment[0]) {
-				fputs(" --comment ", f);
-				put_quoted(f, rm.comment);
+			rules_scope_args(&v[i], scope, sizeof(scope));
+			if (v[i].rule.rule_id)
+				bpf_map_lookup_elem(ctx->maps.rule_meta, &v[i].rule.rule_id, &rm);
+			for (uint64_t bits = v[i].rule.lists; bits; bits &= bits - 1) {
+				unsigned int id = __builtin_ctzll(bits);
+
+				fprintf(f, "%s add %s%s%s", pg_list_names[kind], buf,
+					scope[0] ? " " : "", scope);
+				if (id != PG_LIST_MANUAL(kind))
+					fprintf(f, " --list %s", lists_name(ctx, id));
+				if (v[i].rule.expires_ns)
+					fprintf(f, " --ttl %llus", (unsigned long long)
+						((v[i].rule.expires_ns - now + 999999999ULL) /
+						 1000000000ULL));
+				if (rm.comment[0]) {
+					fputs(" --comment ", f);
+					put_quoted(f, rm.comment);
+				}
+				if (!v[i].rule.rule_id)
+					fputs(" --no-counter", f);
+				fputc('\n', f);
 			}
-			fputc('\n', f);
 		}
 		free(v);
 	}
 	return 0;
+}
+
+/* One list, as load reads it: address entries only. */
+static int save_one_list(struct pg_ctx *ctx, const struct save_opts *o, FILE *f)
+{
+	int kind = o->allow ? PG_LIST_ALLOW : PG_LIST_DENY, err;
+	uint64_t now = mono_now_ns();
+	struct pg_prefix *out = NULL;
+	struct pg_entry *v = NULL;
+	size_t n = 0, k = 0, scoped = 0;
+	unsigned int lid;
+	char header[512], stamp[40];
+	time_t t = time(NULL);
+
+	err = lists_open(ctx, kind, o->list, false, &lid);
+	if (err)
+		return err;
+	err = rules_collect(ctx, kind, &v, &n);
+	if (err)
+		return p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
+	rules_sort(v, n);
+	out = calloc(n ? n : 1, sizeof(*out));
+	if (!out) {
+		free(v);
+		return p_err("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(v[i].rule.lists & (1ULL << lid)) ||
+		    (v[i].rule.expires_ns && v[i].rule.expires_ns <= now))
+			continue;
+		if (v[i].proto) {
+			scoped++;
+			continue;
+		}
+		out[k++] = v[i].prefix;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(header, sizeof(header), "pktgate %s list %s, saved %s: %zu entries\n"
+		 "Load with: pktgate load FILE --%s --list %s", pg_list_names[kind],
+		 lists_name(ctx, lid), stamp, k, pg_list_names[kind], lists_name(ctx, lid));
+	if (scoped)
+		p_warn("%zu port-scoped entries of list %s are not written (a list file holds "
+		       "prefixes only); save --all keeps them", scoped, lists_name(ctx, lid));
+	err = listfile_write(f, out, k, header);
+	if (err)
+		err = p_err("cannot write the list: %s", strerror(-err));
+	free(out);
+	free(v);
+	return err;
 }
 
 static void save_attachments(struct pg_ctx *ctx, FILE *f)
@@ -475,8 +506,12 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	__u32 key = 0;
 	int err;
 
-	if (!o->all)
-		return p_usage("save: give --all (saving a single list comes with named lists)");
+	if (o->allow && o->deny)
+		return p_usage("save: give --deny or --allow, not both");
+	if (o->all && (o->list || o->allow || o->deny))
+		return p_usage("save: --all writes every list; leave out --list, --deny, --allow");
+	if (o->list && (err = lists_check_name(o->list)))
+		return err;
 	err = pins_open(ctx, false);
 	if (err)
 		return err;
@@ -490,6 +525,10 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		if (fd < 0 || !(f = fdopen(fd, "w")))
 			return p_err("cannot write %s: %s", path, strerror(errno));
 	}
+	if (!o->all) {
+		err = save_one_list(ctx, o, f);
+		goto done;
+	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	fprintf(f, "# pktgate rule set, saved %s (maps schema v%d).\n"
 		   "# Apply with: pktgate restore FILE. TTLs are what remained when saved.\n",
@@ -499,6 +538,7 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = save_lists(ctx, f);
 	if (!err)
 		save_attachments(ctx, f);
+done:
 	if (f == stdout) {
 		fflush(f);
 		return err;

@@ -7,6 +7,8 @@
 
 struct save_opts {
 	bool all;
+	const char *list;
+	bool deny, allow;
 };
 
 #endif

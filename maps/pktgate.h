@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	1
+#define PKTGATE_SCHEMA_VERSION	2
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -25,6 +25,12 @@
 #define PG_MAP_ALLOW_X6		"pg_allow_x6"
 #define PG_MAP_DENY_X4		"pg_deny_x4"
 #define PG_MAP_DENY_X6		"pg_deny_x6"
+#define PG_MAP_ALLOW_P4		"pg_allow_p4"
+#define PG_MAP_ALLOW_P6		"pg_allow_p6"
+#define PG_MAP_DENY_P4		"pg_deny_p4"
+#define PG_MAP_DENY_P6		"pg_deny_p6"
+#define PG_MAP_LISTS		"pg_lists"
+#define PG_MAP_LIST_STATS	"pg_list_stats"
 #define PG_MAP_IFACES		"pg_ifaces"
 #define PG_MAP_STATS		"pg_stats"
 #define PG_MAP_RULE_STATS	"pg_rule_stats"
@@ -35,9 +41,20 @@
 #define PG_MAP_EV_BUCKET	"pg_ev_bucket"
 #define PG_MAP_TOP_BUCKET	"pg_top_bucket"
 
-/* Default capacity of each list trie; BPF_F_NO_PREALLOC so unused capacity
- * costs no memory. */
+/* Default capacity of each list table; BPF_F_NO_PREALLOC so unused
+ * capacity costs no memory. */
 #define PG_LIST_CAPACITY	1048576
+/* Named lists (allow and deny together): a bit each in pg_rule.lists. */
+#define PG_MAX_LISTS		64
+#define PG_LIST_NAME_LEN	32
+#define PG_LIST_SOURCE_LEN	192
+/* List ids 0 and 1 are the lists entries go to when no --list is given. */
+#define PG_LIST_MANUAL(kind)	((unsigned int)(kind))
+#define PG_LIST_MANUAL_NAME	"manual"
+/* Generations of each list table: a replace builds the other one. */
+#define PG_GENS			2
+/* A port range becomes one entry per port; this bounds one rule. */
+#define PG_PORT_RANGE_MAX	1024
 /* Interfaces pktgate can keep counters for (slots survive detach). */
 #define PG_MAX_IFACES		256
 /* Individually added rules that get their own hit counters. Bulk-loaded
@@ -87,13 +104,22 @@ enum pg_list_kind {
 	PG_LIST_KIND_MAX,
 };
 
-/* Each list is two tables per family: host entries (/32, /128) in an
- * exact-match hash, whose lookup cost does not grow with its size, and
- * shorter prefixes in an LPM trie. A host entry is the longest possible
- * prefix, so looking in the hash first keeps longest-prefix semantics. */
+/* Each kind is three tables per family: host entries (/32, /128) in an
+ * exact-match hash, whose lookup cost does not grow with its size, shorter
+ * prefixes in an LPM trie, and port-scoped entries in a trie of their own
+ * keyed by protocol and port ahead of the address. A host entry is the
+ * longest possible prefix, so looking in the hash first keeps
+ * longest-prefix semantics; the port trie is consulted only when the
+ * address tables found nothing and it holds entries, so address-only
+ * lookups pay nothing for it.
+ *
+ * Every table is an ARRAY_OF_MAPS of PG_GENS slots. The datapath uses the
+ * slot of pg_config.gens' bit for the kind; a replace fills the other slot
+ * and flips the bit, so a packet sees the old set or the new, never a mix. */
 enum pg_table {
 	PG_TBL_EXACT = 0,
 	PG_TBL_PREFIX,
+	PG_TBL_PORT,
 	PG_TBL_MAX,
 };
 
@@ -126,13 +152,45 @@ struct pg_lpm_v6 {
 	__u8 addr[16];
 };
 
-/* Value of every list entry. */
+/* Port-scoped keys: protocol and destination port (network order; 0 = any
+ * port of the protocol) are always matched in full, so prefixlen is
+ * PG_PORT_KEY_BITS + the address prefix length. */
+#define PG_PORT_KEY_BITS	24
+struct pg_port_v4 {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 port[2];
+	__u8 addr[4];
+	__u8 pad;	/* always 0 */
+};
+
+struct pg_port_v6 {
+	__u32 prefixlen;
+	__u8 proto;
+	__u8 port[2];
+	__u8 addr[16];
+	__u8 pad;	/* always 0 */
+};
+
+/* Value of every list entry. One prefix may be in several lists of its
+ * kind: it is one entry, live while any of them holds it. */
 struct pg_rule {
 	__u64 expires_ns;	/* CLOCK_MONOTONIC deadline; 0 = never expires */
+	__u64 lists;		/* bit per list id holding the entry */
 	__u32 rule_id;		/* slot in pg_rule_stats; 0 = no own counter */
-	__u16 list_id;		/* named list the entry belongs to; 0 = manual */
-	__u8 prefixlen;		/* copy of the key's, to look past an expired entry */
-	__u8 flags;
+	__u8 list_id;		/* list whose counters a hit goes to: lowest bit */
+	__u8 prefixlen;		/* address prefix length, to look past an expired entry */
+	__u16 port_hi;		/* port-scoped: last port of the rule's range */
+};
+
+/* pg_lists value, indexed by list id; written by user space only. */
+struct pg_list {
+	__u8 in_use;
+	__u8 kind;		/* enum pg_list_kind */
+	__u8 pad[6];
+	__u64 loaded_ns;	/* CLOCK_REALTIME of the last load; 0 = never loaded */
+	char name[PG_LIST_NAME_LEN];
+	char source[PG_LIST_SOURCE_LEN];	/* file of the last load */
 };
 
 /* Packets and bytes, per CPU. */
@@ -161,6 +219,10 @@ struct pg_rule_meta {
 	__u8 list_kind;		/* enum pg_list_kind */
 	__u8 prefixlen;
 	__u8 addr[16];
+	__u8 proto;		/* port-scoped rules: IPPROTO_TCP/UDP; 0 = any */
+	__u8 pad;
+	__u16 port_lo, port_hi;	/* host order; 0 = any port */
+	__u8 pad2[2];
 	__u64 created_ns;	/* CLOCK_REALTIME, for display */
 	char comment[PG_COMMENT_LEN];
 };
@@ -189,6 +251,7 @@ struct pg_config {
 	__u32 ev_rate;		/* events per second over all CPUs, as configured */
 	__u32 flags;		/* PG_CFG_* */
 	__u32 tables;		/* PG_TABLE_BIT()s of the tables that may hold entries */
+	__u32 gens;		/* bit per kind: the generation slot in use */
 	__u32 top_rate;		/* new pg_top addresses per second, all CPUs; 0 = no cap */
 	__u64 top_cost_ns;	/* as ev_cost_ns, for admissions into pg_top */
 	__u64 top_burst_ns;
@@ -238,6 +301,8 @@ struct pg_event {
 	__be16 dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
+	__u8 match_list;	/* list id of the matching entry */
+	__u8 pad[3];
 };
 
 /* pg_meta value (single entry): identifies the pin set and its layout. */

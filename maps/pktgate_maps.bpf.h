@@ -11,16 +11,26 @@
 #include <bpf/bpf_helpers.h>
 #include "pktgate.h"
 
-/* A list table: host entries in a hash, shorter prefixes in an LPM trie.
+/* A list table: PG_GENS slots, each holding one generation of the table
+ * (host entries in a hash, prefixes and port-scoped entries in LPM tries).
+ * User space creates the inner maps and fills the slots; the inner map
+ * declared here is only the template the kernel checks them against, by
+ * sizes (not BTF types, which clang would emit only as declarations).
  * BPF_F_NO_PREALLOC: capacity costs memory only when it is used. */
 #define PG_LIST_MAP(name, maptype, keytype)				\
-	struct {							\
+	struct name##_inner {						\
 		__uint(type, maptype);					\
 		__uint(map_flags, BPF_F_NO_PREALLOC);			\
 		__uint(max_entries, PG_LIST_CAPACITY);			\
-		__type(key, keytype);					\
-		__type(value, struct pg_rule);				\
+		__uint(key_size, sizeof(keytype));			\
+		__uint(value_size, sizeof(struct pg_rule));		\
+	};								\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);		\
+		__uint(max_entries, PG_GENS);				\
+		__type(key, __u32);					\
 		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+		__array(values, struct name##_inner);			\
 	} name SEC(".maps")
 
 PG_LIST_MAP(pg_allow_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
@@ -31,6 +41,10 @@ PG_LIST_MAP(pg_allow_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
 PG_LIST_MAP(pg_allow_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
 PG_LIST_MAP(pg_deny_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
 PG_LIST_MAP(pg_deny_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
+PG_LIST_MAP(pg_allow_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
+PG_LIST_MAP(pg_allow_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
+PG_LIST_MAP(pg_deny_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
+PG_LIST_MAP(pg_deny_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -47,6 +61,16 @@ struct {
 	__type(value, struct pg_rule_ctr);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_rule_stats SEC(".maps");
+
+/* Hits per list id: a prefix in a million-entry list is counted here,
+ * not per rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_MAX_LISTS);
+	__type(key, __u32);
+	__type(value, struct pg_ctr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_list_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -92,6 +116,14 @@ struct {
 	__type(value, struct pg_rule_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_rule_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_MAX_LISTS);
+	__type(key, __u32);
+	__type(value, struct pg_list);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_lists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -22,7 +22,16 @@ test_bench_smoke() {
 		and .offered > 0 and .received > 0)'
 	bench_json '[.pps[].mode] | index("pktgate-xdp") and index("pktgate-tc") and index("no-filter")'
 	bench_json '(.load | length) > 0 and all(.load[]; (.seconds.median | type) == "number")'
-	bench_json '[.load[].tool] | index("batch") and index("deny-add")'
+	bench_json '[.load[].tool] | index("batch") and index("deny-add")
+		and index("pktgate-load") and index("pktgate-replace")'
+	# pktgate load rows at every size (smoke: 2), whole-command timings with
+	# the background freeing apart, the flush, and nft's ratio where it ran.
+	bench_json '([.load[] | select(.tool == "pktgate-load")] | length) == 2'
+	bench_json 'all(.load[] | select(.tool | startswith("pktgate-"));
+		(.command_s.median | type) == "number" and (.background_s.median | type) == "number")'
+	bench_json 'all(.load[] | select(.tool == "pktgate-load"); (.delete_s.median | type) == "number")'
+	bench_json '(any(.load[]; .tool == "nft") | not)
+		or all(.load[] | select(.tool == "pktgate-load"); (.nft_x | type) == "number")'
 	bench_json '(.reads | length) > 0 and (.targets | length) > 0'
 	bench_json 'all(.targets[]; .met == null or (.met | type) == "boolean")'
 	# A skipped filter must say why.

@@ -29,7 +29,7 @@ test_events_carry_the_drop() {
 	sleep 0.3
 	on attacker ping -n -c 1 -W 1 203.0.113.2 >/dev/null 2>&1 || true
 	wait $p
-	assert_contains "$(cat "$TMP/plain")" "gw-a xdp deny rule 198.51.100.0/24 (deny) icmp 198.51.100.2 -> 203.0.113.2 len 98"
+	assert_contains "$(cat "$TMP/plain")" "gw-a xdp deny rule 198.51.100.0/24 (deny list manual) icmp 198.51.100.2 -> 203.0.113.2 len 98"
 	events_bg "$TMP/ev" --count 5 --timeout 20s
 	on attacker ping -n -c 2 -i 0.2 -W 1 203.0.113.2 >/dev/null 2>&1 || true
 	on attacker bash -c 'echo x >/dev/udp/203.0.113.2/5353'
@@ -38,8 +38,8 @@ test_events_carry_the_drop() {
 	assert_eq 5 "$(wc -l <"$TMP/ev")" "events"
 	jq -e . "$TMP/ev" >/dev/null || fail "events are not JSON lines"
 	icmp=$(head -n1 "$TMP/ev")
-	assert_eq '"gw-a xdp deny 198.51.100.0/24 deny icmp 198.51.100.2 203.0.113.2 98"' \
-		"$(echo "$icmp" | jq '"\(.interface) \(.hook) \(.reason) \(.rule) \(.list) \(.protocol) \(.src) \(.dst) \(.len)"')" \
+	assert_eq '"gw-a xdp deny 198.51.100.0/24 deny manual icmp 198.51.100.2 203.0.113.2 98"' \
+		"$(echo "$icmp" | jq '"\(.interface) \(.hook) \(.reason) \(.rule) \(.list) \(.list_name) \(.protocol) \(.src) \(.dst) \(.len)"')" \
 		"ICMP event"
 	udp=$(sed -n 3p "$TMP/ev")
 	assert_eq "udp 5353" "$(echo "$udp" | jq -r '"\(.protocol) \(.dport)"')" "UDP event"

@@ -22,6 +22,9 @@ const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
  * ingress and the destination on egress. */
 enum pg_match { PG_MATCH_SRC, PG_MATCH_DST };
 
+struct pg_hit;
+static __always_inline __u64 pg_now(struct pg_hit *h);
+
 struct pg_hit {
 	__u32 reason;
 	__u32 rule_id;
@@ -29,6 +32,7 @@ struct pg_hit {
 	__u8 match;		/* enum pg_match */
 	__u8 match_plen;	/* prefix length of the matching entry, or PG_NO_MATCH */
 	__u8 match_kind;	/* enum pg_list_kind of the matching entry */
+	__u8 list_id;		/* list of the matching entry */
 	struct pg_pkt pkt;
 };
 
@@ -41,21 +45,50 @@ static __always_inline __u64 pg_now(struct pg_hit *h)
 
 /* An expired entry is absent: look again with a shorter prefix, so that a
  * live covering entry of the same list still matches. Each round strictly
- * shortens the prefix, so max_prefixlen + 1 rounds always suffice. */
-#define PG_LOOKUP_LIVE(map, key, max_plen, h)				\
+ * shortens the prefix, so max_prefixlen + 1 rounds always suffice. The
+ * rounds run under bpf_loop(), so the verifier checks one round instead of
+ * every unrolled one (attaching stays fast with a dozen tables). base is
+ * the part of the key matched in full ahead of the address (port keys). */
+struct pg_live_walk {
+	void *map;
+	void *key;		/* prefixlen first */
+	struct pg_hit *h;
+	const struct pg_rule *r;
+	__u32 base;
+};
+
+static long pg_live_step(__u32 i, void *data)
+{
+	struct pg_live_walk *w = data;
+	const struct pg_rule *r = bpf_map_lookup_elem(w->map, w->key);
+
+	if (!r)
+		return 1;
+	if (!r->expires_ns || r->expires_ns > pg_now(w->h)) {
+		w->r = r;
+		return 1;
+	}
+	if (!r->prefixlen)
+		return 1;
+	*(__u32 *)w->key = w->base + r->prefixlen - 1;
+	return 0;
+}
+
+#define PG_LOOKUP_LIVE(tbl, k, max_plen, b, hit)			\
 	({								\
-		const struct pg_rule *__r = 0;				\
-		for (int __i = 0; __i <= (max_plen); __i++) {		\
-			__r = bpf_map_lookup_elem(map, key);		\
-			if (!__r || !__r->expires_ns ||			\
-			    __r->expires_ns > pg_now(h))		\
-				break;					\
-			if (!__r->prefixlen) {				\
-				__r = 0;				\
-				break;					\
-			}						\
-			(key)->prefixlen = __r->prefixlen - 1;		\
+		const struct pg_rule *__r = bpf_map_lookup_elem(tbl, k); \
+									\
+		if (__r && __r->expires_ns && __r->expires_ns <= pg_now(hit)) { \
+			struct pg_live_walk __w = { .map = (tbl), .key = (k), \
+						    .h = (hit), .base = (b) }; \
+			__u32 __pl = __r->prefixlen;			\
+									\
 			__r = 0;					\
+			if (__pl) {					\
+				*(__u32 *)(k) = (b) + __pl - 1;		\
+				bpf_loop(max_plen, pg_live_step, &__w, 0); \
+				__r = __w.r;				\
+			}						\
 		}							\
 		__r;							\
 	})
@@ -65,47 +98,84 @@ static __always_inline int pg_live(const struct pg_rule *r, struct pg_hit *h)
 	return !r->expires_ns || r->expires_ns > pg_now(h);
 }
 
-/* The live entry of one list that matches an address: the host entry if
- * there is one, else the longest live prefix. Empty tables cost nothing. */
+/* The generation of a list table in use; NULL until user space fills it. */
+#define PG_GEN(allow, deny, kind, gen) \
+	bpf_map_lookup_elem((kind) == PG_LIST_DENY ? (void *)&deny : (void *)&allow, &(gen))
+
+/* Port-scoped entries of one family: the packet's protocol and destination
+ * port, then the same protocol with any port. */
+#define PG_LOOKUP_PORT(tbl, keytype, alen, a, p, h)			\
+	({								\
+		keytype __k = { .prefixlen = PG_PORT_KEY_BITS + (alen) * 8, \
+				.proto = (p)->l4proto };		\
+		const struct pg_rule *__p;				\
+									\
+		__builtin_memcpy(__k.port, &(p)->dport, 2);		\
+		__builtin_memcpy(__k.addr, a, alen);			\
+		__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
+		if (!__p) {						\
+			__k.prefixlen = PG_PORT_KEY_BITS + (alen) * 8;	\
+			__k.port[0] = __k.port[1] = 0;			\
+			__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
+		}							\
+		__p;							\
+	})
+
+/* The live entry of one kind that matches a packet: the host entry if
+ * there is one, else the longest live prefix, else a port-scoped entry
+ * (only for TCP and UDP with their ports read). Empty tables cost nothing. */
 static __always_inline const struct pg_rule *
-pg_lookup(const struct pg_pkt *p, enum pg_match m, int deny, __u32 tables, struct pg_hit *h)
+pg_lookup(const struct pg_pkt *p, enum pg_match m, int kind, __u32 tables, __u32 gen,
+	  int ports, struct pg_hit *h)
 {
 	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
-	int kind = deny ? PG_LIST_DENY : PG_LIST_ALLOW;
 	const struct pg_rule *r;
+	void *t;
 
 	if (p->family == 4) {
-		if (tables & PG_TABLE_BIT(kind, 4, PG_TBL_EXACT)) {
+		if ((tables & PG_TABLE_BIT(kind, 4, PG_TBL_EXACT)) &&
+		    (t = PG_GEN(pg_allow_x4, pg_deny_x4, kind, gen))) {
 			struct pg_exact_v4 x;
 
 			__builtin_memcpy(x.addr, addr, 4);
-			r = bpf_map_lookup_elem(deny ? (void *)&pg_deny_x4 : (void *)&pg_allow_x4, &x);
+			r = bpf_map_lookup_elem(t, &x);
 			if (r && pg_live(r, h))
 				return r;
 		}
-		if (tables & PG_TABLE_BIT(kind, 4, PG_TBL_PREFIX)) {
+		if ((tables & PG_TABLE_BIT(kind, 4, PG_TBL_PREFIX)) &&
+		    (t = PG_GEN(pg_allow_v4, pg_deny_v4, kind, gen))) {
 			struct pg_lpm_v4 k = { .prefixlen = 32 };
 
 			__builtin_memcpy(k.addr, addr, 4);
-			return deny ? PG_LOOKUP_LIVE(&pg_deny_v4, &k, 32, h)
-				    : PG_LOOKUP_LIVE(&pg_allow_v4, &k, 32, h);
+			r = PG_LOOKUP_LIVE(t, &k, 32, 0, h);
+			if (r)
+				return r;
 		}
+		if (ports && (tables & PG_TABLE_BIT(kind, 4, PG_TBL_PORT)) &&
+		    (t = PG_GEN(pg_allow_p4, pg_deny_p4, kind, gen)))
+			return PG_LOOKUP_PORT(t, struct pg_port_v4, 4, addr, p, h);
 	} else {
-		if (tables & PG_TABLE_BIT(kind, 6, PG_TBL_EXACT)) {
+		if ((tables & PG_TABLE_BIT(kind, 6, PG_TBL_EXACT)) &&
+		    (t = PG_GEN(pg_allow_x6, pg_deny_x6, kind, gen))) {
 			struct pg_exact_v6 x;
 
 			__builtin_memcpy(x.addr, addr, 16);
-			r = bpf_map_lookup_elem(deny ? (void *)&pg_deny_x6 : (void *)&pg_allow_x6, &x);
+			r = bpf_map_lookup_elem(t, &x);
 			if (r && pg_live(r, h))
 				return r;
 		}
-		if (tables & PG_TABLE_BIT(kind, 6, PG_TBL_PREFIX)) {
+		if ((tables & PG_TABLE_BIT(kind, 6, PG_TBL_PREFIX)) &&
+		    (t = PG_GEN(pg_allow_v6, pg_deny_v6, kind, gen))) {
 			struct pg_lpm_v6 k = { .prefixlen = 128 };
 
 			__builtin_memcpy(k.addr, addr, 16);
-			return deny ? PG_LOOKUP_LIVE(&pg_deny_v6, &k, 128, h)
-				    : PG_LOOKUP_LIVE(&pg_allow_v6, &k, 128, h);
+			r = PG_LOOKUP_LIVE(t, &k, 128, 0, h);
+			if (r)
+				return r;
 		}
+		if (ports && (tables & PG_TABLE_BIT(kind, 6, PG_TBL_PORT)) &&
+		    (t = PG_GEN(pg_allow_p6, pg_deny_p6, kind, gen)))
+			return PG_LOOKUP_PORT(t, struct pg_port_v6, 16, addr, p, h);
 	}
 	return 0;
 }
@@ -114,6 +184,7 @@ static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *
 {
 	h->reason = kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
 	h->rule_id = r->rule_id;
+	h->list_id = r->list_id;
 	h->match_plen = r->prefixlen;
 	h->match_kind = kind;
 }
@@ -124,8 +195,8 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	struct pg_pkt *p = &h->pkt;
 	const struct pg_rule *r;
 	const struct pg_config *cfg;
-	__u32 zero = 0, tables = 0;
-	int res;
+	__u32 zero = 0, tables = 0, gens = 0;
+	int res, ports;
 
 	h->match = m;
 	h->match_plen = PG_NO_MATCH;
@@ -138,14 +209,18 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		goto malformed;
 
 	cfg = bpf_map_lookup_elem(&pg_config, &zero);
-	if (cfg)
+	if (cfg) {
 		tables = cfg->tables;
-	r = pg_lookup(p, m, 0, tables, h);
+		gens = cfg->gens;
+	}
+	ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
+		(p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+	r = pg_lookup(p, m, PG_LIST_ALLOW, tables, gens & 1, ports, h);
 	if (r) {
 		pg_hit_rule(h, r, PG_LIST_ALLOW);
 		return;
 	}
-	r = pg_lookup(p, m, 1, tables, h);
+	r = pg_lookup(p, m, PG_LIST_DENY, tables, (gens >> 1) & 1, ports, h);
 	if (r) {
 		pg_hit_rule(h, r, PG_LIST_DENY);
 		return;
@@ -239,6 +314,7 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 	ev.l4proto = h->pkt.l4proto;
 	ev.match_plen = h->match_plen;
 	ev.match_kind = h->match_kind;
+	ev.match_list = h->list_id;
 	ev.sport = h->pkt.sport;
 	ev.dport = h->pkt.dport;
 	__builtin_memcpy(ev.saddr, h->pkt.saddr, 16);
@@ -270,6 +346,15 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 			rc->packets++;
 			rc->bytes += bytes;
 			rc->last_hit_ns = pg_now(h);
+		}
+	}
+	if (reason == PG_R_ALLOW || reason == PG_R_DENY) {
+		__u32 id = h->list_id;
+		struct pg_ctr *lc = bpf_map_lookup_elem(&pg_list_stats, &id);
+
+		if (lc) {
+			lc->packets++;
+			lc->bytes += bytes;
 		}
 	}
 	if (cfg_top && h->pkt.family)

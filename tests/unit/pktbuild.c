@@ -127,8 +127,8 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		h = push(p, "TCP header", PKT_L4, len);
 		if (!h)
 			return -1;
-		put16(h, 40000);
-		put16(h + 2, 443);
+		put16(h, s->sport ? s->sport : 40000);
+		put16(h + 2, s->dport ? s->dport : 443);
 		h[12] = (s->tcp_doff ? s->tcp_doff : 5) << 4;
 		h[13] = 0x02;			/* SYN */
 		put16(h + 14, 65535);
@@ -137,8 +137,8 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		h = push(p, "UDP header", PKT_L4, len);
 		if (!h)
 			return -1;
-		put16(h, 40000);
-		put16(h + 2, 53);
+		put16(h, s->sport ? s->sport : 40000);
+		put16(h + 2, s->dport ? s->dport : 53);
 		put16(h + 4, UDP_LEN + s->payload);
 		return 0;
 	default:

@@ -55,6 +55,10 @@ struct pkt_spec {
 	uint16_t frag_off;		/* IPv4 flags | offset, host order */
 	uint16_t tot_len;		/* IPv4 tot_len override; 0: computed */
 	uint8_t tcp_doff;		/* TCP words; 0: 5 */
+	uint16_t sport;			/* TCP/UDP source port; 0: 40000 */
+	uint16_t dport;			/* TCP/UDP destination port; 0: 443
+					 * (TCP) or 53 (UDP). Not swapped
+					 * by mirror */
 	int n_ext;
 	struct pkt_ext ext[PKT_MAX_EXT];
 	size_t payload;			/* zero bytes after the last header */

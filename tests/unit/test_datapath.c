@@ -12,7 +12,10 @@
  *
  * As in production, every program instance uses one set of maps: the first
  * XDP object creates them, every other object is handed their fds with
- * bpf_map__reuse_fd before load (production shares them by pinning).
+ * bpf_map__reuse_fd before load (production shares them by pinning). The
+ * list tables' inner maps are made with ctl/tables.c, as the CLI makes
+ * them; slot 0 of each is in use (pg_config.gens 0) except in the
+ * generation cases.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +35,7 @@
 #include "pktgate_tc.skel.h"
 #include "pktgate_xdp.skel.h"
 #include "pktbuild.h"
+#include "tables.h"
 
 #define NSEC_PER_SEC	1000000000ULL
 #define STATS_KEYS	(PG_MAX_IFACES * PG_HOOK_MAX)
@@ -47,6 +51,11 @@
 #define LAST_HIT_SLACK	(2 * NSEC_PER_SEC)
 #define SWEEP_RULE_ID	7
 #define SHARED_RULE_ID	21
+/* Capacity of every inner list map. The kernel takes an inner map only if
+ * it matches the outer map's template, so the test makes the template
+ * (see prepare_maps) rather than use production's PG_LIST_CAPACITY, for
+ * which every hash would allocate its buckets up front. */
+#define TEST_CAPACITY	4096
 
 enum prog_id { P_XDP, P_TC_IN, P_TC_EG, PROG_MAX };
 
@@ -96,8 +105,14 @@ static struct instance insts[INST_MAX] = {
 static struct {
 	int stats;
 	int rule_stats;
+	int list_stats;
 	int config;
-	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* [kind][v4, v6][exact, prefix] */
+	/* The ARRAY_OF_MAPS of each table: [kind][v4, v6][exact, prefix, port] */
+	int outer[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
+	/* Inner maps made for each generation slot. Slot 0's are installed
+	 * at load and stay (pg_config.gens is 0 but in the generation
+	 * cases); slot 1's are installed only by the generation cases. */
+	int list[PG_GENS][PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 } maps;
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
@@ -107,6 +122,15 @@ struct rule_spec {
 	const char *cidr;	/* NULL ends the list */
 	enum ttl ttl;
 	__u32 id;
+	/* Port-scoped entries: protocol, and first and last port (port 0:
+	 * any port; port_hi 0: just port). One key per port, all with the
+	 * same rule_id, as the CLI writes a range. proto 0: an address entry. */
+	__u8 proto;
+	__u16 port, port_hi;
+	int list;		/* list id; 0: the manual list of the kind */
+	__u64 also;		/* more lists holding the entry (pg_rule.lists bits) */
+	int gen;		/* generation slot written */
+	int unannounced;	/* its pg_config.tables bit is left clear */
 };
 
 struct tcase {
@@ -122,6 +146,7 @@ struct tcase {
 struct snap {
 	struct pg_ctr stats[STATS_KEYS][PG_R_MAX];
 	struct pg_rule_ctr rules[RULE_SCAN];
+	struct pg_ctr lists[PG_MAX_LISTS];
 };
 
 struct log {
@@ -297,6 +322,7 @@ static int read_snap(struct snap *s)
 {
 	size_t st = percpu_stride(sizeof(struct pg_stats));
 	size_t rt = percpu_stride(sizeof(struct pg_rule_ctr));
+	size_t lt = percpu_stride(sizeof(struct pg_ctr));
 	__u32 key;
 	int cpu, r, err;
 
@@ -331,13 +357,37 @@ static int read_snap(struct snap *s)
 				sum->last_hit_ns = v->last_hit_ns;
 		}
 	}
+	err = read_percpu(maps.list_stats, PG_MAX_LISTS);
+	if (err)
+		return err;
+	for (key = 0; key < PG_MAX_LISTS; key++) {
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			const struct pg_ctr *v = percpu_buf + (key * ncpus + cpu) * lt;
+
+			s->lists[key].packets += v->packets;
+			s->lists[key].bytes += v->bytes;
+		}
+	}
 	return 0;
+}
+
+/* The list counter a verdict must move: that of the matching entry's list
+ * on ALLOW and DENY (list, or the manual list of the kind if 0), none
+ * otherwise (-1). */
+static int expected_list(int reason, int list)
+{
+	if (reason == PG_R_ALLOW)
+		return list ? list : (int)PG_LIST_MANUAL(PG_LIST_ALLOW);
+	if (reason == PG_R_DENY)
+		return list ? list : (int)PG_LIST_MANUAL(PG_LIST_DENY);
+	return -1;
 }
 
 /* Exactly one packet of len bytes under (our key, reason), nothing in any
  * other key or reason (other hooks and other slots included), and likewise
- * for the rule counters. */
-static void check_counters(__u32 our_key, int reason, __u32 rule_id,
+ * for the rule counters and the list counters (list: the one expected to
+ * count, -1: none). */
+static void check_counters(__u32 our_key, int reason, __u32 rule_id, int list,
 			   size_t len, __u64 t0, __u64 t1, struct log *l)
 {
 	const struct snap *sb = snap_before, *sa = snap_after;
@@ -379,6 +429,16 @@ static void check_counters(__u32 our_key, int reason, __u32 rule_id,
 			     (unsigned long long)a->last_hit_ns,
 			     (unsigned long long)t1);
 	}
+	for (id = 0; id < PG_MAX_LISTS; id++) {
+		int hit = list >= 0 && id == (__u32)list;
+		__u64 dp = sa->lists[id].packets - sb->lists[id].packets;
+		__u64 db = sa->lists[id].bytes - sb->lists[id].bytes;
+
+		if (dp != (__u64)hit || db != (hit ? len : 0))
+			fail(l, "list %u: expected +%d/+%zu, saw +%llu/+%llu", id,
+			     hit, hit ? len : 0, (unsigned long long)dp,
+			     (unsigned long long)db);
+	}
 }
 
 /* ---- lists ---- */
@@ -395,59 +455,92 @@ static int set_tables(__u32 tables)
 	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
+/* pg_config.gens: bit 0 the slot the allow tables use, bit 1 the deny's. */
+static int set_gens(__u32 gens)
+{
+	struct pg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(maps.config, &zero, &cfg))
+		return -errno;
+	cfg.gens = gens;
+	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+/* Empties every inner map of both generations (slot 1's are not even
+ * installed outside the generation cases, but must start empty there). */
 static int clear_lists(void)
 {
-	__u8 key[sizeof(struct pg_lpm_v6)];
-	int kind, fam, tbl;
+	__u8 key[PG_KEY_MAX];
+	int gen, kind, fam, tbl;
 
-	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
-		for (fam = 0; fam < 2; fam++) {
-			for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
-				int fd = maps.list[kind][fam][tbl];
+	for (gen = 0; gen < PG_GENS; gen++) {
+		for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+			for (fam = 0; fam < 2; fam++) {
+				for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
+					int fd = maps.list[gen][kind][fam][tbl];
 
-				while (!bpf_map_get_next_key(fd, NULL, key))
-					if (bpf_map_delete_elem(fd, key))
-						return -errno;
+					while (!bpf_map_get_next_key(fd, NULL, key))
+						if (bpf_map_delete_elem(fd, key))
+							return -errno;
+				}
 			}
 		}
 	}
 	return set_tables(0);
 }
 
+/* Parses "ADDR/PLEN" into addr (16 bytes, zero-padded) and plen. */
+static int parse_cidr(const char *cidr, int *v6, __u8 *addr, unsigned int *plen)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *slash = strchr(cidr, '/');
+	size_t alen = slash ? (size_t)(slash - cidr) : 0;
+
+	*v6 = strchr(cidr, ':') != NULL;
+	if (!slash || alen >= sizeof(a))
+		return -1;
+	memcpy(a, cidr, alen);
+	a[alen] = 0;
+	memset(addr, 0, 16);
+	*plen = atoi(slash + 1);
+	if (inet_pton(*v6 ? AF_INET6 : AF_INET, a, addr) != 1 || *plen > (*v6 ? 128u : 32u))
+		return -1;
+	return 0;
+}
+
 static int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 {
-	struct pg_lpm_v6 key = {};	/* pg_lpm_v4 is its prefix */
 	struct pg_rule val = { .rule_id = rs->id };
-	char addr[INET6_ADDRSTRLEN];
-	const char *slash = strchr(rs->cidr, '/');
-	int v6 = strchr(rs->cidr, ':') != NULL, tbl;
-	size_t alen = slash ? (size_t)(slash - rs->cidr) : 0;
+	__u8 key[PG_KEY_MAX], addr[16];
+	unsigned int plen, port, hi = rs->port_hi ? rs->port_hi : rs->port;
+	int v6, tbl, fd, list = rs->list ? rs->list : (int)PG_LIST_MANUAL(rs->kind);
 
-	if (!slash || alen >= sizeof(addr)) {
-		fail(l, "setup: bad cidr %s", rs->cidr);
+	if (parse_cidr(rs->cidr, &v6, addr, &plen) || hi < rs->port) {
+		fail(l, "setup: bad rule %s", rs->cidr);
 		return -1;
 	}
-	memcpy(addr, rs->cidr, alen);
-	addr[alen] = 0;
-	key.prefixlen = atoi(slash + 1);
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, key.addr) != 1 ||
-	    key.prefixlen > (v6 ? 128u : 32u)) {
-		fail(l, "setup: bad cidr %s", rs->cidr);
-		return -1;
-	}
-	val.prefixlen = key.prefixlen;
+	val.prefixlen = plen;
+	val.list_id = list;
+	val.lists = 1ULL << list | rs->also;
+	val.port_hi = rs->proto ? hi : 0;
 	if (rs->ttl == TTL_LIVE)
 		val.expires_ns = mono_ns() + 3600 * NSEC_PER_SEC;
 	else if (rs->ttl == TTL_EXPIRED)
 		val.expires_ns = mono_ns() - NSEC_PER_SEC;
-	/* Host entries go to the exact-match hash, keyed by the address alone. */
-	tbl = PG_TABLE_FOR(v6 ? 6 : 4, key.prefixlen);
-	if (bpf_map_update_elem(maps.list[rs->kind][v6][tbl],
-				tbl == PG_TBL_EXACT ? (void *)key.addr : (void *)&key, &val, BPF_ANY)) {
-		fail(l, "setup: adding %s: %s", rs->cidr, strerror(errno));
-		return -1;
+	/* Host entries go to the exact-match hash, keyed by the address
+	 * alone; port-scoped ones to the port trie, a key per port. */
+	tbl = tables_for(v6 ? 6 : 4, plen, rs->proto);
+	fd = maps.list[rs->gen][rs->kind][v6][tbl];
+	for (port = rs->port; port <= hi; port++) {
+		tables_key(v6, tbl, addr, plen, rs->proto, port, key);
+		if (bpf_map_update_elem(fd, key, &val, BPF_ANY)) {
+			fail(l, "setup: adding %s: %s", rs->cidr, strerror(errno));
+			return -1;
+		}
 	}
-	*tables |= PG_TABLE_BIT(rs->kind, v6 ? 6 : 4, tbl);
+	if (!rs->unannounced)
+		*tables |= PG_TABLE_BIT(rs->kind, v6 ? 6 : 4, tbl);
 	return 0;
 }
 
@@ -475,7 +568,7 @@ static int set_rules(const struct rule_spec *rules, int n, struct log *l)
  * every counter. Failures are prefixed with what, so a sweep says at
  * which length it went wrong. */
 static void run_frame(const struct instance *in, enum prog_id pid,
-		      const struct pkt *p, int reason, __u32 rule_id,
+		      const struct pkt *p, int reason, __u32 rule_id, int list,
 		      const char *what, struct log *l)
 {
 	const struct prog_kind *pk = &progs[pid];
@@ -516,8 +609,8 @@ static void run_frame(const struct instance *in, enum prog_id pid,
 		 * matches no counter. Bytes are the frame as handed over:
 		 * what XDP sees, and skb->len for TC. */
 		check_counters(in->slot * PG_HOOK_MAX + pk->hook, reason,
-			       reason == REJECTED ? 0 : rule_id, p->len, t0, t1,
-			       &sub);
+			       reason == REJECTED ? 0 : rule_id,
+			       expected_list(reason, list), p->len, t0, t1, &sub);
 		tmp = snap_before;
 		snap_before = snap_after;
 		snap_after = tmp;
@@ -555,29 +648,64 @@ static int build_for(struct pkt *p, const struct pkt_spec *spec, enum prog_id pi
 	return pkt_build(p, &s);
 }
 
+/* The list whose counter a case's verdict must move: that of the rule of
+ * the verdict's kind with the expected rule_id (0 if the verdict is not
+ * ALLOW or DENY). A case must leave no doubt which one that is. */
+static int case_list(const struct tcase *c, struct log *l)
+{
+	int kind = c->reason == PG_R_ALLOW ? PG_LIST_ALLOW : PG_LIST_DENY, list = -1, i;
+
+	if (c->reason != PG_R_ALLOW && c->reason != PG_R_DENY)
+		return 0;
+	for (i = 0; i < MAX_RULES && c->rules[i].cidr; i++) {
+		const struct rule_spec *r = &c->rules[i];
+		int rl = r->list ? r->list : (int)PG_LIST_MANUAL(kind);
+
+		if (r->kind != kind || r->id != c->rule_id)
+			continue;
+		if (list >= 0 && list != rl)
+			fail(l, "setup: rules of lists %d and %d could decide", list, rl);
+		list = rl;
+	}
+	if (list < 0)
+		fail(l, "setup: no rule of rule_id %u decides", c->rule_id);
+	return list;
+}
+
 static void run_case(const struct tcase *c, enum prog_id pid)
 {
 	const struct instance *in = &insts[c->inst];
 	struct log l = {};
 	struct pkt p;
 	char name[320];
+	int list = case_list(c, &l);
 
 	case_name(name, sizeof(name), &progs[pid], c->name, in);
+	if (l.failed)
+		goto out;
 	if (build_for(&p, &c->pkt, pid))
 		fail(&l, "setup: packet spec cannot be built");
 	else if (!set_rules(c->rules, MAX_RULES, &l))
-		run_frame(in, pid, &p, expect(pid, &p, c->reason), c->rule_id, "", &l);
+		run_frame(in, pid, &p, expect(pid, &p, c->reason), c->rule_id, list,
+			  "", &l);
+out:
 	report(name, &l);
 }
 
 /* ---- table ---- */
 
-#define DENY(c, id)		{ PG_LIST_DENY, c, TTL_NEVER, id }
-#define ALLOW(c, id)		{ PG_LIST_ALLOW, c, TTL_NEVER, id }
-#define DENY_T(c, t, id)	{ PG_LIST_DENY, c, t, id }
-#define ALLOW_T(c, t, id)	{ PG_LIST_ALLOW, c, t, id }
+#define DENY(c, i)		{ .kind = PG_LIST_DENY, .cidr = c, .id = i }
+#define ALLOW(c, i)		{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i }
+#define DENY_T(c, t, i)		{ .kind = PG_LIST_DENY, .cidr = c, .ttl = t, .id = i }
+#define ALLOW_T(c, t, i)	{ .kind = PG_LIST_ALLOW, .cidr = c, .ttl = t, .id = i }
 #define DENY_ALL4		DENY("0.0.0.0/0", 9)
 #define DENY_ALL6		DENY("::/0", 9)
+/* Any other rule: designated fields after the cidr and rule id, e.g.
+ * DENYX(c, 40, TCP(22), .ttl = TTL_EXPIRED, .list = 5). */
+#define DENYX(c, i, ...)	{ .kind = PG_LIST_DENY, .cidr = c, .id = i, __VA_ARGS__ }
+#define ALLOWX(c, i, ...)	{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i, __VA_ARGS__ }
+#define TCP(p)			.proto = IPPROTO_TCP, .port = p
+#define UDP(p)			.proto = IPPROTO_UDP, .port = p
 
 #define QINQ			{ ETH_P_8021AD, ETH_P_8021Q }
 #define EXT(t)			{ .type = t }
@@ -601,6 +729,194 @@ static void run_case(const struct tcase *c, enum prog_id pid)
 	{ "v4 IHL " #n " malformed though source denied", PLAIN,	\
 	  { .family = 4, .proto = IPPROTO_TCP, .ihl = n, .ihl_set = 1 },\
 	  { DENY_ALL4 }, PG_R_MALFORMED, 0 }
+
+/* Port-scoped entries, per family: NET holds the peer (SRC), OUT does not;
+ * WIDE covers NET; LOCAL is the local end. Frames go to the destination
+ * port on every hook (mirroring for egress swaps only the addresses). */
+#define PORT_CASES(f, NET, SRC, OUT, WIDE, ALL, LOCAL, ICMP, L3LEN, FRAGL, FRAGF) \
+	{ "port v" #f " deny tcp/22 drops TCP to port 22 from inside the prefix", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 },			\
+	{ "port v" #f " deny tcp/22 passes TCP to port 80 from inside the prefix", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " deny tcp/22 passes UDP to port 22 from inside the prefix", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .dport = 22 },		\
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " deny tcp/22 passes TCP to port 22 from outside the prefix", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .src = OUT }, \
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " deny tcp/443 on the destination address does not match", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP },			\
+	  { DENYX(LOCAL, 40, TCP(443)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " deny udp any port drops UDP to port 53", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_UDP },			\
+	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
+	{ "port v" #f " deny udp any port drops UDP to port 1", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_UDP, .dport = 1 },		\
+	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
+	{ "port v" #f " deny udp any port drops UDP to port 65535", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .dport = 65535 },	\
+	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
+	{ "port v" #f " deny udp any port passes TCP to port 53", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 53 },		\
+	  { DENYX(NET, 41, UDP(0)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " deny udp any port passes UDP from outside the prefix", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .src = OUT },		\
+	  { DENYX(NET, 41, UDP(0)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " tcp/22 entry used before a longer any-port entry", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 41, TCP(0)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 }, \
+	{ "port v" #f " any-port entry for a port without its own entry", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
+	  { DENYX(SRC, 41, TCP(0)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 41 }, \
+	{ "port v" #f " longest prefix among tcp/22 entries", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(WIDE, 42, TCP(22)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 }, \
+	{ "port v" #f " address deny used before a port-scoped deny", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENY(NET, 43), DENYX(SRC, 40, TCP(22)) }, PG_R_DENY, 43 },	\
+	{ "port v" #f " allow address entry beats a port-scoped deny", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOW(SRC, 44), DENYX(NET, 40, TCP(22)) }, PG_R_ALLOW, 44 }, \
+	{ "port v" #f " allow prefix beats a port-scoped deny of a host", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOW(WIDE, 44), DENYX(SRC, 40, TCP(22)) }, PG_R_ALLOW, 44 }, \
+	{ "port v" #f " allow tcp/22 beats an address deny", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_ALLOW, 45 },	\
+	{ "port v" #f " allow tcp/22 beats deny all", PLAIN,		\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOWX(NET, 45, TCP(22)), DENY(ALL, 9) }, PG_R_ALLOW, 45 },	\
+	{ "port v" #f " allow tcp/22 does not shield TCP to port 80", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
+	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
+	{ "port v" #f " allow udp any port beats a longer deny udp/53", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP },			\
+	  { ALLOWX(WIDE, 45, UDP(0)), DENYX(SRC, 40, UDP(53)) }, PG_R_ALLOW, 45 }, \
+	{ "port v" #f " ICMP from inside the prefix ignores port entries", PLAIN, \
+	  { .family = f, .proto = ICMP },				\
+	  { DENYX(NET, 40, TCP(0)), DENYX(NET, 41, UDP(0)),		\
+	    DENYX(NET, 42, .proto = ICMP) }, PG_R_DEFAULT, 0 },	\
+	{ "port v" #f " truncated TCP header does not match port entries", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
+	  { DENYX(NET, 40, TCP(22)), DENYX(NET, 41, TCP(0)) }, PG_R_MALFORMED, 0 }, \
+	{ "port v" #f " truncated TCP header to an allowed port dropped as malformed", DROPMAL, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
+	  { ALLOWX(NET, 45, TCP(22)) }, PG_R_MALFORMED_DROP, 0 },	\
+	{ "port v" #f " truncated TCP header: allow tcp/22 does not shield from an address deny", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
+	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
+	{ "port v" #f " TCP options beyond the frame do not match port entries", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .tcp_doff = 15, \
+	    .len = L3LEN + 20 },					\
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_MALFORMED, 0 },		\
+	{ "port v" #f " later fragment does not match port entries", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGL },	\
+	  { DENYX(NET, 40, TCP(22)), DENYX(NET, 41, TCP(0)) }, PG_R_FRAGMENT, 0 }, \
+	{ "port v" #f " later fragment: allow tcp/22 does not shield from an address deny", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGL },	\
+	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
+	{ "port v" #f " first fragment matches port entries", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGF },	\
+	  { DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 },			\
+	{ "port v" #f " live port entry with a TTL", PLAIN,		\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_LIVE) }, PG_R_DENY, 46 }, \
+	{ "port v" #f " expired port entry: live covering shorter one matches", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED),		\
+	    DENYX(NET, 40, TCP(22), .ttl = TTL_LIVE) }, PG_R_DENY, 40 },	\
+	{ "port v" #f " expired port entry of a short prefix: live covering one matches", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(NET, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(WIDE, 42, TCP(22)) }, \
+	  PG_R_DENY, 42 },						\
+	{ "port v" #f " expired port entry alone", PLAIN,		\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " expired port entry: shorter one of another port does not match", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(NET, 40, TCP(23)), \
+	    DENYX(NET, 41, UDP(22)) }, PG_R_DEFAULT, 0 },		\
+	{ "port v" #f " expired port entry: covering any-port entry matches", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(NET, 41, TCP(0)) }, \
+	  PG_R_DENY, 41 },						\
+	{ "port v" #f " expired port entries down to /0 of the same port", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED),		\
+	    DENYX(NET, 40, TCP(22), .ttl = TTL_EXPIRED), DENYX(ALL, 47, TCP(22)) }, \
+	  PG_R_DENY, 47 },						\
+	{ "port v" #f " expired port entry of /0 alone", PLAIN,		\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(ALL, 46, TCP(22), .ttl = TTL_EXPIRED) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " expired allow tcp/22 no longer shields from an address deny", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOWX(NET, 45, TCP(22), .ttl = TTL_EXPIRED), DENY(SRC, 43) }, \
+	  PG_R_DENY, 43 },						\
+	{ "port v" #f " port table without its pg_config.tables bit is not consulted", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(NET, 40, TCP(22), .unannounced = 1) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " allow port table without its bit does not shield", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { ALLOWX(NET, 45, TCP(22), .unannounced = 1), DENYX(NET, 40, TCP(22)) }, \
+	  PG_R_DENY, 40 },						\
+	{ "port v" #f " range tcp/8080-8090: port 8080 counted in the rule's slot", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 8080 },	\
+	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
+	{ "port v" #f " range tcp/8080-8090: port 8085 counted in the rule's slot", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 8085 },	\
+	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
+	{ "port v" #f " range tcp/8080-8090: port 8090 counted in the rule's slot", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 8090 },	\
+	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
+	{ "port v" #f " range tcp/8080-8090: port 8091 passes", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 8091 },	\
+	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " range tcp/8080-8090: port 8079 passes", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 8079 },	\
+	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " allow range udp/5000-5009 beats deny all at port 5004", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .dport = 5004 },	\
+	  { ALLOWX(NET, 49, UDP(5000), .port_hi = 5009), DENY(ALL, 9) }, PG_R_ALLOW, 49 }
+
+#define FRAGL4	.frag_off = 185
+#define FRAGF4	.frag_off = 0x2000
+#define FRAGL6	.n_ext = 1, .ext = { EXT_FRAG(V6_OFF(100)) }
+#define FRAGF6	.n_ext = 1, .ext = { EXT_FRAG(V6_MF) }
+
+/* Per-list counters: a hit counts into the list_id of the entry that
+ * decided, packets and bytes; every other case checks that no other list
+ * counter moves (none at all for verdicts other than ALLOW and DENY). */
+#define LIST_CASES(f, NET, SRC, OUT, ALL)				\
+	{ "lists v" #f " deny on list 5 counts into list 5", PLAIN,	\
+	  { .family = f, .proto = IPPROTO_UDP },			\
+	  { DENYX(SRC, 50, .list = 5) }, PG_R_DENY, 50 },		\
+	{ "lists v" #f " allow on list 2 beats deny on list 5: list 2 counts", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP },			\
+	  { ALLOWX(NET, 51, .list = 2), DENYX(SRC, 50, .list = 5) }, PG_R_ALLOW, 51 }, \
+	{ "lists v" #f " deny on list 5 outside allow on list 2: list 5 counts", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .src = OUT },		\
+	  { ALLOWX(NET, 51, .list = 2), DENYX(ALL, 50, .list = 5) }, PG_R_DENY, 50 }, \
+	{ "lists v" #f " bulk entry (rule_id 0) on list 5 counts into list 5 only", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .payload = 333 },	\
+	  { DENYX(NET, 0, .list = 5) }, PG_R_DENY, 0 },		\
+	{ "lists v" #f " entry in lists 2 and 5 counts into its list_id (5) only", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP },			\
+	  { DENYX(SRC, 50, .list = 5, .also = 1 << 2) }, PG_R_DENY, 50 }, \
+	{ "lists v" #f " port-scoped deny on list 2 counts into list 2", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
+	  { DENYX(NET, 52, TCP(22), .list = 2) }, PG_R_DENY, 52 },	\
+	{ "lists v" #f " expired entry on list 5 inside live one on list 2: list 2 counts", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP },			\
+	  { DENYX(SRC, 50, .list = 5, .ttl = TTL_EXPIRED), DENYX(NET, 52, .list = 2) }, \
+	  PG_R_DENY, 52 },						\
+	{ "lists v" #f " default verdict beside entries on lists 2 and 5 counts no list", PLAIN, \
+	  { .family = f, .proto = IPPROTO_UDP, .src = OUT },		\
+	  { ALLOWX(NET, 51, .list = 2), DENYX(NET, 50, .list = 5) }, PG_R_DEFAULT, 0 }, \
+	{ "lists v" #f " malformed frame beside entries on lists 2 and 5 counts no list", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .version = f == 4 ? 6 : 4 }, \
+	  { DENYX(ALL, 50, .list = 5), ALLOWX(ALL, 51, .list = 2) }, PG_R_MALFORMED, 0 }
 
 static const struct tcase cases[] = {
 	/* Plain IP, nothing listed. */
@@ -911,6 +1227,18 @@ static const struct tcase cases[] = {
 	  {}, PG_R_FRAGMENT, 0 },
 	{ "v6 UDP source denied", DROPMAL, { .family = 6, .proto = IPPROTO_UDP },
 	  { DENY(PKT_SRC6 "/128", 3) }, PG_R_DENY, 3 },
+
+	PORT_CASES(4, "198.51.100.0/24", PKT_SRC4 "/32", "203.0.113.9", "198.0.0.0/8",
+		   "0.0.0.0/0", "192.0.2.1/32", IPPROTO_ICMP, ETH_IP4_LEN, FRAGL4, FRAGF4),
+	PORT_CASES(6, "2001:db8:100::/48", PKT_SRC6 "/128", "2001:db8:200::9",
+		   "2001:db8::/32", "::/0", "2001:db8:ffff::1/128", IPPROTO_ICMPV6,
+		   ETH_IP6_LEN, FRAGL6, FRAGF6),
+	LIST_CASES(4, "198.51.100.0/24", PKT_SRC4 "/32", "203.0.113.9", "0.0.0.0/0"),
+	LIST_CASES(6, "2001:db8:100::/48", PKT_SRC6 "/128", "2001:db8:200::9", "::/0"),
+	{ "lists ARP despite deny all on list 5 counts no list", PLAIN,
+	  { .ethertype = ETH_P_ARP },
+	  { DENYX("0.0.0.0/0", 50, .list = 5), DENYX("::/0", 50, .list = 5) },
+	  PG_R_NON_IP, 0 },
 };
 
 /* ---- truncation sweeps ---- */
@@ -991,7 +1319,7 @@ static void run_sweep(const struct instance *in, enum prog_id pid,
 				reason = truncated_reason(in, pid, &full, h, len, denied);
 				snprintf(what, sizeof(what), "len %zu: ", len);
 				run_frame(in, pid, &cut, reason,
-					  reason == PG_R_DENY ? SWEEP_RULE_ID : 0, what, &l);
+					  reason == PG_R_DENY ? SWEEP_RULE_ID : 0, 0, what, &l);
 			}
 		}
 		report(name, &l);
@@ -1007,7 +1335,7 @@ static void run_sweep(const struct instance *in, enum prog_id pid,
 		case_name(name, sizeof(name), pk, desc, in);
 		if (!set_rules(&rule, denied, &l))
 			run_frame(in, pid, &full, denied ? PG_R_DENY : PG_R_DEFAULT,
-				  denied ? SWEEP_RULE_ID : 0, "", &l);
+				  denied ? SWEEP_RULE_ID : 0, 0, "", &l);
 		report(name, &l);
 	}
 }
@@ -1051,14 +1379,183 @@ static void run_shared(const struct instance *in, int family)
 				continue;
 			}
 			run_frame(in, steps[i].pid, &p, steps[i].reason,
-				  steps[i].reason == PG_R_DENY ? SHARED_RULE_ID : 0,
+				  steps[i].reason == PG_R_DENY ? SHARED_RULE_ID : 0, 0,
 				  what, &l);
 		}
 	}
 	report(name, &l);
 }
 
+/* ---- generations ---- */
+
+/* A replace fills the other slot of every table of a kind and flips the
+ * kind's bit of pg_config.gens. The datapath must use exactly the slot the
+ * bit names, for each kind on its own, and take an empty slot for an empty
+ * table. Slot 0 holds a wide deny; slot 1 a deny and an allow of the peer,
+ * in the table under test (the other tables' slot 1 stay empty). */
+static void run_gens(const struct instance *in, enum prog_id pid, int family, int tbl)
+{
+	static const char *const tbl_names[PG_TBL_MAX] = {
+		[PG_TBL_EXACT] = "exact", [PG_TBL_PREFIX] = "prefix", [PG_TBL_PORT] = "port",
+	};
+	static const struct {
+		__u32 gens;
+		int clear;		/* first empty slot 1 of: 1 allow, 2 deny */
+		int reason;
+		__u32 rule_id;
+		int list;
+		const char *what;
+	} steps[] = {
+		{ 0, 0, PG_R_DENY, 31, 0, "gens 0: slot 1 ignored" },
+		{ 2, 0, PG_R_DENY, 32, 5, "gens 2: deny from slot 1, allow slot 0 (empty)" },
+		{ 1, 0, PG_R_ALLOW, 33, 2, "gens 1: allow from slot 1, deny slot 0" },
+		{ 3, 0, PG_R_ALLOW, 33, 2, "gens 3: both from slot 1" },
+		{ 0, 0, PG_R_DENY, 31, 0, "gens 0 again: slot 1 ignored" },
+		{ 2, 2, PG_R_DEFAULT, 0, 0, "gens 2, deny slot 1 deleted: no deny entries" },
+		{ 3, 0, PG_R_ALLOW, 33, 2, "gens 3, deny slot 1 deleted: allow from slot 1" },
+		{ 1, 1, PG_R_DENY, 31, 0, "gens 1, allow slot 1 deleted: deny from slot 0" },
+		{ 3, 0, PG_R_DEFAULT, 0, 0, "gens 3, both slots 1 deleted: no entries" },
+	};
+	const int f6 = family == 6;
+	const char *wide = f6 ? "2001:db8::/32" : "198.51.0.0/16";
+	const char *peer = tbl == PG_TBL_EXACT ? (f6 ? PKT_SRC6 "/128" : PKT_SRC4 "/32")
+					       : (f6 ? "2001:db8:100::/48" : "198.51.100.0/24");
+	__u8 proto = tbl == PG_TBL_PORT ? IPPROTO_UDP : 0;
+	const struct rule_spec rules[] = {
+		DENY(wide, 31),
+		DENYX(peer, 32, .proto = proto, .port = proto ? 53 : 0, .list = 5, .gen = 1),
+		ALLOWX(peer, 33, .proto = proto, .list = 2, .gen = 1),
+	};
+	struct pkt_spec spec = { .family = family, .proto = IPPROTO_UDP };
+	__u32 tables = 0, all = 0;
+	struct log l = {};
+	char name[320], desc[256], what[128];
+	struct pkt p;
+	size_t i;
+	int kind, f, t, err;
+
+	snprintf(desc, sizeof(desc),
+		 "generations v%d, slot 1 in the %s tables: the kind's gens bit picks the slot, a deleted slot is empty",
+		 family, tbl_names[tbl]);
+	case_name(name, sizeof(name), &progs[pid], desc, in);
+	if (build_for(&p, &spec, pid)) {
+		fail(&l, "setup: packet spec cannot be built");
+		goto out;
+	}
+	if (clear_lists()) {
+		fail(&l, "setup: clearing lists");
+		goto out;
+	}
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (add_rule(&rules[i], &tables, &l))
+			goto out;
+	/* Every table may hold entries: most slots 1 are empty (NULL). */
+	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (f = 4; f <= 6; f += 2)
+			for (t = 0; t < PG_TBL_MAX; t++)
+				all |= PG_TABLE_BIT(kind, f, t);
+	err = set_tables(all);
+	for (kind = 0; kind < PG_LIST_KIND_MAX && !err; kind++)
+		err = tables_set(maps.outer[kind][f6][tbl], 1, maps.list[1][kind][f6][tbl]);
+	if (err) {
+		fail(&l, "setup: installing slot 1: %s", strerror(-err));
+		goto restore;
+	}
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+			if (!(steps[i].clear & 1 << kind))
+				continue;
+			err = tables_clear(maps.outer[kind][f6][tbl], 1);
+			if (err) {
+				fail(&l, "%s: deleting slot 1: %s", steps[i].what, strerror(-err));
+				goto restore;
+			}
+		}
+		err = set_gens(steps[i].gens);
+		if (err) {
+			fail(&l, "%s: pg_config: %s", steps[i].what, strerror(-err));
+			goto restore;
+		}
+		snprintf(what, sizeof(what), "%s: ", steps[i].what);
+		run_frame(in, pid, &p, steps[i].reason, steps[i].rule_id, steps[i].list, what, &l);
+	}
+restore:
+	err = set_gens(0);
+	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		err = err ? err : tables_clear(maps.outer[kind][f6][tbl], 1);
+	if (err)
+		fail(&l, "cleanup: %s", strerror(-err));
+out:
+	report(name, &l);
+}
+
 /* ---- setup ---- */
+
+/* Which list table a map is, by name. */
+static int table_of(const char *name, int *kind, int *fam, int *tbl)
+{
+	for (*kind = 0; *kind < PG_LIST_KIND_MAX; (*kind)++)
+		for (*fam = 0; *fam < 2; (*fam)++)
+			for (*tbl = 0; *tbl < PG_TBL_MAX; (*tbl)++)
+				if (!strcmp(name, tables_pin_name(*kind, *fam, *tbl)))
+					return 0;
+	return -1;
+}
+
+/* The inner maps of every table, both generations, as the CLI makes them
+ * (tables_create), before the maps are created: slot 0's are the
+ * templates of the outer maps (see prepare_maps). */
+static int create_lists(struct log *l)
+{
+	int gen, kind, fam, tbl, fd;
+
+	for (gen = 0; gen < PG_GENS; gen++) {
+		for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+			for (fam = 0; fam < 2; fam++) {
+				for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
+					fd = tables_create(kind, fam, tbl, TEST_CAPACITY);
+					if (fd < 0) {
+						fail(l, "creating an inner map of %s: %s",
+						     tables_pin_name(kind, fam, tbl), strerror(-fd));
+						return -1;
+					}
+					maps.list[gen][kind][fam][tbl] = fd;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Once the maps exist: slot 0 of every table gets its inner map, and
+ * stays so (pg_config.gens is 0 but in the generation cases). */
+static int install_lists(struct bpf_object *owner, struct log *l)
+{
+	int kind, fam, tbl, err;
+
+	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		for (fam = 0; fam < 2; fam++) {
+			for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
+				const char *name = tables_pin_name(kind, fam, tbl);
+				struct bpf_map *m = bpf_object__find_map_by_name(owner, name);
+
+				if (!m) {
+					fail(l, "no map %s", name);
+					return -1;
+				}
+				maps.outer[kind][fam][tbl] = bpf_map__fd(m);
+				err = tables_set(maps.outer[kind][fam][tbl], 0,
+						 maps.list[0][kind][fam][tbl]);
+				if (err) {
+					fail(l, "installing the inner map of %s in slot 0: %s",
+					     name, strerror(-err));
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
 
 /* Turns pinning off on every map, so the test never touches the host's
  * bpffs and its maps vanish with it. Unless this object is the first
@@ -1071,10 +1568,29 @@ static int prepare_maps(struct bpf_object *obj, struct bpf_object *owner,
 	int err;
 
 	bpf_object__for_each_map(m, obj) {
+		struct bpf_map *inner = bpf_map__inner_map(m);
+
 		err = bpf_map__set_pin_path(m, NULL);
 		if (err) {
 			fail(l, "unpinning %s: %s", bpf_map__name(m), strerror(-err));
 			return -1;
+		}
+		/* A list table of the object creating the maps: one of its
+		 * own inner maps is the template, so they are smaller than
+		 * production's (a hash allocates its buckets up front) and
+		 * match it by construction. */
+		if (inner && !owner) {
+			int kind, fam, tbl;
+
+			if (table_of(bpf_map__name(m), &kind, &fam, &tbl)) {
+				fail(l, "map %s is not a list table", bpf_map__name(m));
+				return -1;
+			}
+			err = bpf_map__set_inner_map_fd(m, maps.list[0][kind][fam][tbl]);
+			if (err) {
+				fail(l, "template of %s: %s", bpf_map__name(m), strerror(-err));
+				return -1;
+			}
 		}
 		if (!owner || bpf_map__is_internal(m))
 			continue;	/* .rodata is per object: cfg_slot */
@@ -1202,7 +1718,13 @@ static int probe_short_l3(const struct instance *in, int family, struct log *l)
 static int load_all(void)
 {
 	struct bpf_object *owner = NULL;
+	struct log lists = {};
 	int k, loaded = 1;
+
+	if (create_lists(&lists)) {
+		report("[setup] inner maps of the list tables", &lists);
+		return 0;
+	}
 
 	for (k = 0; k < INST_MAX; k++) {
 		struct log l = {};
@@ -1223,14 +1745,12 @@ static int load_all(void)
 			maps.stats = bpf_map__fd(s->maps.pg_stats);
 			maps.rule_stats = bpf_map__fd(s->maps.pg_rule_stats);
 			maps.config = bpf_map__fd(s->maps.pg_config);
-			maps.list[PG_LIST_ALLOW][0][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_allow_v4);
-			maps.list[PG_LIST_ALLOW][1][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_allow_v6);
-			maps.list[PG_LIST_DENY][0][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_deny_v4);
-			maps.list[PG_LIST_DENY][1][PG_TBL_PREFIX] = bpf_map__fd(s->maps.pg_deny_v6);
-			maps.list[PG_LIST_ALLOW][0][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_allow_x4);
-			maps.list[PG_LIST_ALLOW][1][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_allow_x6);
-			maps.list[PG_LIST_DENY][0][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_deny_x4);
-			maps.list[PG_LIST_DENY][1][PG_TBL_EXACT] = bpf_map__fd(s->maps.pg_deny_x6);
+			maps.list_stats = bpf_map__fd(s->maps.pg_list_stats);
+			install_lists(owner, &lists);
+			report("[setup] inner maps of the 12 list tables (allow, deny x v4, v6 x exact, prefix, port) x 2 generations created, slot 0 installed",
+			       &lists);
+			if (lists.failed)
+				return 0;
 		}
 	}
 	for (k = 0; k < INST_MAX; k++) {
@@ -1272,9 +1792,10 @@ static void usage(const char *prog)
 /* ---- randomised longest-prefix cross-check ---- */
 
 /* Thousands of overlapping prefixes of mixed lengths (hosts in the hash,
- * the rest in the trie, some expired), checked address by address against
- * a plain reference matcher: the verdict must agree, and the counter of the
- * entry the reference picks must be the one that moves. */
+ * the rest in the trie, some port-scoped in the port trie, some expired),
+ * checked address by address against a plain reference matcher: the
+ * verdict must agree, and the rule and list counters of the entry the
+ * reference picks must be the ones that move. */
 #define RND_RULES	2000
 #define RND_ADDRS	1000
 
@@ -1284,7 +1805,13 @@ struct rnd_rule {
 	__u8 addr[16];
 	int expired;
 	__u32 id;
+	__u8 proto;		/* port-scoped: IPPROTO_UDP; 0: address entry */
+	__u16 port;		/* 0: any port */
+	int list;
 };
+
+/* Ports of the random port entries and frames (0 only in entries). */
+static const __u16 rnd_ports[] = { 53, 123, 161, 0 };
 
 static __u32 rnd_state;
 
@@ -1340,11 +1867,50 @@ static __u64 rule_packets(__u32 id)
 	return sum;
 }
 
+static __u64 list_packets(__u32 id)
+{
+	size_t stride = percpu_stride(sizeof(struct pg_ctr));
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(maps.list_stats, &id, percpu_buf))
+		return ~0ULL;
+	for (int c = 0; c < ncpus; c++)
+		sum += ((struct pg_ctr *)((char *)percpu_buf + c * stride))->packets;
+	return sum;
+}
+
+/* The reference matcher for one kind: the longest live address entry;
+ * failing that, the longest live port entry for the port, then for any. */
+static const struct rnd_rule *rnd_best(const struct rnd_rule *rules, int n, int kind,
+				       const __u8 *a, __u16 dport, unsigned int max)
+{
+	const struct rnd_rule *best[3] = {};	/* address, dport, any port */
+
+	for (int j = 0; j < n; j++) {
+		const struct rnd_rule *r = &rules[j];
+		int w;
+
+		if (r->kind != kind || r->expired || !prefix_covers(r, a, max))
+			continue;
+		if (!r->proto)
+			w = 0;
+		else if (r->port == dport)
+			w = 1;
+		else if (!r->port)
+			w = 2;
+		else
+			continue;
+		if (!best[w] || r->plen > best[w]->plen)
+			best[w] = r;
+	}
+	return best[0] ? best[0] : best[1] ? best[1] : best[2];
+}
+
 static void run_lpm_random(const struct instance *in, int family)
 {
 	static struct rnd_rule rules[RND_RULES];
 	unsigned int max = family == 4 ? 32 : 128;
-	int n = 0, bad = 0, matched = 0;
+	int n = 0, bad = 0, matched = 0, matched_port = 0, nport = 0;
 	__u32 tables = 0;
 	struct log l = {};
 	char name[160];
@@ -1356,18 +1922,24 @@ static void run_lpm_random(const struct instance *in, int family)
 	}
 	for (int i = 0; i < RND_RULES; i++) {
 		struct rnd_rule r = { .kind = rnd() % 5 ? PG_LIST_DENY : PG_LIST_ALLOW };
-		struct pg_lpm_v6 key = {};
 		struct pg_rule val = {};
+		__u8 key[PG_KEY_MAX];
 		unsigned int roll = rnd() % 100;
 		int tbl, j;
 
 		r.plen = roll < 40 ? max : (family == 4 ? 25 + rnd() % 7 : 121 + rnd() % 7);
+		if (rnd() % 100 < 20) {
+			r.proto = IPPROTO_UDP;
+			r.port = rnd_ports[rnd() % 4];
+		}
 		rnd_addr(family, r.addr);
 		mask_addr(r.addr, r.plen, max);
 		r.expired = rnd() % 100 < 15;
-		/* The same prefix twice in a list: the later add replaces it. */
+		r.list = 2 + rnd() % 8;
+		/* The same entry twice in a list: the later add replaces it. */
 		for (j = 0; j < n; j++)
 			if (rules[j].kind == r.kind && rules[j].plen == r.plen &&
+			    rules[j].proto == r.proto && rules[j].port == r.port &&
 			    !memcmp(rules[j].addr, r.addr, 16))
 				break;
 		r.id = j < n ? rules[j].id : (__u32)(n + 1);
@@ -1377,47 +1949,45 @@ static void run_lpm_random(const struct instance *in, int family)
 
 		val.rule_id = r.id;
 		val.prefixlen = r.plen;
+		val.list_id = r.list;
+		val.lists = 1ULL << r.list;
+		val.port_hi = r.port;
 		val.expires_ns = r.expired ? mono_ns() - NSEC_PER_SEC :
 				 (rnd() % 2 ? mono_ns() + 3600 * NSEC_PER_SEC : 0);
-		key.prefixlen = r.plen;
-		memcpy(key.addr, r.addr, 16);
-		tbl = PG_TABLE_FOR(family, r.plen);
-		if (bpf_map_update_elem(maps.list[r.kind][family == 6][tbl],
-					tbl == PG_TBL_EXACT ? (void *)key.addr : (void *)&key,
-					&val, BPF_ANY)) {
+		tbl = tables_for(family, r.plen, r.proto);
+		tables_key(family == 6, tbl, r.addr, r.plen, r.proto, r.port, key);
+		if (bpf_map_update_elem(maps.list[0][r.kind][family == 6][tbl], key, &val,
+					BPF_ANY)) {
 			fail(&l, "setup: adding a rule: %s", strerror(errno));
 			goto out;
 		}
 		tables |= PG_TABLE_BIT(r.kind, family, tbl);
 	}
+	for (int j = 0; j < n; j++)
+		nport += rules[j].proto != 0;
 	if (set_tables(tables)) {
 		fail(&l, "setup: pg_config");
 		goto out;
 	}
 
 	for (int i = 0; i < RND_ADDRS; i++) {
-		const struct rnd_rule *best[PG_LIST_KIND_MAX] = {};
-		const struct rnd_rule *want;
+		const struct rnd_rule *allow, *deny, *want;
 		char astr[INET6_ADDRSTRLEN];
-		struct pkt_spec spec = { .family = family, .proto = IPPROTO_UDP };
+		struct pkt_spec spec = { .family = family, .proto = IPPROTO_UDP,
+					 .dport = rnd_ports[rnd() % 3] };
 		struct pkt pk;
 		__u8 a[16];
-		__u64 before = 0, after;
+		__u64 before = 0, after = 0, lbefore = 0, lafter = 0;
 		int exp_ret;
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 
 		rnd_addr(family, a);
-		for (int j = 0; j < n; j++) {
-			const struct rnd_rule *r = &rules[j];
-
-			if (r->expired || !prefix_covers(r, a, max))
-				continue;
-			if (!best[r->kind] || r->plen > best[r->kind]->plen)
-				best[r->kind] = r;
-		}
-		want = best[PG_LIST_ALLOW] ? best[PG_LIST_ALLOW] : best[PG_LIST_DENY];
-		exp_ret = !best[PG_LIST_ALLOW] && best[PG_LIST_DENY] ? XDP_DROP : XDP_PASS;
+		allow = rnd_best(rules, n, PG_LIST_ALLOW, a, spec.dport, max);
+		deny = rnd_best(rules, n, PG_LIST_DENY, a, spec.dport, max);
+		want = allow ? allow : deny;
+		exp_ret = !allow && deny ? XDP_DROP : XDP_PASS;
 		matched += want != NULL;
+		matched_port += want && want->proto;
 
 		inet_ntop(family == 4 ? AF_INET : AF_INET6, a, astr, sizeof(astr));
 		spec.src = astr;
@@ -1425,31 +1995,43 @@ static void run_lpm_random(const struct instance *in, int family)
 			fail(&l, "setup: building a frame from %s", astr);
 			goto out;
 		}
-		if (want)
+		if (want) {
 			before = rule_packets(want->id);
+			lbefore = list_packets(want->list);
+		}
 		opts.data_in = pk.buf;
 		opts.data_size_in = pk.len;
 		if (bpf_prog_test_run_opts(in->prog_fd[P_XDP], &opts)) {
 			fail(&l, "test_run: %s", strerror(errno));
 			goto out;
 		}
-		after = want ? rule_packets(want->id) : 0;
-		if ((int)opts.retval != exp_ret || (want && after != before + 1)) {
+		if (want) {
+			after = rule_packets(want->id);
+			lafter = list_packets(want->list);
+		}
+		if ((int)opts.retval != exp_ret ||
+		    (want && (after != before + 1 || lafter != lbefore + 1))) {
 			if (bad++ < 3)
-				fail(&l, "%s: expected %s by rule %u (/%u), got %s%s", astr,
-				     exp_ret == XDP_DROP ? "drop" : "pass", want ? want->id : 0,
-				     want ? want->plen : 0, opts.retval == XDP_DROP ? "drop" : "pass",
-				     want && after != before + 1 ? ", rule not counted" : "");
+				fail(&l, "%s udp/%u: expected %s by rule %u (/%u%s), got %s%s%s", astr,
+				     spec.dport, exp_ret == XDP_DROP ? "drop" : "pass",
+				     want ? want->id : 0, want ? want->plen : 0,
+				     want && want->proto ? (want->port ? " port" : " any port") : "",
+				     opts.retval == XDP_DROP ? "drop" : "pass",
+				     want && after != before + 1 ? ", rule not counted" : "",
+				     want && lafter != lbefore + 1 ? ", list not counted" : "");
 		}
 	}
-	if (matched < RND_ADDRS / 10 || matched > RND_ADDRS * 9 / 10)
-		fail(&l, "setup: %d of %d addresses matched a rule: the mix is not testing much",
-		     matched, RND_ADDRS);
+	if (matched < RND_ADDRS / 10 || matched > RND_ADDRS * 9 / 10 ||
+	    matched_port < RND_ADDRS / 50)
+		fail(&l, "setup: %d of %d addresses matched a rule, %d a port-scoped one: the mix is not testing much",
+		     matched, RND_ADDRS, matched_port);
 out:
-	snprintf(name, sizeof(name), "[xdp] random LPM cross-check, IPv%d: %d prefixes "
-		 "(hash and trie), %d addresses, %d matching", family, n, RND_ADDRS, matched);
+	snprintf(name, sizeof(name), "[xdp] random LPM cross-check, IPv%d: %d entries "
+		 "(hash, trie, %d in the port trie), %d addresses, %d matching, %d by port",
+		 family, n, nport, RND_ADDRS, matched, matched_port);
 	report(name, &l);
 	clear_lists();
+	snap_valid = 0;	/* counters moved outside run_frame */
 }
 
 /* ---- top-talker admission ---- */
@@ -1601,6 +2183,10 @@ int main(int argc, char **argv)
 			run_shared(&insts[k], 4);
 			run_shared(&insts[k], 6);
 		}
+		for (pid = 0; pid < PROG_MAX; pid++)
+			for (s = 4; s <= 6; s += 2)
+				for (k = 0; k < PG_TBL_MAX; k++)
+					run_gens(&insts[PLAIN], pid, s, k);
 		run_lpm_random(&insts[PLAIN], 4);
 		run_lpm_random(&insts[PLAIN], 6);
 		run_top_admission(&insts[PLAIN]);

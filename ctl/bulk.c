@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole-kind changes by generation switch (see bulk.h).
+ *
+ * The new content of the kind is the current one (read in batches) with
+ * some lists' bits cleared, merged with the queued entries: both go in one
+ * array, sorted so that equal keys meet, and are merged in one pass. Each
+ * table is then written into a fresh map with batch updates; a table that
+ * would exceed its capacity is refused before any map is made.
+ *
+ * Publishing: the new maps go into the unused generation slot, the kind's
+ * bit in pg_config.gens flips, and the old slot is emptied. Each update of
+ * a map-in-map slot returns only once every BPF program that could still
+ * use the previous content has finished, so no packet ever looks up an
+ * emptied slot, and the old maps can be emptied and freed at leisure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bulk.h"
+#include "ctx.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+
+static int grow(struct bulk *b)
+{
+	size_t cap = b->cap ? b->cap * 2 : 4096;
+	struct bulk_ent *nv = realloc(b->v, cap * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	b->v = nv;
+	b->cap = cap;
+	return 0;
+}
+
+int bulk_reserve(struct bulk *b, size_t more)
+{
+	struct bulk_ent *nv;
+
+	if (b->cap >= b->n + more)
+		return 0;
+	nv = realloc(b->v, (b->n + more) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	b->v = nv;
+	b->cap = b->n + more;
+	return 0;
+}
+
+int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t lo,
+	     uint16_t hi, unsigned int list_id, uint64_t expires_ns, const char *comment,
+	     bool counted)
+{
+	int fam6 = p->family == 6, tbl = tables_for(p->family, p->plen, proto);
+	uint32_t rule = 0;
+
+	if (comment || counted) {
+		struct bulk_rule *r;
+
+		if (b->nrules == b->rcap) {
+			size_t cap = b->rcap ? b->rcap * 2 : 64;
+			struct bulk_rule *nr = realloc(b->rules, cap * sizeof(*nr));
+
+			if (!nr)
+				return -ENOMEM;
+			b->rules = nr;
+			b->rcap = cap;
+		}
+		r = &b->rules[b->nrules++];
+		memset(r, 0, sizeof(*r));
+		r->meta.in_use = 1;
+		r->meta.family = p->family;
+		r->meta.list_kind = b->kind;
+		r->meta.prefixlen = p->plen;
+		memcpy(r->meta.addr, p->addr, 16);
+		r->meta.proto = proto;
+		r->meta.port_lo = lo;
+		r->meta.port_hi = hi;
+		if (comment)
+			snprintf(r->meta.comment, sizeof(r->meta.comment), "%s", comment);
+		rule = b->nrules;
+	}
+	for (uint32_t port = lo; port <= hi; port++) {
+		struct bulk_ent *e;
+
+		if (b->n == b->cap && grow(b))
+			return -ENOMEM;
+		e = &b->v[b->n++];
+		memset(e, 0, sizeof(*e));
+		e->fam6 = fam6;
+		e->tbl = tbl;
+		e->src = 1;
+		e->rule = rule;
+		tables_key(fam6, tbl, p->addr, p->plen, proto, port, e->key);
+		e->val.expires_ns = expires_ns;
+		e->val.lists = 1ULL << list_id;
+		e->val.prefixlen = p->plen;
+		e->val.port_hi = hi;
+		if (!proto)
+			break;
+	}
+	return 0;
+}
+
+void bulk_free(struct bulk *b)
+{
+	free(b->v);
+	free(b->rules);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Reading the tables now, one thread each: a trie walk costs the kernel
+ * more than the copy, and the tables are independent. */
+struct reader {
+	struct bulk part;	/* this table's entries */
+	int fd, fam6, tbl, err;
+	uint64_t drop_mask, now;
+	pthread_t thread;
+	bool started;
+};
+
+static int read_one(void *arg, const void *key, const struct pg_rule *val)
+{
+	struct reader *r = arg;
+	struct bulk *b = &r->part;
+	struct bulk_ent *e;
+
+	if (b->n == b->cap && grow(b))
+		return -ENOMEM;
+	e = &b->v[b->n++];
+	memset(e, 0, sizeof(*e));
+	e->fam6 = r->fam6;
+	e->tbl = r->tbl;
+	memcpy(e->key, key, tables_key_size(r->fam6, r->tbl));
+	e->val = *val;
+	if (e->val.expires_ns && e->val.expires_ns <= r->now)
+		e->val.lists = 0;	/* expired: already absent */
+	e->before = e->val.lists;
+	/* An entry left in no list stays for the merge, so that an entry
+	 * added with the same key keeps its rule id. */
+	e->val.lists &= ~r->drop_mask;
+	return 0;
+}
+
+static void *read_run(void *arg)
+{
+	struct reader *r = arg;
+
+	r->err = tables_read(r->fd, r->fam6, r->tbl, read_one, r);
+	return NULL;
+}
+
+/* Append every table's entries to b; count[][] gets each table's size. */
+static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
+		       size_t count[2][PG_TBL_MAX])
+{
+	struct reader rd[2][PG_TBL_MAX] = {};
+	uint64_t now = mono_now_ns();
+	size_t total = 0;
+	int err = 0;
+
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			struct reader *r = &rd[f][t];
+
+			*r = (struct reader){ .fd = ctx->maps.list[b->kind][f][t], .fam6 = f,
+					      .tbl = t, .drop_mask = drop_mask, .now = now };
+			r->started = !pthread_create(&r->thread, NULL, read_run, r);
+			if (!r->started)
+				read_run(r);
+		}
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			struct reader *r = &rd[f][t];
+
+			if (r->started)
+				pthread_join(r->thread, NULL);
+			if (!err && r->err)
+				err = p_err("cannot read the %s list: %s", pg_list_names[b->kind],
+					    strerror(-r->err));
+			count[f][t] = r->part.n;
+			total += r->part.n;
+		}
+	if (!err && bulk_reserve(b, total))
+		err = p_err("out of memory");
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			struct reader *r = &rd[f][t];
+
+			if (!err && r->part.n) {
+				memcpy(b->v + b->n, r->part.v, r->part.n * sizeof(*b->v));
+				b->n += r->part.n;
+			}
+			bulk_free(&r->part);
+		}
+	return err;
+}
+
+static double secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int key_cmp(const struct bulk_ent *a, const struct bulk_ent *b)
+{
+	if (a->fam6 != b->fam6)
+		return a->fam6 - b->fam6;
+	if (a->tbl != b->tbl)
+		return a->tbl - b->tbl;
+	return memcmp(a->key, b->key, PG_KEY_MAX);
+}
+
+/* Sorting a million entries is a sizeable part of a load: sort compact
+ * keys that compare as integers. Table byte, then the key without the
+ * three bytes of prefixlen that are always zero: at most 22 bytes, big
+ * endian in k[], so that integer order is byte order. Equal keys meet,
+ * the entry already there first. */
+struct sort_key {
+	uint64_t k[3];
+	uint32_t idx;
+};
+
+static void sort_key_of(const struct bulk_ent *e, uint32_t idx, struct sort_key *sk)
+{
+	uint8_t b[24] = { (uint8_t)(e->fam6 * PG_TBL_MAX + e->tbl) };
+	size_t ksz = tables_key_size(e->fam6, e->tbl);
+
+	if (e->tbl == PG_TBL_EXACT) {
+		memcpy(b + 1, e->key, ksz);
+	} else {
+		b[1] = e->key[0];
+		memcpy(b + 2, e->key + 4, ksz - 4);
+	}
+	for (int w = 0; w < 3; w++) {
+		uint64_t v = 0;
+
+		for (int i = 0; i < 8; i++)
+			v = v << 8 | b[w * 8 + i];
+		sk->k[w] = v;
+	}
+	sk->idx = idx;
+}
+
+/* LSD radix sort of the compact keys, 16 bits a pass, least significant
+ * first, skipping passes where every key has the same digit (IPv4 keys
+ * leave most of k[1] and k[2] zero). Stable, so entries already in the maps
+ * (placed first) stay ahead of equal keys being added. */
+static int radix_sort(struct sort_key *sk, size_t n)
+{
+	struct sort_key *tmp = malloc(n * sizeof(*tmp) + 1), *from = sk, *to = tmp;
+	size_t *count = malloc(65536 * sizeof(*count));
+
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return -ENOMEM;
+	}
+	for (int word = 2; word >= 0; word--)
+		for (int shift = 0; shift < 64; shift += 16) {
+			size_t sum = 0;
+			bool one = false;
+
+			memset(count, 0, 65536 * sizeof(*count));
+			for (size_t i = 0; i < n; i++)
+				count[from[i].k[word] >> shift & 0xffff]++;
+			for (size_t d = 0; d < 65536 && !one; d++)
+				one = count[d] == n;
+			if (one)
+				continue;
+			for (size_t d = 0; d < 65536; d++) {
+				size_t c = count[d];
+
+				count[d] = sum;
+				sum += c;
+			}
+			for (size_t i = 0; i < n; i++)
+				to[count[from[i].k[word] >> shift & 0xffff]++] = from[i];
+			from = to;
+			to = from == sk ? tmp : sk;
+		}
+	if (from != sk)
+		memcpy(sk, from, n * sizeof(*sk));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
+/* Put b->v in key order: sort the compact keys, then move the entries
+ * in place, cycle by cycle (no second copy of a million entries). */
+static int sort_entries(struct bulk *b, size_t queued)
+{
+	struct sort_key *sk = malloc(b->n * sizeof(*sk) + 1);
+	uint32_t *dest, *src;
+	size_t k = 0;
+
+	if (!sk)
+		return -ENOMEM;
+	/* Entries read from the maps (after the queued ones) go first. */
+	for (size_t i = queued; i < b->n; i++)
+		sort_key_of(&b->v[i], i, &sk[k++]);
+	for (size_t i = 0; i < queued; i++)
+		sort_key_of(&b->v[i], i, &sk[k++]);
+	if (radix_sort(sk, b->n)) {
+		free(sk);
+		return -ENOMEM;
+	}
+	src = malloc(b->n * sizeof(*src) + 1);
+	if (!src) {
+		free(sk);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		src[i] = sk[i].idx;	/* position i takes entry src[i] */
+	/* Reuse the keys' memory for where each entry goes. */
+	dest = (uint32_t *)sk;
+	for (size_t i = 0; i < b->n; i++)
+		dest[src[i]] = i;
+	free(src);
+	for (size_t i = 0; i < b->n; i++) {
+		while (dest[i] != i) {
+			uint32_t j = dest[i];
+			struct bulk_ent tmp = b->v[j];
+
+			b->v[j] = b->v[i];
+			b->v[i] = tmp;
+			dest[i] = dest[j];
+			dest[j] = j;
+		}
+	}
+	free(sk);
+	return 0;
+}
+
+/* A port range is one key per port: count it once, at its last port. */
+static bool rule_head(const struct bulk_ent *e)
+{
+	uint8_t addr[16], plen, proto;
+	uint16_t port;
+
+	if (e->tbl != PG_TBL_PORT)
+		return true;
+	tables_key_decode(e->fam6, e->tbl, e->key, addr, &plen, &proto, &port);
+	return port == e->val.port_hi;
+}
+
+static uint64_t max_expiry(uint64_t a, uint64_t b)
+{
+	return !a || !b ? 0 : a > b ? a : b;
+}
+
+/* One entry per key: the bits of every list holding it, the latest expiry
+ * of those (an entry being re-added to its own list takes the new one),
+ * the rule id it had. Entries left in no list are dropped. */
+static size_t merge(struct bulk *b, struct bulk_result *res)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < b->n;) {
+		struct bulk_ent m = b->v[i];
+		size_t j = i;
+		bool set = false;
+
+		m.rule = 0;
+		if (!m.src) {
+			set = m.val.lists != 0;
+			j++;
+		} else {
+			memset(&m.val, 0, sizeof(m.val));
+		}
+		for (; j < b->n && !key_cmp(&b->v[i], &b->v[j]); j++) {
+			const struct bulk_ent *e = &b->v[j];
+
+			m.val.expires_ns = set ? max_expiry(m.val.expires_ns, e->val.expires_ns)
+					       : e->val.expires_ns;
+			set = true;
+			m.val.lists |= e->val.lists;
+			m.val.prefixlen = e->val.prefixlen;
+			m.val.port_hi = e->val.port_hi;
+			if (e->rule)
+				m.rule = e->rule;
+		}
+		if (!rule_head(&m))
+			;	/* a port range counts once */
+		else if (m.val.lists & b->focus)
+			res->added += !(b->v[i].before & b->focus);
+		else
+			res->removed += !!(b->v[i].before & b->focus);
+		if (m.val.lists) {
+			m.val.list_id = __builtin_ctzll(m.val.lists);
+			res->listed[m.fam6] += (m.val.lists & b->focus) && rule_head(&m);
+			b->v[out++] = m;
+		}
+		i = j;
+	}
+	return out;
+}
+
+static uint32_t alloc_rule_id(struct pg_ctx *ctx, const uint8_t *used)
+{
+	uint32_t start = ctx->meta.next_rule_id, id;
+
+	if (!start || start >= PG_MAX_RULES)
+		start = 1;
+	id = start;
+	do {
+		struct pg_rule_meta rm;
+
+		if (!used[id] && !bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) &&
+		    !rm.in_use) {
+			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+			return id;
+		}
+		id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
+	} while (id != start);
+	return 0;
+}
+
+/* Rule ids: a queued rule adopts the id of an entry it lands on (its
+ * counters go on), else gets a free one. used[] marks ids in the result. */
+static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t *used)
+{
+	struct timespec real;
+	size_t short_of = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct bulk_ent *e = &b->v[i];
+
+		if (e->rule && e->val.rule_id && !b->rules[e->rule - 1].rule_id)
+			b->rules[e->rule - 1].rule_id = e->val.rule_id;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bulk_ent *e = &b->v[i];
+
+		if (e->rule)
+			e->val.rule_id = b->rules[e->rule - 1].rule_id;
+		if (e->val.rule_id)
+			used[e->val.rule_id] = 1;
+	}
+	clock_gettime(CLOCK_REALTIME, &real);
+	for (size_t i = 0; i < b->nrules; i++) {
+		struct bulk_rule *r = &b->rules[i];
+		struct pg_rule_meta old;
+		bool fresh = !r->rule_id;
+
+		if (fresh) {
+			r->rule_id = alloc_rule_id(ctx, used);
+			if (!r->rule_id) {
+				short_of++;
+				continue;
+			}
+			used[r->rule_id] = 1;
+		}
+		if (!fresh && !bpf_map_lookup_elem(ctx->maps.rule_meta, &r->rule_id, &old) &&
+		    old.in_use) {
+			/* The rule goes on: its age, and its comment unless given. */
+			r->meta.created_ns = old.created_ns;
+			if (!r->meta.comment[0])
+				memcpy(r->meta.comment, old.comment, sizeof(old.comment));
+		} else
+			r->meta.created_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
+		if (fresh && percpu_zero(ctx, ctx->maps.rule_stats, r->rule_id, 3))
+			return p_err("cannot reset the counters of rule %u: %s", r->rule_id,
+				     strerror(errno));
+		if (bpf_map_update_elem(ctx->maps.rule_meta, &r->rule_id, &r->meta, BPF_ANY))
+			return p_err("cannot record rule %u: %s", r->rule_id, strerror(errno));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bulk_ent *e = &b->v[i];
+
+		if (e->rule && !e->val.rule_id) {
+			e->val.rule_id = b->rules[e->rule - 1].rule_id;
+			if (e->val.rule_id)
+				used[e->val.rule_id] = 1;
+		}
+	}
+	if (short_of)
+		p_warn("all %d per-rule counters are in use: %zu rules are counted per list only",
+		       PG_MAX_RULES - 1, short_of);
+	return 0;
+}
+
+static const char *table_what(int fam6, int tbl)
+{
+	static const char *const w[2][PG_TBL_MAX] = {
+		{ "IPv4 host", "IPv4 prefix", "IPv4 port-scoped" },
+		{ "IPv6 host", "IPv6 prefix", "IPv6 port-scoped" },
+	};
+
+	return w[fam6][tbl];
+}
+
+/* One table's share of the work: tables are filled in parallel threads,
+ * since each insert into a different map runs on its own CPU. */
+struct fill {
+	const struct bulk *b;
+	size_t from, to;
+	int fam6, tbl, fd;
+	int err;		/* -errno */
+	pthread_t thread;
+	bool started;
+};
+
+static void *fill_run(void *arg)
+{
+	struct fill *fl = arg;
+	size_t ksz = tables_key_size(fl->fam6, fl->tbl), n = fl->to - fl->from;
+	uint8_t *keys = malloc(n * ksz);
+	struct pg_rule *vals = malloc(n * sizeof(*vals));
+	int fd = fl->fd, err = 0;
+	size_t done = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(keys + i * ksz, fl->b->v[fl->from + i].key, ksz);
+		vals[i] = fl->b->v[fl->from + i].val;
+	}
+	while (done < n) {
+		__u32 count = n - done;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		err = bpf_map_update_batch(fd, keys + done * ksz, vals + done, &count, &opts);
+		if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP) {
+			/* No batch updates here: one by one. */
+			for (; done < n; done++)
+				if (bpf_map_update_elem(fd, keys + done * ksz, vals + done,
+							BPF_ANY))
+					break;
+			err = done < n ? -errno : 0;
+			break;
+		}
+		done += count;
+		if (err)
+			break;
+	}
+out:
+	free(keys);
+	free(vals);
+	fl->err = err;
+	return NULL;
+}
+
+/* Publish new tables for a kind (see the top of this file). A table
+ * empty before and after keeps its map (fds[][] is the live one): it sits
+ * in both slots, and needs no update, hence no wait. */
+static int publish(struct pg_ctx *ctx, int kind, int fds[2][PG_TBL_MAX], uint32_t bits)
+{
+	uint32_t cur = (ctx->gens >> kind) & 1, next = !cur, kind_bits = 0;
+	struct pg_config cfg;
+	int err, changed = -1;
+
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			kind_bits |= PG_TABLE_BIT(kind, f ? 6 : 4, t);
+			if (fds[f][t] != ctx->maps.list[kind][f][t])
+				changed = f * PG_TBL_MAX + t;
+		}
+	if (changed < 0)
+		return 0;	/* every table empty before and after */
+	/* Both generations' tables are looked at while either may be used. */
+	err = pins_config_read(ctx, &cfg);
+	if (err)
+		return err;
+	if ((cfg.gens >> kind & 1) != cur)
+		return p_err("the lists changed under this command; nothing was changed");
+	cfg.tables |= bits;
+	err = pins_config_write(ctx, &cfg);
+	for (int f = 0; !err && f < 2; f++)
+		for (int t = 0; !err && t < PG_TBL_MAX; t++) {
+			int outer = ctx->maps.outer[kind][f][t];
+
+			if (fds[f][t] == ctx->maps.list[kind][f][t] &&
+			    tables_id(outer, next) == tables_id(outer, cur))
+				continue;
+			err = tables_set(outer, next, fds[f][t]);
+			if (err)
+				err = p_err("cannot install a new %s table: %s",
+					    table_what(f, t), strerror(-err));
+		}
+	if (err) {
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++)
+				if (fds[f][t] != ctx->maps.list[kind][f][t])
+					tables_clear(ctx->maps.outer[kind][f][t], next);
+		pins_tables_sweep(ctx);
+		return err;
+	}
+	cfg.gens ^= 1u << kind;
+	err = pins_config_write(ctx, &cfg);
+	if (err)
+		return err;
+	ctx->gens = cfg.gens;
+	/* Wait out packets that read the old generation (an update of a
+	 * slot waits for them), then empty the old slots. */
+	{
+		int f = changed / PG_TBL_MAX, t = changed % PG_TBL_MAX;
+
+		tables_set(ctx->maps.outer[kind][f][t], next, fds[f][t]);
+	}
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++)
+			if (fds[f][t] != ctx->maps.list[kind][f][t])
+				tables_clear(ctx->maps.outer[kind][f][t], cur);
+	cfg.tables = (cfg.tables & ~kind_bits) | bits;
+	return pins_config_write(ctx, &cfg);
+}
+
+int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+{
+	int kind = b->kind, fds[2][PG_TBL_MAX], old[2 * PG_TBL_MAX], err = 0;
+	size_t count[2][PG_TBL_MAX];
+	size_t queued = b->n, n, from;
+	uint8_t *used = calloc(PG_MAX_RULES, 1), *was = calloc(PG_MAX_RULES, 1);
+	uint32_t bits = 0;
+	double t[5];
+	struct fill fills[2][PG_TBL_MAX] = {};
+
+	memset(res, 0, sizeof(*res));
+	memset(fds, -1, sizeof(fds));
+	if (!used || !was) {
+		err = p_err("out of memory");
+		goto out;
+	}
+	pins_tables_refresh(ctx);
+	t[0] = secs();
+	err = read_tables(ctx, b, drop_mask, count);
+	if (err)
+		goto out;
+	for (size_t i = queued; i < b->n; i++)
+		if (b->v[i].val.rule_id)
+			was[b->v[i].val.rule_id] = 1;
+	t[1] = secs();
+	if (sort_entries(b, queued)) {
+		err = p_err("out of memory");
+		goto out;
+	}
+	n = merge(b, res);
+	t[2] = secs();
+	/* Refuse what does not fit before any map is made. */
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && b->v[j].fam6 == b->v[i].fam6 && b->v[j].tbl == b->v[i].tbl)
+			j++;
+		if (j - i > ctx->meta.list_capacity) {
+			err = p_err("the %s %s table would hold %zu entries, over its capacity of "
+				    "%u; nothing was changed. The capacity is set when the maps "
+				    "are created: pktgate --capacity N (then detach everything "
+				    "and remove %s to recreate them)",
+				    pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
+				    j - i, ctx->meta.list_capacity, ctx->pin_path);
+			goto out;
+		}
+		res->entries[b->v[i].fam6] += j - i;
+		bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
+		i = j;
+	}
+	err = assign_rule_ids(ctx, b, n, used);
+	if (err)
+		goto out;
+	from = 0;
+	for (int f = 0; f < 2 && !err; f++)
+		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
+			struct fill *fl = &fills[f][t];
+			size_t to = from;
+
+			while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
+				to++;
+			*fl = (struct fill){ .b = b, .from = from, .to = to, .fam6 = f, .tbl = t };
+			if (to == from && !count[f][t]) {
+				fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
+				continue;
+			}
+			fl->fd = fds[f][t] = tables_create(kind, f, t, ctx->meta.list_capacity);
+			if (fl->fd < 0)
+				err = p_err("cannot create a %s table: %s",
+					    tables_pin_name(kind, f, t), strerror(-fl->fd));
+			else if (to > from)
+				fl->started = !pthread_create(&fl->thread, NULL, fill_run, fl);
+			if (!err && to > from && !fl->started)
+				fill_run(fl);	/* no thread: do it here */
+			from = to;
+		}
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			struct fill *fl = &fills[f][t];
+
+			if (fl->started)
+				pthread_join(fl->thread, NULL);
+			if (!err && fl->err)
+				err = p_err("cannot fill a new %s %s table: %s", pg_list_names[kind],
+					    table_what(f, t), strerror(-fl->err));
+		}
+	t[3] = secs();
+	if (!err)
+		err = publish(ctx, kind, fds, bits);
+	t[4] = secs();
+	p_debug("%s: read %zu entries %.3f s, sort and merge %.3f s, fill %zu entries %.3f s, "
+		"switch %.3f s", pg_list_names[kind], b->n - queued, t[1] - t[0], t[2] - t[1], n,
+		t[3] - t[2], t[4] - t[3]);
+	if (err) {
+		/* Nothing changed: give back the rule ids this command took. */
+		for (size_t i = 0; i < b->nrules; i++) {
+			uint32_t id = b->rules[i].rule_id;
+			struct pg_rule_meta z = {};
+
+			if (id && !was[id])
+				bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
+		}
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++)
+				if (fds[f][t] >= 0 && fds[f][t] != ctx->maps.list[kind][f][t])
+					close(fds[f][t]);
+		goto out;
+	}
+	/* Rule ids of entries that went away. */
+	for (uint32_t id = 1; id < PG_MAX_RULES; id++)
+		if (was[id] && !used[id]) {
+			struct pg_rule_meta z = {};
+
+			bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
+		}
+	pins_write_meta(ctx);	/* next_rule_id hint */
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			bool same = fds[f][t] == ctx->maps.list[kind][f][t];
+
+			old[f * PG_TBL_MAX + t] = same ? -1 : ctx->maps.list[kind][f][t];
+			ctx->maps.list[kind][f][t] = fds[f][t];
+		}
+	bulk_release(old, 2 * PG_TBL_MAX);
+out:
+	free(used);
+	free(was);
+	return err;
+}
+
+/* Empty a map in chunks, so that no single system call holds a CPU long. */
+static void drain(int fd)
+{
+	enum { CHUNK = 16384 };
+	uint8_t *keys = malloc((size_t)CHUNK * PG_KEY_MAX);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!keys || bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out;
+	for (;;) {
+		__u32 n = 0, count;
+		void *prev = NULL;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		while (n < CHUNK && !bpf_map_get_next_key(fd, prev, keys + n * info.key_size)) {
+			prev = keys + n * info.key_size;
+			n++;
+		}
+		if (!n)
+			break;
+		count = n;
+		if (bpf_map_delete_batch(fd, keys, &count, &opts))
+			for (__u32 i = 0; i < n; i++)
+				bpf_map_delete_elem(fd, keys + i * info.key_size);
+		sched_yield();
+	}
+out:
+	free(keys);
+}
+
+void bulk_release(int *fds, int n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* A grandchild, so that nobody has to reap it; without the
+		 * caller's lock and output, at the lowest priority. */
+		if (fork() != 0)
+			_exit(0);
+		for (int fd = 0; fd < 1024; fd++) {
+			bool keep = false;
+
+			for (int i = 0; i < n; i++)
+				keep |= fds[i] == fd;
+			if (!keep)
+				close(fd);
+		}
+		open("/dev/null", O_RDWR);
+		dup2(0, 1);
+		dup2(0, 2);
+		setpriority(PRIO_PROCESS, 0, 19);
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				drain(fds[i]);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Whole-kind changes (load, replace, flush of a list, restore): the new
+ * content of every table of a kind is built in fresh maps and published
+ * with one generation switch, so the datapath sees the old set or the new
+ * one and never a mix, and a change that does not fit changes nothing.
+ */
+#ifndef __PKTGATE_BULK_H
+#define __PKTGATE_BULK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+#include "tables.h"
+
+struct pg_ctx;
+
+struct bulk_ent {
+	uint8_t fam6, tbl;
+	uint8_t src;		/* 0: in the maps now, 1: being added */
+	uint8_t pad;
+	uint32_t rule;		/* being added: 1 + index in bulk.rules, 0 = counted per list only */
+	uint8_t key[PG_KEY_MAX];
+	struct pg_rule val;
+	uint64_t before;	/* in the maps: the lists that held it live */
+};
+
+/* A rule with its own counters (added with add, or restored). */
+struct bulk_rule {
+	struct pg_rule_meta meta;
+	uint32_t rule_id;	/* chosen while applying */
+};
+
+struct bulk {
+	int kind;
+	uint64_t focus;		/* the lists added and removed are counted for */
+	struct bulk_ent *v;
+	size_t n, cap;
+	struct bulk_rule *rules;
+	size_t nrules, rcap;
+};
+
+struct bulk_result {
+	size_t entries[2];	/* entries of the kind afterwards, IPv4 / IPv6 */
+	size_t listed[2];	/* of which in a focus list */
+	size_t added;		/* entries new to the focus lists */
+	size_t removed;		/* entries the focus lists no longer hold */
+};
+
+/* restore: what its add lines queue, per kind, to apply in one switch. */
+struct bulk_collect {
+	struct pg_ctx *ctx;	/* maps open under the exclusive lock */
+	struct bulk b[PG_LIST_KIND_MAX];
+	uint64_t lists;		/* the lists named, both kinds */
+	uint32_t *port_rules;	/* port-scoped rules: index in b[kind].rules << 1 | kind */
+	size_t nport, pcap;
+};
+
+/* Room for more entries, to be queued next. */
+int bulk_reserve(struct bulk *b, size_t more);
+/* Queue an entry of list_id: a prefix, or with proto a port range
+ * (lo..hi, 0..0 = any port). comment != NULL or counted gives it its own
+ * rule id and counters. expires_ns is CLOCK_MONOTONIC, 0 = never. */
+int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t lo,
+	     uint16_t hi, unsigned int list_id, uint64_t expires_ns, const char *comment,
+	     bool counted);
+/* Make the kind hold: the entries there now, minus the lists in drop_mask
+ * (and minus expired entries), plus the queued ones. */
+int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
+void bulk_free(struct bulk *b);
+
+/* Free inner maps without stalling the caller: a low-priority child
+ * empties them in chunks, then closes them. The fds are closed here. */
+void bulk_release(int *fds, int n);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Named lists: ids, names and sources in pg_lists (user space only), hit
+ * counters in pg_list_stats (the datapath's), and the lists command.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "ctx.h"
+#include "lists.h"
+#include "names.h"
+#include "out.h"
+#include "rules.h"
+#include "tables.h"
+
+/* Names are read back from the pins on every call: a CLI run is short and
+ * the table is small (PG_MAX_LISTS entries). */
+static struct pg_list cache[PG_MAX_LISTS];
+static int cache_fd = -1;
+
+static int load_cache(struct pg_ctx *ctx)
+{
+	if (cache_fd == ctx->maps.lists)
+		return 0;
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++)
+		if (bpf_map_lookup_elem(ctx->maps.lists, &id, &cache[id]))
+			return p_err("cannot read %s/%s: %s", ctx->pin_path, PG_MAP_LISTS,
+				     strerror(errno));
+	cache_fd = ctx->maps.lists;
+	return 0;
+}
+
+static int store(struct pg_ctx *ctx, unsigned int id)
+{
+	__u32 key = id;
+
+	if (bpf_map_update_elem(ctx->maps.lists, &key, &cache[id], BPF_ANY))
+		return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_LISTS,
+			     strerror(errno));
+	return 0;
+}
+
+int lists_check_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len >= PG_LIST_NAME_LEN)
+		return p_usage("list name '%s': give 1 to %d characters", name,
+			       PG_LIST_NAME_LEN - 1);
+	if (!isalnum((unsigned char)name[0]))
+		return p_usage("list name '%s' must start with a letter or digit", name);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return p_usage("list name '%s': only letters, digits, '_', '.' and '-' "
+				       "may be used", name);
+	return 0;
+}
+
+int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsigned int *id)
+{
+	int err, free_id = -1;
+
+	if (!name) {
+		*id = PG_LIST_MANUAL(kind);
+		return 0;
+	}
+	err = load_cache(ctx);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < PG_MAX_LISTS; i++) {
+		if (!cache[i].in_use) {
+			if (free_id < 0 && i >= PG_LIST_KIND_MAX)
+				free_id = i;
+			continue;
+		}
+		if (cache[i].kind == kind && !strcmp(cache[i].name, name)) {
+			*id = i;
+			return 0;
+		}
+	}
+	if (!create)
+		return p_err("there is no %s list named '%s' (see pktgate lists)",
+			     pg_list_names[kind], name);
+	if (free_id < 0)
+		return p_err("all %d lists are in use; flush one with pktgate flush %s --list NAME",
+			     PG_MAX_LISTS, pg_list_names[kind]);
+	memset(&cache[free_id], 0, sizeof(cache[free_id]));
+	cache[free_id].in_use = 1;
+	cache[free_id].kind = kind;
+	snprintf(cache[free_id].name, sizeof(cache[free_id].name), "%s", name);
+	/* New counters: a list id may have been used before. */
+	err = percpu_zero(ctx, ctx->maps.list_stats, free_id, 2);
+	if (err)
+		return p_err("cannot reset the counters of list %s: %s", name, strerror(-err));
+	err = store(ctx, free_id);
+	if (err)
+		return err;
+	*id = free_id;
+	return 0;
+}
+
+bool lists_exists(struct pg_ctx *ctx, int kind, const char *name)
+{
+	if (load_cache(ctx))
+		return false;
+	for (unsigned int i = 0; i < PG_MAX_LISTS; i++)
+		if (cache[i].in_use && cache[i].kind == kind && !strcmp(cache[i].name, name))
+			return true;
+	return false;
+}
+
+const char *lists_name(struct pg_ctx *ctx, unsigned int id)
+{
+	__u32 key = id;
+
+	if (id >= PG_MAX_LISTS || load_cache(ctx))
+		return "?";
+	/* Long-running readers (events) see lists made after they started. */
+	if (!cache[id].in_use)
+		bpf_map_lookup_elem(ctx->maps.lists, &key, &cache[id]);
+	return cache[id].in_use ? cache[id].name : "?";
+}
+
+void lists_names(struct pg_ctx *ctx, uint64_t bits, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int id = 0; id < PG_MAX_LISTS && off < len; id++)
+		if (bits & (1ULL << id))
+			off += snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+					lists_name(ctx, id));
+}
+
+int lists_loaded(struct pg_ctx *ctx, unsigned int id, const char *source)
+{
+	struct timespec real;
+	int err = load_cache(ctx);
+
+	if (err)
+		return err;
+	clock_gettime(CLOCK_REALTIME, &real);
+	cache[id].loaded_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
+	snprintf(cache[id].source, sizeof(cache[id].source), "%s", source ? source : "");
+	return store(ctx, id);
+}
+
+int lists_remove(struct pg_ctx *ctx, unsigned int id)
+{
+	int err = load_cache(ctx);
+
+	if (err || id < PG_LIST_KIND_MAX)
+		return err;
+	memset(&cache[id], 0, sizeof(cache[id]));
+	return store(ctx, id);
+}
+
+struct sizes {
+	uint64_t now;
+	size_t n[PG_MAX_LISTS][2];
+	int fam6, tbl;
+};
+
+static int count_one(void *arg, const void *key, const struct pg_rule *val)
+{
+	struct sizes *s = arg;
+
+	if (val->expires_ns && val->expires_ns <= s->now)
+		return 0;
+	if (s->tbl == PG_TBL_PORT) {
+		uint8_t addr[16], plen, proto;
+		uint16_t port;
+
+		/* A port range is one rule: count it at its last port. */
+		tables_key_decode(s->fam6, s->tbl, key, addr, &plen, &proto, &port);
+		if (port != val->port_hi)
+			return 0;
+	}
+	for (uint64_t b = val->lists; b; b &= b - 1)
+		s->n[__builtin_ctzll(b)][s->fam6]++;
+	return 0;
+}
+
+int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct sizes *s = calloc(1, sizeof(*s));
+	int err;
+
+	(void)optp;
+	(void)argc;
+	(void)argv;
+	if (!s)
+		return p_err("out of memory");
+	err = pins_open(ctx, false);
+	if (!err)
+		err = load_cache(ctx);
+	s->now = mono_now_ns();
+	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++)
+		for (s->fam6 = 0; !err && s->fam6 < 2; s->fam6++)
+			for (s->tbl = 0; !err && s->tbl < PG_TBL_MAX; s->tbl++) {
+				err = tables_read(ctx->maps.list[kind][s->fam6][s->tbl], s->fam6,
+						  s->tbl, count_one, s);
+				if (err)
+					err = p_err("cannot read the %s list: %s",
+						    pg_list_names[kind], strerror(-err));
+			}
+	if (err)
+		goto out;
+	out_obj_open(NULL);
+	out_text("%-5s %-20s %9s %9s %12s %14s %-20s %s\n", "KIND", "NAME", "IPV4", "IPV6",
+		 "PACKETS", "BYTES", "LOADED", "SOURCE");
+	out_arr_open("lists");
+	for (unsigned int id = 0; id < PG_MAX_LISTS; id++) {
+		struct pg_list *l = &cache[id];
+		uint64_t ctr[2] = {};
+		char when[32] = "-";
+
+		if (!l->in_use)
+			continue;
+		percpu_sum(ctx, ctx->maps.list_stats, id, ctr, 2, false);
+		out_obj_open(NULL);
+		out_u64("id", NULL, id);
+		out_str("kind", "%-5s ", pg_list_names[l->kind < PG_LIST_KIND_MAX ? l->kind : 0]);
+		out_str("name", "%-20s ", l->name);
+		out_u64("entries", NULL, s->n[id][0] + s->n[id][1]);
+		out_u64("entries_v4", "%9llu ", s->n[id][0]);
+		out_u64("entries_v6", "%9llu ", s->n[id][1]);
+		out_u64("packets", "%12llu ", ctr[0]);
+		out_u64("bytes", "%14llu ", ctr[1]);
+		if (l->loaded_ns) {
+			time_t t = l->loaded_ns / 1000000000ULL;
+
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+			out_str("loaded", "%-20s ", when);
+		} else {
+			out_null("loaded", "%-20s ", "-");
+		}
+		if (l->source[0])
+			out_str("source", "%s", l->source);
+		else
+			out_null("source", "%s", "-");
+		out_text("\n");
+		out_obj_close();
+	}
+	out_arr_close();
+	out_obj_close();
+out:
+	free(s);
+	return err;
+}

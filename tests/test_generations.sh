@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# Generation switches: each list table is an ARRAY_OF_MAPS of two slots;
+# load --replace and flush publish fresh maps and free the old ones.
+
+# The inner map id in slot GEN of a pinned table (0 if empty).
+slot_id() {	# slot_id TABLE GEN
+	local v
+	# bpftool prints bytes as "0x2f"; an empty slot is an error.
+	v=$(bpftool -j map lookup pinned "$PKTGATE_PIN_PATH/$1" key "$2" 0 0 0 2>/dev/null) ||
+		{ echo 0; return; }
+	jq 'def hex: ltrimstr("0x") | explode |
+		reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end));
+	    .value | map(hex) | .[0] + 256 * .[1] + 65536 * .[2] + 16777216 * .[3]' <<<"$v"
+}
+
+gens() {
+	bpftool -j map dump pinned "$PKTGATE_PIN_PATH/pg_config" |
+		jq '.[0].formatted.value.gens // empty'
+}
+
+map_exists() {
+	bpftool map show id "$1" >/dev/null 2>&1
+}
+
+test_generations_replace_frees_the_old_maps() {
+	local i before after old_trie old_hash
+	for i in $(seq 1 300); do echo "10.$((i / 250)).$((i % 250)).0/24"; echo "172.16.$((i % 250)).$((i / 250 + 1))"; done \
+		>"$TMP/a.txt"
+	expect 0 pg load "$TMP/a.txt" --list feed
+	before=$(gens)
+	old_trie=$(slot_id pg_deny_v4 "$((before >> 1 & 1))")
+	old_hash=$(slot_id pg_deny_x4 "$((before >> 1 & 1))")
+	[ "$old_trie" -gt 0 ] && [ "$old_hash" -gt 0 ] || fail "no live deny tables ($old_trie, $old_hash)"
+	expect 0 pg load "$TMP/a.txt" --list feed --replace
+	after=$(gens)
+	assert_eq $((before ^ 2)) "$after" "the deny generation bit flipped, allow's did not"
+	assert_eq 0 "$(slot_id pg_deny_v4 "$((before >> 1 & 1))")" "old trie slot emptied"
+	assert_eq 0 "$(slot_id pg_deny_x4 "$((before >> 1 & 1))")" "old hash slot emptied"
+	[ "$(slot_id pg_deny_v4 "$((after >> 1 & 1))")" -gt 0 ] || fail "no new trie"
+	# The old maps are emptied and freed in the background, without the CLI.
+	for i in $(seq 1 50); do
+		map_exists "$old_trie" || map_exists "$old_hash" || break
+		sleep 0.1
+	done
+	map_exists "$old_trie" && fail "old trie $old_trie still exists 5 s after the replace"
+	map_exists "$old_hash" && fail "old hash $old_hash still exists 5 s after the replace"
+	assert_eq 600 "$(pg -j lists | jq '.lists[] | select(.name == "feed") | .entries')" "feed size"
+	# Tables empty before and after keep one map in both slots: no churn.
+	assert_eq "$(slot_id pg_deny_v6 0)" "$(slot_id pg_deny_v6 1)" "empty IPv6 trie shared by both slots"
+	assert_eq "$(slot_id pg_allow_v4 0)" "$(slot_id pg_allow_v4 1)" "untouched allow trie shared"
+}
+
+test_generations_manual_adds_go_to_the_live_generation() {
+	expect 0 pg load - --list feed <<<"192.0.2.0/24"
+	expect 0 pg load - --list feed --replace <<<"198.51.100.0/24"
+	# In place, after a switch: the entry must be in the maps the datapath uses.
+	expect 0 pg deny add 203.0.113.0/24
+	g=$(( $(gens) >> 1 & 1 ))
+	live=$(slot_id pg_deny_v4 "$g")
+	n=$(bpftool -j map dump id "$live" | jq length)
+	assert_eq 2 "$n" "entries in the live trie"
+	assert_eq '["198.51.100.0/24","203.0.113.0/24"]' \
+		"$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny list"
+}
+
+test_generations_failed_replace_changes_nothing() {
+	expect 0 pg --capacity 50 load - --list feed <<<"192.0.2.0/24"
+	before=$(gens)
+	id=$(slot_id pg_deny_v4 "$((before >> 1 & 1))")
+	[ "$id" -gt 0 ] || fail "no live deny trie"
+	for i in $(seq 1 60); do echo "10.0.$i.0/24"; done >"$TMP/big.txt"
+	expect 1 pg load "$TMP/big.txt" --list feed --replace
+	assert_contains "$ERR" "over its capacity of 50; nothing was changed"
+	assert_eq "$before" "$(gens)" "generation"
+	assert_eq "$id" "$(slot_id pg_deny_v4 "$((before >> 1 & 1))")" "live trie"
+	assert_eq '["192.0.2.0/24"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny list"
+}
