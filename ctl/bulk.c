@@ -34,17 +34,11 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "vec.h"
 
 static int grow(struct bulk *b)
 {
-	size_t cap = b->cap ? b->cap * 2 : 4096;
-	struct bulk_ent *nv = realloc(b->v, cap * sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	b->v = nv;
-	b->cap = cap;
-	return 0;
+	return vec_grow(&b->v, b->n, &b->cap, sizeof(*b->v), 4096);
 }
 
 int bulk_reserve(struct bulk *b, size_t more)
@@ -71,15 +65,8 @@ int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t 
 	if (comment || counted) {
 		struct bulk_rule *r;
 
-		if (b->nrules == b->rcap) {
-			size_t cap = b->rcap ? b->rcap * 2 : 64;
-			struct bulk_rule *nr = realloc(b->rules, cap * sizeof(*nr));
-
-			if (!nr)
-				return -ENOMEM;
-			b->rules = nr;
-			b->rcap = cap;
-		}
+		if (vec_grow(&b->rules, b->nrules, &b->rcap, sizeof(*b->rules), 64))
+			return -ENOMEM;
 		r = &b->rules[b->nrules++];
 		memset(r, 0, sizeof(*r));
 		r->meta.in_use = 1;
@@ -412,26 +399,6 @@ static size_t merge(struct bulk *b, struct bulk_result *res)
 	return out;
 }
 
-static uint32_t alloc_rule_id(struct pg_ctx *ctx, const uint8_t *used)
-{
-	uint32_t start = ctx->meta.next_rule_id, id;
-
-	if (!start || start >= PG_MAX_RULES)
-		start = 1;
-	id = start;
-	do {
-		struct pg_rule_meta rm;
-
-		if (!used[id] && !bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) &&
-		    !rm.in_use) {
-			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
-			return id;
-		}
-		id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
-	} while (id != start);
-	return 0;
-}
-
 /* Rule ids: a queued rule adopts the id of an entry it lands on (its
  * counters go on), else gets a free one. used[] marks ids in the result. */
 static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t *used)
@@ -460,7 +427,7 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 		bool fresh = !r->rule_id;
 
 		if (fresh) {
-			r->rule_id = alloc_rule_id(ctx, used);
+			r->rule_id = rules_id_alloc(ctx, used);
 			if (!r->rule_id) {
 				short_of++;
 				continue;

@@ -27,6 +27,7 @@
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
+#include "vec.h"
 
 #define kind_names pg_list_names
 
@@ -43,29 +44,30 @@ static const char *proto_name(int proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
 
-void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len)
+/* "tcp/22" or, as add/del arguments, "proto tcp port 22". */
+static void scope_fmt(const struct pg_entry *e, bool args, char *buf, size_t len)
 {
+	const char *p = args ? "proto " : "", *sep = args ? " port " : "/";
+
 	if (!e->proto)
 		snprintf(buf, len, "%s", "");
 	else if (!e->port_lo)
-		snprintf(buf, len, "%s", proto_name(e->proto));
+		snprintf(buf, len, "%s%s", p, proto_name(e->proto));
 	else if (e->port_lo == e->port_hi)
-		snprintf(buf, len, "%s/%u", proto_name(e->proto), e->port_lo);
+		snprintf(buf, len, "%s%s%s%u", p, proto_name(e->proto), sep, e->port_lo);
 	else
-		snprintf(buf, len, "%s/%u-%u", proto_name(e->proto), e->port_lo, e->port_hi);
+		snprintf(buf, len, "%s%s%s%u-%u", p, proto_name(e->proto), sep, e->port_lo,
+			 e->port_hi);
+}
+
+void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len)
+{
+	scope_fmt(e, false, buf, len);
 }
 
 void rules_scope_args(const struct pg_entry *e, char *buf, size_t len)
 {
-	if (!e->proto)
-		snprintf(buf, len, "%s", "");
-	else if (!e->port_lo)
-		snprintf(buf, len, "proto %s", proto_name(e->proto));
-	else if (e->port_lo == e->port_hi)
-		snprintf(buf, len, "proto %s port %u", proto_name(e->proto), e->port_lo);
-	else
-		snprintf(buf, len, "proto %s port %u-%u", proto_name(e->proto), e->port_lo,
-			 e->port_hi);
+	scope_fmt(e, true, buf, len);
 }
 
 static const char *family_name(int family)
@@ -87,15 +89,8 @@ static int collect_one(void *arg, const void *key, const struct pg_rule *rule)
 	struct pg_entry *e;
 	uint16_t port;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct pg_entry *nv = realloc(c->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		c->v = nv;
-		c->cap = cap;
-	}
+	if (vec_grow(&c->v, c->n, &c->cap, sizeof(*c->v), 256))
+		return -ENOMEM;
 	e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
 	e->prefix.family = c->fam6 ? 6 : 4;
@@ -204,9 +199,7 @@ void rules_sort(struct pg_entry *v, size_t n)
 
 /* ---- rule ids ---- */
 
-/* A free per-rule counter slot, looking first where the last one was
- * taken. 0 if all are in use. */
-static uint32_t rule_id_alloc(struct pg_ctx *ctx)
+uint32_t rules_id_alloc(struct pg_ctx *ctx, const uint8_t *taken)
 {
 	uint32_t start = ctx->meta.next_rule_id, id;
 
@@ -216,7 +209,8 @@ static uint32_t rule_id_alloc(struct pg_ctx *ctx)
 	do {
 		struct pg_rule_meta rm;
 
-		if (!bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) && !rm.in_use) {
+		if ((!taken || !taken[id]) &&
+		    !bpf_map_lookup_elem(ctx->maps.rule_meta, &id, &rm) && !rm.in_use) {
 			ctx->meta.next_rule_id = id + 1 < PG_MAX_RULES ? id + 1 : 1;
 			return id;
 		}
@@ -447,15 +441,9 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 			     s->proto ? s->hi : 0, id, expires, o->comment, !o->no_counter))
 			return p_err("out of memory");
 		if (s->proto && c->b[kind].nrules > before) {
-			if (c->nport == c->pcap) {
-				size_t cap = c->pcap ? c->pcap * 2 : 64;
-				uint32_t *np = realloc(c->port_rules, cap * sizeof(*np));
-
-				if (!np)
-					return p_err("out of memory");
-				c->port_rules = np;
-				c->pcap = cap;
-			}
+			if (vec_grow(&c->port_rules, c->nport, &c->pcap, sizeof(*c->port_rules),
+				     64))
+				return p_err("out of memory");
 			c->port_rules[c->nport++] = (c->b[kind].nrules - 1) << 1 | kind;
 		}
 	}
@@ -495,7 +483,7 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 	}
 	*fresh = !*id;
 	if (!*id)
-		*id = rule_id_alloc(ctx);
+		*id = rules_id_alloc(ctx, NULL);
 	return 0;
 }
 

@@ -53,6 +53,10 @@ uint64_t mono_now_ns(void);
 int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2]);
 /* Order entries by prefix, then protocol and ports. */
 void rules_sort(struct pg_entry *v, size_t n);
+/* A free per-rule counter slot (taken[]: ids this command already
+ * holds, or NULL), looking first where the last one was taken; 0 if all
+ * are in use. */
+uint32_t rules_id_alloc(struct pg_ctx *ctx, const uint8_t *taken);
 /* "tcp/22", "udp/1000-2000", "tcp" (any port); "" for address entries. */
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len);
 /* The arguments of add/del that give an entry's scope after its prefixes:
