@@ -362,12 +362,46 @@ static bool netns_name(uint64_t ino, char *name, size_t len)
 	return found;
 }
 
-/* One add line per entry and list holding it; restore merges them back
- * into one entry. */
+/* Entries without a counter of their own (what load adds) go many to a
+ * line, per list and TTL: a million-entry list is then some 30,000 lines,
+ * which restore reads in a second or two. */
+#define SAVE_PER_LINE 32
+
+struct save_group {
+	char *text;		/* the prefixes so far, space-separated */
+	size_t len;
+	int count;
+	uint64_t ttl;		/* seconds; 0 = never expires */
+};
+
+static void group_flush(struct pg_ctx *ctx, FILE *f, int kind, unsigned int id,
+			struct save_group *g)
+{
+	if (!g->count)
+		return;
+	fprintf(f, "%s add%s", pg_list_names[kind], g->text);
+	if (id != PG_LIST_MANUAL(kind))
+		fprintf(f, " --list %s", lists_name(ctx, id));
+	if (g->ttl)
+		fprintf(f, " --ttl %llus", (unsigned long long)g->ttl);
+	fputs(" --no-counter\n", f);
+	g->len = 0;
+	g->count = 0;
+	g->text[0] = '\0';
+}
+
+/* One add line per entry and list holding it (bulk entries grouped);
+ * restore merges them back into one entry. */
 static int save_lists(struct pg_ctx *ctx, FILE *f)
 {
 	uint64_t now = mono_now_ns();
+	static struct save_group groups[PG_MAX_LISTS];
+	static char texts[PG_MAX_LISTS][SAVE_PER_LINE * (PG_PREFIX_STRLEN + 1) + 1];
 
+	for (unsigned int id = 0; id < PG_MAX_LISTS; id++) {
+		groups[id] = (struct save_group){ .text = texts[id] };
+		texts[id][0] = '\0';
+	}
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		struct pg_entry *v;
 		size_t n;
@@ -380,24 +414,35 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 		for (size_t i = 0; i < n; i++) {
 			struct pg_rule_meta rm = {};
 			char buf[PG_PREFIX_STRLEN], scope[48];
+			uint64_t ttl = 0;
 
 			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
 				continue;	/* expired: absent */
+			if (v[i].rule.expires_ns)
+				ttl = (v[i].rule.expires_ns - now + 999999999ULL) / 1000000000ULL;
 			pg_prefix_fmt(&v[i].prefix, buf, sizeof(buf));
 			rules_scope_args(&v[i], scope, sizeof(scope));
 			if (v[i].rule.rule_id)
 				bpf_map_lookup_elem(ctx->maps.rule_meta, &v[i].rule.rule_id, &rm);
 			for (uint64_t bits = v[i].rule.lists; bits; bits &= bits - 1) {
 				unsigned int id = __builtin_ctzll(bits);
+				struct save_group *g = &groups[id];
 
+				if (!v[i].rule.rule_id && !v[i].proto) {
+					if (g->count && g->ttl != ttl)
+						group_flush(ctx, f, kind, id, g);
+					g->ttl = ttl;
+					g->len += sprintf(g->text + g->len, " %s", buf);
+					if (++g->count == SAVE_PER_LINE)
+						group_flush(ctx, f, kind, id, g);
+					continue;
+				}
 				fprintf(f, "%s add %s%s%s", pg_list_names[kind], buf,
 					scope[0] ? " " : "", scope);
 				if (id != PG_LIST_MANUAL(kind))
 					fprintf(f, " --list %s", lists_name(ctx, id));
-				if (v[i].rule.expires_ns)
-					fprintf(f, " --ttl %llus", (unsigned long long)
-						((v[i].rule.expires_ns - now + 999999999ULL) /
-						 1000000000ULL));
+				if (ttl)
+					fprintf(f, " --ttl %llus", (unsigned long long)ttl);
 				if (rm.comment[0]) {
 					fputs(" --comment ", f);
 					put_quoted(f, rm.comment);
@@ -406,6 +451,19 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 					fputs(" --no-counter", f);
 				fputc('\n', f);
 			}
+		}
+		/* The rest of each group, by list name: the same set always
+		 * saves to the same file, whatever ids the lists have. */
+		for (;;) {
+			int first = -1;
+
+			for (unsigned int id = 0; id < PG_MAX_LISTS; id++)
+				if (groups[id].count && (first < 0 ||
+				    strcmp(lists_name(ctx, id), lists_name(ctx, first)) < 0))
+					first = id;
+			if (first < 0)
+				break;
+			group_flush(ctx, f, kind, first, &groups[first]);
 		}
 		free(v);
 	}

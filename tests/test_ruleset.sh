@@ -106,3 +106,23 @@ test_ruleset_missing_interface_applies_the_rest() {
 	assert_contains "$ERR" "1 line of $TMP/rules failed"
 	assert_eq '["192.0.2.1/32"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny applied"
 }
+
+test_ruleset_bulk_entries_saved_many_to_a_line() {
+	# Entries without their own counter (from load) are written many to a
+	# line, so a big list restores in few commands, and come back the same.
+	local i
+	for i in $(seq 0 999); do echo "10.$((i / 250)).$((i % 250)).0/24"; done >"$TMP/feed.txt"
+	expect 0 pg load "$TMP/feed.txt" --list feed --ttl 1h
+	expect 0 pg deny add 192.0.2.1 --list feed --comment own
+	expect 0 pg save --all "$TMP/rules"
+	bulk=$(grep -c -- '--list feed --ttl [0-9]*s --no-counter$' "$TMP/rules")
+	assert_eq 32 "$bulk" "lines of 32 bulk entries (1000 entries)"
+	assert_contains "$(cat "$TMP/rules")" 'deny add 192.0.2.1/32 --list feed --comment "own"'
+	before=$(pg -j deny list | jq -c '[.entries[] | [.prefix, .lists, .comment, (.expires_in > 3500)]]')
+	expect 0 pg flush deny --list feed
+	expect 0 pg restore "$TMP/rules"
+	assert_eq "$before" \
+		"$(pg -j deny list | jq -c '[.entries[] | [.prefix, .lists, .comment, (.expires_in > 3500)]]')" \
+		"entries after restore"
+	assert_eq 1001 "$(pg -j lists | jq '.lists[] | select(.name == "feed") | .entries')" "feed size"
+}
