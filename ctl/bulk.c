@@ -409,7 +409,12 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 	for (size_t i = 0; i < n; i++) {
 		struct bulk_ent *e = &b->v[i];
 
-		if (e->rule && e->val.rule_id && !b->rules[e->rule - 1].rule_id)
+		if (!e->rule)
+			continue;
+		/* Only rules some entry still points at get an id: the same
+		 * prefix queued twice (two lists) keeps the last one. */
+		b->rules[e->rule - 1].referenced = true;
+		if (e->val.rule_id && !b->rules[e->rule - 1].rule_id)
 			b->rules[e->rule - 1].rule_id = e->val.rule_id;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -426,6 +431,8 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 		struct pg_rule_meta old;
 		bool fresh = !r->rule_id;
 
+		if (!r->referenced)
+			continue;	/* no entry of its own */
 		if (fresh) {
 			r->rule_id = rules_id_alloc(ctx, used);
 			if (!r->rule_id) {

@@ -31,6 +31,7 @@ struct bulk_ent {
 struct bulk_rule {
 	struct pg_rule_meta meta;
 	uint32_t rule_id;	/* chosen while applying */
+	bool referenced;	/* some entry of the result is this rule's */
 };
 
 struct bulk {

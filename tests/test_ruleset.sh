@@ -126,3 +126,14 @@ test_ruleset_bulk_entries_saved_many_to_a_line() {
 		"entries after restore"
 	assert_eq 1001 "$(pg -j lists | jq '.lists[] | select(.name == "feed") | .entries')" "feed size"
 }
+
+test_ruleset_restore_does_not_leak_rule_ids() {
+	# One prefix in two lists is two lines and one entry: restoring it
+	# again and again keeps one rule id, not one more each time.
+	printf 'deny add 10.0.0.0/8\ndeny add 10.0.0.0/8 --list drop\n' >"$TMP/rules"
+	for i in 1 2 3; do expect 0 pg restore "$TMP/rules"; done
+	assert_eq '[["10.0.0.0/8",["manual","drop"]]]' \
+		"$(pg -j deny list | jq -c '[.entries[] | [.prefix, .lists]]')" "entries"
+	assert_eq 1 "$(bpftool -j map dump pinned "$PKTGATE_PIN_PATH/pg_rule_meta" |
+		jq '[.[] | select(.formatted.value.in_use == 1)] | length')" "rule ids in use"
+}
