@@ -716,8 +716,20 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 			spec_key(&s, &s.pfx[p], i, &tbl, key);
 			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
-					  s.pfx[p].plen, &old) && (old.lists & bit))
-				continue;
+					  s.pfx[p].plen, &old) && (old.lists & bit)) {
+				struct pg_rule_meta rm;
+
+				/* A port range goes as a whole, as it was added. */
+				if (!s.proto || !old.rule_id ||
+				    bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
+				    (rm.port_lo == s.lo && rm.port_hi == s.hi))
+					continue;
+				spec_fmt(&s, &s.pfx[p], what, sizeof(what));
+				err = p_err("%s is part of rule %u (ports %u-%u); delete it with the "
+					    "same range; nothing was deleted", what, old.rule_id,
+					    rm.port_lo, rm.port_hi);
+				goto out;
+			}
 			spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 			in[0] = '\0';
 			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,

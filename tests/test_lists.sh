@@ -649,3 +649,16 @@ test_lists_no_counter_entries() {
 	assert_contains "$ERR" "leave out --no-counter or --comment"
 	assert_eq "$before" "$(pg -j deny list)" "entries after a refused add"
 }
+
+test_lists_port_range_deleted_as_a_whole() {
+	# A range is one rule: deleting part of it is refused, so the rule
+	# never shows ports it no longer has.
+	expect 0 pg deny add 10.0.0.0/8 proto tcp port 20-30
+	before=$(pg -j deny list)
+	expect 1 pg deny del 10.0.0.0/8 proto tcp port 22
+	assert_contains "$ERR" "10.0.0.0/8 tcp/22 is part of rule"
+	assert_contains "$ERR" "(ports 20-30)"
+	assert_eq "$before" "$(pg -j deny list)" "entries after a refused partial delete"
+	expect 0 pg deny del 10.0.0.0/8 proto tcp port 20-30
+	assert_eq 0 "$(pg -j deny list | jq '.entries | length')" "entries after deleting the range"
+}
