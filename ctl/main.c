@@ -51,7 +51,7 @@ static const struct pg_opt global_opts[] = {
 	OPT("json", 'j', OPT_FLAG, G(json), NULL, "JSON output; errors as {\"error\": ...}"),
 	OPT("verbose", 'v', OPT_FLAG, G(verbose), NULL, "show libbpf/libxdp messages"),
 	OPT("capacity", 0, OPT_UINT, G(capacity), "N",
-	    "entries per list trie when the maps are first created (default 1048576)"),
+	    "entries per list table when the maps are first created (default 1048576)"),
 	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
 	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
 	{},
