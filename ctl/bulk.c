@@ -107,6 +107,8 @@ void bulk_free(struct bulk *b)
 {
 	free(b->v);
 	free(b->rules);
+	free(b->used);
+	free(b->was);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -533,101 +535,144 @@ out:
 	return NULL;
 }
 
-/* Publish new tables for a kind (see the top of this file). A table
- * empty before and after keeps its map (fds[][] is the live one): it sits
- * in both slots, and needs no update, hence no wait. */
-static int publish(struct pg_ctx *ctx, int kind, int fds[2][PG_TBL_MAX], uint32_t bits)
+/* Publish prepared kinds (see the top of this file) with one write of
+ * pg_config.gens, so that a restore switches allow and deny together. A
+ * table empty before and after keeps its map (its fds[][] is the live
+ * one): it sits in both slots, and needs no update, hence no wait. */
+static bool kept(struct pg_ctx *ctx, const struct bulk *b, int f, int t)
 {
-	uint32_t cur = (ctx->gens >> kind) & 1, next = !cur, kind_bits = 0;
-	struct pg_config cfg;
-	int err, changed = -1;
+	return b->fds[f][t] == ctx->maps.list[b->kind][f][t];
+}
 
-	for (int f = 0; f < 2; f++)
-		for (int t = 0; t < PG_TBL_MAX; t++) {
-			kind_bits |= PG_TABLE_BIT(kind, f ? 6 : 4, t);
-			if (fds[f][t] != ctx->maps.list[kind][f][t])
-				changed = f * PG_TBL_MAX + t;
-		}
-	if (changed < 0)
+static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
+{
+	struct pg_config cfg;
+	uint32_t flip = 0, kind_bits = 0, bits = 0;
+	int err, wait_b = -1, wait_tbl = 0;
+
+	for (int i = 0; i < nb; i++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
+				kind_bits |= PG_TABLE_BIT(bs[i]->kind, f ? 6 : 4, t);
+				if (!kept(ctx, bs[i], f, t)) {
+					flip |= 1u << bs[i]->kind;
+					wait_b = i;
+					wait_tbl = f * PG_TBL_MAX + t;
+				}
+			}
+	for (int i = 0; i < nb; i++)
+		bits |= bs[i]->bits;
+	if (!flip)
 		return 0;	/* every table empty before and after */
 	/* Both generations' tables are looked at while either may be used. */
 	err = pins_config_read(ctx, &cfg);
 	if (err)
 		return err;
-	if ((cfg.gens >> kind & 1) != cur)
+	if ((cfg.gens ^ ctx->gens) & flip)
 		return p_err("the lists changed under this command; nothing was changed");
 	cfg.tables |= bits;
 	err = pins_config_write(ctx, &cfg);
-	for (int f = 0; !err && f < 2; f++)
-		for (int t = 0; !err && t < PG_TBL_MAX; t++) {
-			int outer = ctx->maps.outer[kind][f][t];
+	for (int i = 0; !err && i < nb; i++) {
+		int kind = bs[i]->kind;
+		uint32_t cur = (ctx->gens >> kind) & 1;
 
-			if (fds[f][t] == ctx->maps.list[kind][f][t] &&
-			    tables_id(outer, next) == tables_id(outer, cur))
-				continue;
-			err = tables_set(outer, next, fds[f][t]);
-			if (err)
-				err = p_err("cannot install a new %s table: %s",
-					    table_what(f, t), strerror(-err));
-		}
+		if (!(flip & 1u << kind))
+			continue;
+		for (int f = 0; !err && f < 2; f++)
+			for (int t = 0; !err && t < PG_TBL_MAX; t++) {
+				int outer = ctx->maps.outer[kind][f][t];
+
+				if (kept(ctx, bs[i], f, t) &&
+				    tables_id(outer, !cur) == tables_id(outer, cur))
+					continue;
+				err = tables_set(outer, !cur, bs[i]->fds[f][t]);
+				if (err)
+					err = p_err("cannot install a new %s %s table: %s",
+						    pg_list_names[kind], table_what(f, t),
+						    strerror(-err));
+			}
+	}
 	if (err) {
-		for (int f = 0; f < 2; f++)
-			for (int t = 0; t < PG_TBL_MAX; t++)
-				if (fds[f][t] != ctx->maps.list[kind][f][t])
-					tables_clear(ctx->maps.outer[kind][f][t], next);
+		for (int i = 0; i < nb; i++)
+			for (int f = 0; f < 2; f++)
+				for (int t = 0; t < PG_TBL_MAX; t++)
+					if (!kept(ctx, bs[i], f, t))
+						tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
+							     !((ctx->gens >> bs[i]->kind) & 1));
 		pins_tables_sweep(ctx);
 		return err;
 	}
-	cfg.gens ^= 1u << kind;
+	cfg.gens ^= flip;
 	err = pins_config_write(ctx, &cfg);
 	if (err)
 		return err;
-	ctx->gens = cfg.gens;
 	/* Wait out packets that read the old generation (an update of a
 	 * slot waits for them), then empty the old slots. */
 	{
-		int f = changed / PG_TBL_MAX, t = changed % PG_TBL_MAX;
+		struct bulk *w = bs[wait_b];
+		int f = wait_tbl / PG_TBL_MAX, t = wait_tbl % PG_TBL_MAX;
 
-		tables_set(ctx->maps.outer[kind][f][t], next, fds[f][t]);
+		tables_set(ctx->maps.outer[w->kind][f][t], (cfg.gens >> w->kind) & 1, w->fds[f][t]);
 	}
-	for (int f = 0; f < 2; f++)
-		for (int t = 0; t < PG_TBL_MAX; t++)
-			if (fds[f][t] != ctx->maps.list[kind][f][t])
-				tables_clear(ctx->maps.outer[kind][f][t], cur);
+	for (int i = 0; i < nb; i++)
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++)
+				if (!kept(ctx, bs[i], f, t))
+					tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
+						     (ctx->gens >> bs[i]->kind) & 1);
+	ctx->gens = cfg.gens;
 	cfg.tables = (cfg.tables & ~kind_bits) | bits;
 	return pins_config_write(ctx, &cfg);
 }
 
-int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+/* Give back what a prepared change holds: its fresh maps and the rule
+ * ids it took. Nothing live changed. */
+static void unprepare(struct pg_ctx *ctx, struct bulk *b)
 {
-	int kind = b->kind, fds[2][PG_TBL_MAX], old[2 * PG_TBL_MAX], err = 0;
+	for (size_t i = 0; b->was && i < b->nrules; i++) {
+		uint32_t id = b->rules[i].rule_id;
+		struct pg_rule_meta z = {};
+
+		if (id && !b->was[id])
+			bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
+	}
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++)
+			if (b->fds[f][t] >= 0 && b->fds[f][t] != ctx->maps.list[b->kind][f][t])
+				close(b->fds[f][t]);
+	b->ready = false;
+}
+
+int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+{
+	int kind = b->kind, err = 0;
 	size_t count[2][PG_TBL_MAX];
 	size_t queued = b->n, n, from;
-	uint8_t *used = calloc(PG_MAX_RULES, 1), *was = calloc(PG_MAX_RULES, 1);
-	uint32_t bits = 0;
-	double t[5];
+	double t[4];
 	struct fill fills[2][PG_TBL_MAX] = {};
 
 	memset(res, 0, sizeof(*res));
-	memset(fds, -1, sizeof(fds));
-	if (!used || !was) {
-		err = p_err("out of memory");
-		goto out;
-	}
+	memset(b->fds, -1, sizeof(b->fds));
+	b->bits = 0;
+	free(b->used);
+	free(b->was);
+	b->used = calloc(PG_MAX_RULES, 1);
+	b->was = calloc(PG_MAX_RULES, 1);
+	if (!b->used || !b->was)
+		return p_err("out of memory");
 	pins_tables_refresh(ctx);
 	t[0] = secs();
 	err = read_tables(ctx, b, drop_mask, count);
 	if (err)
-		goto out;
+		return err;
 	for (size_t i = queued; i < b->n; i++)
 		if (b->v[i].val.rule_id)
-			was[b->v[i].val.rule_id] = 1;
+			b->was[b->v[i].val.rule_id] = 1;
 	t[1] = secs();
-	if (sort_entries(b, queued)) {
-		err = p_err("out of memory");
-		goto out;
-	}
+	if (sort_entries(b, queued))
+		return p_err("out of memory");
 	n = merge(b, res);
+	b->n = n;
 	t[2] = secs();
 	/* Refuse what does not fit before any map is made. */
 	for (size_t i = 0; i < n;) {
@@ -635,22 +680,19 @@ int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bu
 
 		while (j < n && b->v[j].fam6 == b->v[i].fam6 && b->v[j].tbl == b->v[i].tbl)
 			j++;
-		if (j - i > ctx->meta.list_capacity) {
-			err = p_err("the %s %s table would hold %zu entries, over its capacity of "
-				    "%u; nothing was changed. The capacity is set when the maps "
-				    "are created: pktgate --capacity N (then detach everything "
-				    "and remove %s to recreate them)",
-				    pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
-				    j - i, ctx->meta.list_capacity, ctx->pin_path);
-			goto out;
-		}
+		if (j - i > ctx->meta.list_capacity)
+			return p_err("the %s %s table would hold %zu entries, over its capacity of "
+				     "%u; nothing was changed. The capacity is set when the maps "
+				     "are created: pktgate --capacity N (then detach everything "
+				     "and remove %s to recreate them)",
+				     pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
+				     j - i, ctx->meta.list_capacity, ctx->pin_path);
 		res->entries[b->v[i].fam6] += j - i;
-		bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
+		b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
 		i = j;
 	}
-	err = assign_rule_ids(ctx, b, n, used);
-	if (err)
-		goto out;
+	b->ready = true;
+	err = assign_rule_ids(ctx, b, n, b->used);
 	from = 0;
 	for (int f = 0; f < 2 && !err; f++)
 		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
@@ -661,10 +703,10 @@ int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bu
 				to++;
 			*fl = (struct fill){ .b = b, .from = from, .to = to, .fam6 = f, .tbl = t };
 			if (to == from && !count[f][t]) {
-				fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
+				b->fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
 				continue;
 			}
-			fl->fd = fds[f][t] = tables_create(kind, f, t, ctx->meta.list_capacity);
+			fl->fd = b->fds[f][t] = tables_create(kind, f, t, ctx->meta.list_capacity);
 			if (fl->fd < 0)
 				err = p_err("cannot create a %s table: %s",
 					    tables_pin_name(kind, f, t), strerror(-fl->fd));
@@ -685,47 +727,70 @@ int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bu
 					    table_what(f, t), strerror(-fl->err));
 		}
 	t[3] = secs();
-	if (!err)
-		err = publish(ctx, kind, fds, bits);
-	t[4] = secs();
-	p_debug("%s: read %zu entries %.3f s, sort and merge %.3f s, fill %zu entries %.3f s, "
-		"switch %.3f s", pg_list_names[kind], b->n - queued, t[1] - t[0], t[2] - t[1], n,
-		t[3] - t[2], t[4] - t[3]);
-	if (err) {
-		/* Nothing changed: give back the rule ids this command took. */
-		for (size_t i = 0; i < b->nrules; i++) {
-			uint32_t id = b->rules[i].rule_id;
-			struct pg_rule_meta z = {};
-
-			if (id && !was[id])
-				bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
-		}
-		for (int f = 0; f < 2; f++)
-			for (int t = 0; t < PG_TBL_MAX; t++)
-				if (fds[f][t] >= 0 && fds[f][t] != ctx->maps.list[kind][f][t])
-					close(fds[f][t]);
-		goto out;
-	}
-	/* Rule ids of entries that went away. */
-	for (uint32_t id = 1; id < PG_MAX_RULES; id++)
-		if (was[id] && !used[id]) {
-			struct pg_rule_meta z = {};
-
-			bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
-		}
-	pins_write_meta(ctx);	/* next_rule_id hint */
-	for (int f = 0; f < 2; f++)
-		for (int t = 0; t < PG_TBL_MAX; t++) {
-			bool same = fds[f][t] == ctx->maps.list[kind][f][t];
-
-			old[f * PG_TBL_MAX + t] = same ? -1 : ctx->maps.list[kind][f][t];
-			ctx->maps.list[kind][f][t] = fds[f][t];
-		}
-	bulk_release(old, 2 * PG_TBL_MAX);
-out:
-	free(used);
-	free(was);
+	p_debug("%s: read %zu entries %.3f s, sort and merge %.3f s, fill %zu entries %.3f s",
+		pg_list_names[kind], count[0][0] + count[0][1] + count[0][2] + count[1][0] +
+		count[1][1] + count[1][2], t[1] - t[0], t[2] - t[1], n, t[3] - t[2]);
+	if (err)
+		unprepare(ctx, b);
 	return err;
+}
+
+int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb)
+{
+	double t0 = secs();
+	int err;
+
+	for (int i = 0; i < nb; i++)
+		if (!bs[i]->ready)
+			return p_err("internal error: nothing prepared for the %s list",
+				     pg_list_names[bs[i]->kind]);
+	err = publish(ctx, bs, nb);
+	p_debug("switch %.3f s", secs() - t0);
+	for (int i = 0; i < nb; i++) {
+		struct bulk *b = bs[i];
+		int kind = b->kind, old[2 * PG_TBL_MAX];
+
+		if (err) {
+			unprepare(ctx, b);
+			continue;
+		}
+		b->ready = false;
+		/* Rule ids of entries that went away. */
+		for (uint32_t id = 1; id < PG_MAX_RULES; id++)
+			if (b->was[id] && !b->used[id]) {
+				struct pg_rule_meta z = {};
+
+				bpf_map_update_elem(ctx->maps.rule_meta, &id, &z, BPF_ANY);
+			}
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
+				old[f * PG_TBL_MAX + t] = kept(ctx, b, f, t) ? -1 :
+							  ctx->maps.list[kind][f][t];
+				ctx->maps.list[kind][f][t] = b->fds[f][t];
+			}
+		bulk_release(old, 2 * PG_TBL_MAX);
+	}
+	if (!err)
+		pins_write_meta(ctx);	/* next_rule_id hint */
+	return err;
+}
+
+int bulk_commit(struct pg_ctx *ctx, struct bulk *b)
+{
+	return bulk_commit_all(ctx, &b, 1);
+}
+
+void bulk_abort(struct pg_ctx *ctx, struct bulk *b)
+{
+	if (b->ready)
+		unprepare(ctx, b);
+}
+
+int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+{
+	int err = bulk_prepare(ctx, b, drop_mask, res);
+
+	return err ? err : bulk_commit(ctx, b);
 }
 
 /* Empty a map in chunks, so that no single system call holds a CPU long. */

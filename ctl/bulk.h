@@ -41,6 +41,11 @@ struct bulk {
 	size_t n, cap;
 	struct bulk_rule *rules;
 	size_t nrules, rcap;
+	/* Prepared, not yet published (bulk_prepare): */
+	bool ready;
+	int fds[2][PG_TBL_MAX];	/* the new tables (or the live one, kept) */
+	uint32_t bits;		/* PG_TABLE_BIT()s of the new non-empty tables */
+	uint8_t *used, *was;	/* rule ids after, and before */
 };
 
 struct bulk_result {
@@ -68,8 +73,17 @@ int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t 
 	     uint16_t hi, unsigned int list_id, uint64_t expires_ns, const char *comment,
 	     bool counted);
 /* Make the kind hold: the entries there now, minus the lists in drop_mask
- * (and minus expired entries), plus the queued ones. */
+ * (and minus expired entries), plus the queued ones. bulk_apply is
+ * bulk_prepare (everything that can fail for want of room: new tables
+ * built and filled, nothing live touched) then bulk_commit (the switch);
+ * bulk_abort undoes a prepare. A prepared kind must be committed or
+ * aborted before another change of the same kind. */
 int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
+int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
+int bulk_commit(struct pg_ctx *ctx, struct bulk *b);
+/* Commit prepared kinds in one switch (restore: allow and deny at once). */
+int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb);
+void bulk_abort(struct pg_ctx *ctx, struct bulk *b);
 void bulk_free(struct bulk *b);
 
 /* Free inner maps without stalling the caller: a low-priority child

@@ -5,9 +5,10 @@
  * A rule set is a file of pktgate command lines (config, allow add, deny
  * add, attach, optionally after "-n NAME"), so it reads like what an
  * operator would type. restore checks every line with the commands' own
- * parsers before it changes anything; then it applies them and removes
- * list entries the file does not name, adding before removing so that no
- * entry present in both the old and the new set is ever missing.
+ * parsers before it changes anything. Then both kinds' lists are built to
+ * hold exactly the file's entries and published in one generation switch
+ * (bulk.c): a list that does not fit changes nothing, and no packet sees
+ * a mix of old and new. Settings and attachments follow.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -241,13 +242,22 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 			continue;
 		err = run_line(ctx, path, l, false, &c);
 	}
+	/* Both kinds are built first, so that a kind that does not fit
+	 * leaves everything as it was; then one switch publishes both. */
 	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++) {
 		struct bulk_result res;
 
-		err = bulk_apply(ctx, &c.b[kind], ~0ULL, &res);
+		err = bulk_prepare(ctx, &c.b[kind], ~0ULL, &res);
 		added[kind] = res.listed[0] + res.listed[1];
 		*removed += res.removed;
 	}
+	if (!err) {
+		struct bulk *both[PG_LIST_KIND_MAX] = { &c.b[0], &c.b[1] };
+
+		err = bulk_commit_all(ctx, both, PG_LIST_KIND_MAX);
+	}
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		bulk_abort(ctx, &c.b[kind]);
 	for (unsigned int id = PG_LIST_KIND_MAX; !err && id < PG_MAX_LISTS; id++)
 		if (!(c.lists & (1ULL << id)))
 			lists_remove(ctx, id);
@@ -280,10 +290,11 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		goto out;
 
-	/* Settings first, lists next, interfaces last: nothing is filtered by
-	 * half a configuration. */
+	/* Lists first, all or nothing (they are what can fail for want of
+	 * room), then settings, interfaces last: nothing is filtered by half
+	 * a configuration. */
 	for (int pass = 0; pass < 3; pass++) {
-		if (pass == 1) {
+		if (pass == 0) {
 			err = apply_lists(ctx, path, &rf, added, &removed);
 			if (err)
 				goto out;
@@ -291,8 +302,8 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 		for (size_t i = 0; i < rf.n; i++) {
 			struct rs_line *l = &rf.lines[i];
-			int want = !strcmp(l->argv[0], "config") ? 0 :
-				   !strcmp(l->argv[0], "attach") ? 2 : 1;
+			int want = !strcmp(l->argv[0], "config") ? 1 :
+				   !strcmp(l->argv[0], "attach") ? 2 : 0;
 
 			if (want != pass)
 				continue;

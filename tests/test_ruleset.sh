@@ -137,3 +137,24 @@ test_ruleset_restore_does_not_leak_rule_ids() {
 	assert_eq 1 "$(bpftool -j map dump pinned "$PKTGATE_PIN_PATH/pg_rule_meta" |
 		jq '[.[] | select(.formatted.value.in_use == 1)] | length')" "rule ids in use"
 }
+
+test_ruleset_restore_that_does_not_fit_changes_nothing() {
+	# Built in full before the switch: a deny list over capacity leaves
+	# the allow list, the settings and the deny list as they were.
+	expect 0 pg --capacity 20 allow add 192.0.2.1
+	expect 0 pg deny add 198.51.100.1
+	expect 0 pg config event-rate 77
+	{
+		echo "config event-rate 5"
+		echo "allow add 192.0.2.2"
+		for i in $(seq 1 30); do echo "deny add 10.0.$i.0/24"; done
+	} >"$TMP/rules"
+	before=$(lists)
+	expect 1 pg restore "$TMP/rules"
+	assert_contains "$ERR" "over its capacity of 20; nothing was changed"
+	assert_eq "$before" "$(lists)" "lists"
+	assert_eq 77 "$(pg -j config | jq .event_rate)" "event rate"
+	assert_eq 2 "$(bpftool -j map dump pinned "$PKTGATE_PIN_PATH/pg_rule_meta" |
+		jq '[.[] | select(.formatted.value.in_use == 1)] | length')" \
+		"rule ids in use: the two entries' only"
+}
