@@ -682,11 +682,10 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			j++;
 		if (j - i > ctx->meta.list_capacity)
 			return p_err("the %s %s table would hold %zu entries, over its capacity of "
-				     "%u; nothing was changed. The capacity is set when the maps "
-				     "are created: pktgate --capacity N (then detach everything "
-				     "and remove %s to recreate them)",
+				     "%u; nothing was changed. Give a larger capacity to this "
+				     "command: pktgate --capacity N %s ...",
 				     pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
-				     j - i, ctx->meta.list_capacity, ctx->pin_path);
+				     j - i, ctx->meta.list_capacity, ctx->command ? ctx->command : "load");
 		res->entries[b->v[i].fam6] += j - i;
 		b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
 		i = j;
@@ -702,7 +701,8 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
 				to++;
 			*fl = (struct fill){ .b = b, .from = from, .to = to, .fam6 = f, .tbl = t };
-			if (to == from && !count[f][t]) {
+			if (to == from && !count[f][t] &&
+			    tables_capacity(ctx->maps.list[kind][f][t]) == ctx->meta.list_capacity) {
 				b->fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
 				continue;
 			}

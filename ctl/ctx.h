@@ -24,6 +24,7 @@ struct pg_maps {
 struct pg_ctx {
 	const char *pin_path;
 	const char *netns;		/* -n NAME, NULL for the current one */
+	const char *command;		/* the command running, for messages */
 	uint64_t netns_ino;		/* inode of the network namespace in use */
 	unsigned long capacity;		/* --capacity, 0 = keep / default */
 	int list_kind;			/* enum pg_list_kind of allow/deny commands */

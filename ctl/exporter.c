@@ -29,6 +29,7 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "tables.h"
 #include "toptable.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
@@ -216,16 +217,18 @@ static int put_lists(struct exporter *ex, FILE *f, const char **what)
 			"pktgate_list_capacity",
 		};
 		static const char *const helps[] = {
-			"Live entries of each list trie.",
-			"Expired entries still in each list trie (they no longer match).",
-			"Entries each list trie can hold.",
+			"Live entries of each kind and family.",
+			"Expired entries still in the tables (they no longer match).",
+			"Entries each kind and family can hold (its tables' size).",
 		};
 
 		family(f, names[m], "gauge", helps[m]);
 		for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 			for (int fi = 0; fi < 2; fi++) {
+				uint32_t x = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_EXACT]);
+				uint32_t v = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_PREFIX]);
 				uint64_t val = m == 0 ? live[kind][fi] : m == 1 ? expired[kind][fi] :
-					       ctx->meta.list_capacity;
+					       x < v ? x : v;
 
 				fprintf(f, "%s{", names[m]);
 				label(f, true, "list", pg_list_names[kind]);

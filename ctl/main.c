@@ -351,8 +351,10 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 		rc = check_privileges();
 	if (!rc && !ctx->check_only)
 		rc = enter_netns(ctx);
-	if (!rc)
+	if (!rc) {
+		ctx->command = c->name;
 		rc = c->run(ctx, optbuf, npos, argv + 1);
+	}
 	free(optbuf);
 	return rc;
 }

@@ -114,10 +114,6 @@ static int check_meta(struct pg_ctx *ctx, int fd)
 			     "detach with the pktgate that made it and remove the directory, "
 			     "or use another --pin-path",
 			     ctx->pin_path, ctx->meta.schema_version, PKTGATE_SCHEMA_VERSION);
-	if (ctx->capacity && ctx->capacity != ctx->meta.list_capacity)
-		return p_err("the lists at %s were created with capacity %u; --capacity %lu "
-			     "only applies when the maps are created",
-			     ctx->pin_path, ctx->meta.list_capacity, ctx->capacity);
 	return 0;
 }
 
@@ -455,6 +451,23 @@ int pins_open(struct pg_ctx *ctx, bool exclusive)
 	err = init_config(ctx);
 	if (err)
 		return err;
+	if (ctx->capacity && ctx->capacity != ctx->meta.list_capacity) {
+		/* Inner maps need not match the template's size: tables built
+		 * from now on (load, flush, restore) take the new capacity. */
+		if (!exclusive && !created)
+			return p_err("the tables at %s hold %u entries each; --capacity %lu takes "
+				     "effect with a command that rebuilds them (load, flush, restore)",
+				     ctx->pin_path, ctx->meta.list_capacity, ctx->capacity);
+		ctx->meta.list_capacity = ctx->capacity;
+		err = pins_write_meta(ctx);
+		if (err)
+			return err;
+		if (ctx->command && strcmp(ctx->command, "load") &&
+		    strcmp(ctx->command, "flush") && strcmp(ctx->command, "restore"))
+			p_warn("--capacity %lu applies to tables built from now on (by load, "
+			       "flush or restore); the tables in use keep their size",
+			       ctx->capacity);
+	}
 	err = open_tables(ctx, exclusive || created);
 	if (err == -EAGAIN) {
 		/* An interrupted first run left a slot empty: filling it

@@ -615,8 +615,10 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			if (bpf_map_update_elem(u->fd, u->key, &val, BPF_ANY)) {
 				if (errno == ENOSPC || errno == E2BIG)
 					err = p_err("the %s list for %s is full (capacity %u entries); "
-						    "nothing was added", kind_names[kind],
-						    family_name(pfx->family), ctx->meta.list_capacity);
+						    "nothing was added. A load, flush or restore "
+						    "with --capacity N builds larger tables",
+						    kind_names[kind], family_name(pfx->family),
+						    tables_capacity(u->fd));
 				else
 					err = p_err("cannot add %s to the %s list: %s", what,
 						    kind_names[kind], strerror(errno));

@@ -17,6 +17,7 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "tables.h"
 
 static void prog_name(__u32 id, char *name, size_t len)
 {
@@ -96,6 +97,16 @@ static void print_attached(struct pg_ctx *ctx, struct pg_link *links, size_t n)
 			 ctx->netns ? " in network namespace " : "", ctx->netns ? ctx->netns : "");
 }
 
+/* What one family of a kind holds at most: its address tables' size
+ * (each was made with the capacity in force when it was built). */
+static uint32_t list_capacity(struct pg_ctx *ctx, int kind, int fam6)
+{
+	uint32_t x = tables_capacity(ctx->maps.list[kind][fam6][PG_TBL_EXACT]);
+	uint32_t v = tables_capacity(ctx->maps.list[kind][fam6][PG_TBL_PREFIX]);
+
+	return x < v ? x : v;
+}
+
 static int print_lists(struct pg_ctx *ctx)
 {
 	out_text("\n%-6s %-6s %10s %10s %10s\n", "LIST", "FAMILY", "ENTRIES", "EXPIRED",
@@ -114,7 +125,7 @@ static int print_lists(struct pg_ctx *ctx)
 			out_u64("family", f ? "ipv6   " : "ipv4   ", f ? 6 : 4);
 			out_u64("entries", "%10llu ", live[f]);
 			out_u64("expired", "%10llu ", expired[f]);
-			out_u64("capacity", "%10llu\n", ctx->meta.list_capacity);
+			out_u64("capacity", "%10llu\n", list_capacity(ctx, kind, f));
 			out_obj_close();
 		}
 	}

@@ -65,6 +65,14 @@ int tables_get(int outer_fd, uint32_t gen)
 	return fd < 0 ? -errno : fd;
 }
 
+uint32_t tables_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 uint32_t tables_id(int outer_fd, uint32_t gen)
 {
 	__u32 id = 0;

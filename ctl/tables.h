@@ -27,6 +27,8 @@ int tables_create(int kind, int fam6, int tbl, uint32_t capacity);
 /* The inner map in one generation slot: an fd, -ENOENT if the slot is
  * empty, or another -errno. */
 int tables_get(int outer_fd, uint32_t gen);
+/* Entries a table can hold (its own: a load can build larger ones). */
+uint32_t tables_capacity(int fd);
 /* The id of the inner map in a slot; 0 if empty. */
 uint32_t tables_id(int outer_fd, uint32_t gen);
 /* Put an inner map in a slot. Updates of map-in-map slots return only

@@ -200,12 +200,14 @@ test_cli_full_list_refused_and_rolled_back() {
 	# The first of these fits, the second does not: neither stays.
 	expect 1 pg deny add 192.0.2.4 192.0.2.5
 	assert_contains "$ERR" "the deny list for IPv4 is full (capacity 4 entries); nothing was added"
+	assert_contains "$ERR" "with --capacity N builds larger tables"
 	assert_eq "$before" "$(snapshot)" "lists after refused add"
 	expect 0 pg deny add 192.0.2.4
 	expect 1 pg -j deny add 192.0.2.5
 	assert_contains "$(echo "$OUT" | jq -r .error)" "is full"
+	# A reader cannot change the size of the tables.
 	expect 1 pg --capacity 8 deny list
-	assert_contains "$ERR" "created with capacity 4"
+	assert_contains "$ERR" "hold 4 entries each; --capacity 8 takes effect with a command that rebuilds them"
 	expect 0 pg -j status
 	assert_eq 4 "$(echo "$OUT" | jq '.lists[] | select(.list=="deny" and .family==4) | .capacity')" "capacity"
 }

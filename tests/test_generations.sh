@@ -75,3 +75,27 @@ test_generations_failed_replace_changes_nothing() {
 	assert_eq "$id" "$(slot_id pg_deny_v4 "$((before >> 1 & 1))")" "live trie"
 	assert_eq '["192.0.2.0/24"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny list"
 }
+
+test_generations_capacity_raised_by_a_load() {
+	# Inner maps need not be the template's size: a load with --capacity
+	# builds the kind's tables larger, without recreating the pins.
+	for i in $(seq 1 60); do echo "10.0.$i.0/24"; done >"$TMP/big.txt"
+	expect 0 pg --capacity 50 load - --list feed <<<"192.0.2.0/24"
+	expect 1 pg load "$TMP/big.txt" --list feed
+	assert_contains "$ERR" "over its capacity of 50; nothing was changed. Give a larger capacity to this command: pktgate --capacity N load"
+	expect 0 pg --capacity 100 load "$TMP/big.txt" --list feed
+	assert_eq 61 "$(pg -j lists | jq '.lists[] | select(.name == "feed") | .entries')" "feed size"
+	expect 0 pg -j status
+	assert_eq '[100,100]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "deny") | .capacity]')" \
+		"deny capacity, both families"
+	assert_eq '[50,50]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "allow") | .capacity]')" \
+		"allow capacity: not rebuilt"
+	# In place, the live tables' size counts (hosts go to the hash).
+	expect 0 pg deny add $(seq -f '172.16.0.%g' 1 100)
+	expect 1 pg deny add 172.16.1.1
+	assert_contains "$ERR" "full (capacity 100 entries)"
+	expect 0 pg --capacity 200 flush allow
+	expect 0 pg -j status
+	assert_eq '[200,200]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "allow") | .capacity]')" \
+		"allow capacity after a flush with --capacity"
+}
