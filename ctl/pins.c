@@ -126,12 +126,9 @@ void pins_obj_opts(struct pg_ctx *ctx, struct bpf_object_open_opts *opts)
 
 void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
 {
-	__u32 cap = ctx->meta.list_capacity ? ctx->meta.list_capacity :
-		    ctx->capacity ? ctx->capacity : PG_LIST_CAPACITY;
-
-	/* The inner-map template carries the capacity: the kernel accepts
-	 * only inner maps that match it. One made here replaces the one
-	 * declared in the object (whose size libbpf cannot change). */
+	/* The inner-map template: the kernel checks inner maps against its
+	 * type, key, value and flags, not its size, so a one-entry map does
+	 * (a 1M-entry hash would allocate 16 MiB of buckets for nothing). */
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++) {
@@ -142,7 +139,7 @@ void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
 				if (!m)
 					continue;
 				if (*fd <= 0)
-					*fd = tables_create(kind, f, t, cap);
+					*fd = tables_create(kind, f, t, 1);
 				if (*fd > 0)
 					bpf_map__set_inner_map_fd(m, *fd);
 			}
