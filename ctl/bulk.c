@@ -786,11 +786,33 @@ void bulk_abort(struct pg_ctx *ctx, struct bulk *b)
 		unprepare(ctx, b);
 }
 
+void bulk_signals(bool hold, sigset_t *saved)
+{
+	sigset_t set;
+
+	if (!hold) {
+		sigprocmask(SIG_SETMASK, saved, NULL);
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, saved);
+}
+
 int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
 {
-	int err = bulk_prepare(ctx, b, drop_mask, res);
+	sigset_t saved;
+	int err;
 
-	return err ? err : bulk_commit(ctx, b);
+	bulk_signals(true, &saved);
+	err = bulk_prepare(ctx, b, drop_mask, res);
+	if (!err)
+		err = bulk_commit(ctx, b);
+	bulk_signals(false, &saved);
+	return err;
 }
 
 /* Empty a map in chunks, so that no single system call holds a CPU long. */
@@ -831,8 +853,12 @@ void bulk_release(int *fds, int n)
 	if (pid == 0) {
 		/* A grandchild, so that nobody has to reap it; without the
 		 * caller's lock and output, at the lowest priority. */
+		sigset_t none;
+
 		if (fork() != 0)
 			_exit(0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);	/* the caller may hold some */
 		for (int fd = 0; fd < 1024; fd++) {
 			bool keep = false;
 

@@ -8,6 +8,7 @@
 #ifndef __PKTGATE_BULK_H
 #define __PKTGATE_BULK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,11 @@ int bulk_commit(struct pg_ctx *ctx, struct bulk *b);
 int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb);
 void bulk_abort(struct pg_ctx *ctx, struct bulk *b);
 void bulk_free(struct bulk *b);
+
+/* Hold off Ctrl-C and termination while a change is built and switched
+ * (bulk_apply does): a change then happens in full or not at all, and
+ * leaves no rule ids taken by an interrupted run. */
+void bulk_signals(bool hold, sigset_t *saved);
 
 /* Free inner maps without stalling the caller: a low-priority child
  * empties them in chunks, then closes them. The fds are closed here. */

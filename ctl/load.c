@@ -40,7 +40,8 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	char why[PATH_MAX + 256], source[PATH_MAX];
 	uint64_t expires = 0;
 	unsigned int lid;
-	bool existed;
+	bool existed, held = false;
+	sigset_t saved;
 	double t0 = now_s(), t_read, t_done;
 
 	(void)argc;
@@ -64,6 +65,9 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = pins_open(ctx, true);
 	if (err)
 		goto out;
+	/* From here the load happens in full, list and all, or not at all. */
+	bulk_signals(true, &saved);
+	held = true;
 	existed = !o->list || lists_exists(ctx, kind, o->list);
 	err = lists_open(ctx, kind, o->list, true, &lid);
 	if (err)
@@ -109,6 +113,8 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_double("seconds", " in %.2f s\n", t_done - t0);
 	out_obj_close();
 out:
+	if (held)
+		bulk_signals(false, &saved);
 	lf_free(&lf);
 	bulk_free(&b);
 	return err;

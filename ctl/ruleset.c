@@ -228,6 +228,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 		       size_t added[PG_LIST_KIND_MAX], size_t *removed)
 {
 	struct bulk_collect c = { .ctx = ctx };
+	sigset_t saved;
 	int err = pins_open(ctx, true);
 
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
@@ -244,6 +245,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	}
 	/* Both kinds are built first, so that a kind that does not fit
 	 * leaves everything as it was; then one switch publishes both. */
+	bulk_signals(true, &saved);
 	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++) {
 		struct bulk_result res;
 
@@ -258,6 +260,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	}
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		bulk_abort(ctx, &c.b[kind]);
+	bulk_signals(false, &saved);
 	for (unsigned int id = PG_LIST_KIND_MAX; !err && id < PG_MAX_LISTS; id++)
 		if (!(c.lists & (1ULL << id)))
 			lists_remove(ctx, id);

@@ -99,3 +99,27 @@ test_generations_capacity_raised_by_a_load() {
 	assert_eq '[200,200]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "allow") | .capacity]')" \
 		"allow capacity after a flush with --capacity"
 }
+
+test_generations_interrupted_load_is_all_or_nothing() {
+	# Killed while a load builds its tables (SIGTERM: background jobs of
+	# a script ignore SIGINT): the load completes or never happened; no
+	# empty list is left behind.
+	awk 'BEGIN { for (i = 0; i < 300000; i++)
+		printf "%d.%d.%d.0/24\n", 1 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
+		>"$TMP/big.txt"
+	expect 0 pg deny add 192.0.2.1
+	local i rc n
+	for i in 1 2 3; do
+		"$PG" load "$TMP/big.txt" --list "feed$i" >/dev/null 2>&1 &
+		sleep 0.$((i * 2))
+		kill -TERM $! 2>/dev/null || true
+		rc=0
+		wait $! || rc=$?
+		n=$(pg -j lists | jq --arg l "feed$i" '[.lists[] | select(.name == $l) | .entries] | .[0] // "none"')
+		case "$rc:$n" in
+		0:300000 | 143:300000 | 143:none) ;;
+		*) fail "interrupted load $i: exit $rc, list holds $n" ;;
+		esac
+	done
+	assert_eq '["192.0.2.1/32"]' "$(pg -j deny list --list manual | jq -c '[.entries[].prefix]')" "manual list"
+}
