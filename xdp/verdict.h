@@ -33,6 +33,7 @@ struct pg_hit {
 	__u8 match_plen;	/* prefix length of the matching entry, or PG_NO_MATCH */
 	__u8 match_kind;	/* enum pg_list_kind of the matching entry */
 	__u8 list_id;		/* list of the matching entry */
+	const struct pg_config *cfg;	/* read once per packet */
 	struct pg_pkt pkt;
 };
 
@@ -121,63 +122,46 @@ static __always_inline int pg_live(const struct pg_rule *r, struct pg_hit *h)
 		__p;							\
 	})
 
-/* The live entry of one kind that matches a packet: the host entry if
- * there is one, else the longest live prefix, else a port-scoped entry
- * (only for TCP and UDP with their ports read). Empty tables cost nothing. */
+/* The live entry of one kind and family F (4 or 6: the tables' names and
+ * key types) that matches a packet: the host entry if there is one, else
+ * the longest live prefix, else a port-scoped entry (only for TCP and UDP
+ * with their ports read). Empty tables cost nothing. */
+#define PG_LOOKUP_FAMILY(F, alen, a, p, kind, tables, gen, ports, h)	\
+	({								\
+		const struct pg_rule *__r = 0;				\
+		void *__t;						\
+									\
+		if (((tables) & PG_TABLE_BIT(kind, F, PG_TBL_EXACT)) &&	\
+		    (__t = PG_GEN(pg_allow_x##F, pg_deny_x##F, kind, gen))) { \
+			struct pg_exact_v##F __x;			\
+									\
+			__builtin_memcpy(__x.addr, a, alen);		\
+			__r = bpf_map_lookup_elem(__t, &__x);		\
+			if (__r && !pg_live(__r, h))			\
+				__r = 0;				\
+		}							\
+		if (!__r && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PREFIX)) && \
+		    (__t = PG_GEN(pg_allow_v##F, pg_deny_v##F, kind, gen))) { \
+			struct pg_lpm_v##F __k = { .prefixlen = (alen) * 8 }; \
+									\
+			__builtin_memcpy(__k.addr, a, alen);		\
+			__r = PG_LOOKUP_LIVE(__t, &__k, (alen) * 8, 0, h); \
+		}							\
+		if (!__r && (ports) && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PORT)) && \
+		    (__t = PG_GEN(pg_allow_p##F, pg_deny_p##F, kind, gen))) \
+			__r = PG_LOOKUP_PORT(__t, struct pg_port_v##F, alen, a, p, h); \
+		__r;							\
+	})
+
 static __always_inline const struct pg_rule *
 pg_lookup(const struct pg_pkt *p, enum pg_match m, int kind, __u32 tables, __u32 gen,
 	  int ports, struct pg_hit *h)
 {
 	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
-	const struct pg_rule *r;
-	void *t;
 
-	if (p->family == 4) {
-		if ((tables & PG_TABLE_BIT(kind, 4, PG_TBL_EXACT)) &&
-		    (t = PG_GEN(pg_allow_x4, pg_deny_x4, kind, gen))) {
-			struct pg_exact_v4 x;
-
-			__builtin_memcpy(x.addr, addr, 4);
-			r = bpf_map_lookup_elem(t, &x);
-			if (r && pg_live(r, h))
-				return r;
-		}
-		if ((tables & PG_TABLE_BIT(kind, 4, PG_TBL_PREFIX)) &&
-		    (t = PG_GEN(pg_allow_v4, pg_deny_v4, kind, gen))) {
-			struct pg_lpm_v4 k = { .prefixlen = 32 };
-
-			__builtin_memcpy(k.addr, addr, 4);
-			r = PG_LOOKUP_LIVE(t, &k, 32, 0, h);
-			if (r)
-				return r;
-		}
-		if (ports && (tables & PG_TABLE_BIT(kind, 4, PG_TBL_PORT)) &&
-		    (t = PG_GEN(pg_allow_p4, pg_deny_p4, kind, gen)))
-			return PG_LOOKUP_PORT(t, struct pg_port_v4, 4, addr, p, h);
-	} else {
-		if ((tables & PG_TABLE_BIT(kind, 6, PG_TBL_EXACT)) &&
-		    (t = PG_GEN(pg_allow_x6, pg_deny_x6, kind, gen))) {
-			struct pg_exact_v6 x;
-
-			__builtin_memcpy(x.addr, addr, 16);
-			r = bpf_map_lookup_elem(t, &x);
-			if (r && pg_live(r, h))
-				return r;
-		}
-		if ((tables & PG_TABLE_BIT(kind, 6, PG_TBL_PREFIX)) &&
-		    (t = PG_GEN(pg_allow_v6, pg_deny_v6, kind, gen))) {
-			struct pg_lpm_v6 k = { .prefixlen = 128 };
-
-			__builtin_memcpy(k.addr, addr, 16);
-			r = PG_LOOKUP_LIVE(t, &k, 128, 0, h);
-			if (r)
-				return r;
-		}
-		if (ports && (tables & PG_TABLE_BIT(kind, 6, PG_TBL_PORT)) &&
-		    (t = PG_GEN(pg_allow_p6, pg_deny_p6, kind, gen)))
-			return PG_LOOKUP_PORT(t, struct pg_port_v6, 16, addr, p, h);
-	}
-	return 0;
+	if (p->family == 4)
+		return PG_LOOKUP_FAMILY(4, 4, addr, p, kind, tables, gen, ports, h);
+	return PG_LOOKUP_FAMILY(6, 16, addr, p, kind, tables, gen, ports, h);
 }
 
 static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *r, int kind)
@@ -198,6 +182,8 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	__u32 zero = 0, tables = 0, gens = 0;
 	int res, ports;
 
+	/* Lists, top talkers and events all read it: once per packet. */
+	h->cfg = cfg = bpf_map_lookup_elem(&pg_config, &zero);
 	h->match = m;
 	h->match_plen = PG_NO_MATCH;
 	res = pg_parse(data, end, p);
@@ -208,7 +194,6 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	if (res == PG_PARSE_BAD_L3)
 		goto malformed;
 
-	cfg = bpf_map_lookup_elem(&pg_config, &zero);
 	if (cfg) {
 		tables = cfg->tables;
 		gens = cfg->gens;
@@ -261,7 +246,7 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 {
 	struct pg_top_key k = { .family = h->pkt.family };
 	struct pg_top_val *v;
-	struct pg_config *cfg;
+	const struct pg_config *cfg = h->cfg;
 	struct pg_ev_bucket *b;
 	__u32 zero = 0;
 
@@ -274,7 +259,6 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 		v->last_seen_ns = pg_now(h);
 		return;
 	}
-	cfg = bpf_map_lookup_elem(&pg_config, &zero);
 	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
 	if (cfg && b && cfg->top_cost_ns &&
 	    !pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
@@ -291,7 +275,7 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, __u64 bytes)
 {
 	__u32 zero = 0;
-	struct pg_config *cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	const struct pg_config *cfg = h->cfg;
 	struct pg_ev_bucket *b = bpf_map_lookup_elem(&pg_ev_bucket, &zero);
 	struct pg_event ev = {};
 
