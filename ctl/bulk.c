@@ -199,14 +199,6 @@ static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
 	return err;
 }
 
-static double secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int key_cmp(const struct bulk_ent *a, const struct bulk_ent *b)
 {
 	if (a->fam6 != b->fam6)
@@ -661,19 +653,19 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 	if (!b->used || !b->was)
 		return p_err("out of memory");
 	pins_tables_refresh(ctx);
-	t[0] = secs();
+	t[0] = mono_secs();
 	err = read_tables(ctx, b, drop_mask, count);
 	if (err)
 		return err;
 	for (size_t i = queued; i < b->n; i++)
 		if (b->v[i].val.rule_id)
 			b->was[b->v[i].val.rule_id] = 1;
-	t[1] = secs();
+	t[1] = mono_secs();
 	if (sort_entries(b, queued))
 		return p_err("out of memory");
 	n = merge(b, res);
 	b->n = n;
-	t[2] = secs();
+	t[2] = mono_secs();
 	/* Refuse what does not fit before any map is made. */
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
@@ -726,7 +718,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 				err = p_err("cannot fill a new %s %s table: %s", pg_list_names[kind],
 					    table_what(f, t), strerror(-fl->err));
 		}
-	t[3] = secs();
+	t[3] = mono_secs();
 	p_debug("%s: read %zu entries %.3f s, sort and merge %.3f s, fill %zu entries %.3f s",
 		pg_list_names[kind], count[0][0] + count[0][1] + count[0][2] + count[1][0] +
 		count[1][1] + count[1][2], t[1] - t[0], t[2] - t[1], n, t[3] - t[2]);
@@ -737,7 +729,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 
 int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb)
 {
-	double t0 = secs();
+	double t0 = mono_secs();
 	int err;
 
 	for (int i = 0; i < nb; i++)
@@ -745,7 +737,7 @@ int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb)
 			return p_err("internal error: nothing prepared for the %s list",
 				     pg_list_names[bs[i]->kind]);
 	err = publish(ctx, bs, nb);
-	p_debug("switch %.3f s", secs() - t0);
+	p_debug("switch %.3f s", mono_secs() - t0);
 	for (int i = 0; i < nb; i++) {
 		struct bulk *b = bs[i];
 		int kind = b->kind, old[2 * PG_TBL_MAX];

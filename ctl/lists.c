@@ -62,9 +62,18 @@ int lists_check_name(const char *name)
 	return 0;
 }
 
+/* The id of list NAME of a kind, or -1. */
+static int find(int kind, const char *name)
+{
+	for (unsigned int i = 0; i < PG_MAX_LISTS; i++)
+		if (cache[i].in_use && cache[i].kind == kind && !strcmp(cache[i].name, name))
+			return i;
+	return -1;
+}
+
 int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsigned int *id)
 {
-	int err, free_id = -1;
+	int err, found, free_id = -1;
 
 	if (!name) {
 		*id = PG_LIST_MANUAL(kind);
@@ -73,20 +82,17 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 	err = load_cache(ctx);
 	if (err)
 		return err;
-	for (unsigned int i = 0; i < PG_MAX_LISTS; i++) {
-		if (!cache[i].in_use) {
-			if (free_id < 0 && i >= PG_LIST_KIND_MAX)
-				free_id = i;
-			continue;
-		}
-		if (cache[i].kind == kind && !strcmp(cache[i].name, name)) {
-			*id = i;
-			return 0;
-		}
+	found = find(kind, name);
+	if (found >= 0) {
+		*id = found;
+		return 0;
 	}
 	if (!create)
 		return p_err("there is no %s list named '%s' (see pktgate lists)",
 			     pg_list_names[kind], name);
+	for (unsigned int i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS && free_id < 0; i++)
+		if (!cache[i].in_use)
+			free_id = i;
 	if (free_id < 0)
 		return p_err("all %d lists are in use; flush one with pktgate flush %s --list NAME",
 			     PG_MAX_LISTS, pg_list_names[kind]);
@@ -107,12 +113,7 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 
 bool lists_exists(struct pg_ctx *ctx, int kind, const char *name)
 {
-	if (load_cache(ctx))
-		return false;
-	for (unsigned int i = 0; i < PG_MAX_LISTS; i++)
-		if (cache[i].in_use && cache[i].kind == kind && !strcmp(cache[i].name, name))
-			return true;
-	return false;
+	return !load_cache(ctx) && find(kind, name) >= 0;
 }
 
 const char *lists_name(struct pg_ctx *ctx, unsigned int id)

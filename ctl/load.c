@@ -21,14 +21,6 @@
 #include "out.h"
 #include "rules.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct load_opts *o = optp;
@@ -42,7 +34,7 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	unsigned int lid;
 	bool existed, held = false;
 	sigset_t saved;
-	double t0 = now_s(), t_read, t_done;
+	double t0 = mono_secs(), t_read, t_done;
 
 	(void)argc;
 	if (o->allow && o->deny)
@@ -53,7 +45,7 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		err = p_err("%s; nothing was loaded", why);
 		goto out;
 	}
-	t_read = now_s();
+	t_read = mono_secs();
 	if (ctx->check_only)
 		goto out;
 	if (o->replace && !lf.n && !o->allow_empty) {
@@ -94,7 +86,7 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		lists_loaded(ctx, lid, source);
 	else
 		lists_loaded(ctx, lid, strcmp(path, "-") ? path : "<stdin>");
-	t_done = now_s();
+	t_done = mono_secs();
 
 	out_obj_open(NULL);
 	out_str("file", "loaded %s", strcmp(path, "-") ? path : "<stdin>");

@@ -459,11 +459,6 @@ int pins_open(struct pg_ctx *ctx, bool exclusive)
 		err = pins_write_meta(ctx);
 		if (err)
 			return err;
-		if (ctx->command && strcmp(ctx->command, "load") &&
-		    strcmp(ctx->command, "flush") && strcmp(ctx->command, "restore"))
-			p_warn("--capacity %lu applies to tables built from now on (by load, "
-			       "flush or restore); the tables in use keep their size",
-			       ctx->capacity);
 	}
 	err = open_tables(ctx, exclusive || created);
 	if (err == -EAGAIN) {

@@ -29,14 +29,17 @@
 #include "tables.h"
 #include "vec.h"
 
-#define kind_names pg_list_names
-
 uint64_t mono_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+double mono_secs(void)
+{
+	return mono_now_ns() / 1e9;
 }
 
 static const char *proto_name(int proto)
@@ -617,11 +620,11 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 					err = p_err("the %s list for %s is full (capacity %u entries); "
 						    "nothing was added. A load, flush or restore "
 						    "with --capacity N builds larger tables",
-						    kind_names[kind], family_name(pfx->family),
+						    pg_list_names[kind], family_name(pfx->family),
 						    tables_capacity(u->fd));
 				else
 					err = p_err("cannot add %s to the %s list: %s", what,
-						    kind_names[kind], strerror(errno));
+						    pg_list_names[kind], strerror(errno));
 				break;
 			}
 			nu++;
@@ -640,7 +643,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	pins_write_meta(ctx);	/* next_rule_id hint; harmless if it fails */
 
 	out_obj_open(NULL);
-	out_str("list", NULL, kind_names[kind]);
+	out_str("list", NULL, pg_list_names[kind]);
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("added");
 	for (int p = 0; p < s.n; p++) {
@@ -663,7 +666,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		} else {
 			out_null("proto", NULL, NULL);
 		}
-		out_str(NULL, " to %s", kind_names[kind]);
+		out_str(NULL, " to %s", pg_list_names[kind]);
 		if (o->list)
 			out_text(" list %s", o->list);
 		out_bool("replaced", NULL, existed[p]);
@@ -714,11 +717,12 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			uint8_t key[PG_KEY_MAX];
 			struct pg_rule old;
 			char what[PG_PREFIX_STRLEN + 32], in[256];
-			int tbl;
+			int tbl, found;
 
 			spec_key(&s, &s.pfx[p], i, &tbl, key);
-			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
-					  s.pfx[p].plen, &old) && (old.lists & bit)) {
+			found = !lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
+					      s.pfx[p].plen, &old);
+			if (found && (old.lists & bit)) {
 				struct pg_rule_meta rm;
 
 				/* A port range goes as a whole, as it was added. */
@@ -734,20 +738,19 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			}
 			spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 			in[0] = '\0';
-			if (!lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
-					  s.pfx[p].plen, &old) && old.lists) {
+			if (found && old.lists) {
 				char names[200];
 
 				lists_names(ctx, old.lists, names, sizeof(names));
 				snprintf(in, sizeof(in), " (it is in: %s)", names);
 			}
 			err = p_err("%s is not in the %s list %s%s; nothing was deleted", what,
-				    kind_names[kind], lists_name(ctx, lid), in);
+				    pg_list_names[kind], lists_name(ctx, lid), in);
 			goto out;
 		}
 	}
 	out_obj_open(NULL);
-	out_str("list", NULL, kind_names[kind]);
+	out_str("list", NULL, pg_list_names[kind]);
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("deleted");
 	for (int p = 0; p < s.n; p++) {
@@ -774,7 +777,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 				gone = true;
 			}
 			if (err && errno != ENOENT) {
-				err = p_err("cannot delete from the %s list: %s", kind_names[kind],
+				err = p_err("cannot delete from the %s list: %s", pg_list_names[kind],
 					    strerror(errno));
 				goto out;
 			}
@@ -784,7 +787,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			rule_id_free(ctx, freed);
 		spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 		out_str(NULL, "deleted %s", what);
-		out_text(" from %s list %s\n", kind_names[kind], lists_name(ctx, lid));
+		out_text(" from %s list %s\n", pg_list_names[kind], lists_name(ctx, lid));
 	}
 	pins_tables_sweep(ctx);
 	out_arr_close();
@@ -833,7 +836,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	err = rules_collect(ctx, kind, &v, &n);
 	if (err)
-		return p_err("cannot read the %s list: %s", kind_names[kind], strerror(-err));
+		return p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t ctr[3];
 
@@ -849,7 +852,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	now = mono_now_ns();
 
 	out_obj_open(NULL);
-	out_str("list", NULL, kind_names[kind]);
+	out_str("list", NULL, pg_list_names[kind]);
 	if (o->list)
 		out_str("list_name", NULL, o->list);
 	out_text("%-43s %-13s %-16s %-10s %12s %14s %-12s %s\n", "PREFIX", "PORTS", "LISTS",
@@ -913,7 +916,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_arr_close();
 	out_obj_close();
 	if (!shown)
-		out_text("(the %s list%s%s is empty)\n", kind_names[kind], o->list ? " " : "",
+		out_text("(the %s list%s%s is empty)\n", pg_list_names[kind], o->list ? " " : "",
 			 o->list ? o->list : "");
 	free(v);
 	return 0;
@@ -953,13 +956,13 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (o->list && lid >= PG_LIST_KIND_MAX)
 		lists_remove(ctx, lid);
 	out_obj_open(NULL);
-	out_str("list", NULL, kind_names[kind]);
+	out_str("list", NULL, pg_list_names[kind]);
 	if (o->list)
 		out_str("list_name", NULL, o->list);
 	else
 		out_null("list_name", NULL, NULL);
 	out_u64("flushed", "flushed %llu entries", res.removed);
-	out_text(" from %s%s%s\n", kind_names[kind], o->list ? " list " : "",
+	out_text(" from %s%s%s\n", pg_list_names[kind], o->list ? " list " : "",
 		 o->list ? o->list : "");
 	out_obj_close();
 	return 0;

@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "rules.h"
 #include "stats.h"
 
 #define STATS_WORDS (sizeof(struct pg_stats) / sizeof(__u64))
@@ -58,14 +59,6 @@ int live_interval(const char *where, int argc, char **argv, const char *opt,
 			       LIVE_MAX_INTERVAL);
 	*secs = v;
 	return 0;
-}
-
-static double mono_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Sleep until the deadline; true if a stop signal came first. The stop
