@@ -96,8 +96,8 @@ static const struct pg_opt load_opts[] = {
 	    "DURATION"),
 	OPT("replace", 'r', OPT_FLAG, LD(replace), NULL, "the list becomes exactly the file, "
 	    "in one atomic switch"),
-	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "let --replace empty the list "
-	    "when the file holds no entries"),
+	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "accept a file that holds no "
+	    "entries (with --replace, the list is emptied)"),
 	{},
 };
 #undef LD
@@ -193,6 +193,14 @@ static const struct pg_opt exporter_opts[] = {
 };
 #undef EX
 
+#define RS(field) offsetof(struct restore_opts, field)
+static const struct pg_opt restore_opts[] = {
+	OPT("allow-empty", 0, OPT_FLAG, RS(allow_empty), NULL, "apply a rule set that holds "
+	    "no entries and no settings (it removes every entry)"),
+	{},
+};
+#undef RS
+
 #define SV(field) offsetof(struct save_opts, field)
 static const struct pg_opt save_opts[] = {
 	OPT("all", 'a', OPT_FLAG, SV(all), NULL,
@@ -235,7 +243,8 @@ static const struct pg_cmd commands[] = {
 	    "configuration as a rule set (FILE or - for stdout)",
 	    0, 1, do_save, WITH_OPTS(save_opts, struct save_opts)),
 	CMD("restore", "FILE", "apply a rule set: every line is checked first; entries it "
-	    "does not name are removed", 1, 1, do_restore),
+	    "does not name are removed", 1, 1, do_restore,
+	    WITH_OPTS(restore_opts, struct restore_opts)),
 	/* After save and status: "s" and "l" keep picking what they did. */
 	CMD("load", "FILE", "load a blocklist (one CIDR a line; # and ; comments; FireHOL, "
 	    "Spamhaus DROP; - for stdin) into a named list; checked in full first", 1, 1,

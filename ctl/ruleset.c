@@ -43,50 +43,17 @@ struct rs_line {
 	int argc;
 	char *argv[RS_MAX_ARGS];
 	char *netns;		/* -n NAME before the command, or NULL */
+	char *text;		/* the line, split in place: argv points into it */
 };
 
 struct rs_file {
-	char *text;
 	struct rs_line *lines;
 	size_t n, cap;
+	size_t settings;	/* config lines */
+	size_t entries;		/* allow add and deny add lines */
 };
 
 /* ---- reading ---- */
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
-}
 
 /* Split a line in place: whitespace separates words, "double quotes" group
  * them (with \" and \\ inside), # outside quotes starts a comment. */
@@ -147,49 +114,105 @@ static int line_allowed(const struct rs_line *l, const char **why)
 	return -1;
 }
 
+static bool is_netns_opt(const char *s)
+{
+	return !strcmp(s, "-n") || !strcmp(s, "--netns");
+}
+
+/* One line: split, checked for what a rule set may hold, and kept with
+ * its text (which it owns from here, kept or not). 0 or an exit code. */
+static int parse_line(struct rs_file *rf, char *text, int lineno)
+{
+	struct rs_line l = { .lineno = lineno, .text = text };
+	const char *why = NULL;
+	int err = 0;
+
+	if (tokenize(text, &l, &why)) {
+		err = p_usage("%s", why ? why : "cannot split the line");
+		goto drop;
+	}
+	if (!l.argc)
+		goto drop;	/* blank, or a comment */
+	if (is_netns_opt(l.argv[0])) {
+		if (l.argc < 3) {
+			err = p_usage("-n needs a namespace name and a command");
+			goto drop;
+		}
+		l.netns = l.argv[1];
+		memmove(l.argv, l.argv + 2, (l.argc - 2) * sizeof(char *));
+		l.argc -= 2;
+	}
+	if (line_allowed(&l, &why)) {
+		err = p_usage("%s", why);
+		goto drop;
+	}
+	if (rf->n == rf->cap) {
+		size_t cap = rf->cap ? rf->cap * 2 : 64;
+		struct rs_line *nl = realloc(rf->lines, cap * sizeof(*nl));
+
+		if (!nl) {
+			err = p_err("out of memory");
+			goto drop;
+		}
+		rf->lines = nl;
+		rf->cap = cap;
+	}
+	rf->lines[rf->n++] = l;
+	if (!strcmp(l.argv[0], "config"))
+		rf->settings++;
+	else if (strcmp(l.argv[0], "attach"))
+		rf->entries++;
+	return 0;
+drop:
+	free(text);
+	return err;
+}
+
+/* Read line by line with load's cap on a line's length, so that no input
+ * (a huge file, /dev/zero) is ever held whole: memory grows with the
+ * lines kept, and a line over the cap stops the read at once. */
 static int parse_file(const char *path, struct rs_file *rf)
 {
-	char *p, *next, ctxbuf[PATH_MAX + 32];
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	struct lf_reader r;
+	char where[PATH_MAX + 32], *line, *text;
 	size_t len;
-	int lineno = 0;
+	int lineno = 0, err = 0, k;
 
-	rf->text = read_all(path, &len);
-	if (!rf->text)
-		return p_err("cannot read %s: %s", path, strerror(errno ? errno : EIO));
-	if (memchr(rf->text, '\0', len))
-		return p_err("%s: not a text file", path);
-	for (p = rf->text; p && *p; p = next) {
-		struct rs_line l = { .lineno = ++lineno };
-		const char *why = NULL;
-
-		next = strchr(p, '\n');
-		if (next)
-			*next++ = '\0';
-		snprintf(ctxbuf, sizeof(ctxbuf), "%s:%d", path, lineno);
-		if (tokenize(p, &l, &why))
-			return p_err("%s: %s", ctxbuf, why ? why : "cannot split the line");
-		if (!l.argc)
-			continue;
-		if (!strcmp(l.argv[0], "-n") || !strcmp(l.argv[0], "--netns")) {
-			if (l.argc < 3)
-				return p_err("%s: -n needs a namespace name and a command", ctxbuf);
-			l.netns = l.argv[1];
-			memmove(l.argv, l.argv + 2, (l.argc - 2) * sizeof(char *));
-			l.argc -= 2;
-		}
-		if (line_allowed(&l, &why))
-			return p_err("%s: %s", ctxbuf, why);
-		if (rf->n == rf->cap) {
-			struct rs_line *nl = realloc(rf->lines, (rf->cap = rf->cap ? rf->cap * 2 : 64) *
-						     sizeof(*nl));
-
-			if (!nl)
-				return p_err("out of memory");
-			rf->lines = nl;
-		}
-		rf->lines[rf->n++] = l;
+	if (!f)
+		return p_err("cannot read %s: %s", path, strerror(errno));
+	if (lf_reader_init(&r, f)) {
+		err = p_err("out of memory");
+		goto out;
 	}
-	return 0;
+	while (!err && (k = lf_reader_next(&r, &line, &len)) != LF_EOF) {
+		/* Errors name the line, and are not about the command line. */
+		snprintf(where, sizeof(where), "%s:%d", path, ++lineno);
+		out_set_context(where);
+		if (k == LF_IO)
+			err = p_err("cannot read %s: %s", path, strerror(errno));
+		else if (k == LF_BINARY)
+			err = p_usage("not a text file (a NUL byte)");
+		else if (k == LF_LONG)
+			err = p_usage("line too long (more than %d bytes)", LF_MAX_LINE);
+		else if (!(text = strdup(line)))
+			err = p_err("out of memory");
+		else
+			err = parse_line(rf, text, lineno);
+		out_set_context(NULL);
+	}
+	lf_reader_free(&r);
+out:
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+static void rs_free(struct rs_file *rf)
+{
+	for (size_t i = 0; i < rf->n; i++)
+		free(rf->lines[i].text);
+	free(rf->lines);
 }
 
 /* ---- applying ---- */
@@ -215,9 +238,6 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	rc = pg_run(&sub, l->argc, argv);
 	out_set_context(NULL);
 	out_mute(false);
-	/* A bad line is bad data in a file, not a bad command line. */
-	if (rc == PG_EXIT_USAGE)
-		rc = PG_EXIT_ERR;
 	pins_close(&sub);
 	return rc;
 }
@@ -278,11 +298,19 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct rs_file rf = {};
 	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0;
 	struct bulk_collect dry = { .b = { { .kind = PG_LIST_ALLOW }, { .kind = PG_LIST_DENY } } };
+	const struct restore_opts *o = optp;
 	int err = 0, failed = 0;
 
-	(void)optp;
 	(void)argc;
 	err = parse_file(path, &rf);
+	/* A truncated or blanked file (a full disk, a failed copy, /dev/null)
+	 * must not open the firewall, at boot least of all: restoring it
+	 * would remove every entry. save --all always writes a config line,
+	 * so a saved empty configuration still restores. */
+	if (!err && !rf.entries && !rf.settings && !o->allow_empty)
+		err = p_err("%s holds no entries and no settings: restoring it would remove every "
+			    "allow and deny entry; nothing was changed (give --allow-empty if that "
+			    "is meant)", path);
 	/* Every line is checked before anything changes (port rules against
 	 * each other too). */
 	for (size_t i = 0; !err && i < rf.n; i++)
@@ -333,8 +361,7 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		err = p_err("%d line%s of %s failed (see above); the rest was applied", failed,
 			    failed == 1 ? "" : "s", path);
 out:
-	free(rf.lines);
-	free(rf.text);
+	rs_free(&rf);
 	return err;
 }
 
