@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpretty.h"
 #include "out.h"
 
 bool out_json;
@@ -27,7 +28,15 @@ void out_init(bool json, int verbose)
 {
 	out_json = json;
 	out_verbose = verbose;
-	if (json) {
+	/* Called again once all options are parsed: one buffer, not two. */
+	if (!json && jbuf) {
+		fclose(jbuf);
+		free(jbuf_mem);
+		jbuf = NULL;
+		jbuf_mem = NULL;
+		jbuf_len = 0;
+	}
+	if (json && !jbuf) {
 		jbuf = open_memstream(&jbuf_mem, &jbuf_len);
 		if (!jbuf) {
 			perror("pktgate: open_memstream");
@@ -279,7 +288,7 @@ void out_flush_record(void)
 	}
 	fclose(jbuf);
 	if (jbuf_len) {
-		fwrite(jbuf_mem, 1, jbuf_len, stdout);
+		json_write(stdout, jbuf_mem, jbuf_len);
 		fputc('\n', stdout);
 	}
 	fflush(stdout);
@@ -311,7 +320,7 @@ int out_finish(int rc)
 		json_escape(stdout, errmsg[0] ? errmsg : "failed");
 		fputs("}\n", stdout);
 	} else if (jbuf_len) {
-		fwrite(jbuf_mem, 1, jbuf_len, stdout);
+		json_write(stdout, jbuf_mem, jbuf_len);
 		fputc('\n', stdout);
 	}
 	free(jbuf_mem);

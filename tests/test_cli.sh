@@ -29,7 +29,7 @@ test_cli_help_and_usage_errors() {
 	expect 2 pg flush everything
 	assert_contains "$ERR" "unknown list 'everything'"
 	expect 2 pg -j nope
-	assert_eq "pktgate: unknown command 'nope'" "$(echo "$OUT" | jq -r .error)" "JSON error"
+	assert_eq "unknown command 'nope'" "$(echo "$OUT" | jq -r .error)" "JSON error"
 }
 
 test_cli_bad_cidrs_change_nothing() {
@@ -257,4 +257,116 @@ test_cli_version_and_status_json() {
 	assert_eq "$PKTGATE_PIN_PATH" "$(echo "$OUT" | jq -r .pin_path)" "pin path"
 	assert_eq 4 "$(echo "$OUT" | jq '.lists | length')" "lists"
 	assert_eq '[]' "$(echo "$OUT" | jq -c .attached)" "attached"
+}
+
+test_cli_errors_name_pktgate_once() {
+	# The printer adds "pktgate: "; the parser's messages must not again.
+	expect 2 pg bogus
+	assert_eq "pktgate: unknown command 'bogus'" "$(head -1 <<<"$ERR")" "unknown command"
+	expect 2 pg -q status
+	assert_eq "pktgate: unknown option '-q'" "$(head -1 <<<"$ERR")" "unknown global option"
+	expect 2 pg
+	assert_contains "$ERR" "pktgate: missing command"
+	expect 2 pg deny bogus
+	assert_eq "pktgate: deny: unknown command 'bogus'" "$(head -1 <<<"$ERR")" "unknown subcommand"
+	expect 2 pg deny add 192.0.2.1 --bogus
+	assert_eq "pktgate: deny add: unknown option '--bogus'" "$(head -1 <<<"$ERR")" "unknown option"
+	expect 2 pg --capacity 0 status
+	assert_eq "pktgate: invalid number '0' for --capacity" "$(head -1 <<<"$ERR")" "bad number"
+	expect 2 pg attach
+	assert_eq "pktgate: attach: missing IFACE" "$(head -1 <<<"$ERR")" "missing argument"
+	for args in "bogus" "-q status" "deny bogus" "attach lo --mode turbo" "status --pin-path"; do
+		# shellcheck disable=SC2086
+		expect 2 pg $args
+		assert_not_contains "$ERR" "pktgate: pktgate"
+	done
+}
+
+test_cli_global_options_after_the_command() {
+	# As ip and bpftool: global options also after the command (and
+	# between a command and its subcommand).
+	expect 0 pg deny add 192.0.2.1 -j
+	assert_eq '192.0.2.1/32' "$(echo "$OUT" | jq -r '.added[0].prefix')" "add -j"
+	expect 0 pg status -j
+	assert_eq "$PKTGATE_PIN_PATH" "$(echo "$OUT" | jq -r .pin_path)" "status -j"
+	expect 0 pg deny -j list
+	assert_eq '["192.0.2.1/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "deny -j list"
+	expect 0 pg deny list --json --sort prefix
+	assert_eq '["192.0.2.1/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "list --json"
+	expect 0 pg status -V
+	assert_contains "$OUT" "pktgate 0.1.0"
+	# --pin-path after the command is the pin path of that command.
+	expect 0 pg deny list -j --pin-path "$PKTGATE_PIN_PATH-2"
+	assert_eq '[]' "$(echo "$OUT" | jq -c '.entries')" "another pin path"
+	defer rm -rf "$PKTGATE_PIN_PATH-2"
+	# A command's own option of the same letter wins: top -n is --limit.
+	expect 0 pg top -n 1 --interval 0.01 -j
+	assert_eq packets "$(echo "$OUT" | jq -r .by)" "top -n 1 -j"
+	# A value that looks like an option is a value, and changes nothing else.
+	expect 0 pg deny add 192.0.2.2 --comment -j
+	assert_contains "$OUT" "added 192.0.2.2/32 to deny"
+	assert_eq -j "$(pg -j deny list | jq -r '.entries[] | select(.prefix == "192.0.2.2/32") | .comment')" \
+		"comment"
+	# Errors of options after the command are JSON when -j came first.
+	expect 2 pg deny -j list --bogus
+	assert_eq "deny list: unknown option '--bogus'" "$(echo "$OUT" | jq -r .error)" "JSON error"
+	# Rule set lines are not command lines: no global options there.
+	before=$(snapshot)
+	printf 'deny add 198.51.100.1 --pin-path /tmp\n' >"$TMP/rules"
+	expect 2 pg restore "$TMP/rules"
+	assert_eq "pktgate: $TMP/rules:1: deny add: unknown option '--pin-path'" "$ERR" "rule set line"
+	assert_eq "$before" "$(snapshot)" "lists after the refused rule set"
+}
+
+test_cli_pretty_json() {
+	# -p/--pretty: the same document as -j, indented; errors stay one line.
+	expect 0 pg deny add 192.0.2.1 --comment 'a "quoted" {text}, [x]: y'
+	expect 0 pg -j deny list
+	compact=$OUT
+	for args in "-p deny list" "deny list -p" "--pretty deny list" "deny list --pretty -j"; do
+		# shellcheck disable=SC2086
+		expect 0 pg $args
+		assert_eq "$(jq -cS . <<<"$compact")" "$(jq -cS . <<<"$OUT")" "content of $args"
+		[ "$(wc -l <<<"$OUT")" -gt 5 ] || fail "'$args' is not indented: $OUT"
+	done
+	assert_contains "$OUT" '  "entries": ['
+	assert_contains "$OUT" '"comment": "a \"quoted\" {text}, [x]: y"'
+	expect 0 pg -p lists
+	assert_eq '{' "$(head -1 <<<"$OUT")" "first line"
+	expect 2 pg -p deny add 10.0.0.0/33
+	assert_eq '{"error":"invalid prefix '"'"'10.0.0.0/33'"'"': prefix length must be 0-32"}' "$OUT" "pretty error"
+}
+
+test_cli_no_leaks_in_output_setup() {
+	# out_init ran twice with -j and leaked the first JSON buffer. Paths
+	# that do not touch BPF, so that valgrind has nothing else to say.
+	command -v valgrind >/dev/null || fail "valgrind is needed (make test-deps installs it)"
+	local args rc
+	for args in "-j --version:0" "--version -j:0" "-p --version:0" "-j nope:2" \
+		"-j deny add 10.0.0.0/33:2" "deny add 10.0.0.0/33 --comment -j:2"; do
+		set +e
+		# shellcheck disable=SC2086
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+			"$PG" ${args%:*} >/dev/null 2>"$TMP/vg"
+		rc=$?
+		set -e
+		assert_eq "${args##*:}" "$rc" "exit status of pktgate ${args%:*} under valgrind: $(cat "$TMP/vg")"
+		assert_not_contains "$(cat "$TMP/vg")" "definitely lost"
+	done
+}
+
+test_cli_capacity_help_is_true() {
+	# --capacity sizes every table built from now on (load, flush and
+	# restore rebuild them), not only the first maps: help says so.
+	expect 0 pg help
+	line=$(grep -e '--capacity N' <<<"$OUT")
+	assert_contains "$line" "by load, flush and restore"
+	expect 0 pg deny add 192.0.2.1
+	printf '192.0.2.0/24\n198.51.100.0/24\n203.0.113.0/24\n' >"$TMP/feed"
+	expect 1 pg --capacity 2 load "$TMP/feed" --list feed
+	assert_contains "$ERR" "capacity of 2"
+	expect 0 pg load "$TMP/feed" --list feed --capacity 3
+	expect 0 pg -j status
+	assert_eq '[3]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "deny" and .family == 4) | .capacity] | unique')" \
+		"capacity after a load with --capacity 3 after the command"
 }
