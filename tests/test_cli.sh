@@ -171,7 +171,7 @@ test_cli_needs_privileges() {
 test_cli_pin_path_not_on_bpffs() {
 	mkdir -p "$TMP/plain"
 	expect 1 pg --pin-path "$TMP/plain/pktgate" deny add 192.0.2.1
-	assert_contains "$ERR" "$TMP/plain/pktgate is not on a BPF filesystem; mount one first"
+	assert_contains "$ERR" "$TMP/plain/pktgate is not on a BPF filesystem: neither it nor $TMP/plain is a bpffs; mount one first"
 	[ ! -e "$TMP/plain/pktgate" ] || fail "created a pin dir on a non-bpffs"
 	expect 1 env PKTGATE_PIN_PATH="$TMP/plain/x" "$PG" deny list
 	assert_contains "$ERR" "not on a BPF filesystem"
@@ -369,4 +369,20 @@ test_cli_capacity_help_is_true() {
 	expect 0 pg -j status
 	assert_eq '[3]' "$(echo "$OUT" | jq -c '[.lists[] | select(.list == "deny" and .family == 4) | .capacity] | unique')" \
 		"capacity after a load with --capacity 3 after the command"
+}
+
+test_cli_pin_path_at_a_bpffs_root() {
+	# A pin directory that is itself a bpffs mount point is on a bpffs.
+	mkdir "$TMP/bpf"
+	mount -t bpf bpf "$TMP/bpf"
+	defer umount "$TMP/bpf"
+	expect 0 pg --pin-path "$TMP/bpf" deny add 192.0.2.1
+	expect 0 pg --pin-path "$TMP/bpf/" -j deny list
+	assert_eq '["192.0.2.1/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "entries"
+	[ -e "$TMP/bpf/pg_meta" ] || fail "no pins at the root of the bpffs"
+	# A directory below it still works, and a plain directory is refused.
+	expect 0 pg --pin-path "$TMP/bpf/sub" deny list
+	mkdir "$TMP/plain"
+	expect 1 pg --pin-path "$TMP/plain" deny list
+	assert_contains "$ERR" "is not on a BPF filesystem"
 }
