@@ -48,8 +48,9 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 		return 0;
 	case OPT_DURATION:
 		if (pg_duration_parse(val, (uint64_t *)dst))
-			return p_usage("%s%sinvalid duration '%s' for --%s (use e.g. 90s, 10m, 2h, "
-				       "1d, 1h30m)", W(where), val, o->name);
+			return p_usage("%s%sinvalid duration '%s' for --%s (a unit for each number, "
+				       "d h m s in order: 90s, 10m, 2h, 1d, 1h30m)", W(where), val,
+				       o->name);
 		return 0;
 	case OPT_UINT: {
 		char *end;

@@ -386,3 +386,33 @@ test_cli_pin_path_at_a_bpffs_root() {
 	expect 1 pg --pin-path "$TMP/plain" deny list
 	assert_contains "$ERR" "is not on a BPF filesystem"
 }
+
+test_cli_lenient_input_refused() {
+	# Spellings that were taken silently and meant something else, or
+	# nothing: refused, with what to give instead.
+	pg deny add 198.51.100.0/24 >/dev/null
+	before=$(snapshot)
+	expect 2 pg deny add 1.2.3.4/08
+	assert_eq "pktgate: invalid prefix '1.2.3.4/08': the prefix length has a leading zero" "$(head -1 <<<"$ERR")" "/08"
+	expect 2 pg deny add 2001:db8::/032
+	assert_contains "$ERR" "leading zero"
+	expect 2 pg deny add ::ffff:1.2.3.4
+	assert_eq "pktgate: invalid prefix '::ffff:1.2.3.4': an IPv4-mapped IPv6 address never matches IPv4 packets: give 1.2.3.4" \
+		"$(head -1 <<<"$ERR")" "IPv4-mapped address"
+	expect 2 pg allow add ::ffff:192.0.2.0/120
+	assert_contains "$ERR" "an IPv4-mapped IPv6 prefix never matches IPv4 packets: give 192.0.2.0/24"
+	printf '192.0.2.0/24\n::ffff:198.51.100.7\n' >"$TMP/feed"
+	expect 2 pg load "$TMP/feed" --list feed
+	assert_contains "$ERR" "$TMP/feed:2: '::ffff:198.51.100.7' is not an IPv4 or IPv6 prefix: an IPv4-mapped"
+	for ttl in 1 90 1h1h 5m1h 1s1s; do
+		expect 2 pg deny add 192.0.2.1 --ttl "$ttl"
+		assert_eq "pktgate: deny add: invalid duration '$ttl' for --ttl (a unit for each number, d h m s in order: 90s, 10m, 2h, 1d, 1h30m)" \
+			"$(head -1 <<<"$ERR")" "--ttl $ttl"
+	done
+	expect 2 pg events --timeout 5
+	assert_contains "$ERR" "invalid duration '5' for --timeout"
+	assert_eq "$before" "$(snapshot)" "lists after refused input"
+	# What stays valid.
+	expect 0 pg deny add 1.2.3.0/0 ::ffff:0:0/95 10.0.0.0/8 --ttl 1d2h3m4s
+	expect 0 pg deny add 192.0.2.1 --ttl 90m
+}
