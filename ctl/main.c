@@ -178,6 +178,8 @@ static const struct pg_opt top_opts[] = {
 static const struct pg_opt events_opts[] = {
 	OPT("count", 'c', OPT_UINT, EV(count), "N", "stop after N events"),
 	OPT("timeout", 't', OPT_DURATION, EV(timeout), "DURATION", "stop after DURATION"),
+	OPT("backlog", 0, OPT_FLAG, EV(backlog), NULL, "also show the events queued in the "
+	    "ring before the command started (skipped by default)"),
 	{},
 };
 #undef EV
