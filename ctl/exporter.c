@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
+#include "attach.h"
 #include "ctx.h"
 #include "events.h"
 #include "exporter.h"
@@ -123,6 +124,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 	struct pg_ctx *ctx = ex->ctx;
 	struct pg_iface *recs = calloc(PG_MAX_IFACES, sizeof(*recs));
 	struct hook_row *rows = calloc(PG_MAX_IFACES * PG_HOOK_MAX, sizeof(*rows));
+	struct iface_table *tab = NULL;
 	char ino[24];
 	int nrec = 0, nrow = 0, err = 0;
 
@@ -131,12 +133,20 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
+	/* The table as the kernel has it; a vanished interface's series end
+	 * (a new interface of the same name would repeat its labels). */
+	tab = iface_table_read(ctx);
+	if (!tab) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < tab->n; i++) {
 		struct pg_iface *rec = &recs[nrec];
+		__u32 s = tab->e[i].slot;
 
-		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, rec) || !rec->in_use)
+		if (tab->e[i].state == IFACE_VANISHED)
 			continue;
-		rec->ifname[PG_IFNAME_LEN - 1] = '\0';
+		*rec = tab->e[i].rec;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			struct hook_row *r = &rows[nrow];
 			bool used = rec->hooks & (1 << h);
@@ -192,6 +202,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		}
 	}
 out:
+	free(tab);
 	free(recs);
 	free(rows);
 	return err;

@@ -147,6 +147,14 @@ static const struct pg_opt attach_opts[] = {
 };
 #undef AT
 
+#define DT(field) offsetof(struct detach_opts, field)
+static const struct pg_opt detach_opts[] = {
+	OPT("all", 'a', OPT_FLAG, DT(all), NULL, "every interface pktgate is attached to, in "
+	    "every namespace (with -n: in that one); forget vanished interfaces"),
+	{},
+};
+#undef DT
+
 #define ST(field) offsetof(struct stats_opts, field)
 static const struct pg_opt stats_opts[] = {
 	OPT("iface", 'i', OPT_STR, ST(iface), "IFACE", "only this interface"),
@@ -213,8 +221,9 @@ static const struct pg_cmd commands[] = {
 	{ .name = "allow", .sub = allow_cmds },
 	CMD("attach", "IFACE", "filter IFACE: XDP on ingress, TC on request", 1, 1, do_attach,
 	    WITH_OPTS(attach_opts, struct attach_opts)),
-	CMD("detach", "IFACE", "detach pktgate from IFACE (rules and counters stay)", 1, 1,
-	    do_detach),
+	CMD("detach", "IFACE|--all", "detach pktgate from IFACE (rules and counters stay); "
+	    "forget a vanished IFACE", 0, 1, do_detach,
+	    WITH_OPTS(detach_opts, struct detach_opts)),
 	CMD("status", NULL, "where pktgate is attached and how full the lists are", 0, 0,
 	    do_status),
 	CMD("stats", "[INTERVAL]", "packets and bytes per interface, hook and verdict reason; "

@@ -533,14 +533,20 @@ static int save_one_list(struct pg_ctx *ctx, const struct save_opts *o, FILE *f)
 	return err;
 }
 
-static void save_attachments(struct pg_ctx *ctx, FILE *f)
+/* What is attached now (the table reconciled with the kernel): a vanished
+ * interface's line would fail every restore. */
+static int save_attachments(struct pg_ctx *ctx, FILE *f)
 {
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
-		struct pg_iface r;
+	struct iface_table *t = iface_table_read(ctx);
+
+	if (!t)
+		return PG_EXIT_ERR;
+	for (int i = 0; i < t->n; i++) {
+		struct pg_iface r = t->e[i].rec;
 		char ns[NAME_MAX + 1];
 		unsigned int tc;
 
-		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, &r) || !r.in_use || !r.hooks)
+		if (t->e[i].state != IFACE_ATTACHED)
 			continue;
 		if (r.netns_ino != ctx->netns_ino) {
 			if (!netns_name(r.netns_ino, ns, sizeof(ns))) {
@@ -565,6 +571,8 @@ static void save_attachments(struct pg_ctx *ctx, FILE *f)
 			fputs(" --no-top", f);
 		fputc('\n', f);
 	}
+	free(t);
+	return 0;
 }
 
 int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
@@ -609,7 +617,7 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	fprintf(f, "config event-rate %u top-rate %u\n", cfg.ev_rate, cfg.top_rate);
 	err = save_lists(ctx, f);
 	if (!err)
-		save_attachments(ctx, f);
+		err = save_attachments(ctx, f);
 done:
 	if (f == stdout) {
 		fflush(f);
