@@ -44,7 +44,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct attach_opts *o = optp;
 	const char *ifname = argv[0], *why = NULL;
-	unsigned int tc_hooks = 0, changed = 0;
+	unsigned int tc_hooks = 0, tc_keep = 0, changed = 0;
 	struct pg_iface rec, want = { .drop_malformed = o->drop_malformed, .no_top = o->no_top };
 	int ifindex, slot, err;
 	bool want_xdp, already = false;
@@ -73,9 +73,13 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	slot = iface_slot(ctx, ifindex, ifname, true, &rec);
 	if (slot < 0)
 		return PG_EXIT_ERR;
-	/* Hooks attached before with other options are re-attached with these. */
-	if (rec.hooks && (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top))
+	/* Hooks attached before with other options are re-attached with these;
+	 * with the same options, a TC hook that has our program keeps it, as
+	 * XDP does (the record was checked against the kernel). */
+	if (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top)
 		tc_hooks |= rec.hooks & TC_HOOKS;
+	else
+		tc_keep = rec.hooks & TC_HOOKS;
 
 	if (want_xdp) {
 		err = xdp_attach(ctx, ifindex, ifname, slot, o->mode, &want, &rec, &already, &why);
@@ -96,6 +100,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			changed |= HOOK_BIT(PG_HOOK_XDP);
 		}
 	}
+	tc_hooks &= ~tc_keep;
 	if (tc_hooks) {
 		err = tc_attach(ctx, ifindex, ifname, slot, tc_hooks, &want, &rec);
 		if (err) {
