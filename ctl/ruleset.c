@@ -88,8 +88,49 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The escapes put_quoted() writes, at *s (a backslash inside quotes):
+ * \" \\ \n \t \r \xNN. Stores the byte and leaves *s on the escape's
+ * last character (the caller's loop steps past it); false if this is no
+ * escape (the backslash then stands for itself, as before). */
+static bool unescape(char **s, char **out)
+{
+	char *p = *s;
+	int hi, lo;
+
+	switch (p[1]) {
+	case '"': case '\\': *(*out)++ = p[1]; break;
+	case 'n': *(*out)++ = '\n'; break;
+	case 't': *(*out)++ = '\t'; break;
+	case 'r': *(*out)++ = '\r'; break;
+	case 'x':
+		hi = hex_digit(p[2]);
+		lo = hi < 0 ? -1 : hex_digit(p[3]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return false;	/* \x00 would end the word */
+		*(*out)++ = hi * 16 + lo;
+		*s = p + 3;
+		return true;
+	default:
+		return false;
+	}
+	*s = p + 1;
+	return true;
+}
+
 /* Split a line in place: whitespace separates words, "double quotes" group
- * them (with \" and \\ inside), # outside quotes starts a comment. */
+ * them (with the escapes of unescape() inside), # outside quotes starts a
+ * comment. */
 static int tokenize(char *s, struct rs_line *l, const char **why)
 {
 	char *out = s;
@@ -115,8 +156,8 @@ static int tokenize(char *s, struct rs_line *l, const char **why)
 					*why = "unterminated quote";
 					return -1;
 				}
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					s++;
+				if (*s == '\\' && unescape(&s, &out))
+					continue;
 				*out++ = *s;
 			}
 			s++;
@@ -340,13 +381,32 @@ out:
 
 /* ---- saving ---- */
 
+/* A comment as one quoted word that tokenize() reads back byte for byte:
+ * a newline, another control character or a byte that is not UTF-8 is
+ * written as \n, \t, \r or \xNN, so it can neither end the line nor change
+ * on a round trip, and the file stays text. */
 static void put_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
+		unsigned char c = *s;
+		size_t n = out_utf8_len(s);
+
+		if (n > 1) {	/* text stays text; other bytes are escaped */
+			fwrite(s, 1, n, f);
+			s += n - 1;
+		} else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f || !n)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
 	}
 	fputc('"', f);
 }

@@ -258,3 +258,65 @@ test_cli_version_and_status_json() {
 	assert_eq 4 "$(echo "$OUT" | jq '.lists | length')" "lists"
 	assert_eq '[]' "$(echo "$OUT" | jq -c .attached)" "attached"
 }
+
+# JSON is UTF-8 whatever bytes a comment, a file name or an argument holds:
+# a byte that is not UTF-8 becomes U+FFFD, a control character a \u escape.
+test_cli_json_output_is_valid_utf8() {
+	utf8_json() {	# utf8_json WHAT: stdin must be strict UTF-8 and one JSON document
+		/usr/bin/python3 -c 'import sys, json; json.loads(sys.stdin.buffer.read().decode("utf-8"))' ||
+			fail "$1: not valid UTF-8 JSON"
+	}
+	expect 0 pg deny add 192.0.2.1 --comment "$(printf 'bad\xff\xc0\xafbyte \xed\xa0\x80 caf\xc3\xa9 \x01')"
+	expect 0 pg -j deny list
+	echo "$OUT" | utf8_json "deny list"
+	assert_eq "$(printf 'bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdbyte \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd caf\xc3\xa9 \x01')" \
+		"$(echo "$OUT" | jq -r '.entries[0].comment')" "comment: U+FFFD for each stray byte"
+	assert_contains "$OUT" '\u0001'
+	f="$TMP/$(printf 'feed\xfe\nname')"
+	echo 198.51.100.0/24 >"$f"
+	expect 0 pg -j load "$f" --list feed
+	echo "$OUT" | utf8_json "load"
+	expect 0 pg -j lists
+	echo "$OUT" | utf8_json "lists"
+	assert_eq "$TMP/feed"$'\xef\xbf\xbd\nname' \
+		"$(echo "$OUT" | jq -r '.lists[] | select(.name == "feed") | .source')" "source"
+	expect 2 pg -j deny add "$(printf '\xff\n1.2.3.4')"
+	echo "$OUT" | utf8_json "error"
+	assert_contains "$(echo "$OUT" | jq -r .error)" $'invalid prefix \'\xef\xbf\xbd\n1.2.3.4\''
+}
+
+# Plain text shows a user's bytes escaped: a newline or an escape sequence in
+# a comment, file name or argument can neither forge a row nor reach the
+# terminal raw.
+test_cli_text_output_escapes_control_characters() {
+	forged=$'x\n198.51.100.66/32   -  manual  never  0  0 never fake\e[2J\a'
+	expect 0 pg deny add 192.0.2.1 --comment "$forged"
+	expect 0 pg deny add 192.0.2.2 --comment 'back\slash'
+	expect 0 pg deny list
+	assert_eq 3 "$(printf '%s\n' "$OUT" | wc -l)" "rows of deny list (header and two entries)"
+	assert_not_contains "$OUT" $'\e'
+	assert_not_contains "$OUT" $'\a'
+	assert_contains "$OUT" 'x\n198.51.100.66/32   -  manual'
+	assert_contains "$OUT" 'fake\x1b[2J\x07'
+	assert_contains "$OUT" 'back\\slash'
+	# C1 controls (U+009B is CSI on some terminals) and stray bytes too.
+	expect 0 pg deny add 192.0.2.3 --comment $'c1\xc2\x9b2J stray\xff'
+	expect 0 pg deny list
+	assert_contains "$OUT" 'c1\xc2\x9b2J stray\xff'
+	# A file name in `lists`.
+	f="$TMP/"$'feed\nfake\e[1m'
+	echo 198.51.100.0/24 >"$f"
+	expect 0 pg load "$f" --list feed
+	assert_not_contains "$OUT" $'\e'
+	assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "lines of load's answer"
+	expect 0 pg lists
+	assert_not_contains "$OUT" $'\e'
+	assert_contains "$OUT" 'feed\nfake\x1b[1m'
+	assert_eq 4 "$(printf '%s\n' "$OUT" | wc -l)" "rows of lists (header, manual, feed, allow manual)"
+	# Errors quote the argument on one line.
+	expect 2 pg deny add $'1.2.3.4\npktgate: all good'
+	assert_eq 2 "$(printf '%s\n' "$ERR" | wc -l)" "lines of the error (message, hint)"
+	assert_contains "$ERR" "pktgate: invalid prefix '1.2.3.4\\npktgate: all good'"
+	expect 2 pg deny add 192.0.2.9 --list $'a\e[31mb'
+	assert_not_contains "$ERR" $'\e'
+}

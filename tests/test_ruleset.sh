@@ -158,3 +158,30 @@ test_ruleset_restore_that_does_not_fit_changes_nothing() {
 		jq '[.[] | select(.formatted.value.in_use == 1)] | length')" \
 		"rule ids in use: the two entries' only"
 }
+
+# save --all writes a comment as one quoted word with escapes (\n, \t, \xNN
+# for control characters and bytes that are not UTF-8), and restore reads it
+# back byte for byte: save, restore, save gives the same file.
+test_ruleset_comment_round_trip_is_exact() {
+	c1=$'two\nlines\tand "quotes" \\ \e[1m bell\a cr\r'
+	c2=$'stray\xff caf\xc3\xa9 \\n literal'
+	expect 0 pg deny add 192.0.2.1 --comment "$c1"
+	expect 0 pg allow add 2001:db8::1 --comment "$c2"
+	expect 0 pg save --all
+	grep -v '^#' <<<"$OUT" >"$TMP/s1"
+	assert_eq 2 "$(grep -c ' add ' "$TMP/s1")" "one line per entry"
+	assert_contains "$(cat "$TMP/s1")" \
+		'deny add 192.0.2.1/32 --comment "two\nlines\tand \"quotes\" \\ \x1b[1m bell\x07 cr\r"'
+	assert_contains "$(cat "$TMP/s1")" 'allow add 2001:db8::1/128 --comment "stray\xff café \\n literal"'
+	expect 0 pg flush deny
+	expect 0 pg flush allow
+	expect 0 pg restore "$TMP/s1"
+	assert_eq "$c1" "$(pg -j deny list | jq -r '.entries[0].comment')" "comment after restore"
+	expect 0 pg save --all
+	grep -v '^#' <<<"$OUT" >"$TMP/s2"
+	cmp "$TMP/s1" "$TMP/s2" || fail "save, restore, save changed the file: $(diff "$TMP/s1" "$TMP/s2")"
+	# The escapes written by hand; an unknown one keeps its backslash.
+	printf 'deny add 192.0.2.7 --comment "\\x41\\x3d\\t\\q\\x0z"\n' >"$TMP/hand"
+	expect 0 pg restore "$TMP/hand"
+	assert_eq $'A=\t\\q\\x0z' "$(pg -j deny list | jq -r '.entries[0].comment')" "hand-written escapes"
+}
