@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -34,40 +35,38 @@
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 /* A client that stalls (sends nothing, or reads nothing) loses its
- * connection after this long, so it cannot hold a thread for ever. */
+ * connection after this long (time without any byte either way). */
 #define CONN_TIMEOUT_S	10
-/* Each connection gets a thread, so a slow scrape never delays another;
- * the limit bounds what a flood of connections can take. */
-#define CONN_LIMIT	32
+/* The idle timeout alone lets a client that trickles a header line every
+ * few seconds keep a connection for ever (slowloris): every request must
+ * also be complete and answered this long after its connection opened, or
+ * after the previous answer on a kept-alive connection. Prometheus' own
+ * default scrape_timeout is the same. */
+#define REQUEST_DEADLINE_S 10
+/* The daemon polls its connections (epoll) from a few threads instead of
+ * giving each one a thread, so an open connection costs a socket and a
+ * little memory, and slow clients cannot take the threads scrapes need. */
+#define POOL_THREADS	2
+#define CONN_LIMIT	256
+/* Connections from one address, so that one host cannot take them all. */
+#define CONN_PER_IP	8
 #define STATS_WORDS	(sizeof(struct pg_stats) / sizeof(__u64))
+
+/* An open connection and the time its request must be done by. */
+struct conn_slot {
+	bool used;
+	int fd;
+	double deadline;	/* mono_secs(); 0 once cut */
+};
 
 struct exporter {
 	struct pg_ctx *ctx;
 	unsigned long top;
+	pthread_mutex_t lock;	/* conns: the pool's threads and the sweeper */
+	struct conn_slot conns[CONN_LIMIT];
 };
 
 /* ---- text exposition format ------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 /* name="value" with the format's escapes (backslash, quote, newline).
  * Interface names are bytes, not text: bytes that are not UTF-8 become
@@ -78,7 +77,7 @@ static void label(FILE *f, bool first, const char *name, const char *value)
 
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
 	while (*s) {
-		int n = utf8_len(s);
+		size_t n = out_utf8_len((const char *)s);
 
 		if (*s == '\\' || *s == '"')
 			fprintf(f, "\\%c", *s);
@@ -459,6 +458,76 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/* ---- request deadlines ---------------------------------------------- */
+
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	struct exporter *ex = cls;
+	struct conn_slot *slot = *socket_context;
+
+	pthread_mutex_lock(&ex->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		slot = NULL;
+		for (int i = 0; ci && i < CONN_LIMIT && !slot; i++)
+			if (!ex->conns[i].used)
+				slot = &ex->conns[i];
+		if (slot) {
+			slot->used = true;
+			slot->fd = ci->connect_fd;
+			slot->deadline = mono_secs() + REQUEST_DEADLINE_S;
+		}
+		*socket_context = slot;
+	} else if (slot) {
+		/* Before microhttpd closes the socket: the sweeper holds the
+		 * lock while it shuts one down, so it never hits a reused fd. */
+		slot->used = false;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&ex->lock);
+}
+
+/* An answer was sent: a kept-alive connection has the same time again. */
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct exporter *ex = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_slot *slot = ci ? ci->socket_context : NULL;
+
+	(void)req_cls;
+	(void)toe;
+	pthread_mutex_lock(&ex->lock);
+	if (slot && slot->used && slot->deadline)
+		slot->deadline = mono_secs() + REQUEST_DEADLINE_S;
+	pthread_mutex_unlock(&ex->lock);
+}
+
+/* Cut the connections past their deadline. shutdown() wakes the thread that
+ * polls the socket, which then sees the end of the stream and closes it:
+ * microhttpd's own code does the closing, in its own thread. */
+static void sweep(struct exporter *ex)
+{
+	double now = mono_secs();
+
+	pthread_mutex_lock(&ex->lock);
+	for (int i = 0; i < CONN_LIMIT; i++) {
+		struct conn_slot *c = &ex->conns[i];
+
+		if (c->used && c->deadline && now >= c->deadline) {
+			p_debug("closing a connection whose request took over %d s",
+				REQUEST_DEADLINE_S);
+			shutdown(c->fd, SHUT_RDWR);
+			c->deadline = 0;
+		}
+	}
+	pthread_mutex_unlock(&ex->lock);
+}
+
 /* ---- listening ---------------------------------------------------------- */
 
 /* "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6, optionally ADDR%IFACE). Only
@@ -607,14 +676,18 @@ static int serve(struct exporter *ex, int fd)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	signal(SIGPIPE, SIG_IGN);	/* a client that hangs up must not kill us */
 
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			     MHD_USE_ERROR_LOG,
 			     0, NULL, NULL, handle, ex,
 			     /* first, or early messages go to microhttpd's own logger */
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
+			     MHD_OPTION_NOTIFY_CONNECTION, conn_notify, ex,
+			     MHD_OPTION_NOTIFY_COMPLETED, request_done, ex,
 			     MHD_OPTION_END);
 	if (!d) {
 		close(fd);
@@ -625,8 +698,15 @@ static int serve(struct exporter *ex, int fd)
 	p_info("serving metrics on %s", url);
 	fflush(stdout);
 
-	while (sigwait(&stop, &sig))
-		;
+	/* Once a second, between signals: cut requests past their deadline. */
+	for (;;) {
+		const struct timespec tick = { .tv_sec = 1 };
+
+		sig = sigtimedwait(&stop, NULL, &tick);
+		if (sig > 0)
+			break;
+		sweep(ex);
+	}
 	p_debug("signal %d: stopping", sig);
 	MHD_stop_daemon(d);	/* closes fd; waits for requests in flight */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -636,7 +716,8 @@ static int serve(struct exporter *ex, int fd)
 int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct exporter_opts *o = optp;
-	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP };
+	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP,
+			       .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *where = o->listen ? o->listen : PG_EXPORTER_LISTEN;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;

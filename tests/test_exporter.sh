@@ -269,3 +269,89 @@ test_exporter_listen_errors_and_default() {
 	[[ "$url" == "http://[::1]:"*/metrics ]] || fail "IPv6 URL: $(cat "$TMP/v6.out")"
 	assert_eq 200 "$(http_code -g "$url")" "scrape over IPv6"
 }
+
+# slowloris PORT SECONDS SRC:COUNT...: COUNT connections from each loopback
+# source address, each sending a request line and then one header line every
+# 2 s, never finishing. Prints, for each source, how many connections the
+# server closed within 1 s, and for the others the seconds after which it
+# closed them (or "open" if it had not when SECONDS were up).
+slowloris() {
+	/usr/bin/python3 - "$@" <<'PY'
+import selectors, socket, sys, time
+port, limit = int(sys.argv[1]), float(sys.argv[2])
+sel, conns, t0 = selectors.DefaultSelector(), [], time.monotonic()
+for spec in sys.argv[3:]:
+    src, n = spec.split(":")
+    for _ in range(int(n)):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            conns.append([src, s, time.monotonic()]); continue
+        s.setblocking(False)
+        c = [src, s, None, time.monotonic()]
+        conns.append(c)
+        sel.register(s, selectors.EVENT_READ, c)
+last = time.monotonic()
+while time.monotonic() - t0 < limit and any(c[2] is None for c in conns):
+    for key, _ in sel.select(0.2):
+        c = key.data
+        try:
+            data = c[1].recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            c[2] = time.monotonic(); sel.unregister(c[1])
+    if time.monotonic() - last >= 2:
+        last = time.monotonic()
+        for c in conns:
+            if c[2] is None:
+                try: c[1].send(b"X-Trickle: 1\r\n")
+                except OSError: pass
+for src in dict.fromkeys(c[0] for c in conns):
+    mine = [c for c in conns if c[0] == src]
+    quick = sum(1 for c in mine if c[2] is not None and c[2] - c[3] < 1)
+    rest = sorted("open" if c[2] is None else "%.0f" % (c[2] - c[3]) for c in mine
+                  if c[2] is None or c[2] - c[3] >= 1)
+    print(src, quick, " ".join(rest))
+PY
+}
+
+# 100 connections trickling a header line every 2 s (the idle timeout never
+# fires) neither lock scrapers out nor live for ever: one address gets 8
+# connections, the others are closed at once, and a request must be done
+# 10 s after its connection opened.
+test_exporter_slowloris_cannot_lock_out_scrapers() {
+	exp_start
+	slowloris "$EXP_PORT" 16 127.0.0.2:60 127.0.0.3:8 127.0.0.4:8 127.0.0.5:8 127.0.0.6:8 \
+		127.0.0.7:8 >"$TMP/loris" &
+	loris=$!
+	defer kill "$loris"
+	sleep 3
+	for i in 1 2 3; do
+		start=$(date +%s%N)
+		scrape >"$TMP/m" || fail "scrape $i beside 100 trickling connections failed"
+		ms=$((($(date +%s%N) - start) / 1000000))
+		[ "$ms" -lt 2000 ] || fail "scrape $i beside 100 trickling connections took $ms ms"
+		assert_contains "$(cat "$TMP/m")" "# TYPE pktgate_packets_total counter"
+		sleep 1
+	done
+	timeout 20 tail --pid="$loris" -f /dev/null || fail "slowloris script did not end"
+	wait "$loris" || fail "slowloris script failed"
+	# One address holds 8 connections; the 52 others were closed at once.
+	read -r src quick rest <<<"$(grep '^127.0.0.2 ' "$TMP/loris")"
+	assert_eq 52 "$quick" "connections from 127.0.0.2 closed at once"
+	# Every connection kept was cut at its 10 s deadline, not left open.
+	while read -r src quick rest; do
+		for t in $rest; do
+			[ "$t" != open ] || fail "$src: a trickling connection outlived the deadline: $(cat "$TMP/loris")"
+			[ "$t" -ge 9 ] && [ "$t" -le 13 ] ||
+				fail "$src: a trickling connection was cut after ${t}s, not about 10 s: $(cat "$TMP/loris")"
+		done
+	done <"$TMP/loris"
+	assert_eq 48 "$(awk '{n += NF - 2} END {print n}' "$TMP/loris")" "connections kept until the deadline"
+	assert_eq 200 "$(http_code "$EXP_URL")" "scrape after the slowloris"
+}
