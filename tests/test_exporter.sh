@@ -273,7 +273,8 @@ test_exporter_listen_errors_and_default() {
 # slowloris PORT SECONDS SRC:COUNT...: COUNT connections from each loopback
 # source address, each sending a request line and then one header line every
 # 2 s, never finishing. Prints, for each source, how many connections the
-# server closed within 1 s, and for the others the seconds after which it
+# server closed within 5 s (at once, but noticed only once all are open),
+# and for the others the seconds after which it
 # closed them (or "open" if it had not when SECONDS were up).
 slowloris() {
 	/usr/bin/python3 - "$@" <<'PY'
@@ -313,9 +314,9 @@ while time.monotonic() - t0 < limit and any(c[2] is None for c in conns):
                 except OSError: pass
 for src in dict.fromkeys(c[0] for c in conns):
     mine = [c for c in conns if c[0] == src]
-    quick = sum(1 for c in mine if c[2] is not None and c[2] - c[3] < 1)
+    quick = sum(1 for c in mine if c[2] is not None and c[2] - c[3] < 5)
     rest = sorted("open" if c[2] is None else "%.0f" % (c[2] - c[3]) for c in mine
-                  if c[2] is None or c[2] - c[3] >= 1)
+                  if c[2] is None or c[2] - c[3] >= 5)
     print(src, quick, " ".join(rest))
 PY
 }
@@ -343,7 +344,7 @@ test_exporter_slowloris_cannot_lock_out_scrapers() {
 	wait "$loris" || fail "slowloris script failed"
 	# One address holds 8 connections; the 52 others were closed at once.
 	read -r src quick rest <<<"$(grep '^127.0.0.2 ' "$TMP/loris")"
-	assert_eq 52 "$quick" "connections from 127.0.0.2 closed at once"
+	assert_eq 52 "$quick" "connections from 127.0.0.2 closed at once ($(cat "$TMP/loris"))"
 	# Every connection kept was cut at its 10 s deadline, not left open.
 	while read -r src quick rest; do
 		for t in $rest; do
