@@ -32,6 +32,7 @@
 #include "rules.h"
 #include "tables.h"
 #include "toptable.h"
+#include "version.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 /* A client that stalls (sends nothing, or reads nothing) loses its
@@ -196,76 +197,170 @@ out:
 	return err;
 }
 
-static int put_lists(struct exporter *ex, FILE *f, const char **what)
-{
-	static const char *const fam[2] = { "ipv4", "ipv6" };
-	struct pg_ctx *ctx = ex->ctx;
+/* Live entries of each kind and of each named list, per family. */
+struct list_sizes {
 	size_t live[PG_LIST_KIND_MAX][2], expired[PG_LIST_KIND_MAX][2];
+	size_t named[PG_MAX_LISTS][2];
+};
 
-	*what = "lists";
+/* One walk of each kind's entries gives the kind's and its lists' sizes,
+ * counted as `status` and `lists` count them. */
+static int count_lists(struct pg_ctx *ctx, struct list_sizes *z)
+{
+	uint64_t now = mono_now_ns();
+
+	memset(z, 0, sizeof(*z));
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
-		int err = rules_count(ctx, kind, live[kind], expired[kind]);
+		struct pg_entry *v;
+		size_t n;
+		int err = rules_collect(ctx, kind, &v, &n);
 
 		if (err)
 			return err;
+		for (size_t i = 0; i < n; i++) {
+			int fi = v[i].prefix.family == 6;
+
+			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now) {
+				z->expired[kind][fi]++;
+				continue;
+			}
+			z->live[kind][fi]++;
+			for (uint64_t b = v[i].rule.lists; b; b &= b - 1)
+				z->named[__builtin_ctzll(b)][fi]++;
+		}
+		free(v);
+	}
+	return 0;
+}
+
+static const char *const fam_names[2] = { "ipv4", "ipv6" };
+
+/* Per named list: its entries, when a file was last loaded into it (to
+ * alert on a stale feed), and its hits (what each feed is worth). */
+static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes *z)
+{
+	static const char *const hit_names[2] = {
+		"pktgate_named_list_packets_total", "pktgate_named_list_bytes_total",
+	};
+	struct pg_ctx *ctx = ex->ctx;
+	struct pg_list *l = calloc(PG_MAX_LISTS, sizeof(*l));
+	uint64_t (*ctr)[2] = calloc(PG_MAX_LISTS, sizeof(*ctr));
+	int err = 0;
+
+	if (!l || !ctr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l[id]) ||
+		    l[id].kind >= PG_LIST_KIND_MAX)
+			l[id].in_use = 0;
+		l[id].name[sizeof(l[id].name) - 1] = '\0';
+		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], 2, false)) {
+			err = -EIO;
+			goto out;
+		}
 	}
 
-	for (int m = 0; m < 3; m++) {
-		static const char *const names[] = {
-			"pktgate_list_entries", "pktgate_list_expired_entries",
-			"pktgate_list_capacity",
-		};
-		static const char *const helps[] = {
-			"Live entries of each kind and family.",
-			"Expired entries still in the tables (they no longer match).",
-			"Entries each kind and family can hold (its tables' size).",
-		};
+	family(f, "pktgate_named_list_entries", "gauge",
+	       "Live entries of each named list, per family (an entry two lists hold counts in both).");
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		for (int fi = 0; l[id].in_use && fi < 2; fi++) {
+			fputs("pktgate_named_list_entries{", f);
+			label(f, true, "kind", pg_list_names[l[id].kind]);
+			label(f, false, "list", l[id].name);
+			label(f, false, "family", fam_names[fi]);
+			fprintf(f, "} %zu\n", z->named[id][fi]);
+		}
+	}
+	family(f, "pktgate_named_list_last_load_timestamp_seconds", "gauge",
+	       "Unix time of the last load of a file into the list (lists never loaded have none).");
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		if (!l[id].in_use || !l[id].loaded_ns)
+			continue;
+		fputs("pktgate_named_list_last_load_timestamp_seconds{", f);
+		label(f, true, "kind", pg_list_names[l[id].kind]);
+		label(f, false, "list", l[id].name);
+		fprintf(f, "} %llu.%03llu\n", (unsigned long long)(l[id].loaded_ns / 1000000000ULL),
+			(unsigned long long)(l[id].loaded_ns / 1000000ULL % 1000));
+	}
+	for (int m = 0; m < 2; m++) {
+		family(f, hit_names[m], "counter", m ? "Bytes of packets that matched an entry, by "
+		       "the list counting it." : "Packets that matched an entry, by the list counting it.");
+		for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+			if (!l[id].in_use)
+				continue;
+			fprintf(f, "%s{", hit_names[m]);
+			label(f, true, "kind", pg_list_names[l[id].kind]);
+			label(f, false, "list", l[id].name);
+			fprintf(f, "} %llu\n", (unsigned long long)ctr[id][m]);
+		}
+	}
+out:
+	free(l);
+	free(ctr);
+	return err;
+}
 
+/* The kinds' sizes and the named lists. The label `kind` is allow or deny
+ * everywhere, and `list` always a named list. */
+static int put_lists(struct exporter *ex, FILE *f, const char **what)
+{
+	static const char *const names[] = {
+		"pktgate_list_entries", "pktgate_list_expired_entries", "pktgate_list_capacity",
+	};
+	static const char *const helps[] = {
+		"Live entries of each kind (allow, deny) and family.",
+		"Expired entries still in the tables (they no longer match).",
+		"Entries each kind and family can hold (its tables' size).",
+	};
+	struct pg_ctx *ctx = ex->ctx;
+	struct list_sizes *z = malloc(sizeof(*z));
+	int err;
+
+	*what = "lists";
+	if (!z)
+		return -ENOMEM;
+	err = count_lists(ctx, z);
+	if (err)
+		goto out;
+	for (int m = 0; m < 3; m++) {
 		family(f, names[m], "gauge", helps[m]);
 		for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 			for (int fi = 0; fi < 2; fi++) {
 				uint32_t x = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_EXACT]);
 				uint32_t v = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_PREFIX]);
-				uint64_t val = m == 0 ? live[kind][fi] : m == 1 ? expired[kind][fi] :
-					       x < v ? x : v;
+				size_t val = m == 0 ? z->live[kind][fi] :
+					     m == 1 ? z->expired[kind][fi] : x < v ? x : v;
 
 				fprintf(f, "%s{", names[m]);
-				label(f, true, "list", pg_list_names[kind]);
-				label(f, false, "family", fam[fi]);
-				fprintf(f, "} %llu\n", (unsigned long long)val);
+				label(f, true, "kind", pg_list_names[kind]);
+				label(f, false, "family", fam_names[fi]);
+				fprintf(f, "} %zu\n", val);
 			}
 		}
 	}
-	return 0;
+	*what = "named lists";
+	err = put_named_lists(ex, f, z);
+out:
+	free(z);
+	return err;
 }
 
-/* Hits per named list: what each blocklist feed is worth. */
-static int put_named_lists(struct exporter *ex, FILE *f, const char **what)
+/* Which pktgate serves: a constant 1 with the version as labels. */
+static int put_build_info(struct exporter *ex, FILE *f, const char **what)
 {
-	struct pg_ctx *ctx = ex->ctx;
-	static const char *const names[2] = {
-		"pktgate_named_list_packets_total", "pktgate_named_list_bytes_total",
-	};
+	char schema[16];
 
-	*what = "named lists";
-	for (int m = 0; m < 2; m++) {
-		family(f, names[m], "counter", m ? "Bytes of packets that matched an entry, by the "
-		       "list counting it." : "Packets that matched an entry, by the list counting it.");
-		for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
-			struct pg_list l;
-			uint64_t ctr[2];
-
-			if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l) || !l.in_use ||
-			    l.kind >= PG_LIST_KIND_MAX)
-				continue;
-			if (percpu_sum(ctx, ctx->maps.list_stats, id, ctr, 2, false))
-				return -EIO;
-			fprintf(f, "%s{", names[m]);
-			label(f, true, "kind", pg_list_names[l.kind]);
-			label(f, false, "list", l.name);
-			fprintf(f, "} %llu\n", (unsigned long long)ctr[m]);
-		}
-	}
+	(void)ex;
+	*what = "build info";
+	snprintf(schema, sizeof(schema), "%d", PKTGATE_SCHEMA_VERSION);
+	family(f, "pktgate_build_info", "gauge",
+	       "A constant 1, labelled with the version of pktgate and of its maps' schema.");
+	fputs("pktgate_build_info{", f);
+	label(f, true, "version", PKTGATE_VERSION);
+	label(f, false, "schema", schema);
+	fputs("} 1\n", f);
 	return 0;
 }
 
@@ -293,7 +388,7 @@ static int put_events(struct exporter *ex, FILE *f, const char **what)
 	put_counter(f, "pktgate_events_suppressed_total",
 		    "Drops that got no event (throttled, events off, or ring buffer full).",
 		    suppressed);
-	put_counter(f, "pktgate_top_admitted_total",
+	put_counter(f, "pktgate_top_admitted_addresses_total",
 		    "New remote addresses admitted into the top-talker table, over all CPUs.",
 		    admitted);
 	put_counter(f, "pktgate_top_untracked_packets_total",
@@ -306,7 +401,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 {
 	static const char *const names[] = {
 		"pktgate_top_talker_packets", "pktgate_top_talker_bytes",
-		"pktgate_top_talker_drops",
+		"pktgate_top_talker_dropped_packets",
 	};
 	static const char *const helps[] = {
 		"Packets from/to the remote address, for the busiest addresses by packets.",
@@ -356,7 +451,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 static char *render(struct exporter *ex, size_t *len, char *why, size_t whylen)
 {
 	int (*const parts[])(struct exporter *, FILE *, const char **) = {
-		put_interfaces, put_lists, put_named_lists, put_events, put_talkers,
+		put_build_info, put_interfaces, put_lists, put_events, put_talkers,
 	};
 	const char *what = "metrics";
 	char *buf = NULL;
@@ -725,9 +820,9 @@ int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (o->top > PG_TOP_ENTRIES)
+	if (o->top > PG_EXPORTER_TOP_MAX)
 		return p_usage("exporter: --top %lu is too large (at most %d)", o->top,
-			       PG_TOP_ENTRIES);
+			       PG_EXPORTER_TOP_MAX);
 	if (o->once && out_json)
 		return p_usage("exporter: --once prints the Prometheus text format; leave out -j");
 	if (parse_listen(where, &ss, &sslen))

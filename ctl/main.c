@@ -26,8 +26,7 @@
 #include "rules.h"
 #include "ruleset.h"
 #include "stats.h"
-
-#define PKTGATE_VERSION "0.1.0"
+#include "version.h"
 
 struct global_opts {
 	const char *pin_path;
@@ -187,7 +186,7 @@ static const struct pg_opt exporter_opts[] = {
 	OPT("listen", 'l', OPT_STR, EX(listen), "ADDR:PORT", "address to serve on: IPv4 "
 	    "ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN "; port 0 picks one)"),
 	OPT("top", 0, OPT_UINT, EX(top), "N", "export the N busiest remote addresses "
-	    "(default 10)"),
+	    "(default 10, at most 100)"),
 	OPT("once", 0, OPT_FLAG, EX(once), NULL, "print the metrics to stdout and exit"),
 	{},
 };
