@@ -331,6 +331,22 @@ test_exporter_slowloris_cannot_lock_out_scrapers() {
 		127.0.0.7:8 >"$TMP/loris" &
 	loris=$!
 	defer kill "$loris"
+	# A scraper that keeps its connection: 4 requests 4 s apart, 12 s in
+	# all, each answered (the deadline counts from the previous answer).
+	/usr/bin/python3 - "$EXP_PORT" >"$TMP/keepalive" 2>&1 <<'PY' &
+import http.client, sys, time
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+for i in range(4):
+    if i:
+        time.sleep(4)
+    c.request("GET", "/metrics")
+    port = c.sock.getsockname()[1]	# the same connection each time
+    r = c.getresponse()
+    r.read()
+    print(r.status, port, flush=True)
+PY
+	keepalive=$!
+	defer kill "$keepalive"
 	sleep 3
 	for i in 1 2 3; do
 		start=$(date +%s%N)
@@ -355,6 +371,10 @@ test_exporter_slowloris_cannot_lock_out_scrapers() {
 	done <"$TMP/loris"
 	assert_eq 48 "$(awk '{n += NF - 2} END {print n}' "$TMP/loris")" "connections kept until the deadline"
 	assert_eq 200 "$(http_code "$EXP_URL")" "scrape after the slowloris"
+	wait "$keepalive" || fail "kept-alive scraper failed: $(cat "$TMP/keepalive")"
+	read -r _ port <"$TMP/keepalive"
+	assert_eq "$(printf "200 $port\n%.0s" 1 2 3 4)" "$(cat "$TMP/keepalive")" \
+		"4 answers on one kept-alive connection over 12 s"
 }
 
 # Names as node_exporter has them (a unit in the name, _total for counters,
