@@ -31,7 +31,8 @@ void out_obj_close(void);
 void out_arr_open(const char *key);
 void out_arr_close(void);
 
-/* fmt is a printf format for plain text (NULL: JSON only). */
+/* fmt is a printf format for plain text (NULL: JSON only). out_str's value
+ * is escaped for either (out_escape_text, or JSON's escapes and U+FFFD). */
 void out_str(const char *key, const char *fmt, const char *v);
 void out_u64(const char *key, const char *fmt, uint64_t v);
 void out_i64(const char *key, const char *fmt, int64_t v);
