@@ -191,8 +191,12 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		h->reason = PG_R_NON_IP;
 		return;
 	}
-	if (res == PG_PARSE_BAD_L3)
+	/* Entries name the peer: without its address nothing can match,
+	 * nor be counted per address. */
+	if (!(p->addrs & (m == PG_MATCH_SRC ? PG_ADDR_SRC : PG_ADDR_DST))) {
+		p->family = 0;
 		goto malformed;
+	}
 
 	if (cfg) {
 		tables = cfg->tables;
@@ -210,7 +214,7 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		pg_hit_rule(h, r, PG_LIST_DENY);
 		return;
 	}
-	if (res == PG_PARSE_BAD_L4)
+	if (res != PG_PARSE_OK)
 		goto malformed;
 	h->reason = p->frag == PG_FRAG_LATER ? PG_R_FRAGMENT : PG_R_DEFAULT;
 	return;

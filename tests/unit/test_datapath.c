@@ -723,12 +723,30 @@ out:
 #define ETH_IP4_LEN		(ETH_HLEN + 20)
 #define ETH_IP6_LEN		(ETH_HLEN + 40)
 
-/* IHL below 5 cannot hold the fixed header; a denied source must not
- * matter because the addresses cannot be trusted. */
-#define BAD_IHL(n)							\
-	{ "v4 IHL " #n " malformed though source denied", PLAIN,	\
-	  { .family = 4, .proto = IPPROTO_TCP, .ihl = n, .ihl_set = 1 },\
-	  { DENY_ALL4 }, PG_R_MALFORMED, 0 }
+/* Malformed L2/L3 headers that still hold the peer's address whole: a bad
+ * IHL, version or total length, more VLAN tags than a well-formed frame
+ * has. Address rules apply (README: whenever the addresses can be read),
+ * port-scoped ones do not; a peer that matches no rule is malformed. */
+#define READABLE(what, SRC, ALL, ...)					\
+	{ what " from denied source", PLAIN, { __VA_ARGS__ },		\
+	  { DENY(SRC, 16) }, PG_R_DENY, 16 },				\
+	{ what " from allowed source passes despite deny all", PLAIN,	\
+	  { __VA_ARGS__ }, { ALLOW(SRC, 17), DENY(ALL, 9) }, PG_R_ALLOW, 17 }, \
+	{ what " malformed", PLAIN, { __VA_ARGS__ }, {}, PG_R_MALFORMED, 0 }, \
+	{ what " ignores port-scoped deny", PLAIN, { __VA_ARGS__ },	\
+	  { DENYX(ALL, 40, TCP(0)), DENYX(ALL, 41, UDP(0)) }, PG_R_MALFORMED, 0 }, \
+	{ what " from denied source", DROPMAL, { __VA_ARGS__ },	\
+	  { DENY(SRC, 16) }, PG_R_DENY, 16 },				\
+	{ what " dropped as malformed", DROPMAL, { __VA_ARGS__ }, {},	\
+	  PG_R_MALFORMED_DROP, 0 }
+#define READABLE4(what, ...)	READABLE("v4 " what, PKT_SRC4 "/32", "0.0.0.0/0", \
+					 .family = 4, __VA_ARGS__)
+#define READABLE6(what, ...)	READABLE("v6 " what, PKT_SRC6 "/128", "::/0", \
+					 .family = 6, __VA_ARGS__)
+#define BAD_IHL(n)	READABLE4("IHL " #n, .proto = IPPROTO_TCP, .ihl = n, .ihl_set = 1)
+#define VLAN3		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }
+#define VLAN4		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q }
+#define VLAN5		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q }
 
 /* Port-scoped entries, per family: NET holds the peer (SRC), OUT does not;
  * WIDE covers NET; LOCAL is the local end. Frames go to the destination
@@ -915,8 +933,11 @@ out:
 	  { .family = f, .proto = IPPROTO_UDP, .src = OUT },		\
 	  { ALLOWX(NET, 51, .list = 2), DENYX(NET, 50, .list = 5) }, PG_R_DEFAULT, 0 }, \
 	{ "lists v" #f " malformed frame beside entries on lists 2 and 5 counts no list", PLAIN, \
+	  { .family = f, .proto = IPPROTO_TCP, .version = f == 4 ? 6 : 4, .src = OUT }, \
+	  { DENYX(NET, 50, .list = 5), ALLOWX(NET, 51, .list = 2) }, PG_R_MALFORMED, 0 }, \
+	{ "lists v" #f " malformed frame from a source denied on list 5 counts into list 5", PLAIN, \
 	  { .family = f, .proto = IPPROTO_TCP, .version = f == 4 ? 6 : 4 }, \
-	  { DENYX(ALL, 50, .list = 5), ALLOWX(ALL, 51, .list = 2) }, PG_R_MALFORMED, 0 }
+	  { DENYX(ALL, 50, .list = 5) }, PG_R_DENY, 50 }
 
 static const struct tcase cases[] = {
 	/* Plain IP, nothing listed. */
@@ -996,27 +1017,43 @@ static const struct tcase cases[] = {
 	{ "QinQ v6 ICMPv6 default pass", PLAIN,
 	  { .vlan = QINQ, .family = 6, .proto = IPPROTO_ICMPV6 }, {},
 	  PG_R_DEFAULT, 0 },
-	{ "three VLAN tags malformed though source denied", PLAIN,
-	  { .vlan = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }, .family = 4,
-	    .proto = IPPROTO_TCP }, { DENY_ALL4 }, PG_R_MALFORMED, 0 },
+	/* More tags than a well-formed frame: malformed, but the addresses
+	 * behind a third and a fourth tag are read (PG_MAX_VLAN_WALK). */
+	READABLE4("third VLAN tag TCP", .vlan = VLAN3, .proto = IPPROTO_TCP),
+	READABLE6("third VLAN tag UDP", .vlan = VLAN3, .proto = IPPROTO_UDP),
+	READABLE4("fourth VLAN tag UDP", .vlan = VLAN4, .proto = IPPROTO_UDP),
+	READABLE6("fourth VLAN tag TCP", .vlan = VLAN4, .proto = IPPROTO_TCP),
+	{ "fifth VLAN tag malformed though source denied", PLAIN,
+	  { .vlan = VLAN5, .family = 4, .proto = IPPROTO_TCP }, { DENY_ALL4 },
+	  PG_R_MALFORMED, 0 },
+	{ "fifth VLAN tag dropped though source allowed", DROPMAL,
+	  { .vlan = VLAN5, .family = 6, .proto = IPPROTO_UDP },
+	  { ALLOW(PKT_SRC6 "/128", 17) }, PG_R_MALFORMED_DROP, 0 },
+	{ "third VLAN tag cut inside the tag malformed though source denied", PLAIN,
+	  { .vlan = VLAN3, .family = 4, .proto = IPPROTO_TCP, .len = ETH_HLEN + 10 },
+	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
+	{ "third VLAN tag cut inside the source address malformed though denied", PLAIN,
+	  { .vlan = VLAN3, .family = 4, .proto = IPPROTO_TCP, .len = ETH_HLEN + 12 + 14 },
+	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
+	{ "third VLAN tag non-IP malformed", PLAIN,
+	  { .vlan = VLAN3, .ethertype = ETH_P_ARP }, { DENY_ALL4 }, PG_R_MALFORMED, 0 },
 
-	/* L3 header checks: addresses untrusted, lists do not apply. */
+	/* L3 header checks: the header is not trusted, but the addresses
+	 * sit at fixed offsets, so address rules still apply. */
 	BAD_IHL(0), BAD_IHL(1), BAD_IHL(2), BAD_IHL(3), BAD_IHL(4),
-	{ "v4 IHL 15 beyond the frame malformed though source denied", PLAIN,
-	  { .family = 4, .proto = IPPROTO_ICMP, .ihl = 15, .len = ETH_IP4_LEN + 8 },
-	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
-	{ "v4 IHL 6 one word beyond the frame malformed", PLAIN,
-	  { .family = 4, .proto = IPPROTO_GRE, .ihl = 6, .len = ETH_IP4_LEN },
-	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
-	{ "v4 tot_len below IHL*4 malformed though source denied", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tot_len = 19 }, { DENY_ALL4 },
-	  PG_R_MALFORMED, 0 },
-	{ "v4 version 6 in an IPv4 frame malformed", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .version = 6 }, { DENY_ALL4 },
-	  PG_R_MALFORMED, 0 },
-	{ "v6 version 4 in an IPv6 frame malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .version = 4 }, { DENY_ALL6 },
-	  PG_R_MALFORMED, 0 },
+	READABLE4("IHL 15 beyond the frame", .proto = IPPROTO_ICMP, .ihl = 15,
+		  .len = ETH_IP4_LEN + 8),
+	READABLE4("IHL 6 one word beyond the frame", .proto = IPPROTO_GRE, .ihl = 6,
+		  .len = ETH_IP4_LEN),
+	READABLE4("tot_len 19 below IHL*4", .proto = IPPROTO_TCP, .tot_len = 19),
+	READABLE4("tot_len 10", .proto = IPPROTO_UDP, .tot_len = 10),
+	READABLE4("version 5 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 5),
+	READABLE4("version 6 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 6),
+	READABLE6("version 4 in an IPv6 frame", .proto = IPPROTO_TCP, .version = 4),
+	READABLE6("version 5 in an IPv6 frame", .proto = IPPROTO_UDP, .version = 5),
+	READABLE4("IHL 3 behind QinQ", .vlan = QINQ, .proto = IPPROTO_UDP, .ihl = 3),
+	READABLE6("version 4 behind a VLAN tag", .vlan = { ETH_P_8021Q },
+		  .proto = IPPROTO_TCP, .version = 4),
 
 	/* L4 header checks: addresses known, so rules still apply. */
 	{ "v4 TCP doff 4 malformed", PLAIN,
@@ -1265,29 +1302,37 @@ static int malformed_reason(const struct instance *in)
 	return in->drop_malformed ? PG_R_MALFORMED_DROP : PG_R_MALFORMED;
 }
 
-/* What a frame cut at len, inside header h, must get. Before the end of
- * the L3 header the addresses are not known, so it is malformed whatever
- * the lists say; after it, the peer's rules decide and only an unlisted
- * peer makes it malformed. */
+/* The rules a sweep runs with: none, or one entry of the peer. */
+enum sweep_rules { SW_NONE, SW_DENY, SW_ALLOW, SW_MAX };
+
+/* What a frame cut at len must get. Until the peer's address is whole the
+ * frame is malformed whatever the lists say; from there on, the peer's
+ * rules decide and only an unlisted peer makes it malformed. */
 static int truncated_reason(const struct instance *in, enum prog_id pid,
-			    const struct pkt *full, const struct pkt_hdr *h,
-			    size_t len, int denied)
+			    const struct pkt *full, size_t len, enum sweep_rules rules)
 {
 	struct pkt cut = *full;
 
 	cut.len = len;
-	if (h->layer != PKT_L4 || !denied)
+	if (rules == SW_NONE || !full->peer_end || len < full->peer_end)
 		return expect(pid, &cut, malformed_reason(in));
-	return expect(pid, &cut, PG_R_DENY);
+	return expect(pid, &cut, rules == SW_DENY ? PG_R_DENY : PG_R_ALLOW);
 }
 
 static void run_sweep(const struct instance *in, enum prog_id pid,
-		      const struct sweep *sw, int denied)
+		      const struct sweep *sw, enum sweep_rules rules)
 {
+	static const char *const rules_names[SW_MAX] = {
+		[SW_NONE] = "no rules", [SW_DENY] = "source denied",
+		[SW_ALLOW] = "source allowed",
+	};
 	const struct prog_kind *pk = &progs[pid];
-	struct rule_spec rule = DENY(sw->pkt.family == 6 ? PKT_SRC6 "/128" :
-				     PKT_SRC4 "/32", SWEEP_RULE_ID);
-	const char *lists = denied ? "source denied" : "no rules";
+	const char *peer = sw->pkt.family == 6 ? PKT_SRC6 "/128" : PKT_SRC4 "/32";
+	struct rule_spec rule = { .kind = rules == SW_ALLOW ? PG_LIST_ALLOW : PG_LIST_DENY,
+				  .cidr = peer, .id = SWEEP_RULE_ID };
+	const char *lists = rules_names[rules];
+	int n_rules = rules != SW_NONE, full_reason = rules == SW_DENY ? PG_R_DENY :
+		      rules == SW_ALLOW ? PG_R_ALLOW : PG_R_DEFAULT;
 	struct pkt full, cut;
 	char name[320], desc[256], what[32];
 	int i, reason;
@@ -1306,20 +1351,21 @@ static void run_sweep(const struct instance *in, enum prog_id pid,
 		struct log l = {};
 		size_t len;
 
-		/* By construction the outcome is the same all through a header. */
+		/* By construction the outcome is the same all through a header
+		 * (the IP headers are split at their addresses). */
 		snprintf(desc, sizeof(desc), "truncate %s inside %s (len %zu..%zu), %s -> %s",
 			 sw->name, h->name, h->start, h->end - 1, lists,
-			 reason_name(truncated_reason(in, pid, &full, h, h->start, denied)));
+			 reason_name(truncated_reason(in, pid, &full, h->start, rules)));
 		case_name(name, sizeof(name), pk, desc, in);
-		/* denied doubles as the number of rules to install */
-		if (!set_rules(&rule, denied, &l)) {
+		if (!set_rules(&rule, n_rules, &l)) {
 			for (len = h->start; len < h->end; len++) {
 				cut = full;
 				cut.len = len;
-				reason = truncated_reason(in, pid, &full, h, len, denied);
+				reason = truncated_reason(in, pid, &full, len, rules);
 				snprintf(what, sizeof(what), "len %zu: ", len);
 				run_frame(in, pid, &cut, reason,
-					  reason == PG_R_DENY ? SWEEP_RULE_ID : 0, 0, what, &l);
+					  reason == PG_R_DENY || reason == PG_R_ALLOW ?
+					  SWEEP_RULE_ID : 0, 0, what, &l);
 			}
 		}
 		report(name, &l);
@@ -1330,12 +1376,11 @@ static void run_sweep(const struct instance *in, enum prog_id pid,
 		struct log l = {};
 
 		snprintf(desc, sizeof(desc), "truncate %s: full frame (len %zu), %s -> %s",
-			 sw->name, full.full, lists,
-			 reason_name(denied ? PG_R_DENY : PG_R_DEFAULT));
+			 sw->name, full.full, lists, reason_name(full_reason));
 		case_name(name, sizeof(name), pk, desc, in);
-		if (!set_rules(&rule, denied, &l))
-			run_frame(in, pid, &full, denied ? PG_R_DENY : PG_R_DEFAULT,
-				  denied ? SWEEP_RULE_ID : 0, 0, "", &l);
+		if (!set_rules(&rule, n_rules, &l))
+			run_frame(in, pid, &full, full_reason, n_rules ? SWEEP_RULE_ID : 0, 0,
+				  "", &l);
 		report(name, &l);
 	}
 }
@@ -2151,7 +2196,7 @@ out:
 int main(int argc, char **argv)
 {
 	size_t stride, i;
-	int k, s, pid, denied;
+	int k, s, pid, rules;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-v")))
 		usage(argv[0]);
@@ -2176,8 +2221,8 @@ int main(int argc, char **argv)
 				run_case(&cases[i], pid);
 			for (k = 0; k < INST_MAX; k++)
 				for (s = 0; s < (int)(sizeof(sweeps) / sizeof(sweeps[0])); s++)
-					for (denied = 0; denied <= 1; denied++)
-						run_sweep(&insts[k], pid, &sweeps[s], denied);
+					for (rules = SW_NONE; rules < SW_MAX; rules++)
+						run_sweep(&insts[k], pid, &sweeps[s], rules);
 		}
 		for (k = 0; k < INST_MAX; k++) {
 			run_shared(&insts[k], 4);
