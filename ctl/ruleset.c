@@ -34,16 +34,8 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "rsline.h"
 #include "ruleset.h"
-
-#define RS_MAX_ARGS 64
-
-struct rs_line {
-	int lineno;
-	int argc;
-	char *argv[RS_MAX_ARGS];
-	char *netns;		/* -n NAME before the command, or NULL */
-};
 
 struct rs_file {
 	char *text;
@@ -88,65 +80,6 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Split a line in place: whitespace separates words, "double quotes" group
- * them (with \" and \\ inside), # outside quotes starts a comment. */
-static int tokenize(char *s, struct rs_line *l, const char **why)
-{
-	char *out = s;
-
-	l->argc = 0;
-	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == '\r')
-			s++;
-		if (!*s || *s == '#')
-			return 0;
-		if (l->argc == RS_MAX_ARGS) {
-			*why = "too many words";
-			return -1;
-		}
-		l->argv[l->argc++] = out;
-		while (*s && *s != ' ' && *s != '\t' && *s != '\r') {
-			if (*s != '"') {
-				*out++ = *s++;
-				continue;
-			}
-			for (s++; *s != '"'; s++) {
-				if (!*s) {
-					*why = "unterminated quote";
-					return -1;
-				}
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					s++;
-				*out++ = *s;
-			}
-			s++;
-		}
-		/* The terminator may land on the separator just read past. */
-		if (*s)
-			s++;
-		*out++ = '\0';
-	}
-}
-
-static const char *const allowed[] = { "config", "allow", "deny", "attach", NULL };
-
-/* Commands a rule set may hold: those that describe state. */
-static int line_allowed(const struct rs_line *l, const char **why)
-{
-	for (int i = 0; allowed[i]; i++) {
-		if (strcmp(l->argv[0], allowed[i]))
-			continue;
-		if ((!strcmp(allowed[i], "allow") || !strcmp(allowed[i], "deny")) &&
-		    (l->argc < 2 || strcmp(l->argv[1], "add"))) {
-			*why = "only 'allow add' and 'deny add' may appear in a rule set";
-			return -1;
-		}
-		return 0;
-	}
-	*why = "a rule set holds only config, allow add, deny add and attach lines";
-	return -1;
-}
-
 static int parse_file(const char *path, struct rs_file *rf)
 {
 	char *p, *next, ctxbuf[PATH_MAX + 32];
@@ -166,19 +99,10 @@ static int parse_file(const char *path, struct rs_file *rf)
 		if (next)
 			*next++ = '\0';
 		snprintf(ctxbuf, sizeof(ctxbuf), "%s:%d", path, lineno);
-		if (tokenize(p, &l, &why))
-			return p_err("%s: %s", ctxbuf, why ? why : "cannot split the line");
+		if (rs_parse_line(p, &l, &why))
+			return p_err("%s: %s", ctxbuf, why);
 		if (!l.argc)
 			continue;
-		if (!strcmp(l.argv[0], "-n") || !strcmp(l.argv[0], "--netns")) {
-			if (l.argc < 3)
-				return p_err("%s: -n needs a namespace name and a command", ctxbuf);
-			l.netns = l.argv[1];
-			memmove(l.argv, l.argv + 2, (l.argc - 2) * sizeof(char *));
-			l.argc -= 2;
-		}
-		if (line_allowed(&l, &why))
-			return p_err("%s: %s", ctxbuf, why);
 		if (rf->n == rf->cap) {
 			struct rs_line *nl = realloc(rf->lines, (rf->cap = rf->cap ? rf->cap * 2 : 64) *
 						     sizeof(*nl));
