@@ -27,7 +27,9 @@ void out_init(bool json, int verbose)
 {
 	out_json = json;
 	out_verbose = verbose;
-	if (json) {
+	/* main calls it twice (before and after the options are parsed):
+	 * one buffer for the run. */
+	if (json && !jbuf) {
 		jbuf = open_memstream(&jbuf_mem, &jbuf_len);
 		if (!jbuf) {
 			perror("pktgate: open_memstream");

@@ -197,7 +197,8 @@ static int entry_cmp(const void *pa, const void *pb)
 void rules_sort(struct pg_entry *v, size_t n)
 {
 	sort_key = SORT_PREFIX;
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n)	/* v may be NULL then, which qsort does not take */
+		qsort(v, n, sizeof(*v), entry_cmp);
 }
 
 /* ---- rule ids ---- */
@@ -848,7 +849,8 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 	}
 	sort_key = o->sort < 0 ? SORT_PREFIX : o->sort;
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), entry_cmp);
 	now = mono_now_ns();
 
 	out_obj_open(NULL);
