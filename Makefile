@@ -199,6 +199,6 @@ uninstall:
 	rm -f $(INSTALLED)
 
 clean:
-	rm -rf $(O)
+	rm -rf $(O) $(SAN_O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
