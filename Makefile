@@ -54,12 +54,16 @@ BENCH_SKEL := $(O)/bench/bench.skel.h
 BENCH_BIN := $(O)/bench/pgbench
 
 # libFuzzer harnesses of the two file parsers (tests/fuzz/), built with
-# clang: the parsers' sources are compiled again, instrumented.
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -MMD -MP \
+# clang: the CLI's sources are compiled again, instrumented. The rule set
+# harness runs the commands' parsers (main.c's pg_run), so it links the
+# whole CLI, main() renamed out of the way of libFuzzer's.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_BINS := $(O)/fuzz/fuzz_listfile $(O)/fuzz/fuzz_ruleset
+FUZZ_CTL_OBJS := $(patsubst %.c,$(O)/fuzz/%.o,$(CTL_SRCS))
 
 .DELETE_ON_ERROR:
 .PHONY: all deps test-deps test demo clean install uninstall unit bench bench-deps \
@@ -116,16 +120,19 @@ $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(O)/fuzz/ctl/%.o: ctl/%.c Makefile
+$(O)/fuzz/ctl/main.o: FUZZ_CFLAGS += -Dmain=pktgate_main
+$(O)/fuzz/ctl/%.o: ctl/%.c $(SKELS) Makefile
 	$(call msg,CC-FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(O)/fuzz/fuzz_listfile: $(O)/fuzz/fuzz_listfile.o $(O)/fuzz/ctl/listfile.o $(O)/fuzz/ctl/cidr.o
-$(O)/fuzz/fuzz_ruleset: $(O)/fuzz/fuzz_ruleset.o $(O)/fuzz/ctl/rsline.o
-$(FUZZ_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CLANG) $(FUZZ_LDFLAGS) $^ -o $@
+
+$(O)/fuzz/fuzz_ruleset: $(O)/fuzz/fuzz_ruleset.o $(FUZZ_CTL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_LDFLAGS) $^ -o $@ $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 

@@ -23,11 +23,13 @@ test_sanitize_asan_ubsan_cli_and_c_tests() {
 fuzz_for() {
 	local bin="$BUILD/fuzz/fuzz_$1" art="$BUILD/fuzz/artifacts" rc a
 
-	expect 0 make -s --no-print-directory -C "$TOP" O="$BUILD" fuzz
+	expect 0 make -s -j2 --no-print-directory -C "$TOP" O="$BUILD" fuzz
 	mkdir -p "$TMP/corpus" "$art"
 	set +e
+	# close_fd_mask: the parsers' own messages (sanitizer reports still
+	# come through).
 	"$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=1024 \
-		-print_final_stats=1 -artifact_prefix="$art/$1-" \
+		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$art/$1-" \
 		"$TMP/corpus" "$TOP/tests/fuzz/corpus/$1" >"$TMP/log" 2>&1
 	rc=$?
 	set -e
