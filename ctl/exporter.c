@@ -298,7 +298,7 @@ static int put_events(struct exporter *ex, FILE *f, const char **what)
 		    "New remote addresses admitted into the top-talker table, over all CPUs.",
 		    admitted);
 	put_counter(f, "pktgate_top_untracked_packets_total",
-		    "Packets from new addresses not admitted into the top-talker table (top-rate).",
+		    "Packets the top-talker table did not count (top-rate, or their row was full).",
 		    untracked);
 	return 0;
 }
@@ -333,8 +333,9 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 	qsort(v, n, sizeof(*v), talker_cmp);
 	if (n > ex->top)
 		n = ex->top;
-	/* Gauges, not counters: an address leaves the set when the LRU evicts
-	 * it or others overtake it, and its values start again from 0. */
+	/* Gauges, not counters: an address leaves the set when another takes
+	 * its way in the sketch or others overtake it, and its values start
+	 * again from 0. */
 	for (int m = 0; m < 3; m++) {
 		family(f, names[m], "gauge", helps[m]);
 		for (size_t i = 0; i < n; i++) {

@@ -140,7 +140,7 @@ static const struct pg_opt attach_opts[] = {
 	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
 	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
 	OPT("no-top", 0, OPT_FLAG, AT(no_top), NULL,
-	    "keep no per-address counters (top talkers): one map update less per packet"),
+	    "keep no per-address counters (top talkers): no sketch update per packet"),
 	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	{},

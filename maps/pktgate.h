@@ -61,15 +61,23 @@
  * entries use rule_id 0 and are counted per list instead, so counter memory
  * is PG_MAX_RULES x CPUs however large the lists grow. */
 #define PG_MAX_RULES		65536
-/* Remote addresses tracked for top talkers (LRU: the quietest go first). */
-#define PG_TOP_ENTRIES		65536
+/* Top talkers: a heavy-hitter sketch per CPU (pg_top), PG_TOP_ROWS rows of
+ * PG_TOP_WAYS addresses. An address hashes to one row; a packet costs the
+ * row's lookup in a per-CPU array (inlined by the JIT) and a few stores,
+ * never an insert or an eviction. 4096 x 4 keeps 16,384 addresses per CPU
+ * in 1 MiB, small enough to stay in the caches under a flood. */
+#define PG_TOP_ROWS_SHIFT	12
+#define PG_TOP_ROWS		(1u << PG_TOP_ROWS_SHIFT)
+#define PG_TOP_WAYS		4
+#define PG_TOP_ENTRIES		(PG_TOP_ROWS * PG_TOP_WAYS)	/* per CPU */
 /* Drop events: ring buffer size, and the default rate for all CPUs. */
 #define PG_EVENTS_RINGBUF	(256 * 1024)
 #define PG_EVENT_RATE_DEFAULT	1000
 #define PG_EVENT_BURST_SEC	1	/* a bucket holds this many seconds of rate */
-/* New addresses admitted into pg_top per second, over all CPUs. Known
- * addresses are always counted; the cap keeps a flood of spoofed sources
- * from turning every packet into an LRU insert and eviction. */
+/* New addresses admitted into a free way of pg_top per second, over all
+ * CPUs (0: no cap). Known addresses are always counted. Admission costs a
+ * few stores, so the cap is not needed for speed; it keeps a flood of
+ * spoofed sources from churning the free ways. */
 #define PG_TOP_RATE_DEFAULT	20000
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
@@ -259,10 +267,10 @@ struct pg_config {
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
 
-/* pg_top: per remote address (source on ingress, destination on egress). */
+/* A remote address (source on ingress, destination on egress). */
 struct pg_top_key {
-	__u8 family;		/* 4 or 6 */
-	__u8 pad[3];
+	__u8 family;		/* 4 or 6; 0: a way never used */
+	__u8 pad[3];		/* always 0 */
 	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
 };
 
@@ -273,14 +281,64 @@ struct pg_top_val {
 	__u64 last_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 };
 
+struct pg_top_way {
+	struct pg_top_key key;
+	__u32 pad;
+	struct pg_top_val val;	/* exact since the address took the way */
+};
+
+/* pg_top value: one row of the sketch, on one CPU (a per-CPU array indexed
+ * by pg_top_hash() & (PG_TOP_ROWS - 1)). The tags and scores come first, so
+ * a packet of an address not in the row reads and writes one cache line.
+ *
+ * Per packet of address A: if a way holds A (its tag, then its key, match),
+ * count it there and add 1 to the way's score. Else, if a way has score 0,
+ * A takes it (subject to top-rate) with this packet's counts. Else every
+ * score of the row goes down by 1 (a decay round, counted in decays) and
+ * the packet is untracked. This is Misra-Gries' frequent-items algorithm
+ * per row: an address that sent more than 1/(PG_TOP_WAYS + 1) of all the
+ * packets its row saw on a CPU holds a way there, and one-packet sources
+ * only ever take ways whose score went to 0. An address's counts
+ * are exact from the moment it took its way; it missed at most as many
+ * packets as the row had decay rounds before that (plus, with a top-rate
+ * cap, its packets refused admission). A way whose score is 0 keeps its
+ * address and counts until another address takes it, and goes on counting
+ * if its own address comes back first. */
+struct pg_top_row {
+	__u16 tag[PG_TOP_WAYS];		/* pg_top_hash() >> 48 of each way's key */
+	__u32 score[PG_TOP_WAYS];	/* 0: the way is free to take */
+	__u32 decays;			/* decay rounds of the row (saturates) */
+	__u32 pad;
+	struct pg_top_way way[PG_TOP_WAYS];
+};
+
+/* The sketch's hash of an address: the low bits pick the row, the top 16
+ * the tag. seed is the program's cfg_top_seed, random per load, so that
+ * nobody can aim spoofed sources at one row. Used by both sides (user
+ * space to find an address's row in tests and tools). */
+static inline __u64 pg_top_hash(const struct pg_top_key *k, __u64 seed)
+{
+	__u32 w[5];
+	__u64 a, b, h;
+
+	__builtin_memcpy(w, k, sizeof(w));
+	a = (__u64)w[1] << 32 | w[2];
+	b = (__u64)w[3] << 32 | w[4];
+	h = (a ^ seed) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 32) ^ b) * 0xc2b2ae3d27d4eb4fULL;
+	h = (h ^ (h >> 29) ^ w[0]) * 0x165667b19e3779f9ULL;
+	return h ^ (h >> 32);
+}
+
 /* A per-CPU token bucket: pg_ev_bucket throttles drop events, pg_top_bucket
- * admissions of new addresses into pg_top. */
+ * admissions of new addresses into pg_top (and counts the packets pg_top
+ * did not count: refused admission, or a decay round). */
 struct pg_ev_bucket {
 	__u64 credit_ns;
 	__u64 last_ns;
 	__u64 emitted;		/* events sent; addresses admitted */
 	__u64 suppressed;	/* drops without an event (throttled or ring full);
-				 * packets of addresses not admitted (untracked) */
+				 * packets pg_top did not count (untracked) */
 };
 
 #define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */

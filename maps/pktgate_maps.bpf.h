@@ -72,11 +72,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_list_stats SEC(".maps");
 
+/* Top talkers: the heavy-hitter sketch, one row per element (see struct
+ * pg_top_row). An array: a packet never inserts or evicts. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, PG_TOP_ENTRIES);
-	__type(key, struct pg_top_key);
-	__type(value, struct pg_top_val);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_TOP_ROWS);
+	__type(key, __u32);
+	__type(value, struct pg_top_row);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_top SEC(".maps");
 

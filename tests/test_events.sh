@@ -117,11 +117,11 @@ test_top_talkers_can_be_turned_off() {
 	expect 0 gwpg -j attach gw-c --no-top
 	assert_eq false "$(echo "$OUT" | jq .top)" "top flag"
 	on client ping -n -c 3 -i 0.05 -W 1 203.0.113.2 >/dev/null
-	assert_eq 0 "$(bpftool map dump pinned "$PKTGATE_PIN_PATH/pg_top" | grep -c '"key"' || true)" "top entries"
+	assert_eq 0 "$(pg -j top --interval 0.01 | jq .tracked)" "top entries"
 	expect 0 gwpg -j attach gw-c
 	assert_eq true "$(echo "$OUT" | jq .top)" "top flag after re-attach"
 	on client ping -n -c 3 -i 0.05 -W 1 203.0.113.2 >/dev/null
-	[ "$(bpftool map dump pinned "$PKTGATE_PIN_PATH/pg_top" | grep -c '"key"')" -ge 1 ] ||
+	[ "$(pg -j top --interval 0.01 | jq .tracked)" -ge 1 ] ||
 		fail "no top entry with top talkers on"
 }
 

@@ -17,6 +17,7 @@
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
 const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
+const volatile __u64 cfg_top_seed = 0;	/* keys pg_top_hash(): random per load */
 
 /* Which address an entry names: the remote peer. That is the source on
  * ingress and the destination on egress. */
@@ -238,36 +239,80 @@ static __always_inline int pg_bucket_take(struct pg_ev_bucket *b, __u64 cost_ns,
 	return 1;
 }
 
-/* Per remote address: packets, bytes, drops, last seen. A known address is
- * always counted; a new one only while the admission bucket has credit, so
- * that a flood of spoofed sources costs a lookup per packet rather than an
- * LRU insert and eviction. */
+/* Both keys are 20 bytes, pad always 0: five word compares. */
+static __always_inline int pg_top_same(const struct pg_top_key *a, const struct pg_top_key *b)
+{
+	const __u32 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Per remote address: packets, bytes, drops, last seen, in this CPU's row
+ * of the heavy-hitter sketch (struct pg_top_row says how and why). One
+ * array lookup per packet, inlined by the JIT, and stores into the row:
+ * no insert and no eviction, however many sources a flood spoofs. */
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
 	struct pg_top_key k = { .family = h->pkt.family };
-	struct pg_top_val *v;
 	const struct pg_config *cfg = h->cfg;
+	struct pg_top_row *row;
 	struct pg_ev_bucket *b;
-	__u32 zero = 0;
+	__u32 idx, zero = 0;
+	int i, free = -1;
+	__u64 hash;
+	__u16 tag;
 
 	__builtin_memcpy(k.addr, h->match == PG_MATCH_SRC ? h->pkt.saddr : h->pkt.daddr, 16);
-	v = bpf_map_lookup_elem(&pg_top, &k);
-	if (v) {
-		v->packets++;
-		v->bytes += bytes;
-		v->drops += drop;
-		v->last_seen_ns = pg_now(h);
+	hash = pg_top_hash(&k, cfg_top_seed);
+	idx = hash & (PG_TOP_ROWS - 1);
+	tag = hash >> 48;
+	row = bpf_map_lookup_elem(&pg_top, &idx);
+	if (!row)
 		return;
+#pragma unroll
+	for (i = 0; i < PG_TOP_WAYS; i++) {
+		if (row->tag[i] == tag && pg_top_same(&row->way[i].key, &k)) {
+			struct pg_top_val *v = &row->way[i].val;
+
+			v->packets++;
+			v->bytes += bytes;
+			v->drops += drop;
+			v->last_seen_ns = pg_now(h);
+			if (row->score[i] != ~0u)
+				row->score[i]++;
+			return;
+		}
+		if (free < 0 && !row->score[i])
+			free = i;
 	}
 	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
-	if (cfg && b && cfg->top_cost_ns &&
-	    !pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
+	if (free < 0) {
+		/* Every score is at least 1: the decay round. */
+#pragma unroll
+		for (i = 0; i < PG_TOP_WAYS; i++)
+			row->score[i]--;
+		if (row->decays != ~0u)
+			row->decays++;
+		if (b)
+			b->suppressed++;
 		return;
-	{
-		struct pg_top_val nv = { 1, bytes, drop, pg_now(h) };
-
-		bpf_map_update_elem(&pg_top, &k, &nv, BPF_NOEXIST);
 	}
+	if (b) {
+		if (cfg && cfg->top_cost_ns) {
+			if (!pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
+				return;
+		} else {
+			b->emitted++;
+		}
+	}
+	free &= PG_TOP_WAYS - 1;
+	row->way[free].key = k;
+	row->way[free].val.packets = 1;
+	row->way[free].val.bytes = bytes;
+	row->way[free].val.drops = drop;
+	row->way[free].val.last_seen_ns = pg_now(h);
+	row->tag[free] = tag;
+	row->score[free] = 1;
 }
 
 /* A drop event, if this CPU's token bucket has credit: a flood costs one
