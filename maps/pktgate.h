@@ -283,7 +283,7 @@ struct pg_top_val {
 
 struct pg_top_way {
 	struct pg_top_key key;
-	__u32 pad;
+	__u32 tick;		/* low bits of jiffies when last_seen_ns was read */
 	struct pg_top_val val;	/* exact since the address took the way */
 };
 

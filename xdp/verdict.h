@@ -247,10 +247,20 @@ static __always_inline int pg_top_same(const struct pg_top_key *a, const struct 
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* Refusals of admission between two looks at the clock, while the top-rate
+ * bucket is short of credit: reading the clock is most of what a refusal
+ * would cost. The bucket learns of its refill at most this many refusals
+ * late. A power of two. */
+#define PG_TOP_REFUSALS_PER_CLOCK	16
+
 /* Per remote address: packets, bytes, drops, last seen, in this CPU's row
  * of the heavy-hitter sketch (struct pg_top_row says how and why). One
  * array lookup per packet, inlined by the JIT, and stores into the row:
- * no insert and no eviction, however many sources a flood spoofs. */
+ * no insert and no eviction, however many sources a flood spoofs.
+ *
+ * last seen is the coarse clock, which moves once a tick: a way keeps the
+ * jiffies of its stamp (bpf_jiffies64() is inlined), and a packet in the
+ * same tick leaves the stamp as it is instead of calling the clock. */
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
 	struct pg_top_key k = { .family = h->pkt.family };
@@ -274,10 +284,15 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 		if (row->tag[i] == tag && pg_top_same(&row->way[i].key, &k)) {
 			struct pg_top_val *v = &row->way[i].val;
 
+			__u32 tick = bpf_jiffies64();
+
 			v->packets++;
 			v->bytes += bytes;
 			v->drops += drop;
-			v->last_seen_ns = pg_now(h);
+			if (row->way[i].tick != tick || h->now) {
+				v->last_seen_ns = pg_now(h);
+				row->way[i].tick = tick;
+			}
 			if (row->score[i] != ~0u)
 				row->score[i]++;
 			return;
@@ -299,6 +314,11 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 	}
 	if (b) {
 		if (cfg && cfg->top_cost_ns) {
+			if (b->credit_ns < cfg->top_cost_ns && !h->now &&
+			    (b->suppressed & (PG_TOP_REFUSALS_PER_CLOCK - 1))) {
+				b->suppressed++;
+				return;
+			}
 			if (!pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
 				return;
 		} else {
@@ -307,6 +327,7 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 	}
 	free &= PG_TOP_WAYS - 1;
 	row->way[free].key = k;
+	row->way[free].tick = bpf_jiffies64();
 	row->way[free].val.packets = 1;
 	row->way[free].val.bytes = bytes;
 	row->way[free].val.drops = drop;

@@ -2086,6 +2086,8 @@ static int top_find(int fd, __u64 seed, const struct pg_top_key *k, struct pg_to
 			v->packets += r->way[i].val.packets;
 			v->bytes += r->way[i].val.bytes;
 			v->drops += r->way[i].val.drops;
+			if (r->way[i].val.last_seen_ns > v->last_seen_ns)
+				v->last_seen_ns = r->way[i].val.last_seen_ns;
 			found++;
 		}
 	}
@@ -2355,12 +2357,31 @@ static void run_top_flood(struct instance *in)
 	}
 	if (next > PG_TOP_WAYS - 1)
 		fail(&l, "%u one-packet sources in the heavy source's row", next);
+
+	/* last seen follows the clock from tick to tick (packets within one
+	 * tick keep the stamp: the coarse clock has not moved). */
+	{
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		__u64 seen0 = 0, now;
+
+		top_find(top_fd, seed, &hk, &v, NULL);
+		seen0 = v.last_seen_ns;
+		nanosleep(&ts, NULL);
+		send_udp4(in->prog_fd[P_XDP], heavy, NULL);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		now = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+		top_find(top_fd, seed, &hk, &v, NULL);
+		if (v.last_seen_ns < seen0 + 40 * 1000 * 1000 || v.last_seen_ns > now)
+			fail(&l, "last seen %llu ns after 50 ms (clock at %llu, was %llu)",
+			     (unsigned long long)v.last_seen_ns, (unsigned long long)now,
+			     (unsigned long long)seen0);
+	}
 	bpf_map_update_elem(cfg_fd, &zero, &saved, BPF_ANY);
 out:
 	if (pinned)
 		sched_setaffinity(0, sizeof(old), &old);
 	report("[xdp] top sketch: a heavy source keeps exact counts under a flood of "
-	       "spoofed sources; no map insert", &l);
+	       "spoofed sources; no map insert; last seen follows the clock", &l);
 }
 
 int main(int argc, char **argv)
