@@ -145,7 +145,6 @@ int cmd_fill_top(const struct opts *o)
 			w->key.addr[2] = i >> 8;
 			w->key.addr[3] = i;
 			w->val.packets = i + 1;
-			row->score[i % PG_TOP_WAYS] = 1;
 		}
 	}
 	if (rows && bpf_map_update_batch(fd, keys, vals, &count, &bo))

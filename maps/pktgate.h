@@ -37,6 +37,7 @@
 #define PG_MAP_RULE_META	"pg_rule_meta"
 #define PG_MAP_CONFIG		"pg_config"
 #define PG_MAP_TOP		"pg_top"
+#define PG_MAP_TOP_HEAD		"pg_top_head"
 #define PG_MAP_EVENTS		"pg_events"
 #define PG_MAP_EV_BUCKET	"pg_ev_bucket"
 #define PG_MAP_TOP_BUCKET	"pg_top_bucket"
@@ -61,11 +62,12 @@
  * entries use rule_id 0 and are counted per list instead, so counter memory
  * is PG_MAX_RULES x CPUs however large the lists grow. */
 #define PG_MAX_RULES		65536
-/* Top talkers: a heavy-hitter sketch per CPU (pg_top), PG_TOP_ROWS rows of
- * PG_TOP_WAYS addresses. An address hashes to one row; a packet costs the
- * row's lookup in a per-CPU array (inlined by the JIT) and a few stores,
- * never an insert or an eviction. 4096 x 4 keeps 16,384 addresses per CPU
- * in 1 MiB, small enough to stay in the caches under a flood. */
+/* Top talkers: a heavy-hitter sketch per CPU, PG_TOP_ROWS rows of
+ * PG_TOP_WAYS addresses. An address hashes to one row; a packet costs a
+ * lookup in a per-CPU array (inlined by the JIT) and a few stores, never an
+ * insert or an eviction. 4096 x 4 keeps 16,384 addresses per CPU; the
+ * rows' tags and scores, all a packet of an unknown address touches, take
+ * 128 KiB per CPU, small enough to stay in the caches under a flood. */
 #define PG_TOP_ROWS_SHIFT	12
 #define PG_TOP_ROWS		(1u << PG_TOP_ROWS_SHIFT)
 #define PG_TOP_WAYS		4
@@ -287,9 +289,11 @@ struct pg_top_way {
 	struct pg_top_val val;	/* exact since the address took the way */
 };
 
-/* pg_top value: one row of the sketch, on one CPU (a per-CPU array indexed
- * by pg_top_hash() & (PG_TOP_ROWS - 1)). The tags and scores come first, so
- * a packet of an address not in the row reads and writes one cache line.
+/* One row of the sketch, on one CPU, in two per-CPU arrays indexed by
+ * pg_top_hash() & (PG_TOP_ROWS - 1): its tags and scores in pg_top_head
+ * (32 bytes a row, so that a packet of an address not in the row reads and
+ * writes one cache line of a table that stays in the caches), its ways in
+ * pg_top (read only on a tag match, written on admission).
  *
  * Per packet of address A: if a way holds A (its tag, then its key, match),
  * count it there and add 1 to the way's score. Else, if a way has score 0,
@@ -304,11 +308,14 @@ struct pg_top_way {
  * cap, its packets refused admission). A way whose score is 0 keeps its
  * address and counts until another address takes it, and goes on counting
  * if its own address comes back first. */
-struct pg_top_row {
+struct pg_top_head {
 	__u16 tag[PG_TOP_WAYS];		/* pg_top_hash() >> 48 of each way's key */
 	__u32 score[PG_TOP_WAYS];	/* 0: the way is free to take */
 	__u32 decays;			/* decay rounds of the row (saturates) */
 	__u32 pad;
+};
+
+struct pg_top_row {
 	struct pg_top_way way[PG_TOP_WAYS];
 };
 

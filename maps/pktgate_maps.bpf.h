@@ -72,8 +72,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_list_stats SEC(".maps");
 
-/* Top talkers: the heavy-hitter sketch, one row per element (see struct
- * pg_top_row). An array: a packet never inserts or evicts. */
+/* Top talkers: the heavy-hitter sketch, one row per element, its tags and
+ * scores apart from its ways (see struct pg_top_row). Arrays: a packet
+ * never inserts or evicts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_TOP_ROWS);
+	__type(key, __u32);
+	__type(value, struct pg_top_head);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_top_head SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PG_TOP_ROWS);

@@ -279,12 +279,12 @@ test_observe_top_reads_a_big_table_fast() {
 		}
 		BEGIN {
 		for (r = 0; r < rows; r++) {
-			# struct pg_top_row: tags, scores (1: in use), decays, pad.
-			v = "0 0 0 0 0 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 "
+			# struct pg_top_row: 4 ways.
+			v = ""
 			for (w = 0; w < 4; w++) {
 				i = r * 4 + w
 				p = i < 2 ? 5000 - 2000 * i : 1
-				# key: family 4, 10.a.b.c; pad; packets, bytes,
+				# key: family 4, 10.a.b.c; tick; packets, bytes,
 				# drops, last seen as little-endian u64s.
 				v = v sprintf("4 0 0 0 10 %d %d %d 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 ",
 					      int(i / 65536), int(i / 256) % 256, i % 256)

@@ -265,7 +265,9 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 {
 	struct pg_top_key k = { .family = h->pkt.family };
 	const struct pg_config *cfg = h->cfg;
-	struct pg_top_row *row;
+	struct pg_top_head *head;
+	struct pg_top_row *row = 0;
+	struct pg_top_way *w;
 	struct pg_ev_bucket *b;
 	__u32 idx, zero = 0;
 	int i, free = -1;
@@ -276,28 +278,33 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 	hash = pg_top_hash(&k, cfg_top_seed);
 	idx = hash & (PG_TOP_ROWS - 1);
 	tag = hash >> 48;
-	row = bpf_map_lookup_elem(&pg_top, &idx);
-	if (!row)
+	head = bpf_map_lookup_elem(&pg_top_head, &idx);
+	if (!head)
 		return;
 #pragma unroll
 	for (i = 0; i < PG_TOP_WAYS; i++) {
-		if (row->tag[i] == tag && pg_top_same(&row->way[i].key, &k)) {
-			struct pg_top_val *v = &row->way[i].val;
+		if (head->tag[i] == tag) {
+			if (!row)
+				row = bpf_map_lookup_elem(&pg_top, &idx);
+			if (!row)
+				return;
+			w = &row->way[i];
+			if (pg_top_same(&w->key, &k)) {
+				__u32 tick = bpf_jiffies64();
 
-			__u32 tick = bpf_jiffies64();
-
-			v->packets++;
-			v->bytes += bytes;
-			v->drops += drop;
-			if (row->way[i].tick != tick || h->now) {
-				v->last_seen_ns = pg_now(h);
-				row->way[i].tick = tick;
+				w->val.packets++;
+				w->val.bytes += bytes;
+				w->val.drops += drop;
+				if (w->tick != tick || h->now) {
+					w->val.last_seen_ns = pg_now(h);
+					w->tick = tick;
+				}
+				if (head->score[i] != ~0u)
+					head->score[i]++;
+				return;
 			}
-			if (row->score[i] != ~0u)
-				row->score[i]++;
-			return;
 		}
-		if (free < 0 && !row->score[i])
+		if (free < 0 && !head->score[i])
 			free = i;
 	}
 	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
@@ -305,9 +312,9 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 		/* Every score is at least 1: the decay round. */
 #pragma unroll
 		for (i = 0; i < PG_TOP_WAYS; i++)
-			row->score[i]--;
-		if (row->decays != ~0u)
-			row->decays++;
+			head->score[i]--;
+		if (head->decays != ~0u)
+			head->decays++;
 		if (b)
 			b->suppressed++;
 		return;
@@ -325,15 +332,20 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 			b->emitted++;
 		}
 	}
+	if (!row)
+		row = bpf_map_lookup_elem(&pg_top, &idx);
+	if (!row)
+		return;
 	free &= PG_TOP_WAYS - 1;
-	row->way[free].key = k;
-	row->way[free].tick = bpf_jiffies64();
-	row->way[free].val.packets = 1;
-	row->way[free].val.bytes = bytes;
-	row->way[free].val.drops = drop;
-	row->way[free].val.last_seen_ns = pg_now(h);
-	row->tag[free] = tag;
-	row->score[free] = 1;
+	w = &row->way[free];
+	w->key = k;
+	w->tick = bpf_jiffies64();
+	w->val.packets = 1;
+	w->val.bytes = bytes;
+	w->val.drops = drop;
+	w->val.last_seen_ns = pg_now(h);
+	head->tag[free] = tag;
+	head->score[free] = 1;
 }
 
 /* A drop event, if this CPU's token bucket has credit: a flood costs one

@@ -2058,8 +2058,11 @@ static int bucket_sum(int fd, struct pg_ev_bucket *out)
 	return 0;
 }
 
-/* One row of the top sketch on every CPU. */
+/* One row of the top sketch on every CPU (ways, or tags and scores). */
 static struct pg_top_row *top_rows;
+static struct pg_top_head *top_heads;
+/* pg_top_head, the same map in every instance. */
+static int top_head_fd = -1;
 
 /* What the sketch holds for an address (summed over CPUs, as user space
  * sums it), and its row's decay rounds; -ENOENT if no way holds it. */
@@ -2067,19 +2070,22 @@ static int top_find(int fd, __u64 seed, const struct pg_top_key *k, struct pg_to
 		    __u64 *decays)
 {
 	size_t stride = percpu_stride(sizeof(struct pg_top_row));
+	size_t hstride = percpu_stride(sizeof(struct pg_top_head));
 	__u32 row = pg_top_hash(k, seed) & (PG_TOP_ROWS - 1);
 	int found = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (decays)
 		*decays = 0;
-	if (bpf_map_lookup_elem(fd, &row, top_rows))
+	if (bpf_map_lookup_elem(fd, &row, top_rows) ||
+	    (decays && bpf_map_lookup_elem(top_head_fd, &row, top_heads)))
 		return -errno;
 	for (int c = 0; c < ncpus; c++) {
 		const struct pg_top_row *r = (const void *)((char *)top_rows + c * stride);
 
 		if (decays)
-			*decays += r->decays;
+			*decays += ((const struct pg_top_head *)((char *)top_heads +
+								c * hstride))->decays;
 		for (int i = 0; i < PG_TOP_WAYS; i++) {
 			if (memcmp(&r->way[i].key, k, sizeof(*k)))
 				continue;
@@ -2211,13 +2217,28 @@ static int send_udp4(int prog_fd, const char *src, __u32 *len)
 
 static int top_clear(int fd)
 {
-	size_t size = percpu_stride(sizeof(struct pg_top_row)) * ncpus;
-
-	memset(top_rows, 0, size);
+	memset(top_rows, 0, percpu_stride(sizeof(struct pg_top_row)) * ncpus);
+	memset(top_heads, 0, percpu_stride(sizeof(struct pg_top_head)) * ncpus);
 	for (__u32 i = 0; i < PG_TOP_ROWS; i++)
-		if (bpf_map_update_elem(fd, &i, top_rows, BPF_ANY))
+		if (bpf_map_update_elem(fd, &i, top_rows, BPF_ANY) ||
+		    bpf_map_update_elem(top_head_fd, &i, top_heads, BPF_ANY))
 			return -errno;
 	return 0;
+}
+
+/* A per-CPU array of PG_TOP_ROWS values of size bytes. */
+static void check_top_map(int fd, const char *name, __u32 size, struct log *l)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		fail(l, "%s info: %s", name, strerror(errno));
+	else if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.max_entries != PG_TOP_ROWS ||
+		 info.value_size != size)
+		fail(l, "%s is map type %u with %u entries of %u bytes, expected a per-CPU "
+		     "array of %u rows", name, info.type, info.max_entries, info.value_size,
+		     PG_TOP_ROWS);
 }
 
 /* Whether a loaded program calls the helper at all. */
@@ -2243,8 +2264,7 @@ static void run_top_flood(struct instance *in)
 	__u64 seed = s->rodata->cfg_top_seed, decays, d_before;
 	const char *heavy = "198.51.100.77";
 	struct pg_top_key hk = { .family = 4 }, k = { .family = 4 };
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info), row, zero = 0, len = 0, next = 0, spread = 0;
+	__u32 row, zero = 0, len = 0, next = 0, spread = 0;
 	struct pg_config cfg, saved;
 	static __u32 aimed[FLOOD_HEAVY * FLOOD_AIMED + FLOOD_BURST];
 	size_t naimed = 0, used = 0;
@@ -2254,12 +2274,9 @@ static void run_top_flood(struct instance *in)
 	char a[INET_ADDRSTRLEN];
 	int cpu = sched_getcpu(), pinned = 0;
 
-	if (bpf_obj_get_info_by_fd(top_fd, &info, &info_len))
-		fail(&l, "pg_top info: %s", strerror(errno));
-	else if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.max_entries != PG_TOP_ROWS ||
-		 info.value_size != sizeof(struct pg_top_row))
-		fail(&l, "pg_top is map type %u with %u entries of %u bytes, expected a per-CPU "
-		     "array of %u rows", info.type, info.max_entries, info.value_size, PG_TOP_ROWS);
+	top_head_fd = bpf_map__fd(s->maps.pg_top_head);
+	check_top_map(top_fd, "pg_top", sizeof(struct pg_top_row), &l);
+	check_top_map(top_head_fd, "pg_top_head", sizeof(struct pg_top_head), &l);
 	for (int o = 0; o < 2; o++) {
 		struct bpf_object *obj = o ? in->tc->obj : s->obj;
 		struct bpf_program *prog;
@@ -2404,7 +2421,8 @@ int main(int argc, char **argv)
 		stride = percpu_stride(sizeof(struct pg_rule_ctr));
 	percpu_buf = calloc((size_t)STATS_KEYS * ncpus, stride);
 	top_rows = calloc(ncpus, percpu_stride(sizeof(struct pg_top_row)));
-	if (!percpu_buf || !top_rows)
+	top_heads = calloc(ncpus, percpu_stride(sizeof(struct pg_top_head)));
+	if (!percpu_buf || !top_rows || !top_heads)
 		return 1;
 
 	if (load_all()) {
@@ -2438,6 +2456,7 @@ int main(int argc, char **argv)
 	}
 	free(percpu_buf);
 	free(top_rows);
+	free(top_heads);
 	printf("%d passed, %d failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
 }
