@@ -81,7 +81,8 @@ $(O)/tests/%.o: tests/unit/%.c $(SKELS) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS)) $(O)/ctl/tables.o
+$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS)) $(O)/ctl/tables.o \
+		$(O)/ctl/compile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -91,7 +92,13 @@ $(O)/tests/test_listfile: tests/listfile/test_listfile.c $(O)/ctl/listfile.o $(O
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
-unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile
+# The compiled tier's builder against a reference matcher: plain C too.
+$(O)/tests/test_compile: tests/compile/test_compile.c $(O)/ctl/compile.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile
 
 $(BENCH_SKEL): $(O)/bench/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -103,7 +110,7 @@ $(BENCH_OBJS): $(O)/bench/%.o: bench/%.c $(SKELS) $(BENCH_SKEL) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ibench -I$(O)/bench -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJS) $(O)/ctl/tables.o
+$(BENCH_BIN): $(BENCH_OBJS) $(O)/ctl/tables.o $(O)/ctl/compile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -55,6 +55,7 @@ static int load_set(struct prefix_set *s, struct bench_lists *l, const struct op
 		return bench_err("--pin-path or PKTGATE_PIN_PATH needed");
 	if (prefixes_make(s, o->family, o->layout, o->entries, o->seed))
 		return bench_err("cannot make %zu prefixes", o->entries);
+	l->dynamic = o->dynamic;
 	if (lists_open_pinned(l, o->pin_path)) {
 		lists_close(l);
 		prefixes_free(s);

@@ -244,7 +244,6 @@ int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits)
 int pins_tables_sweep(struct pg_ctx *ctx)
 {
 	struct pg_config cfg;
-	__u8 key[PG_KEY_MAX];
 	uint32_t tables;
 	int err = config_rw(ctx, &cfg, false);
 
@@ -254,8 +253,7 @@ int pins_tables_sweep(struct pg_ctx *ctx)
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++)
-				if (bpf_map_get_next_key(ctx->maps.list[kind][f][t], NULL, key) &&
-				    errno == ENOENT)
+				if (tables_empty(ctx->maps.list[kind][f][t], t))
 					tables &= ~PG_TABLE_BIT(kind, f ? 6 : 4, t);
 	if (tables == cfg.tables)
 		return 0;

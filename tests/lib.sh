@@ -64,6 +64,11 @@ pg() {
 	"$PG" "$@"
 }
 
+# The schema version of the maps contract this tree builds.
+schema_version() {
+	awk '$2 == "PKTGATE_SCHEMA_VERSION" { print $3 }' "$TOP/maps/pktgate.h"
+}
+
 # ---- namespace lab -------------------------------------------------------
 
 # lab_up: a lab of our own (unique prefix), torn down when the test ends.

@@ -77,6 +77,7 @@ run_unit() {	# run_unit PROGRAM LABEL
 # The datapath under BPF_PROG_TEST_RUN; the blocklist file parser.
 selected unit && run_unit test_datapath unit
 selected "unit listfile" && run_unit test_listfile "unit listfile"
+selected "unit compile" && run_unit test_compile "unit compile"
 
 # 2. Shell tests: every test_* function of tests/test_*.sh, each in its own
 # subshell with its own pin directory and cleanup.

@@ -218,7 +218,7 @@ test_cli_schema_mismatch_is_an_error() {
 	bpftool map update pinned "$PKTGATE_PIN_PATH/pg_meta" key 0 0 0 0 \
 		value hex 65 74 67 70 63 00 00 00 00 00 10 00 01 00 00 00
 	expect 1 pg deny list
-	assert_contains "$ERR" "holds pktgate schema v99 but this pktgate uses schema v2"
+	assert_contains "$ERR" "holds pktgate schema v99 but this pktgate uses schema v$(schema_version)"
 	expect 1 pg deny add 192.0.2.2
 	expect 1 pg -j status
 	assert_contains "$(echo "$OUT" | jq -r .error)" "schema v99"
@@ -232,7 +232,7 @@ test_cli_not_a_pktgate_pin_dir() {
 	mkdir "$PKTGATE_PIN_PATH"
 	bpftool map create "$PKTGATE_PIN_PATH/pg_meta" type array key 4 value 8 entries 1 name pg_meta
 	expect 1 pg deny list
-	assert_contains "$ERR" "is not a pktgate schema v2 metadata map"
+	assert_contains "$ERR" "is not a pktgate schema v$(schema_version) metadata map"
 }
 
 test_cli_concurrent_adds_are_serialised() {
@@ -252,7 +252,7 @@ test_cli_concurrent_adds_are_serialised() {
 
 test_cli_version_and_status_json() {
 	expect 0 pg -j --version
-	assert_eq 2 "$(echo "$OUT" | jq .schema)" "schema"
+	assert_eq "$(schema_version)" "$(echo "$OUT" | jq .schema)" "schema"
 	expect 0 pg -j status
 	assert_eq "$PKTGATE_PIN_PATH" "$(echo "$OUT" | jq -r .pin_path)" "pin path"
 	assert_eq 4 "$(echo "$OUT" | jq '.lists | length')" "lists"

@@ -13,6 +13,7 @@
 
 #include "pktgate_maps.bpf.h"
 #include "parse.h"
+#include "lookup.h"
 
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
@@ -44,143 +45,23 @@ static __always_inline __u64 pg_now(struct pg_hit *h)
 	return h->now;
 }
 
-/* An expired entry is absent: look again with a shorter prefix, so that a
- * live covering entry of the same list still matches. Each round strictly
- * shortens the prefix, so max_prefixlen + 1 rounds always suffice. The
- * rounds run under bpf_loop(), so the verifier checks one round instead of
- * every unrolled one (attaching stays fast with a dozen tables). base is
- * the part of the key matched in full ahead of the address (port keys). */
-struct pg_live_walk {
-	void *map;
-	void *key;		/* prefixlen first */
-	struct pg_hit *h;
-	const struct pg_rule *r;
-	__u32 base;
-};
-
-static long pg_live_step(__u32 i, void *data)
+static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_lk *k)
 {
-	struct pg_live_walk *w = data;
-	const struct pg_rule *r = bpf_map_lookup_elem(w->map, w->key);
-
-	if (!r)
-		return 1;
-	if (!r->expires_ns || r->expires_ns > pg_now(w->h)) {
-		w->r = r;
-		return 1;
-	}
-	if (!r->prefixlen)
-		return 1;
-	*(__u32 *)w->key = w->base + r->prefixlen - 1;
-	return 0;
-}
-
-#define PG_LOOKUP_LIVE(tbl, k, max_plen, b, hit)			\
-	({								\
-		const struct pg_rule *__r = bpf_map_lookup_elem(tbl, k); \
-									\
-		if (__r && __r->expires_ns && __r->expires_ns <= pg_now(hit)) { \
-			struct pg_live_walk __w = { .map = (tbl), .key = (k), \
-						    .h = (hit), .base = (b) }; \
-			__u32 __pl = __r->prefixlen;			\
-									\
-			__r = 0;					\
-			if (__pl) {					\
-				*(__u32 *)(k) = (b) + __pl - 1;		\
-				bpf_loop(max_plen, pg_live_step, &__w, 0); \
-				__r = __w.r;				\
-			}						\
-		}							\
-		__r;							\
-	})
-
-static __always_inline int pg_live(const struct pg_rule *r, struct pg_hit *h)
-{
-	return !r->expires_ns || r->expires_ns > pg_now(h);
-}
-
-/* The generation of a list table in use; NULL until user space fills it. */
-#define PG_GEN(allow, deny, kind, gen) \
-	bpf_map_lookup_elem((kind) == PG_LIST_DENY ? (void *)&deny : (void *)&allow, &(gen))
-
-/* Port-scoped entries of one family: the packet's protocol and destination
- * port, then the same protocol with any port. */
-#define PG_LOOKUP_PORT(tbl, keytype, alen, a, p, h)			\
-	({								\
-		keytype __k = { .prefixlen = PG_PORT_KEY_BITS + (alen) * 8, \
-				.proto = (p)->l4proto };		\
-		const struct pg_rule *__p;				\
-									\
-		__builtin_memcpy(__k.port, &(p)->dport, 2);		\
-		__builtin_memcpy(__k.addr, a, alen);			\
-		__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
-		if (!__p) {						\
-			__k.prefixlen = PG_PORT_KEY_BITS + (alen) * 8;	\
-			__k.port[0] = __k.port[1] = 0;			\
-			__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
-		}							\
-		__p;							\
-	})
-
-/* The live entry of one kind and family F (4 or 6: the tables' names and
- * key types) that matches a packet: the host entry if there is one, else
- * the longest live prefix, else a port-scoped entry (only for TCP and UDP
- * with their ports read). Empty tables cost nothing. */
-#define PG_LOOKUP_FAMILY(F, alen, a, p, kind, tables, gen, ports, h)	\
-	({								\
-		const struct pg_rule *__r = 0;				\
-		void *__t;						\
-									\
-		if (((tables) & PG_TABLE_BIT(kind, F, PG_TBL_EXACT)) &&	\
-		    (__t = PG_GEN(pg_allow_x##F, pg_deny_x##F, kind, gen))) { \
-			struct pg_exact_v##F __x;			\
-									\
-			__builtin_memcpy(__x.addr, a, alen);		\
-			__r = bpf_map_lookup_elem(__t, &__x);		\
-			if (__r && !pg_live(__r, h))			\
-				__r = 0;				\
-		}							\
-		if (!__r && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PREFIX)) && \
-		    (__t = PG_GEN(pg_allow_v##F, pg_deny_v##F, kind, gen))) { \
-			struct pg_lpm_v##F __k = { .prefixlen = (alen) * 8 }; \
-									\
-			__builtin_memcpy(__k.addr, a, alen);		\
-			__r = PG_LOOKUP_LIVE(__t, &__k, (alen) * 8, 0, h); \
-		}							\
-		if (!__r && (ports) && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PORT)) && \
-		    (__t = PG_GEN(pg_allow_p##F, pg_deny_p##F, kind, gen))) \
-			__r = PG_LOOKUP_PORT(__t, struct pg_port_v##F, alen, a, p, h); \
-		__r;							\
-	})
-
-static __always_inline const struct pg_rule *
-pg_lookup(const struct pg_pkt *p, enum pg_match m, int kind, __u32 tables, __u32 gen,
-	  int ports, struct pg_hit *h)
-{
-	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
-
-	if (p->family == 4)
-		return PG_LOOKUP_FAMILY(4, 4, addr, p, kind, tables, gen, ports, h);
-	return PG_LOOKUP_FAMILY(6, 16, addr, p, kind, tables, gen, ports, h);
-}
-
-static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *r, int kind)
-{
-	h->reason = kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
-	h->rule_id = r->rule_id;
-	h->list_id = r->list_id;
-	h->match_plen = r->prefixlen;
-	h->match_kind = kind;
+	h->reason = k->kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
+	h->rule_id = k->rule_id;
+	h->list_id = k->list_id;
+	h->match_plen = k->prefixlen;
+	h->match_kind = k->kind;
 }
 
 static __always_inline void
 pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 {
 	struct pg_pkt *p = &h->pkt;
-	const struct pg_rule *r;
 	const struct pg_config *cfg;
-	__u32 zero = 0, tables = 0, gens = 0;
-	int res, ports;
+	struct pg_lk k = {};
+	__u32 zero = 0, gens = 0;
+	int res;
 
 	/* Lists, top talkers and events all read it: once per packet. */
 	h->cfg = cfg = bpf_map_lookup_elem(&pg_config, &zero);
@@ -195,20 +76,29 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		goto malformed;
 
 	if (cfg) {
-		tables = cfg->tables;
+		k.tables = cfg->tables;
 		gens = cfg->gens;
 	}
-	ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
-		(p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
-	r = pg_lookup(p, m, PG_LIST_ALLOW, tables, gens & 1, ports, h);
-	if (r) {
-		pg_hit_rule(h, r, PG_LIST_ALLOW);
-		return;
-	}
-	r = pg_lookup(p, m, PG_LIST_DENY, tables, (gens >> 1) & 1, ports, h);
-	if (r) {
-		pg_hit_rule(h, r, PG_LIST_DENY);
-		return;
+	if (k.tables) {
+		__builtin_memcpy(k.addr, m == PG_MATCH_SRC ? p->saddr : p->daddr, 16);
+		k.family = p->family;
+		k.l4proto = p->l4proto;
+		__builtin_memcpy(k.dport, &p->dport, 2);
+		k.ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
+			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+		/* allow > deny */
+		k.kind = PG_LIST_ALLOW;
+		k.gen = gens & 1;
+		if (!pg_kind_lookup(&k)) {
+			k.kind = PG_LIST_DENY;
+			k.gen = (gens >> 1) & 1;
+			pg_kind_lookup(&k);
+		}
+		h->now = k.now;
+		if (k.found) {
+			pg_hit_rule(h, &k);
+			return;
+		}
 	}
 	if (res == PG_PARSE_BAD_L4)
 		goto malformed;

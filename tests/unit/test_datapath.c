@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -35,6 +36,7 @@
 #include "pktgate_tc.skel.h"
 #include "pktgate_xdp.skel.h"
 #include "pktbuild.h"
+#include "compile.h"
 #include "tables.h"
 
 #define NSEC_PER_SEC	1000000000ULL
@@ -157,6 +159,14 @@ struct log {
 
 static int verbose;
 static int n_pass, n_fail;
+/* Second pass over the case tables and sweeps: every address entry goes
+ * to the compiled tier (ctl/compile.c) instead of the dynamic tables, so
+ * each case checks both tiers against the same expectations. */
+static int compiled_mode;
+#define COMPILED_MAX 64
+static struct compile_ent compiled_q[PG_LIST_KIND_MAX][2][COMPILED_MAX];
+static size_t compiled_n[PG_LIST_KIND_MAX][2];
+static int compiled_installed;
 /* The state after the last frame is the state before the next one: the
  * maps are private, so nothing else can change them in between, and a
  * stray update would still be caught (at the next frame). */
@@ -282,7 +292,8 @@ static void case_name(char *out, size_t size, const struct prog_kind *pk,
 		}
 	}
 	body[n] = 0;
-	snprintf(out, size, "[%s] %s [%s]", pk->name, body, in->name);
+	snprintf(out, size, "[%s]%s %s [%s]", pk->name, compiled_mode ? " [compiled]" : "", body,
+		 in->name);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -480,6 +491,8 @@ static int clear_lists(void)
 				for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
 					int fd = maps.list[gen][kind][fam][tbl];
 
+					if (PG_TBL_COMPILED(tbl))
+						continue;	/* never written: see below */
 					while (!bpf_map_get_next_key(fd, NULL, key))
 						if (bpf_map_delete_elem(fd, key))
 							return -errno;
@@ -487,6 +500,14 @@ static int clear_lists(void)
 			}
 		}
 	}
+	/* Compiled content goes into fresh arrays: put the empty ones back. */
+	for (kind = 0; compiled_installed && kind < PG_LIST_KIND_MAX; kind++)
+		for (fam = 0; fam < 2; fam++)
+			for (tbl = PG_TBL_CENT; tbl <= PG_TBL_CHOT; tbl++)
+				if (tables_set(maps.outer[kind][fam][tbl], 0, maps.list[0][kind][fam][tbl]))
+					return -errno;
+	compiled_installed = 0;
+	memset(compiled_n, 0, sizeof(compiled_n));
 	return set_tables(0);
 }
 
@@ -528,6 +549,23 @@ static int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 		val.expires_ns = mono_ns() + 3600 * NSEC_PER_SEC;
 	else if (rs->ttl == TTL_EXPIRED)
 		val.expires_ns = mono_ns() - NSEC_PER_SEC;
+	if (compiled_mode && !rs->proto && rs->gen == 0) {
+		struct compile_ent *e;
+
+		if (compiled_n[rs->kind][v6] == COMPILED_MAX) {
+			fail(l, "setup: too many compiled entries");
+			return -1;
+		}
+		e = &compiled_q[rs->kind][v6][compiled_n[rs->kind][v6]++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->addr, addr, 16);
+		e->plen = plen;
+		e->rule = val;
+		if (!rs->unannounced)
+			for (tbl = PG_TBL_CENT; tbl <= PG_TBL_CHOT; tbl++)
+				*tables |= PG_TABLE_BIT(rs->kind, v6 ? 6 : 4, tbl);
+		return 0;
+	}
 	/* Host entries go to the exact-match hash, keyed by the address
 	 * alone; port-scoped ones to the port trie, a key per port. */
 	tbl = tables_for(v6 ? 6 : 4, plen, rs->proto);
@@ -544,6 +582,36 @@ static int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 	return 0;
 }
 
+/* The queued entries of each kind and family, compiled into fresh
+ * arrays in slot 0, as a bulk change of the CLI does. */
+static int install_compiled(struct log *l)
+{
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int fam = 0; fam < 2; fam++) {
+			struct compiled c;
+			int fds[3] = { -1, -1, -1 }, err;
+
+			if (!compiled_n[kind][fam])
+				continue;
+			err = compile_build(fam, compiled_q[kind][fam], compiled_n[kind][fam], &c);
+			if (!err)
+				err = tables_compiled_create(kind, &c, fds);
+			compile_free(&c);
+			for (int t = 0; !err && t < 3; t++) {
+				compiled_installed = 1;
+				err = tables_set(maps.outer[kind][fam][PG_TBL_CENT + t], 0, fds[t]);
+			}
+			for (int t = 0; t < 3; t++)
+				if (fds[t] >= 0)
+					close(fds[t]);
+			if (err) {
+				fail(l, "setup: compiling: %s", strerror(-err));
+				return -1;
+			}
+		}
+	return 0;
+}
+
 static int set_rules(const struct rule_spec *rules, int n, struct log *l)
 {
 	int i, err = clear_lists();
@@ -556,6 +624,9 @@ static int set_rules(const struct rule_spec *rules, int n, struct log *l)
 	for (i = 0; i < n && rules[i].cidr; i++)
 		if (add_rule(&rules[i], &tables, l))
 			return -1;
+	err = install_compiled(l);
+	if (err)
+		return err;
 	err = set_tables(tables);
 	if (err)
 		fail(l, "setup: pg_config: %s", strerror(-err));
@@ -2171,21 +2242,25 @@ int main(int argc, char **argv)
 		return 1;
 
 	if (load_all()) {
-		for (pid = 0; pid < PROG_MAX; pid++) {
-			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-				run_case(&cases[i], pid);
-			for (k = 0; k < INST_MAX; k++)
-				for (s = 0; s < (int)(sizeof(sweeps) / sizeof(sweeps[0])); s++)
-					for (denied = 0; denied <= 1; denied++)
-						run_sweep(&insts[k], pid, &sweeps[s], denied);
-		}
+		for (compiled_mode = 0; compiled_mode <= 1; compiled_mode++)
+			for (pid = 0; pid < PROG_MAX; pid++) {
+				for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+					run_case(&cases[i], pid);
+				for (k = 0; k < INST_MAX; k++)
+					for (s = 0; s < (int)(sizeof(sweeps) / sizeof(sweeps[0]));
+					     s++)
+						for (denied = 0; denied <= 1; denied++)
+							run_sweep(&insts[k], pid, &sweeps[s],
+								  denied);
+			}
+		compiled_mode = 0;
 		for (k = 0; k < INST_MAX; k++) {
 			run_shared(&insts[k], 4);
 			run_shared(&insts[k], 6);
 		}
 		for (pid = 0; pid < PROG_MAX; pid++)
 			for (s = 4; s <= 6; s += 2)
-				for (k = 0; k < PG_TBL_MAX; k++)
+				for (k = 0; k <= PG_TBL_PORT; k++)
 					run_gens(&insts[PLAIN], pid, s, k);
 		run_lpm_random(&insts[PLAIN], 4);
 		run_lpm_random(&insts[PLAIN], 6);
