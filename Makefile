@@ -26,6 +26,15 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MM
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmnl -lelf -lmicrohttpd) -lz
 
+# SANITIZE=1: every user-space object and binary with ASan and UBSan, a
+# report fatal (make check-sanitize builds so into $(SAN_O)).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+SAN_O ?= build-san
+
 BPF_SRCS := xdp/pktgate_xdp.bpf.c tc/pktgate_tc.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(O)/pktgate_xdp.skel.h $(O)/pktgate_tc.skel.h
@@ -44,8 +53,21 @@ BENCH_OBJS := $(patsubst %.c,$(O)/%.o,$(BENCH_SRCS))
 BENCH_SKEL := $(O)/bench/bench.skel.h
 BENCH_BIN := $(O)/bench/pgbench
 
+# libFuzzer harnesses of the two file parsers (tests/fuzz/), built with
+# clang: the CLI's sources are compiled again, instrumented. The rule set
+# harness runs the commands' parsers (main.c's pg_run), so it links the
+# whole CLI, main() renamed out of the way of libFuzzer's.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_BINS := $(O)/fuzz/fuzz_listfile $(O)/fuzz/fuzz_ruleset
+FUZZ_CTL_OBJS := $(patsubst %.c,$(O)/fuzz/%.o,$(CTL_SRCS))
+
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps test demo clean install uninstall unit bench bench-deps
+.PHONY: all deps test-deps test demo clean install uninstall unit bench bench-deps \
+	check-sanitize fuzz
 
 all: $(O)/pktgate
 
@@ -81,7 +103,8 @@ $(O)/tests/%.o: tests/unit/%.c $(SKELS) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS)) $(O)/ctl/tables.o
+$(UNIT_BIN): $(patsubst tests/unit/%.c,$(O)/tests/%.o,$(UNIT_SRCS)) $(O)/ctl/tables.o \
+		$(O)/ctl/compile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -91,7 +114,51 @@ $(O)/tests/test_listfile: tests/listfile/test_listfile.c $(O)/ctl/listfile.o $(O
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
-unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile
+# The compiled tier's builder against a reference matcher: plain C too.
+$(O)/tests/test_compile: tests/compile/test_compile.c $(O)/ctl/compile.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile
+
+$(O)/fuzz/%.o: tests/fuzz/%.c Makefile
+	$(call msg,CC-FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(O)/fuzz/ctl/main.o: FUZZ_CFLAGS += -Dmain=pktgate_main
+$(O)/fuzz/ctl/%.o: ctl/%.c $(SKELS) Makefile
+	$(call msg,CC-FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(O)/fuzz/fuzz_listfile: $(O)/fuzz/fuzz_listfile.o $(O)/fuzz/ctl/listfile.o $(O)/fuzz/ctl/cidr.o
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_LDFLAGS) $^ -o $@
+
+$(O)/fuzz/fuzz_ruleset: $(O)/fuzz/fuzz_ruleset.o $(FUZZ_CTL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_LDFLAGS) $^ -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# The CLI and the C unit tests built with ASan and UBSan into $(SAN_O), run
+# over the unit, CLI, list and rule set tests. Any sanitizer report fails
+# it: reports exit 99 (apart from pktgate's own codes) and are also written
+# to files, so a report from a command whose status a test ignores counts.
+SAN_TESTS ?= unit test_cli test_lists test_ruleset
+check-sanitize:
+	$(Q)$(MAKE) --no-print-directory O=$(SAN_O) SANITIZE=1 all unit
+	$(Q)rm -rf $(SAN_O)/reports && mkdir -p -m 1777 $(SAN_O)/reports
+	$(Q)ok=1; \
+	PKTGATE_BUILD=$(SAN_O) PKTGATE_SANITIZE_INNER=1 \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=99:log_path=$(abspath $(SAN_O))/reports/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$(abspath $(SAN_O))/reports/ubsan \
+		tests/run.sh $(SAN_TESTS) || ok=0; \
+	for r in $(SAN_O)/reports/*; do [ -e "$$r" ] || continue; ok=0; \
+		echo "sanitizer report $$r:"; cat "$$r"; done; \
+	[ $$ok = 1 ] && echo "check-sanitize: no sanitizer report"
 
 $(BENCH_SKEL): $(O)/bench/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -103,7 +170,7 @@ $(BENCH_OBJS): $(O)/bench/%.o: bench/%.c $(SKELS) $(BENCH_SKEL) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ibench -I$(O)/bench -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJS) $(O)/ctl/tables.o
+$(BENCH_BIN): $(BENCH_OBJS) $(O)/ctl/tables.o $(O)/ctl/compile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -146,6 +213,6 @@ uninstall:
 	rm -f $(INSTALLED)
 
 clean:
-	rm -rf $(O)
+	rm -rf $(O) $(SAN_O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -65,6 +65,8 @@ struct opts {
 	enum prefix_fmt format;
 	const char *set_name;
 	int rx_cpu;		/* gen: CPU whose load to report, -1: none */
+	int dynamic;		/* --tier dynamic: entries in the hash and trie, as deny add
+				 * puts them; default: compiled, as load does */
 	char **args;		/* what follows the options (time: the command) */
 	int nargs;
 };
@@ -84,6 +86,9 @@ void prefixes_histogram_json(const struct prefix_set *s, FILE *f);
 /* lists.c: the one place that knows how a deny list is laid out in maps. */
 struct bench_lists {
 	int inner[2][PG_TBL_MAX];	/* [v4, v6][table]: the deny list's live inner maps */
+	int outer[2][PG_TBL_MAX];	/* their generation maps (compiled tier: replaced whole) */
+	__u32 gen;			/* the deny kind's generation slot in use */
+	int dynamic;			/* fill the dynamic tier instead of compiling */
 	int config;			/* pg_config */
 	int lock;			/* the pin directory, locked; -1 without pins */
 };
@@ -96,8 +101,8 @@ struct bpf_object;
 /* A loaded pktgate object without pins: its deny tables get inner maps. */
 int lists_from_obj(struct bench_lists *l, struct bpf_object *obj);
 void lists_close(struct bench_lists *l);
-int lists_fill(const struct bench_lists *l, const struct prefix_set *s, double *secs);
-int lists_clear(const struct bench_lists *l, const struct prefix_set *s, double *secs);
+int lists_fill(struct bench_lists *l, const struct prefix_set *s, double *secs);
+int lists_clear(struct bench_lists *l, const struct prefix_set *s, double *secs);
 long long lists_memlock(const struct bench_lists *l, int family);
 
 /* frame.c */

@@ -55,6 +55,7 @@ static int load_set(struct prefix_set *s, struct bench_lists *l, const struct op
 		return bench_err("--pin-path or PKTGATE_PIN_PATH needed");
 	if (prefixes_make(s, o->family, o->layout, o->entries, o->seed))
 		return bench_err("cannot make %zu prefixes", o->entries);
+	l->dynamic = o->dynamic;
 	if (lists_open_pinned(l, o->pin_path)) {
 		lists_close(l);
 		prefixes_free(s);
@@ -110,17 +111,21 @@ int cmd_clear(const struct opts *o)
 	return err ? 1 : 0;
 }
 
-/* Fills the per-address counters (top talkers) to capacity, so that a
- * reader of that table is timed on a full one. */
+/* Fills the per-address counters (top talkers) with N addresses, at most
+ * the sketch's capacity (PG_TOP_ENTRIES), the same on every CPU, so that a
+ * reader of that table is timed on a full one. Address i goes to way
+ * i % PG_TOP_WAYS of row i / PG_TOP_WAYS: a reader does not care which row
+ * the datapath would have picked. */
 int cmd_fill_top(const struct opts *o)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd, err = 0;
-	size_t n = o->entries, stride = (sizeof(struct pg_top_val) + 7) & ~(size_t)7;
-	struct pg_top_key *keys = calloc(n ? n : 1, sizeof(*keys));
-	__u8 *vals = calloc((n ? n : 1) * ncpus, stride);
+	size_t n = o->entries < PG_TOP_ENTRIES ? o->entries : PG_TOP_ENTRIES;
+	size_t stride = (sizeof(struct pg_top_row) + 7) & ~(size_t)7;
+	__u32 rows = (n + PG_TOP_WAYS - 1) / PG_TOP_WAYS, count = rows;
+	__u32 *keys = calloc(rows ? rows : 1, sizeof(*keys));
+	__u8 *vals = calloc((rows ? rows : 1) * (size_t)ncpus, stride);
 	char path[PATH_MAX];
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	__u32 count = n;
 
 	snprintf(path, sizeof(path), "%s/%s", o->pin_path ? o->pin_path : "", PG_MAP_TOP);
 	fd = bpf_obj_get(path);
@@ -128,19 +133,25 @@ int cmd_fill_top(const struct opts *o)
 		err = bench_err("cannot open %s: %s", path, strerror(errno));
 		goto out;
 	}
+	for (__u32 r = 0; r < rows; r++)
+		keys[r] = r;
 	for (size_t i = 0; i < n; i++) {
-		keys[i].family = 4;
-		keys[i].addr[0] = 100;
-		keys[i].addr[1] = 64 + (i >> 16);
-		keys[i].addr[2] = i >> 8;
-		keys[i].addr[3] = i;
-		for (int c = 0; c < ncpus; c++)
-			((struct pg_top_val *)(vals + (i * ncpus + c) * stride))->packets = i + 1;
+		for (int c = 0; c < ncpus; c++) {
+			struct pg_top_row *row = (void *)(vals + (i / PG_TOP_WAYS * ncpus + c) * stride);
+			struct pg_top_way *w = &row->way[i % PG_TOP_WAYS];
+
+			w->key.family = 4;
+			w->key.addr[0] = 100;
+			w->key.addr[1] = 64 + (i >> 16);
+			w->key.addr[2] = i >> 8;
+			w->key.addr[3] = i;
+			w->val.packets = i + 1;
+		}
 	}
-	if (bpf_map_update_batch(fd, keys, vals, &count, &bo))
+	if (rows && bpf_map_update_batch(fd, keys, vals, &count, &bo))
 		err = bench_err("filling %s: %s", path, strerror(errno));
 	else
-		printf("{\"filled\": %u}\n", count);
+		printf("{\"filled\": %zu}\n", n);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -279,9 +279,10 @@ static int run_all(struct dp *d, const struct opts *o, FILE *f)
 	static const enum layout layouts[] = { LAYOUT_SEQ, LAYOUT_MIX };
 	int first = 1;
 
-	fprintf(f, "{\"repeat\": %u, \"rounds\": %u, \"addresses\": %zu, \"frame_len\": "
-		"{\"4\": %zu, \"6\": %zu}, \"cells\": [", d->repeat, d->rounds, d->table,
-		d->frame_len[0], d->frame_len[1]);
+	fprintf(f, "{\"repeat\": %u, \"rounds\": %u, \"addresses\": %zu, \"tier\": \"%s\", "
+		"\"frame_len\": {\"4\": %zu, \"6\": %zu}, \"cells\": [", d->repeat, d->rounds,
+		d->table, d->lists.dynamic ? "dynamic" : "compiled", d->frame_len[0],
+		d->frame_len[1]);
 	for (int fi = 0; fi < 2; fi++)
 		for (int li = 0; li < 2; li++)
 			for (int si = 0; si < o->n_sizes; si++) {
@@ -312,6 +313,7 @@ int cmd_datapath(const struct opts *o)
 	if (d.rounds > 64 || d.table & (d.table - 1))
 		return bench_err("at most 64 rounds; the address table must be a power of two");
 	lists_init(&d.lists);
+	d.lists.dynamic = o->dynamic;
 	libbpf_set_print(libbpf_quiet);
 	d.ncpus = libbpf_num_possible_cpus();
 	build_frames(&d);

@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * How pgbench puts a prefix set into pktgate's deny list. This is the only
- * file of pgbench that knows the list layout (maps/pktgate.h, schema v2);
- * the table helpers are pktgate's own (ctl/tables.c), linked in.
+ * file of pgbench that knows the list layout (maps/pktgate.h); the table
+ * helpers and the compiler are pktgate's own (ctl/tables.c, ctl/compile.c),
+ * linked in.
  *
  * Each list table is an outer ARRAY_OF_MAPS with one slot per generation;
  * the deny kind's bit of pg_config.gens says which slot the datapath uses.
- * pgbench writes into the inner maps of that slot, as a `pktgate deny add`
+ * By default pgbench compiles the set into the compiled tier's two arrays
+ * and installs them in that slot, as `pktgate load` does. With --tier
+ * dynamic it writes into the inner maps of that slot as `pktgate deny add`
  * would: host entries (/32, /128) in the exact-match hash, shorter
- * prefixes in the LPM trie, with pg_config.tables telling the datapath
- * which tables may hold entries. A slot still empty (pins nobody has
- * used yet) gets fresh inner maps, as pktgate itself fills it.
+ * prefixes in the LPM trie (the only layout before the compiled tier).
+ * pg_config.tables tells the datapath which tables may hold entries. A
+ * slot still empty (pins nobody has used yet) gets fresh inner maps, as
+ * pktgate itself fills it.
  *
  * Entries go to the deny kind's "manual" list (list id 1) with rule_id 0,
  * as bulk-loaded entries do in pktgate: counted per list, no per-rule
  * counters. Keys go in sorted, as pktgate writes them. Timings cover the
- * map updates only (the kernel-side floor of a bulk load), not building
- * and sorting the arrays.
+ * map updates only for the dynamic tier (the kernel-side floor of a bulk
+ * load); for the compiled tier, compiling, making and filling the arrays.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +34,7 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
+#include "compile.h"
 #include "pktgate.h"
 #include "tables.h"
 
@@ -38,9 +43,13 @@
 
 void lists_init(struct bench_lists *l)
 {
+	int dynamic = l->dynamic;
+
+	memset(l, 0, sizeof(*l));
+	l->dynamic = dynamic;
 	for (int f = 0; f < 2; f++)
 		for (int t = 0; t < PG_TBL_MAX; t++)
-			l->inner[f][t] = -1;
+			l->inner[f][t] = l->outer[f][t] = -1;
 	l->config = l->lock = -1;
 }
 
@@ -66,12 +75,15 @@ static int open_inner(struct bench_lists *l, int outer[2][PG_TBL_MAX], __u32 cap
 
 	if (bpf_map_lookup_elem(l->config, &key, &cfg))
 		return bench_err("reading %s: %s", PG_MAP_CONFIG, strerror(errno));
-	gen = (cfg.gens >> KIND) & 1;
+	l->gen = gen = (cfg.gens >> KIND) & 1;
 	for (int f = 0; f < 2; f++)
 		for (int t = 0; t < PG_TBL_MAX; t++) {
 			const char *name = tables_pin_name(KIND, f, t);
 			int fd = tables_get(outer[f][t], gen), err;
 
+			l->outer[f][t] = fcntl(outer[f][t], F_DUPFD_CLOEXEC, 0);
+			if (l->outer[f][t] < 0)
+				return bench_err("%s: %s", name, strerror(errno));
 			if (fd == -ENOENT) {
 				fd = tables_create(KIND, f, t, capacity);
 				if (fd < 0)
@@ -161,9 +173,12 @@ int lists_from_obj(struct bench_lists *l, struct bpf_object *obj)
 void lists_close(struct bench_lists *l)
 {
 	for (int f = 0; f < 2; f++)
-		for (int t = 0; t < PG_TBL_MAX; t++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
 			if (l->inner[f][t] >= 0)
 				close(l->inner[f][t]);
+			if (l->outer[f][t] >= 0)
+				close(l->outer[f][t]);
+		}
 	if (l->config >= 0)
 		close(l->config);
 	if (l->lock >= 0)
@@ -312,7 +327,7 @@ static int apply(const struct bench_lists *l, const struct prefix_set *s, int ad
 	if (add && update_table_bits(l, s->family, b, 1))
 		err = -1;
 	t0 = mono_s();
-	for (int t = 0; t < PG_TBL_MAX && !err; t++) {
+	for (int t = 0; t <= PG_TBL_PORT && !err; t++) {
 		int fd = l->inner[s->family == 6][t];
 
 		err = add ? batch_update(fd, &b[t]) : batch_delete(fd, &b[t]);
@@ -325,14 +340,81 @@ static int apply(const struct bench_lists *l, const struct prefix_set *s, int ad
 	return err;
 }
 
-int lists_fill(const struct bench_lists *l, const struct prefix_set *s, double *secs)
+/* The compiled tier's arrays for the family (entries, index, hot
+ * fields), put in the live slot in place of what was there. */
+static int install_compiled(struct bench_lists *l, int fam6, int fds[3], int on)
 {
-	return apply(l, s, 1, secs);
+	struct pg_config cfg;
+	__u32 key = 0, bits = 0;
+
+	for (int i = 0; i < 3; i++) {
+		int t = PG_TBL_CENT + i, err = tables_set(l->outer[fam6][t], l->gen, fds[i]);
+
+		bits |= PG_TABLE_BIT(KIND, fam6 ? 6 : 4, t);
+		if (err)
+			return bench_err("installing %s: %s", tables_pin_name(KIND, fam6, t),
+					 strerror(-err));
+		close(l->inner[fam6][t]);
+		l->inner[fam6][t] = fds[i];
+	}
+	if (bpf_map_lookup_elem(l->config, &key, &cfg))
+		return bench_err("reading %s: %s", PG_MAP_CONFIG, strerror(errno));
+	cfg.tables = on ? cfg.tables | bits : cfg.tables & ~bits;
+	if (bpf_map_update_elem(l->config, &key, &cfg, BPF_ANY))
+		return bench_err("writing %s: %s", PG_MAP_CONFIG, strerror(errno));
+	return 0;
 }
 
-int lists_clear(const struct bench_lists *l, const struct prefix_set *s, double *secs)
+static int compile_fill(struct bench_lists *l, const struct prefix_set *s, double *secs)
 {
-	return apply(l, s, 0, secs);
+	struct compile_ent *v = calloc(s->n ? s->n : 1, sizeof(*v));
+	int fam6 = s->family == 6, fds[3], err;
+	struct compiled c;
+	double t0 = mono_s();
+
+	if (!v)
+		return bench_err("out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		addr_bytes(s->p[i].addr, s->family, v[i].addr);
+		v[i].plen = s->p[i].plen;
+		v[i].rule.lists = 1ULL << LIST_ID;
+		v[i].rule.list_id = LIST_ID;
+	}
+	err = compile_build(fam6, v, s->n, &c);
+	free(v);
+	if (!err) {
+		err = tables_compiled_create(KIND, &c, fds);
+		compile_free(&c);
+	}
+	if (err)
+		return bench_err("compiling %zu entries: %s", s->n, strerror(-err));
+	if (secs)
+		*secs = mono_s() - t0;
+	return install_compiled(l, fam6, fds, 1);
+}
+
+static int compile_clear(struct bench_lists *l, const struct prefix_set *s, double *secs)
+{
+	int fam6 = s->family == 6, fds[3];
+	double t0 = mono_s();
+
+	for (int i = 0; i < 3; i++)
+		fds[i] = tables_create(KIND, fam6, PG_TBL_CENT + i, 1);
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
+		return bench_err("creating empty compiled tables: %s", strerror(errno));
+	if (secs)
+		*secs = mono_s() - t0;
+	return install_compiled(l, fam6, fds, 0);
+}
+
+int lists_fill(struct bench_lists *l, const struct prefix_set *s, double *secs)
+{
+	return l->dynamic ? apply(l, s, 1, secs) : compile_fill(l, s, secs);
+}
+
+int lists_clear(struct bench_lists *l, const struct prefix_set *s, double *secs)
+{
+	return l->dynamic ? apply(l, s, 0, secs) : compile_clear(l, s, secs);
 }
 
 static long long fd_memlock(int fd)

@@ -20,13 +20,14 @@ struct command {
 
 static const struct command commands[] = {
 	{ "datapath", cmd_datapath, "[--sizes N,..] [--rounds R] [--repeat N] [--table N] "
-				    "[--out FILE]: part 1, ns per packet under test_run" },
+				    "[--tier compiled|dynamic] [--out FILE]: part 1, ns per packet "
+				    "under test_run" },
 	{ "gen", cmd_gen, "--ifname IF --dst-mac MAC --dst-ip IP [--entries N] [--layout L] "
 			  "[--duration-ms MS] [--max-packets N] [--table N] [--rx-cpu C]: live-frames generator" },
 	{ "xdp-pass", cmd_xdp_pass, "--ifname IF: attach an XDP_PASS program (keeps veth NAPI on)" },
 	{ "xdp-drop", cmd_xdp_drop, "--ifname IF: attach an XDP_DROP program (the receiver's ceiling)" },
-	{ "load", cmd_load, "[--pin-path DIR] [--family F] [--layout L] --entries N [--keep]: "
-			    "batch-update the pinned deny list, timed" },
+	{ "load", cmd_load, "[--pin-path DIR] [--family F] [--layout L] --entries N [--keep] "
+			    "[--tier T]: fill the pinned deny list, timed" },
 	{ "clear", cmd_clear, "same options as load: delete those entries again, timed" },
 	{ "fill-top", cmd_fill_top, "[--pin-path DIR] --entries N: fill the top-talker table" },
 	{ "time", cmd_time, "[--out FILE] -- COMMAND [ARGS]: run a command (its stdout to FILE), "
@@ -35,7 +36,8 @@ static const struct command commands[] = {
 				    "[--set NAME]: print the prefix set" },
 };
 
-enum { O_SIZES = 256, O_DURATION, O_MAX_PACKETS, O_DST_MAC, O_DST_IP, O_PIN_PATH, O_SET, O_RX_CPU };
+enum { O_SIZES = 256, O_DURATION, O_MAX_PACKETS, O_DST_MAC, O_DST_IP, O_PIN_PATH, O_SET, O_RX_CPU,
+       O_TIER };
 
 static const struct option long_opts[] = {
 	{ "family", required_argument, NULL, 'f' },
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "pin-path", required_argument, NULL, O_PIN_PATH },
 	{ "set", required_argument, NULL, O_SET },
 	{ "rx-cpu", required_argument, NULL, O_RX_CPU },
+	{ "tier", required_argument, NULL, O_TIER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -164,6 +167,9 @@ static int parse_opt(int c, char *arg, struct opts *o)
 	case O_PIN_PATH: o->pin_path = arg; return 0;
 	case O_SET: o->set_name = arg; return 0;
 	case O_RX_CPU: o->rx_cpu = atoi(arg); return 0;
+	case O_TIER:
+		o->dynamic = !strcmp(arg, "dynamic");
+		return o->dynamic || !strcmp(arg, "compiled") ? 0 : -1;
 	}
 	return -1;
 }

@@ -327,7 +327,7 @@ _pktgate_complete()
 	local -A _pg_args _pg_opts _pg_optarg _pg_choices _pg_short
 	local -a _pg_paths
 	local _pg_bin _pg_netns="" _pg_pin="" _pg_kind="" _pg_list="" help
-	local w path="" child opt i only_args=0
+	local w path="" child opt op i only_args=0
 	local -a pos=()
 
 	# The pktgate that is being completed, else the one in PATH.
@@ -391,15 +391,19 @@ _pktgate_complete()
 			continue
 		fi
 		if ((!only_args)) && [[ $w == -?* ]]; then
-			opt=$(_pktgate_opt "$path" "$w") || continue
+			# The command's own option, else a global one (they may
+			# follow the command too; the command's wins a letter).
+			op=$path
+			opt=$(_pktgate_opt "$path" "$w") || { op=- && opt=$(_pktgate_opt - "$w"); } ||
+				continue
 			case $opt in
 			--deny | --allow) _pg_kind=${opt#--} ;;
 			esac
-			if [ -n "${_pg_optarg[$path $opt]}" ] && [[ $w != *=* ]] &&
+			if [ -n "${_pg_optarg[$op $opt]}" ] && [[ $w != *=* ]] &&
 				! [[ $w == -[!-]?* ]]; then
 				((i++))
 				if ((i == cword)); then
-					_pktgate_values "$path" "$opt" "${_pg_optarg[$path $opt]}" "$cur"
+					_pktgate_values "$op" "$opt" "${_pg_optarg[$op $opt]}" "$cur"
 					return 0
 				fi
 				w=${words[i]}
@@ -409,14 +413,22 @@ _pktgate_complete()
 				w=${w:2}
 			fi
 			[ "$opt" = --list ] && _pg_list=$w
+			if [ "$op" = - ]; then
+				case $opt in
+				--netns) _pg_netns=$w ;;
+				--pin-path) _pg_pin=$w ;;
+				esac
+			fi
 			continue
 		fi
 		[[ -z $_pg_kind && ($w == deny || $w == allow) ]] && _pg_kind=$w
 		pos+=("$w")
 	done
 	if ((!only_args)) && [[ $cur == --*=* ]]; then
-		opt=$(_pktgate_opt "$path" "$cur") || return 0
-		_pktgate_values "$path" "$opt" "${_pg_optarg[$path $opt]}" "${cur#*=}"
+		op=$path
+		opt=$(_pktgate_opt "$path" "$cur") || { op=- && opt=$(_pktgate_opt - "$cur"); } ||
+			return 0
+		_pktgate_values "$op" "$opt" "${_pg_optarg[$op $opt]}" "${cur#*=}"
 		COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
 	elif ((!only_args)) && [[ $cur == -* ]]; then
 		_pktgate_reply -W "${_pg_opts[$path]} --help" -- "$cur"

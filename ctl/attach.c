@@ -4,6 +4,8 @@
  * and/or egress, each program instance counting into the interface's slot.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attach.h"
@@ -42,7 +44,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct attach_opts *o = optp;
 	const char *ifname = argv[0], *why = NULL;
-	unsigned int tc_hooks = 0, changed = 0;
+	unsigned int tc_hooks = 0, tc_keep = 0, changed = 0;
 	struct pg_iface rec, want = { .drop_malformed = o->drop_malformed, .no_top = o->no_top };
 	int ifindex, slot, err;
 	bool want_xdp, already = false;
@@ -71,9 +73,13 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	slot = iface_slot(ctx, ifindex, ifname, true, &rec);
 	if (slot < 0)
 		return PG_EXIT_ERR;
-	/* Hooks attached before with other options are re-attached with these. */
-	if (rec.hooks && (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top))
+	/* Hooks attached before with other options are re-attached with these;
+	 * with the same options, a TC hook that has our program keeps it, as
+	 * XDP does (the record was checked against the kernel). */
+	if (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top)
 		tc_hooks |= rec.hooks & TC_HOOKS;
+	else
+		tc_keep = rec.hooks & TC_HOOKS;
 
 	if (want_xdp) {
 		err = xdp_attach(ctx, ifindex, ifname, slot, o->mode, &want, &rec, &already, &why);
@@ -94,6 +100,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			changed |= HOOK_BIT(PG_HOOK_XDP);
 		}
 	}
+	tc_hooks &= ~tc_keep;
 	if (tc_hooks) {
 		err = tc_attach(ctx, ifindex, ifname, slot, tc_hooks, &want, &rec);
 		if (err) {
@@ -115,41 +122,154 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	return 0;
 }
 
-int do_detach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+/* One interface's line: what was detached from it, and whether the record
+ * of a vanished interface of that name was cleared. */
+static void print_detached(const struct iface_entry *e, const char *ifname, int xdp, int tc,
+			   int cleared)
 {
-	const char *ifname = argv[0];
-	struct pg_iface rec = {};
-	int ifindex, slot, xdp, tc;
-
-	(void)optp;
-	(void)argc;
-	ifindex = iface_index(ctx, ifname);
-	if (ifindex < 0)
-		return PG_EXIT_ERR;
-	xdp = pins_open(ctx, true);
-	if (xdp)
-		return xdp;
-	slot = iface_slot(ctx, ifindex, ifname, false, &rec);
-	xdp = xdp_detach(ctx, ifindex, ifname, &rec);
-	if (xdp < 0)
-		return PG_EXIT_ERR;
-	tc = tc_detach(ctx, ifindex, ifname, &rec);
-	if (tc < 0)
-		return PG_EXIT_ERR;
-	if (slot >= 0)
-		iface_save(ctx, slot, &rec);
-	if (xdp == 1 && tc == 1)
-		return p_err("pktgate is not attached to %s", ifname);
-
 	out_obj_open(NULL);
-	out_str("ifname", "%s: detached", ifname);
+	out_str("ifname", "%s:", ifname);
+	if (e && !e->here) {
+		if (e->netns[0])
+			out_str("netns", " (netns %s)", e->netns);
+		else
+			out_null("netns", " (%s)", e->ns_lost ? "netns gone" : "other netns");
+	}
 	out_arr_open("detached");
+	if (!xdp || !tc)
+		out_text(" detached");
 	if (!xdp)
 		out_str(NULL, " xdp", "xdp");
 	if (!tc)
 		out_str(NULL, " tc", "tc");
 	out_arr_close();
+	out_u64("cleared", NULL, cleared);
+	if (cleared)
+		out_text("%s cleared the record of a vanished interface and its counters",
+			 !xdp || !tc ? ";" : "");
 	out_text("\n");
 	out_obj_close();
-	return 0;
+}
+
+/* Everything pktgate has on the interfaces of this namespace (or with -n,
+ * of that one) and of every other it has records for; vanished interfaces
+ * are forgotten. */
+static int detach_all(struct pg_ctx *ctx, struct iface_table *t)
+{
+	int rc = 0, done = 0;
+
+	out_obj_open(NULL);
+	out_arr_open("interfaces");
+	for (int i = 0; i < t->n; i++) {
+		struct iface_entry *e = &t->e[i];
+		int saved, xdp, tc;
+
+		if (ctx->netns && !e->here)
+			continue;
+		if (e->state == IFACE_VANISHED) {
+			if (iface_clear(ctx, e)) {
+				rc = PG_EXIT_ERR;
+				continue;
+			}
+			print_detached(e, e->rec.ifname, 1, 1, 1);
+			done++;
+			continue;
+		}
+		if (e->state != IFACE_ATTACHED)
+			continue;
+		if (iface_enter(e, &saved)) {
+			rc = PG_EXIT_ERR;
+			continue;
+		}
+		xdp = xdp_detach(ctx, e->rec.ifindex, e->rec.ifname, &e->rec);
+		tc = xdp < 0 ? -1 : tc_detach(ctx, e->rec.ifindex, e->rec.ifname, &e->rec);
+		iface_leave(saved);
+		if (xdp < 0 || tc < 0 || iface_save(ctx, e->slot, &e->rec)) {
+			rc = PG_EXIT_ERR;
+			continue;
+		}
+		print_detached(e, e->rec.ifname, xdp, tc, 0);
+		done++;
+	}
+	out_arr_close();
+	if (!done && !rc)
+		out_text("pktgate is not attached to any interface%s%s\n",
+			 ctx->netns ? " in network namespace " : "", ctx->netns ? ctx->netns : "");
+	out_obj_close();
+	return rc;
+}
+
+int do_detach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+{
+	struct detach_opts *o = optp;
+	const char *ifname = argc ? argv[0] : NULL;
+	const struct iface_entry *here = NULL;
+	struct iface_table *t;
+	struct pg_iface rec = {};
+	int ifindex, xdp, tc, err, cleared = 0;
+
+	if (o->all && ifname)
+		return p_usage("detach: give IFACE or --all, not both");
+	if (!o->all && !ifname)
+		return p_usage("detach: missing IFACE (or --all)");
+	if (ifname && (!*ifname || strlen(ifname) >= IF_NAMESIZE))
+		return p_usage("invalid interface name '%s'", ifname);
+	if (ctx->check_only)
+		return 0;
+	err = pins_open(ctx, true);
+	if (err)
+		return err;
+	t = iface_table_read(ctx);
+	if (!t)
+		return PG_EXIT_ERR;
+	if (o->all) {
+		err = detach_all(ctx, t);
+		goto out;
+	}
+
+	/* A vanished interface is known by its name only, here or in a
+	 * namespace that is gone (which -n can no longer name). */
+	for (int i = 0; i < t->n; i++) {
+		const struct iface_entry *e = &t->e[i];
+
+		if (e->state == IFACE_VANISHED && (e->here || e->ns_lost) &&
+		    !strcmp(e->rec.ifname, ifname))
+			cleared++;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex && !cleared) {
+		err = iface_index(ctx, ifname) < 0 ? PG_EXIT_ERR : 0;
+		goto out;
+	}
+	xdp = tc = 1;
+	if (ifindex) {
+		for (int i = 0; i < t->n; i++)
+			if (t->e[i].here && t->e[i].rec.ifindex == (__u32)ifindex)
+				here = &t->e[i];
+		if (here)
+			rec = here->rec;
+		xdp = xdp_detach(ctx, ifindex, ifname, &rec);
+		tc = xdp < 0 ? -1 : tc_detach(ctx, ifindex, ifname, &rec);
+		if (xdp < 0 || tc < 0) {
+			err = PG_EXIT_ERR;
+			goto out;
+		}
+		if (here && (err = iface_save(ctx, here->slot, &rec)))
+			goto out;
+		if (xdp == 1 && tc == 1 && !cleared) {
+			err = p_err("pktgate is not attached to %s", ifname);
+			goto out;
+		}
+	}
+	for (int i = 0; i < t->n; i++) {
+		const struct iface_entry *e = &t->e[i];
+
+		if (e->state == IFACE_VANISHED && (e->here || e->ns_lost) &&
+		    !strcmp(e->rec.ifname, ifname) && (err = iface_clear(ctx, e)))
+			goto out;
+	}
+	print_detached(NULL, ifname, xdp, tc, cleared);
+out:
+	free(t);
+	return err;
 }

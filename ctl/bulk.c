@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "compile.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
@@ -122,7 +123,7 @@ struct reader {
 	bool started;
 };
 
-static int read_one(void *arg, const void *key, const struct pg_rule *val)
+static int read_one(void *arg, int tbl, const void *key, const struct pg_rule *val)
 {
 	struct reader *r = arg;
 	struct bulk *b = &r->part;
@@ -133,8 +134,8 @@ static int read_one(void *arg, const void *key, const struct pg_rule *val)
 	e = &b->v[b->n++];
 	memset(e, 0, sizeof(*e));
 	e->fam6 = r->fam6;
-	e->tbl = r->tbl;
-	memcpy(e->key, key, tables_key_size(r->fam6, r->tbl));
+	e->tbl = tbl;
+	memcpy(e->key, key, tables_key_size(r->fam6, tbl));
 	e->val = *val;
 	if (e->val.expires_ns && e->val.expires_ns <= r->now)
 		e->val.lists = 0;	/* expired: already absent */
@@ -467,23 +468,60 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 static const char *table_what(int fam6, int tbl)
 {
 	static const char *const w[2][PG_TBL_MAX] = {
-		{ "IPv4 host", "IPv4 prefix", "IPv4 port-scoped" },
-		{ "IPv6 host", "IPv6 prefix", "IPv6 port-scoped" },
+		{ "IPv4 host", "IPv4 prefix", "IPv4 port-scoped", "IPv4 compiled",
+		  "IPv4 compiled index" },
+		{ "IPv6 host", "IPv6 prefix", "IPv6 port-scoped", "IPv6 compiled",
+		  "IPv6 compiled index" },
 	};
 
 	return w[fam6][tbl];
 }
 
 /* One table's share of the work: tables are filled in parallel threads,
- * since each insert into a different map runs on its own CPU. */
+ * since each insert into a different map runs on its own CPU. For the
+ * compiled tier, the thread builds its three arrays (cfds). */
 struct fill {
 	const struct bulk *b;
 	size_t from, to;
 	int fam6, tbl, fd;
+	int cfds[3];		/* compiled: PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT */
 	int err;		/* -errno */
+	size_t ranges, nidx;	/* compiled: for the debug report */
 	pthread_t thread;
 	bool started;
 };
+
+/* The address entries of a family (host and prefix entries, as merged)
+ * compiled into fresh arrays. */
+static void *compile_run(void *arg)
+{
+	struct fill *fl = arg;
+	size_t n = fl->to - fl->from;
+	struct compile_ent *v = malloc((n ? n : 1) * sizeof(*v));
+	struct compiled c;
+	int err = v ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct bulk_ent *e = &fl->b->v[fl->from + i];
+		uint8_t proto;
+		uint16_t port;
+
+		memset(&v[i], 0, sizeof(v[i]));
+		tables_key_decode(e->fam6, e->tbl, e->key, v[i].addr, &v[i].plen, &proto, &port);
+		v[i].rule = e->val;
+	}
+	if (!err)
+		err = compile_build(fl->fam6, v, n, &c);
+	free(v);
+	if (!err) {
+		fl->ranges = c.ranges;
+		fl->nidx = c.nidx;
+		err = tables_compiled_create(fl->b->kind, &c, fl->cfds);
+		compile_free(&c);
+	}
+	fl->err = err;
+	return NULL;
+}
 
 static void *fill_run(void *arg)
 {
@@ -679,21 +717,52 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 				     pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
 				     j - i, ctx->meta.list_capacity, ctx->command ? ctx->command : "load");
 		res->entries[b->v[i].fam6] += j - i;
-		b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
+		/* Host and prefix entries all go to the compiled tier. */
+		if (b->v[i].tbl == PG_TBL_PORT) {
+			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, PG_TBL_PORT);
+		} else {
+			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
+				b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, t);
+		}
 		i = j;
 	}
 	b->ready = true;
 	err = assign_rule_ids(ctx, b, n, b->used);
 	from = 0;
-	for (int f = 0; f < 2 && !err; f++)
+	for (int f = 0; f < 2 && !err; f++) {
+		size_t addr_from = from, addr_to;
+
+		while (from < n && b->v[from].fam6 == f && b->v[from].tbl != PG_TBL_PORT)
+			from++;
+		addr_to = from;
 		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
 			struct fill *fl = &fills[f][t];
 			size_t to = from;
+			bool compiled = t == PG_TBL_CENT, empty = t != PG_TBL_PORT && !compiled;
 
-			while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
-				to++;
-			*fl = (struct fill){ .b = b, .from = from, .to = to, .fam6 = f, .tbl = t };
-			if (to == from && !count[f][t] &&
+			if (t == PG_TBL_CIDX || t == PG_TBL_CHOT)
+				continue;	/* built with PG_TBL_CENT */
+			if (t == PG_TBL_PORT)
+				while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
+					to++;
+			if (compiled) {
+				*fl = (struct fill){ .b = b, .from = addr_from, .to = addr_to,
+						     .fam6 = f, .tbl = t, .fd = -1,
+						     .cfds = { -1, -1, -1 } };
+				if (addr_to == addr_from && !count[f][t]) {
+					/* empty, stays so */
+					for (int c = PG_TBL_CENT; c <= PG_TBL_CHOT; c++)
+						b->fds[f][c] = ctx->maps.list[kind][f][c];
+					continue;
+				}
+				fl->started = !pthread_create(&fl->thread, NULL, compile_run, fl);
+				if (!fl->started)
+					compile_run(fl);
+				continue;
+			}
+			*fl = (struct fill){ .b = b, .from = from, .to = empty ? from : to, .fam6 = f,
+					     .tbl = t };
+			if ((empty || to == from) && !count[f][t] &&
 			    tables_capacity(ctx->maps.list[kind][f][t]) == ctx->meta.list_capacity) {
 				b->fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
 				continue;
@@ -702,18 +771,34 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			if (fl->fd < 0)
 				err = p_err("cannot create a %s table: %s",
 					    tables_pin_name(kind, f, t), strerror(-fl->fd));
-			else if (to > from)
+			else if (!empty && to > from)
 				fl->started = !pthread_create(&fl->thread, NULL, fill_run, fl);
-			if (!err && to > from && !fl->started)
+			if (!err && !empty && to > from && !fl->started)
 				fill_run(fl);	/* no thread: do it here */
-			from = to;
+			if (t == PG_TBL_PORT)
+				from = to;
 		}
+	}
 	for (int f = 0; f < 2; f++)
 		for (int t = 0; t < PG_TBL_MAX; t++) {
 			struct fill *fl = &fills[f][t];
 
 			if (fl->started)
 				pthread_join(fl->thread, NULL);
+			if (t == PG_TBL_CENT && (fl->started || fl->err || fl->cfds[0] >= 0)) {
+				for (int c = 0; c < 3; c++)
+					b->fds[f][PG_TBL_CENT + c] = fl->cfds[c];
+				if (!err && fl->err)
+					err = p_err("cannot compile the %s %s entries: %s",
+						    pg_list_names[kind], f ? "IPv6" : "IPv4",
+						    strerror(-fl->err));
+				if (fl->nidx)
+					p_debug("%s %s: %zu entries compiled into %zu ranges, "
+						"%zu KiB of index", pg_list_names[kind],
+						f ? "IPv6" : "IPv4", fl->to - fl->from, fl->ranges,
+						fl->nidx * 8 / 1024);
+				continue;
+			}
 			if (!err && fl->err)
 				err = p_err("cannot fill a new %s %s table: %s", pg_list_names[kind],
 					    table_what(f, t), strerror(-fl->err));
@@ -817,6 +902,8 @@ static void drain(int fd)
 
 	if (!keys || bpf_obj_get_info_by_fd(fd, &info, &len))
 		goto out;
+	if (info.type == BPF_MAP_TYPE_ARRAY)
+		goto out;	/* the compiled tier: freed whole, in one go */
 	for (;;) {
 		__u32 n = 0, count;
 		void *prev = NULL;

@@ -9,6 +9,26 @@
 
 #include "cidr.h"
 
+/* ::ffff:0:0/96, the IPv4-mapped IPv6 addresses. */
+static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+/* The datapath sees IPv4 packets as IPv4: an IPv6 entry of a mapped
+ * address would never match, so it is refused with the entry to give. */
+static const char *mapped_why(const struct pg_prefix *p)
+{
+	static char buf[128];
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, p->addr + 12, a, sizeof(a));
+	if (p->plen == 128)
+		snprintf(buf, sizeof(buf), "an IPv4-mapped IPv6 address never matches IPv4 "
+			 "packets: give %s", a);
+	else
+		snprintf(buf, sizeof(buf), "an IPv4-mapped IPv6 prefix never matches IPv4 "
+			 "packets: give %s/%u", a, p->plen - 96);
+	return buf;
+}
+
 int pg_prefix_parse(const char *s, struct pg_prefix *p, bool *normalised, const char **why)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
@@ -49,6 +69,12 @@ int pg_prefix_parse(const char *s, struct pg_prefix *p, bool *normalised, const 
 			*why = p->family == 4 ? "prefix length must be 0-32" : "prefix length must be 0-128";
 			return -1;
 		}
+		/* 1.2.3.4/08 is octal in some tools, eight in others: refused
+		 * rather than guessed. */
+		if (d[0] == '0' && d[1]) {
+			*why = "the prefix length has a leading zero";
+			return -1;
+		}
 		v = strtoul(d, &end, 10);
 		if (*end || v > max) {
 			*why = p->family == 4 ? "prefix length must be 0-32" : "prefix length must be 0-128";
@@ -67,6 +93,10 @@ int pg_prefix_parse(const char *s, struct pg_prefix *p, bool *normalised, const 
 		if (p->addr[i] & ~mask)
 			*normalised = true;
 		p->addr[i] &= mask;
+	}
+	if (p->family == 6 && plen >= 96 && !memcmp(p->addr, v4mapped, sizeof(v4mapped))) {
+		*why = mapped_why(p);
+		return -1;
 	}
 	return 0;
 }
@@ -91,15 +121,24 @@ int pg_prefix_cmp(const struct pg_prefix *a, const struct pg_prefix *b)
 	return (int)a->plen - (int)b->plen;
 }
 
+/* Units largest first; each may appear once, in this order, so that a
+ * duration reads one way only ("1h1h", "5m1h" and a bare "1" are refused:
+ * a typo, not a meaning). */
+static const struct {
+	char unit;
+	uint64_t mult;
+} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+
 int pg_duration_parse(const char *s, uint64_t *seconds)
 {
 	uint64_t total = 0;
-	bool first = true;
+	size_t next = 0;	/* the first unit still allowed */
 
 	if (!*s)
 		return -1;
-	for (; *s; first = false) {
-		uint64_t v = 0, mult;
+	while (*s) {
+		uint64_t v = 0;
+		size_t u;
 
 		if (!isdigit((unsigned char)*s))
 			return -1;
@@ -108,19 +147,14 @@ int pg_duration_parse(const char *s, uint64_t *seconds)
 				return -1;
 			v = v * 10 + (uint64_t)(*s++ - '0');
 		}
-		switch (*s) {
-		case 'd': mult = 86400; s++; break;
-		case 'h': mult = 3600; s++; break;
-		case 'm': mult = 60; s++; break;
-		case 's': mult = 1; s++; break;
-		case '\0':
-			if (!first)	/* "1h5": five what? */
-				return -1;
-			mult = 1;
-			break;
-		default: return -1;
-		}
-		total += v * mult;
+		for (u = next; u < sizeof(units) / sizeof(units[0]); u++)
+			if (*s == units[u].unit)
+				break;
+		if (u == sizeof(units) / sizeof(units[0]))
+			return -1;	/* no unit, an unknown one, or out of order */
+		s++;
+		next = u + 1;
+		total += v * units[u].mult;
 		if (total > 100ULL * 365 * 86400)	/* a century is enough */
 			return -1;
 	}

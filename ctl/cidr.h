@@ -16,13 +16,16 @@ struct pg_prefix {
 };
 
 /* Parse "ADDR" or "ADDR/LEN". Host bits are cleared (*normalised says if
- * any were set). On error returns -1 and sets *why. */
+ * any were set). Refused: a length with a leading zero (/08), and
+ * IPv4-mapped IPv6 addresses and prefixes (::ffff:a.b.c.d/96 and longer),
+ * which never match IPv4 packets. On error returns -1 and sets *why. */
 int pg_prefix_parse(const char *s, struct pg_prefix *p, bool *normalised, const char **why);
 void pg_prefix_fmt(const struct pg_prefix *p, char *buf, size_t len);
 /* Total order: IPv4 before IPv6, then address, then prefix length. */
 int pg_prefix_cmp(const struct pg_prefix *a, const struct pg_prefix *b);
 
-/* "90s", "10m", "2h", "1d", "1h30m", or plain seconds. */
+/* "90s", "10m", "2h", "1d", "1h30m": numbers each with a unit, units in
+ * the order d h m s, each once. A number without a unit is refused. */
 int pg_duration_parse(const char *s, uint64_t *seconds);
 void pg_duration_fmt(uint64_t seconds, char *buf, size_t len);
 

@@ -10,8 +10,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,12 +31,76 @@
 struct ev_state {
 	struct pg_ctx *ctx;
 	unsigned long seen, limit;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when the command started */
+	bool backlog;			/* show events queued before the start too */
 	int64_t mono_to_real_ns;	/* add to a CLOCK_MONOTONIC time for wall time */
 	struct pg_iface ifaces[PG_MAX_IFACES];
 	bool iface_known[PG_MAX_IFACES];
 };
 
 static volatile sig_atomic_t stop;
+
+/* What on_event returns to make libbpf stop consuming at once. */
+#define EV_ENOUGH (-ECANCELED)
+
+/* The ring buffer has one read position, shared by everyone who maps it:
+ * two readers would each get some of the events, and neither would know.
+ * So one reader at a time holds a lock on a directory beside the ring's pin
+ * (bpffs holds only pins and directories, and no dot in names), which the
+ * kernel drops when the reader exits, however it exits. */
+#define EV_READER_DIR PG_MAP_EVENTS "_reader"
+
+/* The process holding the flock on fd, from /proc/locks; 0 if not found
+ * (e.g. in another pid namespace). */
+static long lock_holder(int fd)
+{
+	unsigned long long ino;
+	unsigned int maj, min;
+	char line[256];
+	struct stat st;
+	long pid = 0, p;
+	FILE *f;
+
+	if (fstat(fd, &st) || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: FLOCK %*s WRITE %ld %x:%x:%llu", &p, &maj, &min, &ino) == 4 &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino)
+			pid = p;
+	fclose(f);
+	return pid;
+}
+
+/* The reader lock, held (descriptor open) until the command exits; -1
+ * after reporting why not. */
+static int reader_lock(struct pg_ctx *ctx)
+{
+	char path[PATH_MAX];
+	long pid;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", ctx->pin_path, EV_READER_DIR) >=
+	    (int)sizeof(path))
+		return -p_err("pin path too long: %s", ctx->pin_path);
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -p_err("cannot create %s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -p_err("cannot open %s: %s", path, strerror(errno));
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	if (errno != EWOULDBLOCK) {
+		p_err("cannot lock %s: %s", path, strerror(errno));
+	} else if ((pid = lock_holder(fd)) > 0) {
+		p_err("another events reader is running (pid %ld); the ring buffer has one "
+		      "read position, so each would miss what the other reads", pid);
+	} else {
+		p_err("another events reader is running; the ring buffer has one read "
+		      "position, so each would miss what the other reads");
+	}
+	close(fd);
+	return -1;
+}
 
 static void on_signal(int sig)
 {
@@ -86,6 +155,9 @@ static int on_event(void *data, void *buf, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	/* Queued while nobody read: old news, unless asked for. */
+	if (!st->backlog && e->ts_ns < st->start_ns)
+		return 0;
 	fmt_time((int64_t)e->ts_ns + st->mono_to_real_ns, t, sizeof(t));
 	if (e->family) {
 		inet_ntop(af, e->saddr, src, sizeof(src));
@@ -132,8 +204,11 @@ static int on_event(void *data, void *buf, size_t size)
 	out_obj_close();
 	out_flush_record();
 
-	if (st->limit && ++st->seen >= st->limit)
+	if (st->limit && ++st->seen >= st->limit) {
+		/* Stop in the middle of a batch: what follows stays in the ring. */
 		stop = 1;
+		return EV_ENOUGH;
+	}
 	return 0;
 }
 
@@ -158,12 +233,13 @@ int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
 int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct events_opts *o = optp;
-	struct ev_state st = { .ctx = ctx, .limit = o->count };
+	struct ev_state st = { .ctx = ctx, .limit = o->count, .backlog = o->backlog,
+			       .start_ns = mono_now_ns() };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ring_buffer *rb;
 	struct timespec mono, real;
 	uint64_t deadline = 0;
-	int err;
+	int err, lock;
 
 	(void)argc;
 	(void)argv;
@@ -172,6 +248,9 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return err;
 	/* A stream runs for long: never hold the pin directory lock. */
 	flock(ctx->lock_fd, LOCK_UN);
+	lock = reader_lock(ctx);
+	if (lock < 0)
+		return PG_EXIT_ERR;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -181,21 +260,26 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		deadline = mono_now_ns() + o->timeout * 1000000000ULL;
 
 	rb = ring_buffer__new(ctx->maps.events, on_event, &st, NULL);
-	if (!rb)
-		return p_err("cannot read the event ring buffer: %s", strerror(errno));
+	if (!rb) {
+		err = p_err("cannot read the event ring buffer: %s", strerror(errno));
+		close(lock);
+		return err;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!out_json)
 		fprintf(stderr, "pktgate: waiting for drop events (Ctrl-C to stop)\n");
 	while (!stop) {
 		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR) {
+		if (err < 0 && err != -EINTR && !(err == EV_ENOUGH && stop)) {
 			ring_buffer__free(rb);
+			close(lock);
 			return p_err("reading events failed: %s", strerror(-err));
 		}
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
 	ring_buffer__free(rb);
+	close(lock);
 	return 0;
 }

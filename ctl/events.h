@@ -3,6 +3,7 @@
 #ifndef __PKTGATE_EVENTS_H
 #define __PKTGATE_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pg_ctx;
@@ -10,6 +11,7 @@ struct pg_ctx;
 struct events_opts {
 	unsigned long count;	/* stop after this many events; 0 = never */
 	uint64_t timeout;	/* stop after this many seconds; 0 = never */
+	bool backlog;		/* also the events queued before the command started */
 };
 
 /* A token bucket's counts over all CPUs: what it granted and refused. */

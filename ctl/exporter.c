@@ -18,11 +18,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
+#include "attach.h"
 #include "ctx.h"
 #include "events.h"
 #include "exporter.h"
@@ -31,43 +33,42 @@
 #include "rules.h"
 #include "tables.h"
 #include "toptable.h"
+#include "version.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 /* A client that stalls (sends nothing, or reads nothing) loses its
- * connection after this long, so it cannot hold a thread for ever. */
+ * connection after this long (time without any byte either way). */
 #define CONN_TIMEOUT_S	10
-/* Each connection gets a thread, so a slow scrape never delays another;
- * the limit bounds what a flood of connections can take. */
-#define CONN_LIMIT	32
+/* The idle timeout alone lets a client that trickles a header line every
+ * few seconds keep a connection for ever (slowloris): every request must
+ * also be complete and answered this long after its connection opened, or
+ * after the previous answer on a kept-alive connection. Prometheus' own
+ * default scrape_timeout is the same. */
+#define REQUEST_DEADLINE_S 10
+/* The daemon polls its connections (epoll) from a few threads instead of
+ * giving each one a thread, so an open connection costs a socket and a
+ * little memory, and slow clients cannot take the threads scrapes need. */
+#define POOL_THREADS	2
+#define CONN_LIMIT	256
+/* Connections from one address, so that one host cannot take them all. */
+#define CONN_PER_IP	8
 #define STATS_WORDS	(sizeof(struct pg_stats) / sizeof(__u64))
+
+/* An open connection and the time its request must be done by. */
+struct conn_slot {
+	bool used;
+	int fd;
+	double deadline;	/* mono_secs(); 0 once cut */
+};
 
 struct exporter {
 	struct pg_ctx *ctx;
 	unsigned long top;
+	pthread_mutex_t lock;	/* conns: the pool's threads and the sweeper */
+	struct conn_slot conns[CONN_LIMIT];
 };
 
 /* ---- text exposition format ------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 /* name="value" with the format's escapes (backslash, quote, newline).
  * Interface names are bytes, not text: bytes that are not UTF-8 become
@@ -78,7 +79,7 @@ static void label(FILE *f, bool first, const char *name, const char *value)
 
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
 	while (*s) {
-		int n = utf8_len(s);
+		size_t n = out_utf8_len((const char *)s);
 
 		if (*s == '\\' || *s == '"')
 			fprintf(f, "\\%c", *s);
@@ -123,6 +124,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 	struct pg_ctx *ctx = ex->ctx;
 	struct pg_iface *recs = calloc(PG_MAX_IFACES, sizeof(*recs));
 	struct hook_row *rows = calloc(PG_MAX_IFACES * PG_HOOK_MAX, sizeof(*rows));
+	struct iface_table *tab = NULL;
 	char ino[24];
 	int nrec = 0, nrow = 0, err = 0;
 
@@ -131,12 +133,20 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
+	/* The table as the kernel has it; a vanished interface's series end
+	 * (a new interface of the same name would repeat its labels). */
+	tab = iface_table_read(ctx);
+	if (!tab) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < tab->n; i++) {
 		struct pg_iface *rec = &recs[nrec];
+		__u32 s = tab->e[i].slot;
 
-		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, rec) || !rec->in_use)
+		if (tab->e[i].state == IFACE_VANISHED)
 			continue;
-		rec->ifname[PG_IFNAME_LEN - 1] = '\0';
+		*rec = tab->e[i].rec;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			struct hook_row *r = &rows[nrow];
 			bool used = rec->hooks & (1 << h);
@@ -192,81 +202,176 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		}
 	}
 out:
+	free(tab);
 	free(recs);
 	free(rows);
 	return err;
 }
 
-static int put_lists(struct exporter *ex, FILE *f, const char **what)
-{
-	static const char *const fam[2] = { "ipv4", "ipv6" };
-	struct pg_ctx *ctx = ex->ctx;
+/* Live entries of each kind and of each named list, per family. */
+struct list_sizes {
 	size_t live[PG_LIST_KIND_MAX][2], expired[PG_LIST_KIND_MAX][2];
+	size_t named[PG_MAX_LISTS][2];
+};
 
-	*what = "lists";
+/* One walk of each kind's entries gives the kind's and its lists' sizes,
+ * counted as `status` and `lists` count them. */
+static int count_lists(struct pg_ctx *ctx, struct list_sizes *z)
+{
+	uint64_t now = mono_now_ns();
+
+	memset(z, 0, sizeof(*z));
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
-		int err = rules_count(ctx, kind, live[kind], expired[kind]);
+		struct pg_entry *v;
+		size_t n;
+		int err = rules_collect(ctx, kind, &v, &n);
 
 		if (err)
 			return err;
+		for (size_t i = 0; i < n; i++) {
+			int fi = v[i].prefix.family == 6;
+
+			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now) {
+				z->expired[kind][fi]++;
+				continue;
+			}
+			z->live[kind][fi]++;
+			for (uint64_t b = v[i].rule.lists; b; b &= b - 1)
+				z->named[__builtin_ctzll(b)][fi]++;
+		}
+		free(v);
+	}
+	return 0;
+}
+
+static const char *const fam_names[2] = { "ipv4", "ipv6" };
+
+/* Per named list: its entries, when a file was last loaded into it (to
+ * alert on a stale feed), and its hits (what each feed is worth). */
+static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes *z)
+{
+	static const char *const hit_names[2] = {
+		"pktgate_named_list_packets_total", "pktgate_named_list_bytes_total",
+	};
+	struct pg_ctx *ctx = ex->ctx;
+	struct pg_list *l = calloc(PG_MAX_LISTS, sizeof(*l));
+	uint64_t (*ctr)[2] = calloc(PG_MAX_LISTS, sizeof(*ctr));
+	int err = 0;
+
+	if (!l || !ctr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l[id]) ||
+		    l[id].kind >= PG_LIST_KIND_MAX)
+			l[id].in_use = 0;
+		l[id].name[sizeof(l[id].name) - 1] = '\0';
+		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], 2, false)) {
+			err = -EIO;
+			goto out;
+		}
 	}
 
-	for (int m = 0; m < 3; m++) {
-		static const char *const names[] = {
-			"pktgate_list_entries", "pktgate_list_expired_entries",
-			"pktgate_list_capacity",
-		};
-		static const char *const helps[] = {
-			"Live entries of each kind and family.",
-			"Expired entries still in the tables (they no longer match).",
-			"Entries each kind and family can hold (its tables' size).",
-		};
+	family(f, "pktgate_named_list_entries", "gauge",
+	       "Live entries of each named list, per family (an entry two lists hold counts in both).");
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		for (int fi = 0; l[id].in_use && fi < 2; fi++) {
+			fputs("pktgate_named_list_entries{", f);
+			label(f, true, "kind", pg_list_names[l[id].kind]);
+			label(f, false, "list", l[id].name);
+			label(f, false, "family", fam_names[fi]);
+			fprintf(f, "} %zu\n", z->named[id][fi]);
+		}
+	}
+	family(f, "pktgate_named_list_last_load_timestamp_seconds", "gauge",
+	       "Unix time of the last load of a file into the list (lists never loaded have none).");
+	for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+		if (!l[id].in_use || !l[id].loaded_ns)
+			continue;
+		fputs("pktgate_named_list_last_load_timestamp_seconds{", f);
+		label(f, true, "kind", pg_list_names[l[id].kind]);
+		label(f, false, "list", l[id].name);
+		fprintf(f, "} %llu.%03llu\n", (unsigned long long)(l[id].loaded_ns / 1000000000ULL),
+			(unsigned long long)(l[id].loaded_ns / 1000000ULL % 1000));
+	}
+	for (int m = 0; m < 2; m++) {
+		family(f, hit_names[m], "counter", m ? "Bytes of packets that matched an entry, by "
+		       "the list counting it." : "Packets that matched an entry, by the list counting it.");
+		for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
+			if (!l[id].in_use)
+				continue;
+			fprintf(f, "%s{", hit_names[m]);
+			label(f, true, "kind", pg_list_names[l[id].kind]);
+			label(f, false, "list", l[id].name);
+			fprintf(f, "} %llu\n", (unsigned long long)ctr[id][m]);
+		}
+	}
+out:
+	free(l);
+	free(ctr);
+	return err;
+}
 
+/* The kinds' sizes and the named lists. The label `kind` is allow or deny
+ * everywhere, and `list` always a named list. */
+static int put_lists(struct exporter *ex, FILE *f, const char **what)
+{
+	static const char *const names[] = {
+		"pktgate_list_entries", "pktgate_list_expired_entries", "pktgate_list_capacity",
+	};
+	static const char *const helps[] = {
+		"Live entries of each kind (allow, deny) and family.",
+		"Expired entries still in the tables (they no longer match).",
+		"Entries each kind and family can hold (its tables' size).",
+	};
+	struct pg_ctx *ctx = ex->ctx;
+	struct list_sizes *z = malloc(sizeof(*z));
+	int err;
+
+	*what = "lists";
+	if (!z)
+		return -ENOMEM;
+	err = count_lists(ctx, z);
+	if (err)
+		goto out;
+	for (int m = 0; m < 3; m++) {
 		family(f, names[m], "gauge", helps[m]);
 		for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 			for (int fi = 0; fi < 2; fi++) {
 				uint32_t x = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_EXACT]);
 				uint32_t v = tables_capacity(ctx->maps.list[kind][fi][PG_TBL_PREFIX]);
-				uint64_t val = m == 0 ? live[kind][fi] : m == 1 ? expired[kind][fi] :
-					       x < v ? x : v;
+				size_t val = m == 0 ? z->live[kind][fi] :
+					     m == 1 ? z->expired[kind][fi] : x < v ? x : v;
 
 				fprintf(f, "%s{", names[m]);
-				label(f, true, "list", pg_list_names[kind]);
-				label(f, false, "family", fam[fi]);
-				fprintf(f, "} %llu\n", (unsigned long long)val);
+				label(f, true, "kind", pg_list_names[kind]);
+				label(f, false, "family", fam_names[fi]);
+				fprintf(f, "} %zu\n", val);
 			}
 		}
 	}
-	return 0;
+	*what = "named lists";
+	err = put_named_lists(ex, f, z);
+out:
+	free(z);
+	return err;
 }
 
-/* Hits per named list: what each blocklist feed is worth. */
-static int put_named_lists(struct exporter *ex, FILE *f, const char **what)
+/* Which pktgate serves: a constant 1 with the version as labels. */
+static int put_build_info(struct exporter *ex, FILE *f, const char **what)
 {
-	struct pg_ctx *ctx = ex->ctx;
-	static const char *const names[2] = {
-		"pktgate_named_list_packets_total", "pktgate_named_list_bytes_total",
-	};
+	char schema[16];
 
-	*what = "named lists";
-	for (int m = 0; m < 2; m++) {
-		family(f, names[m], "counter", m ? "Bytes of packets that matched an entry, by the "
-		       "list counting it." : "Packets that matched an entry, by the list counting it.");
-		for (__u32 id = 0; id < PG_MAX_LISTS; id++) {
-			struct pg_list l;
-			uint64_t ctr[2];
-
-			if (bpf_map_lookup_elem(ctx->maps.lists, &id, &l) || !l.in_use ||
-			    l.kind >= PG_LIST_KIND_MAX)
-				continue;
-			if (percpu_sum(ctx, ctx->maps.list_stats, id, ctr, 2, false))
-				return -EIO;
-			fprintf(f, "%s{", names[m]);
-			label(f, true, "kind", pg_list_names[l.kind]);
-			label(f, false, "list", l.name);
-			fprintf(f, "} %llu\n", (unsigned long long)ctr[m]);
-		}
-	}
+	(void)ex;
+	*what = "build info";
+	snprintf(schema, sizeof(schema), "%d", PKTGATE_SCHEMA_VERSION);
+	family(f, "pktgate_build_info", "gauge",
+	       "A constant 1, labelled with the version of pktgate and of its maps' schema.");
+	fputs("pktgate_build_info{", f);
+	label(f, true, "version", PKTGATE_VERSION);
+	label(f, false, "schema", schema);
+	fputs("} 1\n", f);
 	return 0;
 }
 
@@ -294,11 +399,11 @@ static int put_events(struct exporter *ex, FILE *f, const char **what)
 	put_counter(f, "pktgate_events_suppressed_total",
 		    "Drops that got no event (throttled, events off, or ring buffer full).",
 		    suppressed);
-	put_counter(f, "pktgate_top_admitted_total",
+	put_counter(f, "pktgate_top_admitted_addresses_total",
 		    "New remote addresses admitted into the top-talker table, over all CPUs.",
 		    admitted);
 	put_counter(f, "pktgate_top_untracked_packets_total",
-		    "Packets from new addresses not admitted into the top-talker table (top-rate).",
+		    "Packets the top-talker table did not count (top-rate, or their row was full).",
 		    untracked);
 	return 0;
 }
@@ -307,7 +412,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 {
 	static const char *const names[] = {
 		"pktgate_top_talker_packets", "pktgate_top_talker_bytes",
-		"pktgate_top_talker_drops",
+		"pktgate_top_talker_dropped_packets",
 	};
 	static const char *const helps[] = {
 		"Packets from/to the remote address, for the busiest addresses by packets.",
@@ -333,8 +438,9 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 	qsort(v, n, sizeof(*v), talker_cmp);
 	if (n > ex->top)
 		n = ex->top;
-	/* Gauges, not counters: an address leaves the set when the LRU evicts
-	 * it or others overtake it, and its values start again from 0. */
+	/* Gauges, not counters: an address leaves the set when another takes
+	 * its way in the sketch or others overtake it, and its values start
+	 * again from 0. */
 	for (int m = 0; m < 3; m++) {
 		family(f, names[m], "gauge", helps[m]);
 		for (size_t i = 0; i < n; i++) {
@@ -357,7 +463,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 static char *render(struct exporter *ex, size_t *len, char *why, size_t whylen)
 {
 	int (*const parts[])(struct exporter *, FILE *, const char **) = {
-		put_interfaces, put_lists, put_named_lists, put_events, put_talkers,
+		put_build_info, put_interfaces, put_lists, put_events, put_talkers,
 	};
 	const char *what = "metrics";
 	char *buf = NULL;
@@ -457,6 +563,76 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 		return;
 	fputs("pktgate: microhttpd: ", stderr);
 	vfprintf(stderr, fmt, ap);
+}
+
+/* ---- request deadlines ---------------------------------------------- */
+
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	struct exporter *ex = cls;
+	struct conn_slot *slot = *socket_context;
+
+	pthread_mutex_lock(&ex->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		slot = NULL;
+		for (int i = 0; ci && i < CONN_LIMIT && !slot; i++)
+			if (!ex->conns[i].used)
+				slot = &ex->conns[i];
+		if (slot) {
+			slot->used = true;
+			slot->fd = ci->connect_fd;
+			slot->deadline = mono_secs() + REQUEST_DEADLINE_S;
+		}
+		*socket_context = slot;
+	} else if (slot) {
+		/* Before microhttpd closes the socket: the sweeper holds the
+		 * lock while it shuts one down, so it never hits a reused fd. */
+		slot->used = false;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&ex->lock);
+}
+
+/* An answer was sent: a kept-alive connection has the same time again. */
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct exporter *ex = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_slot *slot = ci ? ci->socket_context : NULL;
+
+	(void)req_cls;
+	(void)toe;
+	pthread_mutex_lock(&ex->lock);
+	if (slot && slot->used && slot->deadline)
+		slot->deadline = mono_secs() + REQUEST_DEADLINE_S;
+	pthread_mutex_unlock(&ex->lock);
+}
+
+/* Cut the connections past their deadline. shutdown() wakes the thread that
+ * polls the socket, which then sees the end of the stream and closes it:
+ * microhttpd's own code does the closing, in its own thread. */
+static void sweep(struct exporter *ex)
+{
+	double now = mono_secs();
+
+	pthread_mutex_lock(&ex->lock);
+	for (int i = 0; i < CONN_LIMIT; i++) {
+		struct conn_slot *c = &ex->conns[i];
+
+		if (c->used && c->deadline && now >= c->deadline) {
+			p_debug("closing a connection whose request took over %d s",
+				REQUEST_DEADLINE_S);
+			shutdown(c->fd, SHUT_RDWR);
+			c->deadline = 0;
+		}
+	}
+	pthread_mutex_unlock(&ex->lock);
 }
 
 /* ---- listening ---------------------------------------------------------- */
@@ -607,14 +783,18 @@ static int serve(struct exporter *ex, int fd)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	signal(SIGPIPE, SIG_IGN);	/* a client that hangs up must not kill us */
 
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			     MHD_USE_ERROR_LOG,
 			     0, NULL, NULL, handle, ex,
 			     /* first, or early messages go to microhttpd's own logger */
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
+			     MHD_OPTION_NOTIFY_CONNECTION, conn_notify, ex,
+			     MHD_OPTION_NOTIFY_COMPLETED, request_done, ex,
 			     MHD_OPTION_END);
 	if (!d) {
 		close(fd);
@@ -625,8 +805,15 @@ static int serve(struct exporter *ex, int fd)
 	p_info("serving metrics on %s", url);
 	fflush(stdout);
 
-	while (sigwait(&stop, &sig))
-		;
+	/* Once a second, between signals: cut requests past their deadline. */
+	for (;;) {
+		const struct timespec tick = { .tv_sec = 1 };
+
+		sig = sigtimedwait(&stop, NULL, &tick);
+		if (sig > 0)
+			break;
+		sweep(ex);
+	}
 	p_debug("signal %d: stopping", sig);
 	MHD_stop_daemon(d);	/* closes fd; waits for requests in flight */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -636,7 +823,8 @@ static int serve(struct exporter *ex, int fd)
 int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct exporter_opts *o = optp;
-	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP };
+	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP,
+			       .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *where = o->listen ? o->listen : PG_EXPORTER_LISTEN;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -644,9 +832,9 @@ int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (o->top > PG_TOP_ENTRIES)
+	if (o->top > PG_EXPORTER_TOP_MAX)
 		return p_usage("exporter: --top %lu is too large (at most %d)", o->top,
-			       PG_TOP_ENTRIES);
+			       PG_EXPORTER_TOP_MAX);
 	if (o->once && out_json)
 		return p_usage("exporter: --once prints the Prometheus text format; leave out -j");
 	if (parse_listen(where, &ss, &sslen))

@@ -19,17 +19,22 @@
 #define QUOTE_MAX	60		/* bytes of offending text shown in messages */
 #define LF_MIN_CAP	1024
 
-enum { RD_LINE, RD_EOF, RD_IO, RD_LONG, RD_BINARY };
+int lf_reader_init(struct lf_reader *r, FILE *f)
+{
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	r->buf = malloc(RD_BUFSZ + 1);
+	return r->buf ? 0 : -ENOMEM;
+}
 
-struct reader {
-	FILE *f;
-	char *buf;		/* RD_BUFSZ + 1: room to terminate a last line */
-	size_t start, end;	/* unread bytes */
-	bool eof;
-};
+void lf_reader_free(struct lf_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
 
 /* Next line, newline cut off and NUL-terminated in place. */
-static int rd_next(struct reader *r, char **line, size_t *len)
+int lf_reader_next(struct lf_reader *r, char **line, size_t *len)
 {
 	for (;;) {
 		char *s = r->buf + r->start;
@@ -44,17 +49,17 @@ static int rd_next(struct reader *r, char **line, size_t *len)
 			*line = s;
 			*len = l;
 			if (memchr(s, '\0', l))
-				return RD_BINARY;
+				return LF_BINARY;
 			/* A CR of a CRLF ending is not part of the line. */
 			if (l - (l && s[l - 1] == '\r') > LF_MAX_LINE)
-				return RD_LONG;
-			return RD_LINE;
+				return LF_LONG;
+			return LF_LINE;
 		}
 		if (r->eof)
-			return RD_EOF;
+			return LF_EOF;
 		/* No newline in sight: too long, whatever follows. */
 		if (avail > LF_MAX_LINE + 1)
-			return memchr(s, '\0', avail) ? RD_BINARY : RD_LONG;
+			return memchr(s, '\0', avail) ? LF_BINARY : LF_LONG;
 		memmove(r->buf, s, avail);
 		r->start = 0;
 		r->end = avail;
@@ -62,7 +67,7 @@ static int rd_next(struct reader *r, char **line, size_t *len)
 		r->end += avail;
 		if (!avail) {
 			if (ferror(r->f))
-				return RD_IO;
+				return LF_IO;
 			r->eof = true;
 		}
 	}
@@ -363,43 +368,45 @@ int listfile_parse(FILE *f, const char *name, struct lf_list *lf, char *err, siz
 		.err = err,
 		.errlen = errlen,
 	};
-	struct reader r = { .f = f };
+	struct lf_reader r;
 	size_t n0 = lf->n, norm0 = lf->normalised;
 	char *line;
 	size_t len;
 	int ret = -1;
 
-	r.buf = malloc(RD_BUFSZ + 1);
-	if (!r.buf) {
+	lf->bad_line = 0;
+	if (lf_reader_init(&r, f)) {
 		seterr(err, errlen, "cannot read %s: %s", c.name, strerror(ENOMEM));
 		return -1;
 	}
 	for (;;) {
 		struct pg_prefix p;
 		bool norm;
-		int k = rd_next(&r, &line, &len);
+		int k = lf_reader_next(&r, &line, &len);
 
-		if (k == RD_EOF)
+		if (k == LF_EOF)
 			break;
 		c.lineno++;
-		if (k == RD_IO) {
+		if (k == LF_IO) {
 			seterr(err, errlen, "cannot read %s: %s", c.name, strerror(errno));
 			goto out;
 		}
-		if (k == RD_BINARY) {
-			fail(&c, "binary data (not a text file)");
-			goto out;
-		}
-		if (k == RD_LONG) {
-			fail(&c, "line longer than %d bytes", LF_MAX_LINE);
+		if (k == LF_BINARY || k == LF_LONG) {
+			lf->bad_line = c.lineno;
+			if (k == LF_BINARY)
+				fail(&c, "binary data (not a text file)");
+			else
+				fail(&c, "line longer than %d bytes", LF_MAX_LINE);
 			goto out;
 		}
 		/* A UTF-8 byte order mark, as some Windows editors write. */
 		if (c.lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
 			line += 3;
 		k = parse_line(&c, line, &p, &norm);
-		if (k < 0)
+		if (k < 0) {
+			lf->bad_line = c.lineno;
 			goto out;
+		}
 		if (!k)
 			continue;
 		if (push(lf, &p)) {
@@ -415,7 +422,7 @@ out:
 		lf->n = n0;
 		lf->normalised = norm0;
 	}
-	free(r.buf);
+	lf_reader_free(&r);
 	return ret;
 }
 

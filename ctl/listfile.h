@@ -7,6 +7,7 @@
 #ifndef __PKTGATE_LISTFILE_H
 #define __PKTGATE_LISTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cidr.h"
@@ -21,7 +22,29 @@ struct lf_list {
 	size_t n, cap;
 	size_t lines;		/* lines read */
 	size_t normalised;	/* entries whose host bits were cleared */
+	size_t bad_line;	/* set by a failed parse: the line whose content
+				 * is wrong (0: the input could not be read) */
 };
+
+/* Lines of a text file one at a time, in a fixed buffer, each at most
+ * LF_MAX_LINE bytes: load and restore read any input, /dev/zero included,
+ * in bounded memory. */
+struct lf_reader {
+	FILE *f;
+	char *buf;
+	size_t start, end;	/* unread bytes */
+	bool eof;
+};
+
+enum { LF_LINE, LF_EOF, LF_IO, LF_LONG, LF_BINARY };
+
+/* 0, or -ENOMEM. */
+int lf_reader_init(struct lf_reader *r, FILE *f);
+/* LF_LINE with *line NUL-terminated in place (newline cut off, valid until
+ * the next call) and *len; LF_EOF; LF_IO (errno says why); LF_LONG; or
+ * LF_BINARY (a NUL byte). */
+int lf_reader_next(struct lf_reader *r, char **line, size_t *len);
+void lf_reader_free(struct lf_reader *r);
 
 /* Read a blocklist from f; name is used in messages ("-" is shown as
  * "<stdin>"). Returns 0, or -1 with err = "NAME:LINE: what is wrong".

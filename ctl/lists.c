@@ -168,18 +168,18 @@ struct sizes {
 	int fam6, tbl;
 };
 
-static int count_one(void *arg, const void *key, const struct pg_rule *val)
+static int count_one(void *arg, int tbl, const void *key, const struct pg_rule *val)
 {
 	struct sizes *s = arg;
 
 	if (val->expires_ns && val->expires_ns <= s->now)
 		return 0;
-	if (s->tbl == PG_TBL_PORT) {
+	if (tbl == PG_TBL_PORT) {
 		uint8_t addr[16], plen, proto;
 		uint16_t port;
 
 		/* A port range is one rule: count it at its last port. */
-		tables_key_decode(s->fam6, s->tbl, key, addr, &plen, &proto, &port);
+		tables_key_decode(s->fam6, tbl, key, addr, &plen, &proto, &port);
 		if (port != val->port_hi)
 			return 0;
 	}

@@ -24,7 +24,7 @@
 int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct load_opts *o = optp;
-	const char *path = argv[0];
+	const char *path = argv[0], *shown = strcmp(path, "-") ? path : "<stdin>";
 	int kind = o->allow ? PG_LIST_ALLOW : PG_LIST_DENY, err;
 	struct lf_list lf = {};
 	struct bulk b = { .kind = kind };
@@ -43,15 +43,27 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return err;
 	if (listfile_read(path, &lf, why, sizeof(why))) {
 		err = p_err("%s; nothing was loaded", why);
+		/* A bad line is bad input, as a bad CIDR on the command line is
+		 * (exit 2); a file that cannot be read is a runtime error. The
+		 * message already names FILE:LINE, so no "Try 'pktgate help'". */
+		if (lf.bad_line)
+			err = PG_EXIT_USAGE;
 		goto out;
 	}
 	t_read = mono_secs();
 	if (ctx->check_only)
 		goto out;
-	if (o->replace && !lf.n && !o->allow_empty) {
-		err = p_err("%s holds no entries: --replace would empty the %s list %s; give "
-			    "--allow-empty if that is meant", path, pg_list_names[kind],
-			    o->list ? o->list : PG_LIST_MANUAL_NAME);
+	/* A feed that yields nothing (a failed download, objects without a
+	 * "cidr" member, only comments) is refused: with --replace it would
+	 * empty the list, and without, it would pass for a fresh load. */
+	if (!lf.n && !o->allow_empty) {
+		if (o->replace)
+			err = p_err("%s holds no entries: --replace would empty the %s list %s; "
+				    "give --allow-empty if that is meant", shown,
+				    pg_list_names[kind], o->list ? o->list : PG_LIST_MANUAL_NAME);
+		else
+			err = p_err("%s holds no entries: nothing was loaded (give --allow-empty "
+				    "if that is meant)", shown);
 		goto out;
 	}
 	err = pins_open(ctx, true);
@@ -85,11 +97,11 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (strcmp(path, "-") && realpath(path, source))
 		lists_loaded(ctx, lid, source);
 	else
-		lists_loaded(ctx, lid, strcmp(path, "-") ? path : "<stdin>");
+		lists_loaded(ctx, lid, shown);
 	t_done = mono_secs();
 
 	out_obj_open(NULL);
-	out_str("file", "loaded %s", strcmp(path, "-") ? path : "<stdin>");
+	out_str("file", "loaded %s", shown);
 	out_u64("read", ": %llu entries read", lf.n);
 	out_u64("normalised", " (%llu normalised)", lf.normalised);
 	out_str("list", " into %s", pg_list_names[kind]);

@@ -21,18 +21,19 @@
 #include "events.h"
 #include "load.h"
 #include "exporter.h"
+#include "jsonpretty.h"
 #include "opts.h"
 #include "out.h"
 #include "rules.h"
 #include "ruleset.h"
 #include "stats.h"
-
-#define PKTGATE_VERSION "0.1.0"
+#include "version.h"
 
 struct global_opts {
 	const char *pin_path;
 	const char *netns;
 	bool json;
+	bool pretty;
 	bool verbose;
 	bool help;
 	bool version;
@@ -49,9 +50,12 @@ static const struct pg_opt global_opts[] = {
 	OPT("netns", 'n', OPT_STR, G(netns), "NAME",
 	    "run in network namespace NAME (like ip -n; pinned maps stay visible)"),
 	OPT("json", 'j', OPT_FLAG, G(json), NULL, "JSON output; errors as {\"error\": ...}"),
+	OPT("pretty", 'p', OPT_FLAG, G(pretty), NULL, "JSON output, indented for reading "
+	    "(implies --json)"),
 	OPT("verbose", 'v', OPT_FLAG, G(verbose), NULL, "show libbpf/libxdp messages"),
-	OPT("capacity", 0, OPT_UINT, G(capacity), "N",
-	    "entries per list table when the maps are first created (default 1048576)"),
+	OPT("capacity", 0, OPT_UINT, G(capacity), "N", "entries per list table, for the "
+	    "tables built from now on: when the maps are first created and by load, flush "
+	    "and restore (default 1048576)"),
 	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
 	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
 	{},
@@ -96,8 +100,8 @@ static const struct pg_opt load_opts[] = {
 	    "DURATION"),
 	OPT("replace", 'r', OPT_FLAG, LD(replace), NULL, "the list becomes exactly the file, "
 	    "in one atomic switch"),
-	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "let --replace empty the list "
-	    "when the file holds no entries"),
+	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "accept a file that holds no "
+	    "entries (with --replace, the list is emptied)"),
 	{},
 };
 #undef LD
@@ -140,12 +144,20 @@ static const struct pg_opt attach_opts[] = {
 	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
 	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
 	OPT("no-top", 0, OPT_FLAG, AT(no_top), NULL,
-	    "keep no per-address counters (top talkers): one map update less per packet"),
+	    "keep no per-address counters (top talkers): no sketch update per packet"),
 	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	{},
 };
 #undef AT
+
+#define DT(field) offsetof(struct detach_opts, field)
+static const struct pg_opt detach_opts[] = {
+	OPT("all", 'a', OPT_FLAG, DT(all), NULL, "every interface pktgate is attached to, in "
+	    "every namespace (with -n: in that one); forget vanished interfaces"),
+	{},
+};
+#undef DT
 
 #define ST(field) offsetof(struct stats_opts, field)
 static const struct pg_opt stats_opts[] = {
@@ -178,6 +190,8 @@ static const struct pg_opt top_opts[] = {
 static const struct pg_opt events_opts[] = {
 	OPT("count", 'c', OPT_UINT, EV(count), "N", "stop after N events"),
 	OPT("timeout", 't', OPT_DURATION, EV(timeout), "DURATION", "stop after DURATION"),
+	OPT("backlog", 0, OPT_FLAG, EV(backlog), NULL, "also show the events queued in the "
+	    "ring before the command started (skipped by default)"),
 	{},
 };
 #undef EV
@@ -187,11 +201,19 @@ static const struct pg_opt exporter_opts[] = {
 	OPT("listen", 'l', OPT_STR, EX(listen), "ADDR:PORT", "address to serve on: IPv4 "
 	    "ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN "; port 0 picks one)"),
 	OPT("top", 0, OPT_UINT, EX(top), "N", "export the N busiest remote addresses "
-	    "(default 10)"),
+	    "(default 10, at most 100)"),
 	OPT("once", 0, OPT_FLAG, EX(once), NULL, "print the metrics to stdout and exit"),
 	{},
 };
 #undef EX
+
+#define RS(field) offsetof(struct restore_opts, field)
+static const struct pg_opt restore_opts[] = {
+	OPT("allow-empty", 0, OPT_FLAG, RS(allow_empty), NULL, "apply a rule set that holds "
+	    "no entries and no settings (it removes every entry)"),
+	{},
+};
+#undef RS
 
 #define SV(field) offsetof(struct save_opts, field)
 static const struct pg_opt save_opts[] = {
@@ -211,8 +233,9 @@ static const struct pg_cmd commands[] = {
 	{ .name = "allow", .sub = allow_cmds },
 	CMD("attach", "IFACE", "filter IFACE: XDP on ingress, TC on request", 1, 1, do_attach,
 	    WITH_OPTS(attach_opts, struct attach_opts)),
-	CMD("detach", "IFACE", "detach pktgate from IFACE (rules and counters stay)", 1, 1,
-	    do_detach),
+	CMD("detach", "IFACE|--all", "detach pktgate from IFACE (rules and counters stay); "
+	    "forget a vanished IFACE", 0, 1, do_detach,
+	    WITH_OPTS(detach_opts, struct detach_opts)),
 	CMD("status", NULL, "where pktgate is attached and how full the lists are", 0, 0,
 	    do_status),
 	CMD("stats", "[INTERVAL]", "packets and bytes per interface, hook and verdict reason; "
@@ -235,7 +258,8 @@ static const struct pg_cmd commands[] = {
 	    "configuration as a rule set (FILE or - for stdout)",
 	    0, 1, do_save, WITH_OPTS(save_opts, struct save_opts)),
 	CMD("restore", "FILE", "apply a rule set: every line is checked first; entries it "
-	    "does not name are removed", 1, 1, do_restore),
+	    "does not name are removed", 1, 1, do_restore,
+	    WITH_OPTS(restore_opts, struct restore_opts)),
 	/* After save and status: "s" and "l" keep picking what they did. */
 	CMD("load", "FILE", "load a blocklist (one CIDR a line; # and ; comments; FireHOL, "
 	    "Spamhaus DROP; - for stdin) into a named list; checked in full first", 1, 1,
@@ -248,7 +272,10 @@ static const struct pg_cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: pktgate [GLOBAL OPTIONS] COMMAND [ARGS]\n\nGlobal options:\n");
+	/* "Global options:" starts the section the bash completion reads. */
+	fprintf(f, "Usage: pktgate [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n\n"
+		"Global options: before or after the command (after it, a command's own\n"
+		"option of the same letter wins, as -n of top)\n");
 	opts_help(f, global_opts);
 	fprintf(f, "\nCommands (unambiguous prefixes work, e.g. 'pktgate d a 192.0.2.1'):\n");
 	for (const struct pg_cmd *c = commands; c->name; c++)
@@ -303,22 +330,61 @@ static int enter_netns(struct pg_ctx *ctx)
 	return 0;
 }
 
+static int show_version(void)
+{
+	out_obj_open(NULL);
+	out_str("version", "pktgate %s", PKTGATE_VERSION);
+	out_u64("schema", " (maps schema v%llu)\n", PKTGATE_SCHEMA_VERSION);
+	out_obj_close();
+	return 0;
+}
+
+/* The global options take effect once all of them are read, wherever on
+ * the line they were. */
+static int apply_globals(struct pg_ctx *ctx, const struct global_opts *g)
+{
+	out_init(g->json || g->pretty, g->verbose);
+	json_pretty = g->pretty;
+	ctx->pin_path = g->pin_path ? g->pin_path : getenv("PKTGATE_PIN_PATH");
+	if (!ctx->pin_path || !*ctx->pin_path)
+		ctx->pin_path = PG_DEFAULT_PIN_PATH;
+	ctx->netns = g->netns;
+	ctx->capacity = g->capacity;
+	if (g->capacity > (1UL << 30))
+		return p_usage("--capacity %lu is too large (at most %lu)", g->capacity, 1UL << 30);
+	return 0;
+}
+
+/* Run argv[0] of table. path is the command so far for help ("pktgate
+ * deny"); messages name it without "pktgate", which the error printer
+ * adds. g collects global options given after the command; NULL where they
+ * are not accepted (the lines of a rule set: a line must not change the
+ * pin path or the output of the restore that runs it). */
 static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *path,
-		   int argc, char **argv)
+		   int argc, char **argv, struct global_opts *g)
 {
 	const struct pg_cmd *c;
 	char where[128];
+	const char *ew = strchr(path, ' ') ? strchr(path, ' ') + 1 : "";
 	void *optbuf = NULL;
 	int npos, rc;
 
+	/* Between a command and its subcommand too: pktgate deny -j list. */
+	if (g && table != commands) {
+		rc = opts_parse(ew, global_opts, g, NULL, NULL, argc, argv, &npos, true);
+		if (rc)
+			return rc;
+		argc = npos;
+	}
 	if (argc < 1) {
 		usage(stderr);
-		return p_usage("%s: missing command", path);
+		return p_usage("%s%smissing command", ew, *ew ? ": " : "");
 	}
 	c = cmd_find(table, argv[0]);
 	if (!c)
-		return p_usage("%s: unknown command '%s'", path, argv[0]);
+		return p_usage("%s%sunknown command '%s'", ew, *ew ? ": " : "", argv[0]);
 	snprintf(where, sizeof(where), "%s %s", path, c->name);
+	ew = strchr(where, ' ') + 1;
 	if (c->sub) {
 		if (table == commands)
 			ctx->list_kind = c->sub == deny_cmds ? PG_LIST_DENY : PG_LIST_ALLOW;
@@ -326,7 +392,7 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 			cmd_help(stdout, path, c);
 			return 0;
 		}
-		return run_cmd(ctx, c->sub, where, argc - 1, argv + 1);
+		return run_cmd(ctx, c->sub, where, argc - 1, argv + 1, g);
 	}
 	if (!c->run) {
 		usage(stdout);
@@ -342,11 +408,18 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 	}
 	if (c->opts_size && !(optbuf = calloc(1, c->opts_size)))
 		return p_err("out of memory");
-	rc = opts_parse(where, c->opts, optbuf, argc - 1, argv + 1, &npos, false);
+	rc = opts_parse(ew, c->opts, optbuf, g ? global_opts : NULL, g, argc - 1, argv + 1,
+			&npos, false);
+	if (!rc && g)
+		rc = apply_globals(ctx, g);
+	if (!rc && g && g->version) {
+		rc = show_version();
+		goto out;
+	}
 	if (!rc && npos < c->min_args)
-		rc = p_usage("%s: missing %s", where, c->args);
+		rc = p_usage("%s: missing %s", ew, c->args);
 	if (!rc && c->max_args >= 0 && npos > c->max_args)
-		rc = p_usage("%s: unexpected argument '%s'", where, argv[1 + c->max_args]);
+		rc = p_usage("%s: unexpected argument '%s'", ew, argv[1 + c->max_args]);
 	if (!rc && !ctx->check_only)
 		rc = check_privileges();
 	if (!rc && !ctx->check_only)
@@ -355,13 +428,25 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 		ctx->command = c->name;
 		rc = c->run(ctx, optbuf, npos, argv + 1);
 	}
+out:
 	free(optbuf);
 	return rc;
 }
 
 int pg_run(struct pg_ctx *ctx, int argc, char **argv)
 {
-	return run_cmd(ctx, commands, "pktgate", argc, argv);
+	return run_cmd(ctx, commands, "pktgate", argc, argv, NULL);
+}
+
+/* Whether JSON was asked for anywhere on the line, for the errors found
+ * before the options are all parsed. */
+static bool json_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -370,40 +455,21 @@ int main(int argc, char **argv)
 	struct pg_ctx ctx = { .lock_fd = -1 };
 	int npos, rc;
 
-	/* -j must be known before the first error is reported. */
-	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			g.json = true;
-	out_init(g.json, 0);
-
-	rc = opts_parse("pktgate", global_opts, &g, argc - 1, argv + 1, &npos, true);
-	if (rc)
-		return out_finish(rc);
-	out_init(g.json, g.verbose);
+	out_init(json_asked(argc, argv), 0);
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
-	if (g.version) {
-		out_obj_open(NULL);
-		out_str("version", "pktgate %s", PKTGATE_VERSION);
-		out_u64("schema", " (maps schema v%llu)\n", PKTGATE_SCHEMA_VERSION);
-		out_obj_close();
-		return out_finish(0);
+	rc = opts_parse("", global_opts, &g, NULL, NULL, argc - 1, argv + 1, &npos, true);
+	if (rc)
+		return out_finish(rc);
+	if (g.version || g.help || (npos > 0 && !strcmp(argv[1], "help"))) {
+		rc = apply_globals(&ctx, &g);
+		if (!rc && g.version)
+			rc = show_version();
+		else if (!rc)
+			usage(stdout);
+		return out_finish(rc);
 	}
-	if (g.help || (npos > 0 && !strcmp(argv[1], "help"))) {
-		usage(stdout);
-		return out_finish(0);
-	}
-
-	ctx.pin_path = g.pin_path ? g.pin_path : getenv("PKTGATE_PIN_PATH");
-	if (!ctx.pin_path || !*ctx.pin_path)
-		ctx.pin_path = PG_DEFAULT_PIN_PATH;
-	ctx.netns = g.netns;
-	ctx.capacity = g.capacity;
-	if (g.capacity > (1UL << 30))
-		return out_finish(p_usage("--capacity %lu is too large (at most %lu)", g.capacity,
-					  1UL << 30));
-
-	rc = run_cmd(&ctx, commands, "pktgate", npos, argv + 1);
+	rc = run_cmd(&ctx, commands, "pktgate", npos, argv + 1, &g);
 	pins_close(&ctx);
 	return out_finish(rc);
 }

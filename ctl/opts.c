@@ -30,6 +30,10 @@ static void choices_str(const struct pg_opt *o, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, "%s%s", i ? "|" : "", o->choices[i]);
 }
 
+/* Messages start with WHERE and ": " when it is not empty ("deny add: ");
+ * pktgate's own name is added once, by the error printer. */
+#define W(where) where, *(where) ? ": " : ""
+
 static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, const char *val)
 {
 	void *dst = (char *)optbuf + o->off;
@@ -44,8 +48,9 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 		return 0;
 	case OPT_DURATION:
 		if (pg_duration_parse(val, (uint64_t *)dst))
-			return p_usage("%s: invalid duration '%s' for --%s (use e.g. 90s, 10m, 2h, 1d)",
-				       where, val, o->name);
+			return p_usage("%s%sinvalid duration '%s' for --%s (a unit for each number, "
+				       "d h m s in order: 90s, 10m, 2h, 1d, 1h30m)", W(where), val,
+				       o->name);
 		return 0;
 	case OPT_UINT: {
 		char *end;
@@ -54,7 +59,7 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 		errno = 0;
 		v = strtoul(val, &end, 10);
 		if (errno || !*val || *end || v == 0 || val[0] == '-')
-			return p_usage("%s: invalid number '%s' for --%s", where, val, o->name);
+			return p_usage("%s%sinvalid number '%s' for --%s", W(where), val, o->name);
 		*(unsigned long *)dst = v;
 		return 0;
 	}
@@ -66,25 +71,33 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 			}
 		}
 		choices_str(o, buf, sizeof(buf));
-		return p_usage("%s: invalid value '%s' for --%s (one of %s)", where, val, o->name, buf);
+		return p_usage("%s%sinvalid value '%s' for --%s (one of %s)", W(where), val, o->name,
+			       buf);
 	}
 	return PG_EXIT_USAGE;
 }
 
+static void enums_unset(const struct pg_opt *opts, void *optbuf)
+{
+	for (const struct pg_opt *o = opts; o && o->name; o++)
+		if (o->type == OPT_ENUM)
+			*(int *)((char *)optbuf + o->off) = -1;
+}
+
 int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
+	       const struct pg_opt *more, void *morebuf,
 	       int argc, char **argv, int *npos, bool stop_at_arg)
 {
 	int i, n = 0;
 	bool only_args = false;
 
-	for (const struct pg_opt *o = opts; o && o->name; o++)
-		if (o->type == OPT_ENUM)
-			*(int *)((char *)optbuf + o->off) = -1;
+	enums_unset(opts, optbuf);
 
 	for (i = 0; i < argc; i++) {
 		char *a = argv[i];
 		const struct pg_opt *o;
 		const char *val = NULL, *name;
+		void *buf;
 		size_t len;
 		bool is_long;
 		int rc;
@@ -108,20 +121,25 @@ int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
 		len = strcspn(name, "=");
 		if (!is_long && len > 1)
 			len = 1;	/* -j, or -nNAME */
+		/* The command's own options first: where a letter means
+		 * both, it means the command's (top -n is --limit). */
+		buf = optbuf;
 		o = opt_find(opts, name, len, is_long);
+		if (!o && (o = opt_find(more, name, len, is_long)))
+			buf = morebuf;
 		if (!o)
-			return p_usage("%s: unknown option '%s'", where, a);
+			return p_usage("%s%sunknown option '%s'", W(where), a);
 		if (o->type == OPT_FLAG) {
 			if (name[len])
-				return p_usage("%s: option '--%s' takes no value", where, o->name);
+				return p_usage("%s%soption '--%s' takes no value", W(where), o->name);
 		} else if (name[len]) {
 			val = name + len + (name[len] == '=' ? 1 : 0);
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
-			return p_usage("%s: option '--%s' needs %s", where, o->name, o->arg);
+			return p_usage("%s%soption '--%s' needs %s", W(where), o->name, o->arg);
 		}
-		rc = opt_set(where, o, optbuf, val);
+		rc = opt_set(where, o, buf, val);
 		if (rc)
 			return rc;
 	}

@@ -42,9 +42,14 @@ struct pg_cmd {
 };
 
 /* Parse options from argv into optbuf; positionals are compacted to the
- * front of argv and counted in *npos. With stop_at_arg, parsing stops at the
- * first positional (global options). Returns 0 or an exit code. */
+ * front of argv and counted in *npos. Options of the table more (may be
+ * NULL) are accepted too, into morebuf, where opts has no option of that
+ * name: the global options after a command. With stop_at_arg, parsing
+ * stops at the first positional (global options before the command).
+ * where prefixes messages ("deny add"; "" for none). Returns 0 or an exit
+ * code. */
 int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
+	       const struct pg_opt *more, void *morebuf,
 	       int argc, char **argv, int *npos, bool stop_at_arg);
 /* First command in table order that name is a prefix of. */
 const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name);

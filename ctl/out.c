@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpretty.h"
 #include "out.h"
 
 bool out_json;
@@ -27,7 +28,9 @@ void out_init(bool json, int verbose)
 {
 	out_json = json;
 	out_verbose = verbose;
-	if (json) {
+	/* main calls it twice (before and after the options are parsed):
+	 * one buffer for the run. */
+	if (json && !jbuf) {
 		jbuf = open_memstream(&jbuf_mem, &jbuf_len);
 		if (!jbuf) {
 			perror("pktgate: open_memstream");
@@ -37,11 +40,48 @@ void out_init(bool json, int verbose)
 	}
 }
 
+size_t out_utf8_len(const char *p)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range excludes overlong forms, surrogates and
+	 * code points above U+10FFFF (RFC 3629's table). */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* JSON must be UTF-8: a byte that starts no valid sequence (a comment or
+ * file name is bytes, not text) becomes U+FFFD, as in the exporter. */
 static void json_escape(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = *s;
+		size_t n = out_utf8_len(s);
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -49,12 +89,66 @@ static void json_escape(FILE *f, const char *s)
 			fputs("\\n", f);
 		else if (c == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
+		else if (!n)
+			fputs("\\ufffd", f);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 	fputc('"', f);
+}
+
+void out_escape_text(FILE *f, const char *s)
+{
+	while (*s) {
+		unsigned char c = *s;
+		size_t n = out_utf8_len(s);
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f || !n)
+			fprintf(f, "\\x%02x", c);
+		else if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0)
+			/* C1 controls: some terminals obey U+009B as CSI. */
+			fprintf(f, "\\x%02x\\x%02x", c, (unsigned char)s[1]);
+		else
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
+	}
+}
+
+/* Whether s prints as itself, so the common case costs no copy. */
+static bool text_plain(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || *p >= 0x80)
+			return false;
+	return true;
+}
+
+/* s escaped for a terminal, in a malloc()ed string (NULL: no memory). */
+static char *text_escaped(const char *s)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	out_escape_text(f, s);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 /* Separator and key of the next JSON member. */
@@ -125,7 +219,14 @@ void out_str(const char *key, const char *fmt, const char *v)
 		json_member(key);
 		json_escape(jbuf, v);
 	} else if (!out_json && !muted && fmt) {
-		printf(fmt, v);
+		/* Names, comments and file names are the user's bytes: a
+		 * newline or an escape sequence must not forge output. */
+		char *esc = NULL;
+
+		if (!text_plain(v) && !(esc = text_escaped(v)))
+			v = "?";	/* out of memory: never the raw bytes */
+		printf(fmt, esc ? esc : v);
+		free(esc);
 	}
 }
 
@@ -200,6 +301,31 @@ void out_set_context(const char *context)
 	err_context = context;
 }
 
+/* One line of prefix and message, the message escaped as text is: it
+ * quotes the user's words, and a newline in them must not start a line
+ * that looks like pktgate's own. */
+static void put_line(FILE *f, const char *prefix, const char *msg)
+{
+	fputs(prefix, f);
+	if (text_plain(msg))
+		fputs(msg, f);
+	else
+		out_escape_text(f, msg);
+	fputc('\n', f);
+}
+
+static void vput_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		put_line(f, prefix, "(out of memory)");
+		return;
+	}
+	put_line(f, prefix, msg);
+	free(msg);
+}
+
 static int record_err(int code, const char *fmt, va_list ap)
 {
 	int n = 0;
@@ -208,7 +334,7 @@ static int record_err(int code, const char *fmt, va_list ap)
 		n = snprintf(errmsg, sizeof(errmsg), "%s: ", err_context);
 	vsnprintf(errmsg + n, sizeof(errmsg) - n, fmt, ap);
 	errcode = code;
-	fprintf(stderr, "pktgate: %s\n", errmsg);
+	put_line(stderr, "pktgate: ", errmsg);
 	return code;
 }
 
@@ -240,23 +366,19 @@ void p_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("pktgate: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_line(stderr, "pktgate: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Informational lines go to stdout in plain mode, stderr in JSON mode. */
 void p_info(const char *fmt, ...)
 {
 	va_list ap;
-	FILE *f = out_json ? stderr : stdout;
 
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vput_line(out_json ? stderr : stdout, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
 }
 
 void p_debug(const char *fmt, ...)
@@ -266,9 +388,8 @@ void p_debug(const char *fmt, ...)
 	if (!out_verbose)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_line(stderr, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void out_flush_record(void)
@@ -279,7 +400,7 @@ void out_flush_record(void)
 	}
 	fclose(jbuf);
 	if (jbuf_len) {
-		fwrite(jbuf_mem, 1, jbuf_len, stdout);
+		json_write(stdout, jbuf_mem, jbuf_len);
 		fputc('\n', stdout);
 	}
 	fflush(stdout);
@@ -311,7 +432,7 @@ int out_finish(int rc)
 		json_escape(stdout, errmsg[0] ? errmsg : "failed");
 		fputs("}\n", stdout);
 	} else if (jbuf_len) {
-		fwrite(jbuf_mem, 1, jbuf_len, stdout);
+		json_write(stdout, jbuf_mem, jbuf_len);
 		fputc('\n', stdout);
 	}
 	free(jbuf_mem);

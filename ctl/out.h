@@ -9,7 +9,9 @@
 #define __PKTGATE_OUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes, documented in README.md and pktgate --help. */
 enum { PG_EXIT_OK = 0, PG_EXIT_ERR = 1, PG_EXIT_USAGE = 2 };
@@ -29,7 +31,8 @@ void out_obj_close(void);
 void out_arr_open(const char *key);
 void out_arr_close(void);
 
-/* fmt is a printf format for plain text (NULL: JSON only). */
+/* fmt is a printf format for plain text (NULL: JSON only). out_str's value
+ * is escaped for either (out_escape_text, or JSON's escapes and U+FFFD). */
 void out_str(const char *key, const char *fmt, const char *v);
 void out_u64(const char *key, const char *fmt, uint64_t v);
 void out_i64(const char *key, const char *fmt, int64_t v);
@@ -38,6 +41,13 @@ void out_double(const char *key, const char *fmt, double v);
 void out_bool(const char *key, const char *fmt, bool v);
 /* JSON null; plain prints the given text through fmt. */
 void out_null(const char *key, const char *fmt, const char *plain);
+/* Length of the valid UTF-8 sequence at s (1 for ASCII), 0 if none starts
+ * there: overlong forms, surrogates and bytes out of place. */
+size_t out_utf8_len(const char *s);
+/* s as a terminal may show it: \\, \n, \t, \r, and \xNN for other control
+ * characters and bytes that are not UTF-8. Plain-text strings (out_str) and
+ * messages (p_err...) go through it; JSON gets its own escapes. */
+void out_escape_text(FILE *f, const char *s);
 /* Plain text only (headers, newlines). */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

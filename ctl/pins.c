@@ -49,9 +49,10 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
-/* The pin directory must live on a bpffs. The default location gets one
- * mounted if missing, as `ip` and `bpftool` do; a user-given one must
- * already be there. */
+/* The pin directory must live on a bpffs: be a directory on one, the
+ * root of one (a bpffs mounted at the pin path itself), or be made in one.
+ * The default location gets one mounted if missing, as `ip` and `bpftool`
+ * do; a user-given one must already be there. */
 static int ensure_bpffs(struct pg_ctx *ctx)
 {
 	char parent[PATH_MAX];
@@ -59,6 +60,8 @@ static int ensure_bpffs(struct pg_ctx *ctx)
 
 	if (ctx->pin_path[0] != '/')
 		return p_err("pin path must be absolute: %s", ctx->pin_path);
+	if (is_bpffs(ctx->pin_path))
+		return 0;
 	if (strlen(ctx->pin_path) >= sizeof(parent) - 1)
 		return p_err("pin path too long: %s", ctx->pin_path);
 	strcpy(parent, ctx->pin_path);
@@ -75,8 +78,8 @@ static int ensure_bpffs(struct pg_ctx *ctx)
 	if (is_bpffs(parent))
 		return 0;
 	if (strcmp(parent, PG_DEFAULT_PIN_ROOT))
-		return p_err("%s is not on a BPF filesystem; mount one first (mount -t bpf bpf %s)",
-			     ctx->pin_path, parent);
+		return p_err("%s is not on a BPF filesystem: neither it nor %s is a bpffs; mount "
+			     "one first (mount -t bpf bpf %s)", ctx->pin_path, parent, parent);
 	if (mount("bpf", PG_DEFAULT_PIN_ROOT, "bpf", 0, "mode=0700"))
 		return p_err("bpffs is not mounted at %s and mounting it failed: %s",
 			     PG_DEFAULT_PIN_ROOT, strerror(errno));
@@ -244,7 +247,6 @@ int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits)
 int pins_tables_sweep(struct pg_ctx *ctx)
 {
 	struct pg_config cfg;
-	__u8 key[PG_KEY_MAX];
 	uint32_t tables;
 	int err = config_rw(ctx, &cfg, false);
 
@@ -254,8 +256,7 @@ int pins_tables_sweep(struct pg_ctx *ctx)
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++)
-				if (bpf_map_get_next_key(ctx->maps.list[kind][f][t], NULL, key) &&
-				    errno == ENOENT)
+				if (tables_empty(ctx->maps.list[kind][f][t], t))
 					tables &= ~PG_TABLE_BIT(kind, f ? 6 : 4, t);
 	if (tables == cfg.tables)
 		return 0;

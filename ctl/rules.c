@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "compile.h"
 #include "cidr.h"
 #include "ctx.h"
 #include "lists.h"
@@ -86,7 +87,7 @@ struct collect {
 	int fam6, tbl;
 };
 
-static int collect_one(void *arg, const void *key, const struct pg_rule *rule)
+static int collect_one(void *arg, int tbl, const void *key, const struct pg_rule *rule)
 {
 	struct collect *c = arg;
 	struct pg_entry *e;
@@ -97,8 +98,8 @@ static int collect_one(void *arg, const void *key, const struct pg_rule *rule)
 	e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
 	e->prefix.family = c->fam6 ? 6 : 4;
-	e->tbl = c->tbl;
-	tables_key_decode(c->fam6, c->tbl, key, e->prefix.addr, &e->prefix.plen, &e->proto,
+	e->tbl = tbl;
+	tables_key_decode(c->fam6, tbl, key, e->prefix.addr, &e->prefix.plen, &e->proto,
 			  &port);
 	e->port_lo = port;
 	e->port_hi = e->proto ? rule->port_hi : 0;
@@ -197,7 +198,8 @@ static int entry_cmp(const void *pa, const void *pb)
 void rules_sort(struct pg_entry *v, size_t n)
 {
 	sort_key = SORT_PREFIX;
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n)	/* v may be NULL then, which qsort does not take */
+		qsort(v, n, sizeof(*v), entry_cmp);
 }
 
 /* ---- rule ids ---- */
@@ -377,10 +379,90 @@ static uint64_t max_expiry(uint64_t a, uint64_t b)
 	return !a || !b ? 0 : a > b ? a : b;
 }
 
+/* Where the entry of one key lives: a record of the compiled tier (cidx,
+ * changed in place, so a prefix never is in both tiers), or the dynamic
+ * table of its key. */
+struct slot {
+	int fd, hot_fd;		/* hot_fd: the compiled tier's hot fields */
+	uint32_t cidx;		/* 0: the dynamic tier */
+};
+
+/* The compiled record of exactly this prefix (0: none), and its rule. */
+static uint32_t compiled_find(int fd, int fam6, const uint8_t *addr, uint8_t plen,
+			      struct pg_rule *out)
+{
+	size_t n, vsz, i;
+	void *p = tables_mmap(fd, &n, &vsz, false);
+
+	if (!p)
+		return 0;
+	i = compile_find(p, n, fam6, addr, plen);
+	if (i)
+		*out = *compile_rule(p, fam6, i);
+	tables_munmap(p, n, vsz);
+	return i;
+}
+
+/* A compiled record changed in place: the record, then its hot fields
+ * (what a hit reads first), so that a packet sees the old entry or the
+ * new one. */
+static int compiled_put(int fd, int hot_fd, uint32_t i, const struct pg_rule *r)
+{
+	union { struct pg_cent_v4 v4; struct pg_cent_v6 v6; } rec;
+	struct pg_chot pair[PG_CHOT_PER_ELEM];
+	uint32_t el = i / PG_CHOT_PER_ELEM;
+	uint8_t plen;
+
+	/* The rule leads both layouts; parent, address and prefix length
+	 * (the records' sort order) stay. */
+	if (bpf_map_lookup_elem(fd, &i, &rec) || bpf_map_lookup_elem(hot_fd, &el, pair))
+		return -1;
+	plen = rec.v4.r.prefixlen;
+	memcpy(&rec, r, sizeof(*r));
+	rec.v4.r.prefixlen = plen;
+	pair[i % PG_CHOT_PER_ELEM] = compile_hot_of(&rec.v4.r);
+	if (bpf_map_update_elem(fd, &i, &rec, BPF_EXIST))
+		return -1;
+	return bpf_map_update_elem(hot_fd, &el, pair, BPF_EXIST);
+}
+
+/* The live-or-expired entry of a key; -1 with errno ENOENT if none (a
+ * compiled record in no list is none). */
+static int entry_get(struct pg_ctx *ctx, int kind, int fam6, int tbl, const uint8_t *addr,
+		     uint8_t plen, const void *key, struct slot *sl, struct pg_rule *out)
+{
+	if (tbl != PG_TBL_PORT) {
+		sl->fd = ctx->maps.list[kind][fam6][PG_TBL_CENT];
+		sl->hot_fd = ctx->maps.list[kind][fam6][PG_TBL_CHOT];
+		sl->cidx = compiled_find(sl->fd, fam6, addr, plen, out);
+		if (sl->cidx) {
+			errno = ENOENT;
+			return out->lists ? 0 : -1;
+		}
+	}
+	sl->fd = ctx->maps.list[kind][fam6][tbl];
+	sl->cidx = 0;
+	return lookup_exact(sl->fd, key, plen, out);
+}
+
+static int entry_put(const struct slot *sl, const void *key, const struct pg_rule *v)
+{
+	return sl->cidx ? compiled_put(sl->fd, sl->hot_fd, sl->cidx, v)
+			: bpf_map_update_elem(sl->fd, key, v, BPF_ANY);
+}
+
+static int entry_remove(const struct slot *sl, const void *key)
+{
+	struct pg_rule gone = {};
+
+	return sl->cidx ? compiled_put(sl->fd, sl->hot_fd, sl->cidx, &gone)
+			: bpf_map_delete_elem(sl->fd, key);
+}
+
 /* ---- add ---- */
 
 struct undo {
-	int fd;
+	struct slot sl;
 	uint8_t key[PG_KEY_MAX];
 	bool existed;
 	struct pg_rule old;
@@ -389,10 +471,10 @@ struct undo {
 static void rollback(struct undo *u, size_t n)
 {
 	while (n--) {
-		if (u[n].existed)
-			bpf_map_update_elem(u[n].fd, u[n].key, &u[n].old, BPF_ANY);
+		if (u[n].existed || u[n].sl.cidx)
+			entry_put(&u[n].sl, u[n].key, &u[n].old);
 		else
-			bpf_map_delete_elem(u[n].fd, u[n].key);
+			bpf_map_delete_elem(u[n].sl.fd, u[n].key);
 	}
 }
 
@@ -465,10 +547,11 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 		uint8_t key[PG_KEY_MAX];
 		struct pg_rule old;
 		struct pg_rule_meta rm;
+		struct slot sl;
 		int tbl;
 
 		spec_key(s, p, i, &tbl, key);
-		if (lookup_exact(ctx->maps.list[kind][p->family == 6][tbl], key, p->plen, &old) ||
+		if (entry_get(ctx, kind, p->family == 6, tbl, p->addr, p->plen, key, &sl, &old) ||
 		    !old.rule_id || old.rule_id == *id)
 			continue;
 		if (s->proto && (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
@@ -603,8 +686,8 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			int tbl;
 
 			spec_key(&s, pfx, i, &tbl, u->key);
-			u->fd = ctx->maps.list[kind][pfx->family == 6][tbl];
-			u->existed = !lookup_exact(u->fd, u->key, pfx->plen, &u->old);
+			u->existed = !entry_get(ctx, kind, pfx->family == 6, tbl, pfx->addr, pfx->plen,
+						u->key, &u->sl, &u->old);
 			val.expires_ns = expires;
 			val.lists = bit;
 			if (u->existed && (!u->old.expires_ns || u->old.expires_ns > now_mono)) {
@@ -615,13 +698,13 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 				existed[p] |= !!(u->old.lists & bit);
 			}
 			val.list_id = __builtin_ctzll(val.lists);
-			if (bpf_map_update_elem(u->fd, u->key, &val, BPF_ANY)) {
+			if (entry_put(&u->sl, u->key, &val)) {
 				if (errno == ENOSPC || errno == E2BIG)
 					err = p_err("the %s list for %s is full (capacity %u entries); "
 						    "nothing was added. A load, flush or restore "
 						    "with --capacity N builds larger tables",
 						    pg_list_names[kind], family_name(pfx->family),
-						    tables_capacity(u->fd));
+						    tables_capacity(u->sl.fd));
 				else
 					err = p_err("cannot add %s to the %s list: %s", what,
 						    pg_list_names[kind], strerror(errno));
@@ -641,6 +724,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		goto out;
 	}
 	pins_write_meta(ctx);	/* next_rule_id hint; harmless if it fails */
+	pins_tables_sweep(ctx);	/* a compiled entry changed in place left a mark unneeded */
 
 	out_obj_open(NULL);
 	out_str("list", NULL, pg_list_names[kind]);
@@ -717,11 +801,12 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			uint8_t key[PG_KEY_MAX];
 			struct pg_rule old;
 			char what[PG_PREFIX_STRLEN + 32], in[256];
+			struct slot sl;
 			int tbl, found;
 
 			spec_key(&s, &s.pfx[p], i, &tbl, key);
-			found = !lookup_exact(ctx->maps.list[kind][s.pfx[p].family == 6][tbl], key,
-					      s.pfx[p].plen, &old);
+			found = !entry_get(ctx, kind, s.pfx[p].family == 6, tbl, s.pfx[p].addr,
+					   s.pfx[p].plen, key, &sl, &old);
 			if (found && (old.lists & bit)) {
 				struct pg_rule_meta rm;
 
@@ -761,18 +846,19 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int i = 0; i < spec_keys(&s); i++) {
 			uint8_t key[PG_KEY_MAX];
 			struct pg_rule v;
-			int tbl, fd;
+			struct slot sl;
+			int tbl;
 
 			spec_key(&s, &s.pfx[p], i, &tbl, key);
-			fd = ctx->maps.list[kind][s.pfx[p].family == 6][tbl];
-			if (lookup_exact(fd, key, s.pfx[p].plen, &v) || !(v.lists & bit))
+			if (entry_get(ctx, kind, s.pfx[p].family == 6, tbl, s.pfx[p].addr,
+				      s.pfx[p].plen, key, &sl, &v) || !(v.lists & bit))
 				continue;	/* the same prefix given twice */
 			v.lists &= ~bit;
 			if (v.lists) {
 				v.list_id = __builtin_ctzll(v.lists);
-				err = bpf_map_update_elem(fd, key, &v, BPF_EXIST);
+				err = entry_put(&sl, key, &v);
 			} else {
-				err = bpf_map_delete_elem(fd, key);
+				err = entry_remove(&sl, key);
 				freed = v.rule_id;
 				gone = true;
 			}
@@ -848,7 +934,8 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 	}
 	sort_key = o->sort < 0 ? SORT_PREFIX : o->sort;
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), entry_cmp);
 	now = mono_now_ns();
 
 	out_obj_open(NULL);

@@ -34,162 +34,99 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "rsline.h"
 #include "ruleset.h"
 
-#define RS_MAX_ARGS 64
-
-struct rs_line {
-	int lineno;
-	int argc;
-	char *argv[RS_MAX_ARGS];
-	char *netns;		/* -n NAME before the command, or NULL */
-};
-
 struct rs_file {
-	char *text;
 	struct rs_line *lines;
 	size_t n, cap;
+	size_t settings;	/* config lines */
+	size_t entries;		/* allow add and deny add lines */
 };
 
 /* ---- reading ---- */
 
-static char *read_all(const char *path, size_t *len)
+/* One line: split, checked for what a rule set may hold, and kept with
+ * its text (which it owns from here, kept or not). 0 or an exit code. */
+static int parse_line(struct rs_file *rf, char *text, int lineno)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
+	struct rs_line l = { .lineno = lineno, .text = text };
+	const char *why = NULL;
+	int err = 0;
 
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+	if (rs_parse_line(text, &l, &why)) {
+		err = p_usage("%s", why);
+		goto drop;
+	}
+	if (!l.argc)
+		goto drop;	/* blank, or a comment */
+	if (rf->n == rf->cap) {
+		size_t cap = rf->cap ? rf->cap * 2 : 64;
+		struct rs_line *nl = realloc(rf->lines, cap * sizeof(*nl));
 
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
+		if (!nl) {
+			err = p_err("out of memory");
+			goto drop;
 		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
+		rf->lines = nl;
+		rf->cap = cap;
 	}
-	if (f != stdin)
-		fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
+	rf->lines[rf->n++] = l;
+	if (!strcmp(l.argv[0], "config"))
+		rf->settings++;
+	else if (strcmp(l.argv[0], "attach"))
+		rf->entries++;
+	return 0;
+drop:
+	free(text);
+	return err;
 }
 
-/* Split a line in place: whitespace separates words, "double quotes" group
- * them (with \" and \\ inside), # outside quotes starts a comment. */
-static int tokenize(char *s, struct rs_line *l, const char **why)
-{
-	char *out = s;
-
-	l->argc = 0;
-	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == '\r')
-			s++;
-		if (!*s || *s == '#')
-			return 0;
-		if (l->argc == RS_MAX_ARGS) {
-			*why = "too many words";
-			return -1;
-		}
-		l->argv[l->argc++] = out;
-		while (*s && *s != ' ' && *s != '\t' && *s != '\r') {
-			if (*s != '"') {
-				*out++ = *s++;
-				continue;
-			}
-			for (s++; *s != '"'; s++) {
-				if (!*s) {
-					*why = "unterminated quote";
-					return -1;
-				}
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					s++;
-				*out++ = *s;
-			}
-			s++;
-		}
-		/* The terminator may land on the separator just read past. */
-		if (*s)
-			s++;
-		*out++ = '\0';
-	}
-}
-
-static const char *const allowed[] = { "config", "allow", "deny", "attach", NULL };
-
-/* Commands a rule set may hold: those that describe state. */
-static int line_allowed(const struct rs_line *l, const char **why)
-{
-	for (int i = 0; allowed[i]; i++) {
-		if (strcmp(l->argv[0], allowed[i]))
-			continue;
-		if ((!strcmp(allowed[i], "allow") || !strcmp(allowed[i], "deny")) &&
-		    (l->argc < 2 || strcmp(l->argv[1], "add"))) {
-			*why = "only 'allow add' and 'deny add' may appear in a rule set";
-			return -1;
-		}
-		return 0;
-	}
-	*why = "a rule set holds only config, allow add, deny add and attach lines";
-	return -1;
-}
-
+/* Read line by line with load's cap on a line's length, so that no input
+ * (a huge file, /dev/zero) is ever held whole: memory grows with the
+ * lines kept, and a line over the cap stops the read at once. */
 static int parse_file(const char *path, struct rs_file *rf)
 {
-	char *p, *next, ctxbuf[PATH_MAX + 32];
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	struct lf_reader r;
+	char where[PATH_MAX + 32], *line, *text;
 	size_t len;
-	int lineno = 0;
+	int lineno = 0, err = 0, k;
 
-	rf->text = read_all(path, &len);
-	if (!rf->text)
-		return p_err("cannot read %s: %s", path, strerror(errno ? errno : EIO));
-	if (memchr(rf->text, '\0', len))
-		return p_err("%s: not a text file", path);
-	for (p = rf->text; p && *p; p = next) {
-		struct rs_line l = { .lineno = ++lineno };
-		const char *why = NULL;
-
-		next = strchr(p, '\n');
-		if (next)
-			*next++ = '\0';
-		snprintf(ctxbuf, sizeof(ctxbuf), "%s:%d", path, lineno);
-		if (tokenize(p, &l, &why))
-			return p_err("%s: %s", ctxbuf, why ? why : "cannot split the line");
-		if (!l.argc)
-			continue;
-		if (!strcmp(l.argv[0], "-n") || !strcmp(l.argv[0], "--netns")) {
-			if (l.argc < 3)
-				return p_err("%s: -n needs a namespace name and a command", ctxbuf);
-			l.netns = l.argv[1];
-			memmove(l.argv, l.argv + 2, (l.argc - 2) * sizeof(char *));
-			l.argc -= 2;
-		}
-		if (line_allowed(&l, &why))
-			return p_err("%s: %s", ctxbuf, why);
-		if (rf->n == rf->cap) {
-			struct rs_line *nl = realloc(rf->lines, (rf->cap = rf->cap ? rf->cap * 2 : 64) *
-						     sizeof(*nl));
-
-			if (!nl)
-				return p_err("out of memory");
-			rf->lines = nl;
-		}
-		rf->lines[rf->n++] = l;
+	if (!f)
+		return p_err("cannot read %s: %s", path, strerror(errno));
+	if (lf_reader_init(&r, f)) {
+		err = p_err("out of memory");
+		goto out;
 	}
-	return 0;
+	while (!err && (k = lf_reader_next(&r, &line, &len)) != LF_EOF) {
+		/* Errors name the line, and are not about the command line. */
+		snprintf(where, sizeof(where), "%s:%d", path, ++lineno);
+		out_set_context(where);
+		if (k == LF_IO)
+			err = p_err("cannot read %s: %s", path, strerror(errno));
+		else if (k == LF_BINARY)
+			err = p_usage("not a text file (a NUL byte)");
+		else if (k == LF_LONG)
+			err = p_usage("line too long (more than %d bytes)", LF_MAX_LINE);
+		else if (!(text = strdup(line)))
+			err = p_err("out of memory");
+		else
+			err = parse_line(rf, text, lineno);
+		out_set_context(NULL);
+	}
+	lf_reader_free(&r);
+out:
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+static void rs_free(struct rs_file *rf)
+{
+	for (size_t i = 0; i < rf->n; i++)
+		free(rf->lines[i].text);
+	free(rf->lines);
 }
 
 /* ---- applying ---- */
@@ -215,9 +152,6 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	rc = pg_run(&sub, l->argc, argv);
 	out_set_context(NULL);
 	out_mute(false);
-	/* A bad line is bad data in a file, not a bad command line. */
-	if (rc == PG_EXIT_USAGE)
-		rc = PG_EXIT_ERR;
 	pins_close(&sub);
 	return rc;
 }
@@ -278,11 +212,19 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct rs_file rf = {};
 	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0;
 	struct bulk_collect dry = { .b = { { .kind = PG_LIST_ALLOW }, { .kind = PG_LIST_DENY } } };
+	const struct restore_opts *o = optp;
 	int err = 0, failed = 0;
 
-	(void)optp;
 	(void)argc;
 	err = parse_file(path, &rf);
+	/* A truncated or blanked file (a full disk, a failed copy, /dev/null)
+	 * must not open the firewall, at boot least of all: restoring it
+	 * would remove every entry. save --all always writes a config line,
+	 * so a saved empty configuration still restores. */
+	if (!err && !rf.entries && !rf.settings && !o->allow_empty)
+		err = p_err("%s holds no entries and no settings: restoring it would remove every "
+			    "allow and deny entry; nothing was changed (give --allow-empty if that "
+			    "is meant)", path);
 	/* Every line is checked before anything changes (port rules against
 	 * each other too). */
 	for (size_t i = 0; !err && i < rf.n; i++)
@@ -333,20 +275,38 @@ int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		err = p_err("%d line%s of %s failed (see above); the rest was applied", failed,
 			    failed == 1 ? "" : "s", path);
 out:
-	free(rf.lines);
-	free(rf.text);
+	rs_free(&rf);
 	return err;
 }
 
 /* ---- saving ---- */
 
+/* A comment as one quoted word that tokenize() reads back byte for byte:
+ * a newline, another control character or a byte that is not UTF-8 is
+ * written as \n, \t, \r or \xNN, so it can neither end the line nor change
+ * on a round trip, and the file stays text. */
 static void put_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
+		unsigned char c = *s;
+		size_t n = out_utf8_len(s);
+
+		if (n > 1) {	/* text stays text; other bytes are escaped */
+			fwrite(s, 1, n, f);
+			s += n - 1;
+		} else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f || !n)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
 	}
 	fputc('"', f);
 }
@@ -533,14 +493,20 @@ static int save_one_list(struct pg_ctx *ctx, const struct save_opts *o, FILE *f)
 	return err;
 }
 
-static void save_attachments(struct pg_ctx *ctx, FILE *f)
+/* What is attached now (the table reconciled with the kernel): a vanished
+ * interface's line would fail every restore. */
+static int save_attachments(struct pg_ctx *ctx, FILE *f)
 {
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
-		struct pg_iface r;
+	struct iface_table *t = iface_table_read(ctx);
+
+	if (!t)
+		return PG_EXIT_ERR;
+	for (int i = 0; i < t->n; i++) {
+		struct pg_iface r = t->e[i].rec;
 		char ns[NAME_MAX + 1];
 		unsigned int tc;
 
-		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, &r) || !r.in_use || !r.hooks)
+		if (t->e[i].state != IFACE_ATTACHED)
 			continue;
 		if (r.netns_ino != ctx->netns_ino) {
 			if (!netns_name(r.netns_ino, ns, sizeof(ns))) {
@@ -565,6 +531,8 @@ static void save_attachments(struct pg_ctx *ctx, FILE *f)
 			fputs(" --no-top", f);
 		fputc('\n', f);
 	}
+	free(t);
+	return 0;
 }
 
 int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
@@ -609,7 +577,7 @@ int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	fprintf(f, "config event-rate %u top-rate %u\n", cfg.ev_rate, cfg.top_rate);
 	err = save_lists(ctx, f);
 	if (!err)
-		save_attachments(ctx, f);
+		err = save_attachments(ctx, f);
 done:
 	if (f == stdout) {
 		fflush(f);

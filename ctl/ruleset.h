@@ -11,4 +11,8 @@ struct save_opts {
 	bool deny, allow;
 };
 
+struct restore_opts {
+	bool allow_empty;
+};
+
 #endif

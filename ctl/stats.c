@@ -2,10 +2,12 @@
 /* stats: packets and bytes per interface, hook and verdict reason, summed
  * over the per-CPU counters. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
 
+#include "attach.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
@@ -62,9 +64,28 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	return 0;
 }
 
+void stats_iface_head(const struct iface_entry *e)
+{
+	const struct pg_iface *rec = &e->rec;
+
+	out_str("ifname", "%s", rec->ifname);
+	if (rec->ifindex)
+		out_u64("ifindex", " (ifindex %llu", rec->ifindex);
+	else
+		out_null("ifindex", " (%s", "gone");
+	out_u64("netns_ino", NULL, rec->netns_ino);
+	out_bool("this_netns", NULL, e->here);
+	if (e->netns[0])
+		out_str("netns", e->here ? NULL : ", netns %s", e->netns);
+	else
+		out_null("netns", e->here ? NULL : ", %s", e->ns_lost ? "netns gone" : "other netns");
+	out_str("state", ") %s", iface_state_name(e->state));
+}
+
 int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
+	struct iface_table *t;
 	bool found = false;
 	int err;
 
@@ -75,29 +96,28 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		return err;
 
+	t = iface_table_read(ctx);
+	if (!t)
+		return PG_EXIT_ERR;
 	out_obj_open(NULL);
 	out_arr_open("interfaces");
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
-		struct pg_iface rec;
+	for (int i = 0; i < t->n; i++) {
+		const struct iface_entry *e = &t->e[i];
+		const struct pg_iface *rec = &e->rec;
+		int s = e->slot;
 
-		if (bpf_map_lookup_elem(ctx->maps.ifaces, &s, &rec) || !rec.in_use)
-			continue;
-		if (o->iface && (strcmp(rec.ifname, o->iface) || rec.netns_ino != ctx->netns_ino))
+		if (o->iface && (strcmp(rec->ifname, o->iface) || !e->here))
 			continue;
 		found = true;
 		out_obj_open(NULL);
-		out_str("ifname", "%s", rec.ifname);
-		out_u64("ifindex", " (ifindex %llu", rec.ifindex);
-		out_u64("netns_ino", NULL, rec.netns_ino);
-		out_bool("this_netns", NULL, rec.netns_ino == ctx->netns_ino);
-		out_text("%s)\n", rec.netns_ino == ctx->netns_ino ? "" : ", other netns");
-		out_text("  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
+		stats_iface_head(e);
+		out_text("\n  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
 			 "ACTION");
 		out_arr_open("hooks");
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			/* Show hooks pktgate has used here: attached now, or counted. */
 			struct pg_stats st;
-			bool used = rec.hooks & (1 << h);
+			bool used = rec->hooks & (1 << h);
 
 			if (!used && !percpu_sum(ctx, ctx->maps.stats, s * PG_HOOK_MAX + h,
 						 (uint64_t *)&st, STATS_WORDS, false)) {
@@ -106,13 +126,16 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			}
 			if (!used)
 				continue;
-			err = print_hook(ctx, s, h, &rec);
-			if (err)
+			err = print_hook(ctx, s, h, rec);
+			if (err) {
+				free(t);
 				return err;
+			}
 		}
 		out_arr_close();
 		out_obj_close();
 	}
+	free(t);
 	out_arr_close();
 	out_obj_close();
 	if (o->iface && !found)

@@ -1,100 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0
-/* status: where pktgate is attached (from the kernel, over netlink) and how
- * full each list is. */
+/* status: where pktgate is attached, in every namespace (the interface table
+ * checked against the kernel), and how full each list is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <linux/if_link.h>
 
 #include "attach.h"
 #include "events.h"
 #include "ctx.h"
-#include "link.h"
 #include "names.h"
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
 
-static void prog_name(__u32 id, char *name, size_t len)
-{
-	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-
-	name[0] = '\0';
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		snprintf(name, len, "%s", info.name);
-	close(fd);
-}
-
-/* pktgate's XDP program on a link, from what netlink reported: the program
- * itself, or inside a libxdp dispatcher. */
-static __u32 our_xdp_id(const struct pg_link *l)
-{
-	char name[BPF_OBJ_NAME_LEN];
-
-	if (!l->xdp_prog_id)
-		return 0;
-	prog_name(l->xdp_prog_id, name, sizeof(name));
-	if (!strcmp(name, "pktgate_xdp"))
-		return l->xdp_prog_id;
-	if (!strcmp(name, "xdp_dispatcher"))
-		return xdp_prog_id(l->ifindex);
-	return 0;
-}
-
-static const char *attached_mode(uint8_t attached)
-{
-	switch (attached) {
-	case XDP_ATTACHED_DRV: return "native";
-	case XDP_ATTACHED_SKB: return "generic";
-	case XDP_ATTACHED_HW: return "offload";
-	case XDP_ATTACHED_MULTI: return "multi";
-	default: return "none";
-	}
-}
-
-static void print_attached(struct pg_ctx *ctx, struct pg_link *links, size_t n)
+/* Every attachment the interface table has, in every namespace (as stats
+ * and save --all list them), each checked against the kernel by
+ * iface_table_read(). */
+static void print_attached(const struct iface_table *t)
 {
 	bool any = false;
 
 	out_arr_open("attached");
-	for (size_t i = 0; i < n; i++) {
-		struct pg_iface rec = {};
-		bool have_rec = iface_slot(ctx, links[i].ifindex, links[i].name, false, &rec) >= 0;
+	for (int i = 0; i < t->n; i++) {
+		const struct iface_entry *e = &t->e[i];
+		const struct pg_iface *rec = &e->rec;
 
+		if (e->state != IFACE_ATTACHED)
+			continue;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			__u32 id = h == PG_HOOK_XDP ? our_xdp_id(&links[i]) :
-				   tc_prog_id(links[i].ifindex, h);
-
-			if (!id)
+			if (!(rec->hooks & HOOK_BIT(h)))
 				continue;
 			if (!any)
-				out_text("%-16s %7s %-10s %-8s %8s %s\n", "IFACE", "IFINDEX", "HOOK",
-					 "MODE", "PROG-ID", "MALFORMED");
+				out_text("%-16s %7s %-10s %-8s %8s %-9s %s\n", "IFACE", "IFINDEX",
+					 "HOOK", "MODE", "PROG-ID", "MALFORMED", "NETNS");
 			any = true;
 			out_obj_open(NULL);
-			out_str("ifname", "%-16s ", links[i].name);
-			out_u64("ifindex", "%7llu ", links[i].ifindex);
+			out_str("ifname", "%-16s ", rec->ifname);
+			out_u64("ifindex", "%7llu ", rec->ifindex);
 			out_str("hook", "%-10s ", pg_hook_names[h]);
-			out_str("mode", "%-8s ", h == PG_HOOK_XDP ?
-				attached_mode(links[i].xdp_attached) : "clsact");
-			out_u64("prog_id", "%8llu ", id);
-			out_bool("drop_malformed", NULL, have_rec && rec.drop_malformed);
-			out_text("%s\n", have_rec && rec.drop_malformed ? "drop" : "pass");
+			out_str("mode", "%-8s ", h == PG_HOOK_XDP ? pg_xdp_mode_name(rec->xdp_mode) :
+				"clsact");
+			out_u64("prog_id", "%8llu ", rec->prog_id[h]);
+			out_bool("drop_malformed", NULL, rec->drop_malformed);
+			out_text("%-9s ", rec->drop_malformed ? "drop" : "pass");
+			out_u64("netns_ino", NULL, rec->netns_ino);
+			out_bool("this_netns", NULL, e->here);
+			if (e->netns[0])
+				out_str("netns", "%s", e->netns);
+			else
+				out_null("netns", "%s", e->here ? "-" : e->ns_lost ? "(gone)" : "(other)");
+			out_text("\n");
 			out_obj_close();
 		}
 	}
 	out_arr_close();
 	if (!any)
-		out_text("pktgate is not attached to any interface%s%s\n",
-			 ctx->netns ? " in network namespace " : "", ctx->netns ? ctx->netns : "");
+		out_text("pktgate is not attached to any interface\n");
 }
 
 /* What one family of a kind holds at most: its address tables' size
@@ -156,8 +120,7 @@ static void print_events(struct pg_ctx *ctx)
 
 int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
-	struct pg_link *links = NULL;
-	size_t n = 0;
+	struct iface_table *t;
 	int err;
 
 	(void)optp;
@@ -166,18 +129,18 @@ int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = pins_open(ctx, false);
 	if (err)
 		return err;
-	err = link_dump(&links, &n);
-	if (err)
-		return p_err("cannot list interfaces over netlink: %s", strerror(-err));
+	t = iface_table_read(ctx);
+	if (!t)
+		return PG_EXIT_ERR;
 
 	out_obj_open(NULL);
 	out_str("pin_path", "pins: %s", ctx->pin_path);
 	out_u64("schema", " (schema v%llu)\n\n", ctx->meta.schema_version);
-	print_attached(ctx, links, n);
+	print_attached(t);
 	err = print_lists(ctx);
 	if (!err)
 		print_events(ctx);
 	out_obj_close();
-	free(links);
+	free(t);
 	return err;
 }

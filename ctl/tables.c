@@ -9,18 +9,26 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <bpf/bpf.h>
 
+#include "compile.h"
 #include "tables.h"
 
 static const char *const pins[PG_LIST_KIND_MAX][2][PG_TBL_MAX] = {
 	[PG_LIST_ALLOW] = {
-		{ PG_MAP_ALLOW_X4, PG_MAP_ALLOW_V4, PG_MAP_ALLOW_P4 },
-		{ PG_MAP_ALLOW_X6, PG_MAP_ALLOW_V6, PG_MAP_ALLOW_P6 },
+		{ PG_MAP_ALLOW_X4, PG_MAP_ALLOW_V4, PG_MAP_ALLOW_P4, PG_MAP_ALLOW_E4,
+		  PG_MAP_ALLOW_C4, PG_MAP_ALLOW_H4 },
+		{ PG_MAP_ALLOW_X6, PG_MAP_ALLOW_V6, PG_MAP_ALLOW_P6, PG_MAP_ALLOW_E6,
+		  PG_MAP_ALLOW_C6, PG_MAP_ALLOW_H6 },
 	},
 	[PG_LIST_DENY] = {
-		{ PG_MAP_DENY_X4, PG_MAP_DENY_V4, PG_MAP_DENY_P4 },
-		{ PG_MAP_DENY_X6, PG_MAP_DENY_V6, PG_MAP_DENY_P6 },
+		{ PG_MAP_DENY_X4, PG_MAP_DENY_V4, PG_MAP_DENY_P4, PG_MAP_DENY_E4,
+		  PG_MAP_DENY_C4, PG_MAP_DENY_H4 },
+		{ PG_MAP_DENY_X6, PG_MAP_DENY_V6, PG_MAP_DENY_P6, PG_MAP_DENY_E6,
+		  PG_MAP_DENY_C6, PG_MAP_DENY_H6 },
 	},
 };
 
@@ -32,11 +40,30 @@ const char *tables_pin_name(int kind, int fam6, int tbl)
 size_t tables_key_size(int fam6, int tbl)
 {
 	static const size_t sz[2][PG_TBL_MAX] = {
-		{ sizeof(struct pg_exact_v4), sizeof(struct pg_lpm_v4), sizeof(struct pg_port_v4) },
-		{ sizeof(struct pg_exact_v6), sizeof(struct pg_lpm_v6), sizeof(struct pg_port_v6) },
+		{ sizeof(struct pg_exact_v4), sizeof(struct pg_lpm_v4), sizeof(struct pg_port_v4),
+		  sizeof(__u32), sizeof(__u32), sizeof(__u32) },
+		{ sizeof(struct pg_exact_v6), sizeof(struct pg_lpm_v6), sizeof(struct pg_port_v6),
+		  sizeof(__u32), sizeof(__u32), sizeof(__u32) },
 	};
 
 	return sz[fam6][tbl];
+}
+
+/* The compiled tier's arrays, sized to their content (at least one
+ * element, the "no entry" record or an empty index). */
+int tables_create_array(int kind, int fam6, int tbl, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	size_t vsz = tbl == PG_TBL_CIDX ? compile_blk_size(fam6) :
+		     tbl == PG_TBL_CHOT ? sizeof(__u64) : compile_ent_size(fam6);
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	if (n > UINT32_MAX)
+		return -E2BIG;
+	snprintf(name, sizeof(name), "%.10s_g", pins[kind][fam6][tbl]);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), vsz, n ? n : 1, &opts);
+	return fd < 0 ? -errno : fd;
 }
 
 int tables_create(int kind, int fam6, int tbl, uint32_t capacity)
@@ -44,6 +71,9 @@ int tables_create(int kind, int fam6, int tbl, uint32_t capacity)
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	char name[BPF_OBJ_NAME_LEN];
 	int fd;
+
+	if (PG_TBL_COMPILED(tbl))
+		return tables_create_array(kind, fam6, tbl, 1);
 
 	/* The kernel checks type, sizes, flags and capacity against the
 	 * template of the outer map (pktgate_maps.bpf.h). */
@@ -92,6 +122,76 @@ int tables_set(int outer_fd, uint32_t gen, int inner_fd)
 int tables_clear(int outer_fd, uint32_t gen)
 {
 	return bpf_map_delete_elem(outer_fd, &gen) && errno != ENOENT ? -errno : 0;
+}
+
+void *tables_mmap(int fd, size_t *n, size_t *vsz, bool writable)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return NULL;
+	*n = info.max_entries;
+	*vsz = (info.value_size + 7) & ~7u;	/* array elements are 8-byte aligned */
+	p = mmap(NULL, *n * *vsz, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void tables_munmap(void *p, size_t n, size_t vsz)
+{
+	if (p)
+		munmap(p, n * vsz);
+}
+
+static int fill_array(int fd, const void *src, size_t n, size_t vsz)
+{
+	size_t mn, mvsz;
+	void *p = tables_mmap(fd, &mn, &mvsz, true);
+
+	if (!p)
+		return -errno;
+	if (mn != n || mvsz != vsz) {
+		tables_munmap(p, mn, mvsz);
+		return -EINVAL;
+	}
+	memcpy(p, src, n * vsz);
+	tables_munmap(p, mn, mvsz);
+	return 0;
+}
+
+int tables_compiled_create(int kind, const struct compiled *c, int fds[3])
+{
+	static const int tbl[3] = { PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT };
+	const void *src[3] = { c->ents, c->idx, c->hot };
+	size_t n[3] = { c->nents, c->nidx, compile_hot_elems(c->nents) };
+	size_t vsz[3] = { compile_ent_size(c->fam6), compile_blk_size(c->fam6), sizeof(__u64) };
+	int err = 0, i;
+
+	for (i = 0; i < 3; i++)
+		fds[i] = -1;
+	for (i = 0; i < 3 && !err; i++) {
+		fds[i] = tables_create_array(kind, c->fam6, tbl[i], n[i]);
+		if (fds[i] < 0)
+			err = fds[i];
+		else if (n[i])
+			err = fill_array(fds[i], src[i], n[i], vsz[i]);
+	}
+	for (i = 0; err && i < 3; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	return err;
+}
+
+bool tables_empty(int fd, int tbl)
+{
+	uint8_t key[PG_KEY_MAX];
+
+	if (PG_TBL_COMPILED(tbl))
+		return tables_capacity(fd) <= 1;
+	return bpf_map_get_next_key(fd, NULL, key) && errno == ENOENT;
 }
 
 void tables_key(int fam6, int tbl, const uint8_t *addr, uint8_t plen, uint8_t proto,
@@ -147,7 +247,7 @@ void tables_key_decode(int fam6, int tbl, const void *key, uint8_t *addr, uint8_
 }
 
 /* Position tokens are a bucket index (hash) or the last key (trie). */
-static int read_batch(int fd, size_t ksz, tables_fn fn, void *arg)
+static int read_batch(int fd, int tbl, size_t ksz, tables_fn fn, void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint8_t in[PG_KEY_MAX], outk[PG_KEY_MAX];
@@ -181,7 +281,7 @@ static int read_batch(int fd, size_t ksz, tables_fn fn, void *arg)
 		if (err && err != -ENOENT)
 			break;
 		for (__u32 i = 0; i < count; i++) {
-			int e = fn(arg, (char *)keys + i * ksz, &vals[i]);
+			int e = fn(arg, tbl, (char *)keys + i * ksz, &vals[i]);
 
 			if (e) {
 				err = e;
@@ -202,7 +302,7 @@ out:
 }
 
 /* An entry deleted between the two calls is skipped. */
-static int read_keys(int fd, tables_fn fn, void *arg)
+static int read_keys(int fd, int tbl, tables_fn fn, void *arg)
 {
 	uint8_t key[PG_KEY_MAX], next[PG_KEY_MAX];
 	struct pg_rule rule;
@@ -211,7 +311,7 @@ static int read_keys(int fd, tables_fn fn, void *arg)
 
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		if (!bpf_map_lookup_elem(fd, next, &rule)) {
-			err = fn(arg, next, &rule);
+			err = fn(arg, tbl, next, &rule);
 			if (err)
 				return err;
 		}
@@ -225,23 +325,56 @@ struct count_arg {
 	tables_fn fn;
 	void *arg;
 	size_t n;
+	int tbl;
 };
 
-static int counting(void *arg, const void *key, const struct pg_rule *val)
+static int counting(void *arg, int tbl, const void *key, const struct pg_rule *val)
 {
 	struct count_arg *c = arg;
 
 	c->n++;
-	return c->fn(c->arg, key, val);
+	return c->fn(c->arg, tbl, key, val);
+}
+
+/* Entries of the compiled tier, with the key their prefix would have in
+ * the dynamic tier (so that equal prefixes of the two tiers compare
+ * equal). Entries in no list are gone. */
+static int read_compiled(int fd, int fam6, tables_fn fn, void *arg)
+{
+	size_t n, vsz;
+	void *p = tables_mmap(fd, &n, &vsz, false);
+	int err = 0;
+
+	if (!p)
+		return -errno;
+	for (size_t i = 1; i < n && !err; i++) {
+		const struct pg_rule *r = compile_rule(p, fam6, i);
+		struct pg_rule v = *r;
+		uint8_t key[PG_KEY_MAX];
+		int tbl = PG_TABLE_FOR(fam6 ? 6 : 4, v.prefixlen);
+
+		if (!v.lists)
+			continue;
+		tables_key(fam6, tbl, compile_addr(p, fam6, i), v.prefixlen, 0, 0, key);
+		err = fn(arg, tbl, key, &v);
+	}
+	tables_munmap(p, n, vsz);
+	return err;
 }
 
 int tables_read(int fd, int fam6, int tbl, tables_fn fn, void *arg)
 {
-	struct count_arg c = { fn, arg, 0 };
-	int err = read_batch(fd, tables_key_size(fam6, tbl), counting, &c);
+	struct count_arg c = { fn, arg, 0, tbl };
+	int err;
+
+	if (tbl == PG_TBL_CIDX || tbl == PG_TBL_CHOT)
+		return 0;	/* no entries of their own */
+	if (tbl == PG_TBL_CENT)
+		return read_compiled(fd, fam6, fn, arg);
+	err = read_batch(fd, tbl, tables_key_size(fam6, tbl), counting, &c);
 
 	/* Only before the first entry: the callback never sees one twice. */
 	if ((err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP) && !c.n)
-		err = read_keys(fd, fn, arg);
+		err = read_keys(fd, tbl, fn, arg);
 	return err;
 }

@@ -7,6 +7,7 @@
 #ifndef __PKTGATE_TABLES_H
 #define __PKTGATE_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,16 @@ void tables_key(int fam6, int tbl, const uint8_t *addr, uint8_t plen, uint8_t pr
 /* Decode a key; proto and port are 0 outside the port table. */
 void tables_key_decode(int fam6, int tbl, const void *key, uint8_t *addr, uint8_t *plen,
 		       uint8_t *proto, uint16_t *port);
+/* The compiled tier (see compile.h): arrays of n elements; the two maps
+ * of compiled content, filled; mapping an array's elements. */
+struct compiled;
+int tables_create_array(int kind, int fam6, int tbl, size_t n);
+/* fds: PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT, in that order. */
+int tables_compiled_create(int kind, const struct compiled *c, int fds[3]);
+void *tables_mmap(int fd, size_t *n, size_t *vsz, bool writable);
+void tables_munmap(void *p, size_t n, size_t vsz);
+/* A table with no entry (the compiled tier: no record but "no entry"). */
+bool tables_empty(int fd, int tbl);
 /* Which table a rule goes to. */
 static inline int tables_for(int family, int plen, int proto)
 {
@@ -52,7 +63,10 @@ static inline int tables_for(int family, int plen, int proto)
 
 
 /* Call fn for every entry of a table, reading in batches where the kernel
- * can (a million entries in a fraction of a second), else key by key. */
-typedef int (*tables_fn)(void *arg, const void *key, const struct pg_rule *val);
+ * can (a million entries in a fraction of a second), else key by key.
+ * tbl: the table whose key layout key has. The compiled tier's entries
+ * come with the key they would have in the dynamic tier (PG_TBL_EXACT or
+ * PG_TBL_PREFIX), so that a prefix has one key whatever its tier. */
+typedef int (*tables_fn)(void *arg, int tbl, const void *key, const struct pg_rule *val);
 int tables_read(int fd, int fam6, int tbl, tables_fn fn, void *arg);
 #endif

@@ -17,6 +17,7 @@
 #include "link.h"
 #include "names.h"
 #include "out.h"
+#include "toptable.h"
 #include "pktgate_tc.skel.h"
 
 /* "PG"; the priority puts pktgate ahead of filters added with tc's
@@ -85,6 +86,7 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 	skel->rodata->cfg_slot = slot;
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
+	skel->rodata->cfg_top_seed = top_seed();
 	bpf_program__set_autoload(skel->progs.pktgate_tc_in, hooks & HOOK_BIT(PG_HOOK_TC_INGRESS));
 	bpf_program__set_autoload(skel->progs.pktgate_tc_eg, hooks & HOOK_BIT(PG_HOOK_TC_EGRESS));
 	err = pktgate_tc_bpf__load(skel);

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * top: the remote addresses pktgate saw most (sources on ingress,
- * destinations on egress), from the per-CPU LRU hash pg_top: totals, drops,
- * when each was last seen, and rates between two readings.
- *
- * The table holds up to PG_TOP_ENTRIES addresses, so it is read in batches
- * (one system call per few thousand entries, not two per entry); kernels
- * without batch lookups for this map type get the key-by-key walk.
+ * destinations on egress), from the heavy-hitter sketch pg_top (see
+ * toptable.c): totals, drops, when each was last seen, and rates between
+ * two readings.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,8 +60,8 @@ static uint64_t coarse_now_ns(void)
 /* ---- showing -------------------------------------------------------------- */
 
 /* What moved since the previous reading. An address missing there was
- * added in between, and one whose counters went down was evicted and added
- * again: either way, all it counts now is new. */
+ * added in between, and one whose counters went down lost a way of the
+ * sketch and took one again: either way, all it counts now is new. */
 static void talker_delta(struct talker *t, const struct top_table *prev)
 {
 	const struct talker *p = bsearch(&t->key, prev->t, prev->n, sizeof(*prev->t), top_key_cmp);

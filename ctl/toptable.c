@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading pg_top, the kernel's per-remote-address counters: batched lookups
- * (a full table of 64k addresses in a fraction of a second), or key by key
- * where the kernel has no batch lookup for the map.
+ * Reading pg_top, the datapath's heavy-hitter sketch (a per-CPU array of
+ * rows, struct pg_top_row), into per-address totals: each CPU keeps its own
+ * rows, so one address can be in every CPU's copy of its row (and, for
+ * programs loaded with different seeds, in other rows): its counts are
+ * summed. Rows are read in batches, a few hundred per system call; kernels
+ * without batch lookups for the map get them one by one.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,14 +26,27 @@
 #endif
 
 /* Per-CPU values come as one 8-byte aligned copy per possible CPU. */
-#define TOP_VAL_STRIDE ((sizeof(struct pg_top_val) + 7) / 8 * 8)
-/* Size of the per-CPU value buffer of one batch: thousands of entries per
+#define TOP_ROW_STRIDE ((sizeof(struct pg_top_row) + 7) / 8 * 8)
+/* Size of the per-CPU value buffer of one batch: hundreds of rows per
  * system call on usual machines, and bounded however many CPUs there are. */
 #define TOP_BATCH_BYTES (1u << 20)
 
 int top_key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct pg_top_key));	/* the key comes first */
+}
+
+uint64_t top_seed(void)
+{
+	uint64_t seed;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		return seed;
+	/* No entropy yet (early boot): still differs per load. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec << 32 ^ ts.tv_nsec ^ (uint64_t)getpid() << 48) |
+	       0x8000000000000001ULL;
 }
 
 static int buffers_alloc(struct top_reader *v, __u32 chunk)
@@ -38,7 +57,7 @@ static int buffers_alloc(struct top_reader *v, __u32 chunk)
 	if (!k)
 		return -ENOMEM;
 	v->keys = k;
-	d = realloc(v->vals, (size_t)chunk * TOP_VAL_STRIDE * v->ctx->ncpus);
+	d = realloc(v->vals, (size_t)chunk * TOP_ROW_STRIDE * v->ctx->ncpus);
 	if (!d)
 		return -ENOMEM;
 	v->vals = d;
@@ -46,10 +65,7 @@ static int buffers_alloc(struct top_reader *v, __u32 chunk)
 	return 0;
 }
 
-/* Add an entry from its per-CPU values; entries that counted nothing are
- * left out. */
-static int table_add(struct top_table *tb, const struct pg_top_key *k, const void *vals,
-		     int ncpus)
+static int table_add(struct top_table *tb, const struct pg_top_way *w)
 {
 	struct talker *t;
 
@@ -62,28 +78,37 @@ static int table_add(struct top_table *tb, const struct pg_top_key *k, const voi
 		tb->t = p;
 		tb->cap = cap;
 	}
-	t = &tb->t[tb->n];
+	t = &tb->t[tb->n++];
 	memset(t, 0, sizeof(*t));
-	t->key = *k;
-	for (int c = 0; c < ncpus; c++) {
-		const struct pg_top_val *pv = (const void *)((const char *)vals + c * TOP_VAL_STRIDE);
+	t->key = w->key;
+	t->tot = w->val;
+	return 0;
+}
 
-		t->tot.packets += pv->packets;
-		t->tot.bytes += pv->bytes;
-		t->tot.drops += pv->drops;
-		if (pv->last_seen_ns > t->tot.last_seen_ns)
-			t->tot.last_seen_ns = pv->last_seen_ns;
+/* The ways in use of one row, on every CPU. A way that counted nothing (or
+ * was never used) is left out. */
+static int row_add(struct top_table *tb, const void *vals, int ncpus)
+{
+	for (int c = 0; c < ncpus; c++) {
+		const struct pg_top_row *r = (const void *)((const char *)vals + c * TOP_ROW_STRIDE);
+
+		for (int i = 0; i < PG_TOP_WAYS; i++) {
+			int err;
+
+			if (!r->way[i].key.family || !r->way[i].val.packets)
+				continue;
+			err = table_add(tb, &r->way[i]);
+			if (err)
+				return err;
+		}
 	}
-	if (t->tot.packets)
-		tb->n++;
 	return 0;
 }
 
 static int read_batch(struct top_reader *v, struct top_table *tb)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	/* Opaque position tokens; a key's size is always enough. */
-	struct pg_top_key in, out;
+	__u32 in = 0, out = 0;	/* opaque position tokens, key-sized */
 	bool first = true;
 	int err;
 
@@ -92,63 +117,56 @@ static int read_batch(struct top_reader *v, struct top_table *tb)
 
 		err = bpf_map_lookup_batch(v->ctx->maps.top, first ? NULL : &in, &out, v->keys,
 					   v->vals, &count, &opts);
-		if (err == -ENOSPC && !count && v->chunk < (1u << 20)) {
-			/* One hash bucket holds more than a batch: take bigger ones. */
-			err = buffers_alloc(v, v->chunk * 2);
-			if (err)
-				return err;
-			continue;
-		}
 		if (err && err != -ENOENT)
 			return err;
 		for (__u32 i = 0; i < count; i++) {
-			int e = table_add(tb, &v->keys[i],
-					  (char *)v->vals + (size_t)i * TOP_VAL_STRIDE * v->ctx->ncpus,
-					  v->ctx->ncpus);
+			int e = row_add(tb, (char *)v->vals + (size_t)i * TOP_ROW_STRIDE * v->ctx->ncpus,
+					v->ctx->ncpus);
 
 			if (e)
 				return e;
 		}
-		if (err == -ENOENT)	/* the end of the table */
+		if (err == -ENOENT || !count)	/* the end of the array */
 			return 0;
 		in = out;
 		first = false;
 	}
 }
 
-/* Key by key, for kernels without batch lookups. An entry evicted while we
- * stand on it sends the walk back to the start: the walk is bounded, and
- * the duplicates it reads go in dedupe(). */
-static int read_keys(struct top_reader *v, struct top_table *tb)
+/* Row by row, for kernels without batch lookups. */
+static int read_rows(struct top_reader *v, struct top_table *tb)
 {
-	struct pg_top_key key, next, *at = NULL;
-	int fd = v->ctx->maps.top, err = 0;
+	for (__u32 idx = 0; idx < PG_TOP_ROWS; idx++) {
+		int err;
 
-	for (size_t steps = 0; steps < 2 * PG_TOP_ENTRIES; steps++) {
-		err = bpf_map_get_next_key(fd, at, &next);
-		if (err)
-			break;
-		key = next;
-		at = &key;
-		if (bpf_map_lookup_elem(fd, &key, v->vals))
-			continue;	/* gone in between */
-		err = table_add(tb, &key, v->vals, v->ctx->ncpus);
+		if (bpf_map_lookup_elem(v->ctx->maps.top, &idx, v->vals))
+			return -errno;
+		err = row_add(tb, v->vals, v->ctx->ncpus);
 		if (err)
 			return err;
 	}
-	return err == -ENOENT || !err ? 0 : err;
+	return 0;
 }
 
-/* Sort by key (to match readings), keeping the last copy of a key. */
-static void dedupe(struct top_table *tb)
+/* Sort by key (to match readings) and sum the copies of a key: counters
+ * add up, last seen is the latest. */
+static void merge(struct top_table *tb)
 {
 	size_t n = 0;
 
 	qsort(tb->t, tb->n, sizeof(*tb->t), top_key_cmp);
 	for (size_t i = 0; i < tb->n; i++) {
-		if (n && !top_key_cmp(&tb->t[n - 1].key, &tb->t[i].key))
-			n--;
-		tb->t[n++] = tb->t[i];
+		struct talker *t = &tb->t[i], *m = n ? &tb->t[n - 1] : NULL;
+
+		if (m && !top_key_cmp(&m->key, &t->key)) {
+			m->tot.packets += t->tot.packets;
+			m->tot.bytes += t->tot.bytes;
+			m->tot.drops += t->tot.drops;
+			if (t->tot.last_seen_ns > m->tot.last_seen_ns)
+				m->tot.last_seen_ns = t->tot.last_seen_ns;
+			continue;
+		}
+		tb->t[n++] = *t;
 	}
 	tb->n = n;
 }
@@ -158,7 +176,9 @@ int top_table_read(struct top_reader *v, struct top_table *tb)
 	int err = -EINVAL;
 
 	if (!v->chunk) {
-		err = buffers_alloc(v, TOP_BATCH_BYTES / (TOP_VAL_STRIDE * v->ctx->ncpus) + 64);
+		__u32 chunk = TOP_BATCH_BYTES / (TOP_ROW_STRIDE * v->ctx->ncpus);
+
+		err = buffers_alloc(v, chunk < 1 ? 1 : chunk > PG_TOP_ROWS ? PG_TOP_ROWS : chunk);
 		if (err)
 			return err;
 	}
@@ -173,10 +193,10 @@ int top_table_read(struct top_reader *v, struct top_table *tb)
 		}
 	}
 	if (v->no_batch)
-		err = read_keys(v, tb);
+		err = read_rows(v, tb);
 	if (err)
 		return err;
-	dedupe(tb);
+	merge(tb);
 	return 0;
 }
 

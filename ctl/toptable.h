@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading the top-talker table (pg_top), for top and the exporter. */
+/* Reading the top-talker sketch (pg_top), for top and the exporter. */
 #ifndef __PKTGATE_TOPTABLE_H
 #define __PKTGATE_TOPTABLE_H
 
@@ -24,17 +24,21 @@ struct top_table {
 
 struct top_reader {
 	struct pg_ctx *ctx;
-	struct pg_top_key *keys;	/* a batch of keys */
-	void *vals;			/* and of per-CPU values */
-	uint32_t chunk;			/* entries per batch */
+	__u32 *keys;			/* a batch of row indices */
+	void *vals;			/* and of per-CPU rows */
+	uint32_t chunk;			/* rows per batch */
 	bool no_batch;			/* the kernel has no batch lookup here */
 };
 
-/* Replace tb's contents with the table as it is now; 0 or -errno. Entries
- * that counted nothing are left out. */
+/* Replace tb's contents with the sketch as it is now, one entry per
+ * address, summed over CPUs; 0 or -errno. Entries that counted nothing are
+ * left out. */
 int top_table_read(struct top_reader *r, struct top_table *tb);
 void top_reader_free(struct top_reader *r);
 /* Order of talkers (or keys) by key, for qsort and bsearch. */
 int top_key_cmp(const void *a, const void *b);
+/* A seed for a program's cfg_top_seed: random, so that no one can aim
+ * spoofed sources at the row of an address they want to hide. */
+uint64_t top_seed(void);
 
 #endif

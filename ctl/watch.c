@@ -22,6 +22,7 @@
 
 #include <bpf/bpf.h>
 
+#include "attach.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
@@ -246,7 +247,7 @@ bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n)
 /* One reading of an interface slot. */
 struct st_slot {
 	bool present;		/* in use, and selected by --iface */
-	struct pg_iface rec;
+	struct iface_entry e;	/* as the interface table has it, reconciled */
 	struct pg_stats hook[PG_HOOK_MAX];
 };
 
@@ -256,35 +257,41 @@ struct st_view {
 	struct st_slot *cur, *prev;	/* PG_MAX_IFACES each */
 };
 
-static bool st_selected(const struct st_view *v, const struct pg_iface *rec)
+static bool st_selected(const struct st_view *v, const struct iface_entry *e)
 {
-	return rec->in_use && (!v->iface || (!strcmp(rec->ifname, v->iface) &&
-					     rec->netns_ino == v->ctx->netns_ino));
+	return !v->iface || (!strcmp(e->rec.ifname, v->iface) && e->here);
 }
 
 static int st_read(void *arg)
 {
 	struct st_view *v = arg;
 	struct st_slot *t = v->prev;
+	struct iface_table *tab = iface_table_read(v->ctx);
 
+	if (!tab)
+		return PG_EXIT_ERR;
 	v->prev = v->cur;
 	v->cur = t;
 	memset(v->cur, 0, PG_MAX_IFACES * sizeof(*v->cur));
-	for (__u32 s = 0; s < PG_MAX_IFACES; s++) {
+	for (int i = 0; i < tab->n; i++) {
+		int s = tab->e[i].slot;
 		struct st_slot *sl = &v->cur[s];
 
-		if (bpf_map_lookup_elem(v->ctx->maps.ifaces, &s, &sl->rec) ||
-		    !st_selected(v, &sl->rec))
+		if (!st_selected(v, &tab->e[i]))
 			continue;
 		sl->present = true;
+		sl->e = tab->e[i];
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			int err = percpu_sum(v->ctx, v->ctx->maps.stats, s * PG_HOOK_MAX + h,
 					     (uint64_t *)&sl->hook[h], STATS_WORDS, false);
 
-			if (err)
+			if (err) {
+				free(tab);
 				return p_err("cannot read counters: %s", strerror(-err));
+			}
 		}
 	}
+	free(tab);
 	return 0;
 }
 
@@ -293,14 +300,15 @@ static int st_read(void *arg)
  * between: all it counts now is new. */
 static bool st_same(const struct st_slot *a, const struct st_slot *b)
 {
-	return a->present && b->present && a->rec.ifindex == b->rec.ifindex &&
-	       a->rec.netns_ino == b->rec.netns_ino;
+	/* Vanished since (ifindex 0 now): the same counters, standing still. */
+	return a->present && b->present && a->e.rec.netns_ino == b->e.rec.netns_ino &&
+	       (a->e.rec.ifindex == b->e.rec.ifindex || !a->e.rec.ifindex);
 }
 
 /* Hooks pktgate uses here, as stats shows them: attached now, or counted. */
 static bool st_hook_used(const struct st_slot *sl, int h)
 {
-	if (sl->rec.hooks & (1 << h))
+	if (sl->e.rec.hooks & (1 << h))
 		return true;
 	for (int r = 0; r < PG_R_MAX; r++)
 		if (sl->hook[h].reason[r].packets)
@@ -346,7 +354,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 
 	out_obj_open(NULL);
 	out_str("hook", NULL, pg_hook_names[h]);
-	out_bool("attached", NULL, cur->rec.hooks & (1 << h));
+	out_bool("attached", NULL, cur->e.rec.hooks & (1 << h));
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		const struct pg_ctr *c = &cur->hook[h].reason[r];
@@ -383,16 +391,10 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 }
 
 static void st_iface(const struct st_slot *cur, const struct st_slot *prev,
-		     const struct pg_ctx *ctx, const struct live *lv, int *hidden)
+		     const struct live *lv, int *hidden)
 {
-	bool here = cur->rec.netns_ino == ctx->netns_ino;
-
 	out_obj_open(NULL);
-	out_str("ifname", "%s", cur->rec.ifname);
-	out_u64("ifindex", " (ifindex %llu", cur->rec.ifindex);
-	out_u64("netns_ino", NULL, cur->rec.netns_ino);
-	out_bool("this_netns", NULL, here);
-	out_text("%s)%s", here ? "" : ", other netns", cur->rec.hooks ? "" : " detached");
+	stats_iface_head(&cur->e);
 	live_eol();
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++)
@@ -427,7 +429,7 @@ static int st_show(void *arg, const struct live *lv)
 			hidden++;
 			continue;
 		}
-		st_iface(&v->cur[s], &v->prev[s], v->ctx, lv, &hidden);
+		st_iface(&v->cur[s], &v->prev[s], lv, &hidden);
 	}
 	out_arr_close();
 	if (!st_any(v)) {

@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "toptable.h"
 #include "pktgate_xdp.skel.h"
 
 #define PG_XDP_PROG_NAME "pktgate_xdp"
@@ -99,6 +100,7 @@ static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 	skel->rodata->cfg_slot = slot;
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
+	skel->rodata->cfg_top_seed = top_seed();
 
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);

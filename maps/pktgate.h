@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	2
+#define PKTGATE_SCHEMA_VERSION	3
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -29,6 +29,18 @@
 #define PG_MAP_ALLOW_P6		"pg_allow_p6"
 #define PG_MAP_DENY_P4		"pg_deny_p4"
 #define PG_MAP_DENY_P6		"pg_deny_p6"
+#define PG_MAP_ALLOW_E4		"pg_allow_e4"
+#define PG_MAP_ALLOW_E6		"pg_allow_e6"
+#define PG_MAP_DENY_E4		"pg_deny_e4"
+#define PG_MAP_DENY_E6		"pg_deny_e6"
+#define PG_MAP_ALLOW_C4		"pg_allow_c4"
+#define PG_MAP_ALLOW_C6		"pg_allow_c6"
+#define PG_MAP_DENY_C4		"pg_deny_c4"
+#define PG_MAP_DENY_C6		"pg_deny_c6"
+#define PG_MAP_ALLOW_H4		"pg_allow_h4"
+#define PG_MAP_ALLOW_H6		"pg_allow_h6"
+#define PG_MAP_DENY_H4		"pg_deny_h4"
+#define PG_MAP_DENY_H6		"pg_deny_h6"
 #define PG_MAP_LISTS		"pg_lists"
 #define PG_MAP_LIST_STATS	"pg_list_stats"
 #define PG_MAP_IFACES		"pg_ifaces"
@@ -37,6 +49,7 @@
 #define PG_MAP_RULE_META	"pg_rule_meta"
 #define PG_MAP_CONFIG		"pg_config"
 #define PG_MAP_TOP		"pg_top"
+#define PG_MAP_TOP_HEAD		"pg_top_head"
 #define PG_MAP_EVENTS		"pg_events"
 #define PG_MAP_EV_BUCKET	"pg_ev_bucket"
 #define PG_MAP_TOP_BUCKET	"pg_top_bucket"
@@ -61,15 +74,24 @@
  * entries use rule_id 0 and are counted per list instead, so counter memory
  * is PG_MAX_RULES x CPUs however large the lists grow. */
 #define PG_MAX_RULES		65536
-/* Remote addresses tracked for top talkers (LRU: the quietest go first). */
-#define PG_TOP_ENTRIES		65536
+/* Top talkers: a heavy-hitter sketch per CPU, PG_TOP_ROWS rows of
+ * PG_TOP_WAYS addresses. An address hashes to one row; a packet costs a
+ * lookup in a per-CPU array (inlined by the JIT) and a few stores, never an
+ * insert or an eviction. 4096 x 4 keeps 16,384 addresses per CPU; the
+ * rows' tags and scores, all a packet of an unknown address touches, take
+ * 128 KiB per CPU, small enough to stay in the caches under a flood. */
+#define PG_TOP_ROWS_SHIFT	12
+#define PG_TOP_ROWS		(1u << PG_TOP_ROWS_SHIFT)
+#define PG_TOP_WAYS		4
+#define PG_TOP_ENTRIES		(PG_TOP_ROWS * PG_TOP_WAYS)	/* per CPU */
 /* Drop events: ring buffer size, and the default rate for all CPUs. */
 #define PG_EVENTS_RINGBUF	(256 * 1024)
 #define PG_EVENT_RATE_DEFAULT	1000
 #define PG_EVENT_BURST_SEC	1	/* a bucket holds this many seconds of rate */
-/* New addresses admitted into pg_top per second, over all CPUs. Known
- * addresses are always counted; the cap keeps a flood of spoofed sources
- * from turning every packet into an LRU insert and eviction. */
+/* New addresses admitted into a free way of pg_top per second, over all
+ * CPUs (0: no cap). Known addresses are always counted. Admission costs a
+ * few stores, so the cap is not needed for speed; it keeps a flood of
+ * spoofed sources from churning the free ways. */
 #define PG_TOP_RATE_DEFAULT	20000
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
@@ -104,14 +126,28 @@ enum pg_list_kind {
 	PG_LIST_KIND_MAX,
 };
 
-/* Each kind is three tables per family: host entries (/32, /128) in an
- * exact-match hash, whose lookup cost does not grow with its size, shorter
- * prefixes in an LPM trie, and port-scoped entries in a trie of their own
- * keyed by protocol and port ahead of the address. A host entry is the
- * longest possible prefix, so looking in the hash first keeps
- * longest-prefix semantics; the port trie is consulted only when the
- * address tables found nothing and it holds entries, so address-only
- * lookups pay nothing for it.
+/* Each kind has five tables per family, in two tiers.
+ *
+ * The compiled tier holds what bulk changes (load, flush, restore) wrote:
+ * every address entry of the kind, compiled in user space into plain
+ * arrays. PG_TBL_CENT holds the entries themselves (struct pg_cent_v4/v6,
+ * sorted by address, then prefix length; index 0 is "no entry"),
+ * PG_TBL_CIDX a range index over them (see "compiled index" below), and
+ * PG_TBL_CHOT what a hit needs of an entry, four bytes each (struct
+ * pg_chot), so that a hit on an entry with no TTL and no counter of its
+ * own reads neither the entry nor anything but the index: a lookup costs
+ * a bounded handful of array reads whatever the list size, and a million
+ * prefixes take a few MiB. Entries of the compiled tier are changed in
+ * place by add and del (lists, TTL, rule id: record first, then its hot
+ * fields), so they never need a rebuild for that.
+ *
+ * The dynamic tier holds entries added one by one since: host entries
+ * (/32, /128) in an exact-match hash (PG_TBL_EXACT), shorter prefixes in
+ * an LPM trie (PG_TBL_PREFIX). A prefix is in one tier at most, so the
+ * longest live match of the two is the kind's answer. Port-scoped entries
+ * are in a trie of their own keyed by protocol and port ahead of the
+ * address (PG_TBL_PORT), consulted only when the address tables found
+ * nothing, so address-only lookups pay nothing for it.
  *
  * Every table is an ARRAY_OF_MAPS of PG_GENS slots. The datapath uses the
  * slot of pg_config.gens' bit for the kind; a replace fills the other slot
@@ -120,8 +156,13 @@ enum pg_table {
 	PG_TBL_EXACT = 0,
 	PG_TBL_PREFIX,
 	PG_TBL_PORT,
+	PG_TBL_CENT,
+	PG_TBL_CIDX,
+	PG_TBL_CHOT,
 	PG_TBL_MAX,
 };
+
+#define PG_TBL_COMPILED(tbl)	((tbl) >= PG_TBL_CENT)
 
 #define PG_TABLE_FOR(family, plen) \
 	((plen) == ((family) == 4 ? 32 : 128) ? PG_TBL_EXACT : PG_TBL_PREFIX)
@@ -182,6 +223,85 @@ struct pg_rule {
 	__u8 prefixlen;		/* address prefix length, to look past an expired entry */
 	__u16 port_hi;		/* port-scoped: last port of the rule's range */
 };
+
+/* Compiled-tier entries (PG_TBL_CENT), index 1..n in (address, prefix
+ * length) order. parent: the entry of the next shorter prefix covering
+ * this one, 0 if none; the datapath follows it past an entry that is not
+ * live (expired, or in no list since a del), so a covering entry still
+ * matches, as in the dynamic tier. An entry in no list (lists == 0) is
+ * absent; the next bulk change leaves it out. */
+struct pg_cent_v4 {
+	struct pg_rule r;
+	__u32 parent;
+	__u8 addr[4];
+};
+
+struct pg_cent_v6 {
+	struct pg_rule r;
+	__u32 parent;
+	__u32 pad;
+	__u8 addr[16];
+};
+
+/* The compiled index (PG_TBL_CIDX), after DXR (Zec, Rizzo, Mikuc 2012):
+ * the address space is cut into ranges, each with the entry of the
+ * longest prefix covering it (0: none), found by a search for the last
+ * range start <= the address. The array's elements are blocks of one
+ * (IPv4: 64 bytes) or two (IPv6: 128) cache lines, so that a lookup costs
+ * a few map reads and the search inside a block none:
+ *  - blocks 0..: the direct table, a __u64 slot per value of the top 16
+ *    address bits: PG_CDIR_LEAF | entry if the whole /16 has one answer,
+ *    else the descriptor of a chunk, base << 32 | levels << 28 | n;
+ *  - a chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
+ *    PG_CFAN6) keys a block, levels top-down from block base; level l's
+ *    block j has the children j * fan + i below; k[0] of each block is its
+ *    key count less one (the first key is never compared: the way down
+ *    proves it <= the address), unused keys are all ones; then the
+ *    ranges' entries, a __u32 each.
+ * IPv4 keys are the low 16 bits of the address, IPv6 keys the top 64.
+ * IPv6 prefixes longer than /64: the /64 holding them is a range whose
+ * entry is PG_CNODE | a block over the low 64 bits: up to PG_CSMALL
+ * ranges in the block itself (k[0] their count less one, keys k[1..],
+ * entries l[PG_CSMALL_L + i]), or, if k[0] has PG_CSMALL_BIG, a second
+ * chunk whose descriptor is d[1]. */
+/* The hot fields of compiled entry e: half e % 2 of PG_TBL_CHOT element
+ * e / 2 (array elements are 8-byte aligned: two a __u64). */
+struct pg_chot {
+	__u8 list_id;
+	__u8 prefixlen;
+	__u8 flags;		/* PG_CHOT_* */
+	__u8 pad;
+};
+
+#define PG_CHOT_DEAD	0x1	/* in no list: absent, look at its parent */
+#define PG_CHOT_SLOW	0x2	/* a TTL or a counter of its own: read the entry */
+#define PG_CHOT_PER_ELEM	2
+
+#define PG_CDIR_BITS		16
+#define PG_CDIR_SIZE		(1u << PG_CDIR_BITS)
+#define PG_CDIR_LEAF		(1ULL << 63)
+#define PG_CNODE		0x80000000u
+#define PG_CN_BITS		28
+#define PG_CLEVELS_MAX		6	/* fan^6 ranges: more than any chunk has */
+#define PG_CFAN4		32
+#define PG_CFAN6		16
+#define PG_CSMALL		8
+#define PG_CSMALL_L		16
+#define PG_CSMALL_BIG		(1ULL << 63)
+
+union pg_cblk4 {
+	__u16 k[PG_CFAN4];
+	__u32 l[16];
+	__u64 d[8];
+};
+
+union pg_cblk6 {
+	__u64 k[PG_CFAN6];
+	__u32 l[32];
+	__u64 d[16];
+};
+
+#define PG_CENT_MAX		(PG_CNODE - 1)
 
 /* pg_lists value, indexed by list id; written by user space only. */
 struct pg_list {
@@ -259,10 +379,10 @@ struct pg_config {
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
 
-/* pg_top: per remote address (source on ingress, destination on egress). */
+/* A remote address (source on ingress, destination on egress). */
 struct pg_top_key {
-	__u8 family;		/* 4 or 6 */
-	__u8 pad[3];
+	__u8 family;		/* 4 or 6; 0: a way never used */
+	__u8 pad[3];		/* always 0 */
 	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
 };
 
@@ -273,14 +393,69 @@ struct pg_top_val {
 	__u64 last_seen_ns;	/* CLOCK_MONOTONIC (coarse) */
 };
 
+struct pg_top_way {
+	struct pg_top_key key;
+	__u32 tick;		/* low bits of jiffies when last_seen_ns was read */
+	struct pg_top_val val;	/* exact since the address took the way */
+};
+
+/* One row of the sketch, on one CPU, in two per-CPU arrays indexed by
+ * pg_top_hash() & (PG_TOP_ROWS - 1): its tags and scores in pg_top_head
+ * (32 bytes a row, so that a packet of an address not in the row reads and
+ * writes one cache line of a table that stays in the caches), its ways in
+ * pg_top (read only on a tag match, written on admission).
+ *
+ * Per packet of address A: if a way holds A (its tag, then its key, match),
+ * count it there and add 1 to the way's score. Else, if a way has score 0,
+ * A takes it (subject to top-rate) with this packet's counts. Else every
+ * score of the row goes down by 1 (a decay round, counted in decays) and
+ * the packet is untracked. This is Misra-Gries' frequent-items algorithm
+ * per row: an address that sent more than 1/(PG_TOP_WAYS + 1) of all the
+ * packets its row saw on a CPU holds a way there, and one-packet sources
+ * only ever take ways whose score went to 0. An address's counts
+ * are exact from the moment it took its way; it missed at most as many
+ * packets as the row had decay rounds before that (plus, with a top-rate
+ * cap, its packets refused admission). A way whose score is 0 keeps its
+ * address and counts until another address takes it, and goes on counting
+ * if its own address comes back first. */
+struct pg_top_head {
+	__u16 tag[PG_TOP_WAYS];		/* pg_top_hash() >> 48 of each way's key */
+	__u32 score[PG_TOP_WAYS];	/* 0: the way is free to take */
+	__u32 decays;			/* decay rounds of the row (saturates) */
+	__u32 pad;
+};
+
+struct pg_top_row {
+	struct pg_top_way way[PG_TOP_WAYS];
+};
+
+/* The sketch's hash of an address: the low bits pick the row, the top 16
+ * the tag. seed is the program's cfg_top_seed, random per load, so that
+ * nobody can aim spoofed sources at one row. Used by both sides (user
+ * space to find an address's row in tests and tools). */
+static inline __u64 pg_top_hash(const struct pg_top_key *k, __u64 seed)
+{
+	__u32 w[5];
+	__u64 a, b, h;
+
+	__builtin_memcpy(w, k, sizeof(w));
+	a = (__u64)w[1] << 32 | w[2];
+	b = (__u64)w[3] << 32 | w[4];
+	h = (a ^ seed) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 32) ^ b) * 0xc2b2ae3d27d4eb4fULL;
+	h = (h ^ (h >> 29) ^ w[0]) * 0x165667b19e3779f9ULL;
+	return h ^ (h >> 32);
+}
+
 /* A per-CPU token bucket: pg_ev_bucket throttles drop events, pg_top_bucket
- * admissions of new addresses into pg_top. */
+ * admissions of new addresses into pg_top (and counts the packets pg_top
+ * did not count: refused admission, or a decay round). */
 struct pg_ev_bucket {
 	__u64 credit_ns;
 	__u64 last_ns;
 	__u64 emitted;		/* events sent; addresses admitted */
 	__u64 suppressed;	/* drops without an event (throttled or ring full);
-				 * packets of addresses not admitted (untracked) */
+				 * packets pg_top did not count (untracked) */
 };
 
 #define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */

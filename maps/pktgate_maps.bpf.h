@@ -46,6 +46,38 @@ PG_LIST_MAP(pg_allow_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
 PG_LIST_MAP(pg_deny_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
 PG_LIST_MAP(pg_deny_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
 
+/* The compiled tier: plain arrays, sized by user space to what they hold
+ * (BPF_F_INNER_MAP lets the slots take arrays of any size; a lookup past
+ * the end answers NULL) and written through mmap (BPF_F_MMAPABLE). */
+#define PG_ARRAY_MAP(name, valtype)					\
+	struct name##_inner {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);	\
+		__uint(max_entries, 1);					\
+		__uint(key_size, sizeof(__u32));			\
+		__uint(value_size, sizeof(valtype));			\
+	};								\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);		\
+		__uint(max_entries, PG_GENS);				\
+		__type(key, __u32);					\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+		__array(values, struct name##_inner);			\
+	} name SEC(".maps")
+
+PG_ARRAY_MAP(pg_allow_e4, struct pg_cent_v4);
+PG_ARRAY_MAP(pg_allow_e6, struct pg_cent_v6);
+PG_ARRAY_MAP(pg_deny_e4, struct pg_cent_v4);
+PG_ARRAY_MAP(pg_deny_e6, struct pg_cent_v6);
+PG_ARRAY_MAP(pg_allow_c4, union pg_cblk4);
+PG_ARRAY_MAP(pg_allow_c6, union pg_cblk6);
+PG_ARRAY_MAP(pg_deny_c4, union pg_cblk4);
+PG_ARRAY_MAP(pg_deny_c6, union pg_cblk6);
+PG_ARRAY_MAP(pg_allow_h4, __u64);
+PG_ARRAY_MAP(pg_allow_h6, __u64);
+PG_ARRAY_MAP(pg_deny_h4, __u64);
+PG_ARRAY_MAP(pg_deny_h6, __u64);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PG_MAX_IFACES * PG_HOOK_MAX);
@@ -72,11 +104,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_list_stats SEC(".maps");
 
+/* Top talkers: the heavy-hitter sketch, one row per element, its tags and
+ * scores apart from its ways (see struct pg_top_row). Arrays: a packet
+ * never inserts or evicts. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, PG_TOP_ENTRIES);
-	__type(key, struct pg_top_key);
-	__type(value, struct pg_top_val);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_TOP_ROWS);
+	__type(key, __u32);
+	__type(value, struct pg_top_head);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pg_top_head SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PG_TOP_ROWS);
+	__type(key, __u32);
+	__type(value, struct pg_top_row);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_top SEC(".maps");
 

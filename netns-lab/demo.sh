@@ -27,8 +27,13 @@ TMPD=$(mktemp -d)
 trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$TMPD"' EXIT
 trap 'exit 130' INT TERM
 
-bold=$(tput bold 2>/dev/null || true)
-plain=$(tput sgr0 2>/dev/null || true)
+# Bold only on a terminal, and never with NO_COLOR set (no-color.org): a
+# demo written to a file or a pipe must read as plain text.
+bold='' plain=''
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	bold=$(tput bold 2>/dev/null || true)
+	plain=$(tput sgr0 2>/dev/null || true)
+fi
 step=0
 say() { step=$((step + 1)); printf '\n%s== %d. %s%s\n' "$bold" "$step" "$*" "$plain"; }
 run() {	# show a command as a user would type it, then run it

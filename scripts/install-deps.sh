@@ -9,8 +9,9 @@ BUILD_PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev libe
 # Run: netlink tools, namespaces (util-linux: unshare, nsenter).
 RUN_PKGS="iproute2 util-linux"
 # Tests: traffic tools, JSON checks, man page rendering, bash completion,
-# HTTP scrapes (curl) and the metrics format checker (promtool, in prometheus).
-TEST_PKGS="iputils-ping socat jq procps man-db groff-base bash-completion curl prometheus tmux"
+# HTTP scrapes (curl), the metrics format checker (promtool, in prometheus)
+# and clang's sanitizer and libFuzzer runtimes (make fuzz; gcc's come with gcc).
+TEST_PKGS="iputils-ping socat jq procps man-db groff-base bash-completion curl prometheus tmux valgrind libclang-rt-dev"
 # Benchmarks (make bench): the filters pktgate is compared with, plots, JSON.
 BENCH_PKGS="nftables iptables ipset gnuplot-nox jq procps"
 

@@ -3,7 +3,11 @@
 # subshell (run_one) with `set -e`, a pin directory of its own on the
 # private bpffs, and cleanups that run on every exit path.
 
-PG="$TOP/build/pktgate"
+# The build directory the tests take their binaries from (make's O=):
+# PKTGATE_BUILD, relative to the top directory or absolute; build by default.
+BUILD=${PKTGATE_BUILD:-build}
+[[ "$BUILD" == /* ]] || BUILD="$TOP/$BUILD"
+PG="$BUILD/pktgate"
 LAB="$TOP/netns-lab/lab"
 
 run_one() {
@@ -62,6 +66,11 @@ stderr: $ERR"
 
 pg() {
 	"$PG" "$@"
+}
+
+# The schema version of the maps contract this tree builds.
+schema_version() {
+	awk '$2 == "PKTGATE_SCHEMA_VERSION" { print $3 }' "$TOP/maps/pktgate.h"
 }
 
 # ---- namespace lab -------------------------------------------------------

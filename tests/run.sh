@@ -6,6 +6,9 @@
 #
 #   tests/run.sh [-v] [PATTERN...]   run tests whose name matches a pattern
 #
+# The binaries are taken from build/, or from the build directory named by
+# PKTGATE_BUILD (make O=DIR; make check-sanitize sets it).
+#
 # It re-executes itself in a private mount namespace with a fresh bpffs on
 # /sys/fs/bpf, so no pin of the host (or of another run) is ever seen or
 # changed.
@@ -59,7 +62,7 @@ selected() {
 run_unit() {	# run_unit PROGRAM LABEL
 	local unit_out unit_rc line
 	unit_out=$(mktemp)
-	"$TOP/build/tests/$1" >"$unit_out" 2>&1
+	"$BUILD/tests/$1" >"$unit_out" 2>&1
 	unit_rc=$?
 	while IFS= read -r line; do
 		case "$line" in
@@ -77,6 +80,7 @@ run_unit() {	# run_unit PROGRAM LABEL
 # The datapath under BPF_PROG_TEST_RUN; the blocklist file parser.
 selected unit && run_unit test_datapath unit
 selected "unit listfile" && run_unit test_listfile "unit listfile"
+selected "unit compile" && run_unit test_compile "unit compile"
 
 # 2. Shell tests: every test_* function of tests/test_*.sh, each in its own
 # subshell with its own pin directory and cleanup.

@@ -52,6 +52,47 @@ test_events_carry_the_drop() {
 	[ $(( $(date +%s) - t )) -lt 60 ] || fail "event time $(echo "$icmp" | jq -r .time)"
 }
 
+test_events_count_backlog_and_one_reader() {
+	lab_up
+	gwpg attach gw-a >/dev/null
+	pg deny add 198.51.100.0/24 >/dev/null
+	# 20 drops while nobody reads: they wait in the ring.
+	on attacker ping -n -c 20 -i 0.01 -W 1 203.0.113.2 >/dev/null 2>&1 || true
+	assert_eq 20 "$(pg -j config | jq .events_emitted)" "events emitted"
+	# --count N prints N, even from a full batch of queued events.
+	expect 0 pg -j events --backlog --count 3 --timeout 5s
+	assert_eq 3 "$(echo "$OUT" | wc -l)" "events printed with --count 3"
+	# The other 17 are older than this reader: skipped without --backlog.
+	expect 0 pg -j events --count 1 --timeout 1s
+	assert_eq "" "$OUT" "old events without --backlog"
+	# New ones are shown, at most N.
+	"$PG" -j events --count 2 --timeout 10s >"$TMP/ev" 2>"$TMP/ev.err" &
+	p=$!
+	defer kill $p
+	sleep 0.3
+	on attacker ping -n -c 5 -i 0.01 -W 1 203.0.113.2 >/dev/null 2>&1 || true
+	wait $p || fail "events: $(cat "$TMP/ev.err")"
+	assert_eq 2 "$(wc -l <"$TMP/ev")" "new events with --count 2"
+
+	# One reader at a time: a second would split the events with the first.
+	"$PG" -j events --timeout 20s >"$TMP/ev1" 2>"$TMP/ev1.err" &
+	p=$!
+	defer kill $p
+	sleep 0.3
+	expect 1 pg events --timeout 1s
+	assert_eq "pktgate: another events reader is running (pid $p); the ring buffer has one read position, so each would miss what the other reads" \
+		"$ERR" "second reader"
+	expect 1 pg -j events --timeout 1s
+	assert_contains "$(echo "$OUT" | jq -r .error)" "another events reader is running (pid $p)"
+	on attacker ping -n -c 4 -i 0.01 -W 1 203.0.113.2 >/dev/null 2>&1 || true
+	sleep 0.3
+	assert_eq 4 "$(wc -l <"$TMP/ev1")" "the first reader got every event"
+	# The lock goes with the reader, however it ends.
+	kill -9 $p
+	wait $p 2>/dev/null || true
+	expect 0 pg events --count 1 --timeout 1s
+}
+
 test_events_flood_is_throttled_and_accounted() {
 	lab_up
 	gwpg attach gw-a >/dev/null
@@ -117,11 +158,11 @@ test_top_talkers_can_be_turned_off() {
 	expect 0 gwpg -j attach gw-c --no-top
 	assert_eq false "$(echo "$OUT" | jq .top)" "top flag"
 	on client ping -n -c 3 -i 0.05 -W 1 203.0.113.2 >/dev/null
-	assert_eq 0 "$(bpftool map dump pinned "$PKTGATE_PIN_PATH/pg_top" | grep -c '"key"' || true)" "top entries"
+	assert_eq 0 "$(pg -j top --interval 0.01 | jq .tracked)" "top entries"
 	expect 0 gwpg -j attach gw-c
 	assert_eq true "$(echo "$OUT" | jq .top)" "top flag after re-attach"
 	on client ping -n -c 3 -i 0.05 -W 1 203.0.113.2 >/dev/null
-	[ "$(bpftool map dump pinned "$PKTGATE_PIN_PATH/pg_top" | grep -c '"key"')" -ge 1 ] ||
+	[ "$(pg -j top --interval 0.01 | jq .tracked)" -ge 1 ] ||
 		fail "no top entry with top talkers on"
 }
 

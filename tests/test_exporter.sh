@@ -57,7 +57,7 @@ stats_lines() {
 
 status_lines() {
 	pg -j status | jq -r '.lists[] |
-		"{list=\"\(.list)\",family=\"ipv\(.family)\"}" as $l |
+		"{kind=\"\(.list)\",family=\"ipv\(.family)\"}" as $l |
 		"pktgate_list_entries\($l) \(.entries)", "pktgate_list_expired_entries\($l) \(.expired)",
 		"pktgate_list_capacity\($l) \(.capacity)"'
 }
@@ -85,7 +85,7 @@ test_exporter_output_passes_promtool() {
 		grep -q "^# HELP $fam " "$TMP/m" || fail "no HELP line for $fam"
 	done
 	for fam in pktgate_list_entries pktgate_list_capacity pktgate_attached \
-		   pktgate_top_talker_packets pktgate_top_talker_bytes pktgate_top_talker_drops; do
+		   pktgate_top_talker_packets pktgate_top_talker_bytes pktgate_top_talker_dropped_packets; do
 		grep -qx "# TYPE $fam gauge" "$TMP/m" || fail "no gauge TYPE line for $fam"
 	done
 	# The content type that declares the text format's version.
@@ -94,7 +94,7 @@ test_exporter_output_passes_promtool() {
 	# --once prints the same format, for scripts.
 	expect 0 pg exporter --once
 	echo "$OUT" | promtool check metrics || fail "promtool rejected --once output"
-	assert_contains "$OUT" 'pktgate_list_entries{list="deny",family="ipv6"} 1'
+	assert_contains "$OUT" 'pktgate_list_entries{kind="deny",family="ipv6"} 1'
 }
 
 test_exporter_values_equal_stats_and_status() {
@@ -139,7 +139,7 @@ $(grep 'interface="gw-c"' "$TMP/m" | grep _total)"
 	while IFS= read -r line; do
 		grep -qxF "$line" "$TMP/m" || fail "exporter lacks '$line': $(grep _list_ "$TMP/m")"
 	done <"$TMP/lists"
-	grep -qxF 'pktgate_list_entries{list="deny",family="ipv4"} 2' "$TMP/m" ||
+	grep -qxF 'pktgate_list_entries{kind="deny",family="ipv4"} 2' "$TMP/m" ||
 		fail "deny v4 entries: $(grep _list_entries "$TMP/m")"
 
 	# Drop events: as config reports them; every drop is one or the other.
@@ -153,14 +153,14 @@ $(grep 'interface="gw-c"' "$TMP/m" | grep _total)"
 		"$(grep -m1 '^pktgate_top_talker_packets{' "$TMP/m")" "top talker"
 	grep -qxF "pktgate_top_talker_bytes{address=\"$EXP_CLIENT4\"} 882" "$TMP/m" ||
 		fail "top talker bytes: $(grep _top_talker_bytes "$TMP/m")"
-	grep -qxF "pktgate_top_talker_drops{address=\"$EXP_CLIENT4\"} 4" "$TMP/m" ||
-		fail "top talker drops: $(grep _top_talker_drops "$TMP/m")"
+	grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\"} 4" "$TMP/m" ||
+		fail "top talker drops: $(grep _top_talker_dropped_packets "$TMP/m")"
 	n=$(grep -c '^pktgate_top_talker_packets{' "$TMP/m")
 	[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "$n top talkers with --top 3"
 
 	# Read afresh on every scrape.
 	exp_pings 2
-	scrape | grep -qxF "pktgate_top_talker_drops{address=\"$EXP_CLIENT4\"} 6" ||
+	scrape | grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\"} 6" ||
 		fail "second scrape did not see the new drops"
 }
 
@@ -268,4 +268,167 @@ test_exporter_listen_errors_and_default() {
 	done
 	[[ "$url" == "http://[::1]:"*/metrics ]] || fail "IPv6 URL: $(cat "$TMP/v6.out")"
 	assert_eq 200 "$(http_code -g "$url")" "scrape over IPv6"
+}
+
+# slowloris PORT SECONDS SRC:COUNT...: COUNT connections from each loopback
+# source address, each sending a request line and then one header line every
+# 2 s, never finishing. Prints, for each source, how many connections the
+# server closed within 5 s (at once, but noticed only once all are open),
+# and for the others the seconds after which it
+# closed them (or "open" if it had not when SECONDS were up).
+slowloris() {
+	/usr/bin/python3 - "$@" <<'PY'
+import selectors, socket, sys, time
+port, limit = int(sys.argv[1]), float(sys.argv[2])
+sel, conns, t0 = selectors.DefaultSelector(), [], time.monotonic()
+for spec in sys.argv[3:]:
+    src, n = spec.split(":")
+    for _ in range(int(n)):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            conns.append([src, s, time.monotonic()]); continue
+        s.setblocking(False)
+        c = [src, s, None, time.monotonic()]
+        conns.append(c)
+        sel.register(s, selectors.EVENT_READ, c)
+last = time.monotonic()
+while time.monotonic() - t0 < limit and any(c[2] is None for c in conns):
+    for key, _ in sel.select(0.2):
+        c = key.data
+        try:
+            data = c[1].recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            c[2] = time.monotonic(); sel.unregister(c[1])
+    if time.monotonic() - last >= 2:
+        last = time.monotonic()
+        for c in conns:
+            if c[2] is None:
+                try: c[1].send(b"X-Trickle: 1\r\n")
+                except OSError: pass
+for src in dict.fromkeys(c[0] for c in conns):
+    mine = [c for c in conns if c[0] == src]
+    quick = sum(1 for c in mine if c[2] is not None and c[2] - c[3] < 5)
+    rest = sorted("open" if c[2] is None else "%.0f" % (c[2] - c[3]) for c in mine
+                  if c[2] is None or c[2] - c[3] >= 5)
+    print(src, quick, " ".join(rest))
+PY
+}
+
+# 100 connections trickling a header line every 2 s (the idle timeout never
+# fires) neither lock scrapers out nor live for ever: one address gets 8
+# connections, the others are closed at once, and a request must be done
+# 10 s after its connection opened.
+test_exporter_slowloris_cannot_lock_out_scrapers() {
+	exp_start
+	slowloris "$EXP_PORT" 16 127.0.0.2:60 127.0.0.3:8 127.0.0.4:8 127.0.0.5:8 127.0.0.6:8 \
+		127.0.0.7:8 >"$TMP/loris" &
+	loris=$!
+	defer kill "$loris"
+	# A scraper that keeps its connection: 4 requests 4 s apart, 12 s in
+	# all, each answered (the deadline counts from the previous answer).
+	/usr/bin/python3 - "$EXP_PORT" >"$TMP/keepalive" 2>&1 <<'PY' &
+import http.client, sys, time
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+for i in range(4):
+    if i:
+        time.sleep(4)
+    c.request("GET", "/metrics")
+    port = c.sock.getsockname()[1]	# the same connection each time
+    r = c.getresponse()
+    r.read()
+    print(r.status, port, flush=True)
+PY
+	keepalive=$!
+	defer kill "$keepalive"
+	sleep 3
+	for i in 1 2 3; do
+		start=$(date +%s%N)
+		scrape >"$TMP/m" || fail "scrape $i beside 100 trickling connections failed"
+		ms=$((($(date +%s%N) - start) / 1000000))
+		[ "$ms" -lt 2000 ] || fail "scrape $i beside 100 trickling connections took $ms ms"
+		assert_contains "$(cat "$TMP/m")" "# TYPE pktgate_packets_total counter"
+		sleep 1
+	done
+	timeout 20 tail --pid="$loris" -f /dev/null || fail "slowloris script did not end"
+	wait "$loris" || fail "slowloris script failed"
+	# One address holds 8 connections; the 52 others were closed at once.
+	read -r src quick rest <<<"$(grep '^127.0.0.2 ' "$TMP/loris")"
+	assert_eq 52 "$quick" "connections from 127.0.0.2 closed at once ($(cat "$TMP/loris"))"
+	# Every connection kept was cut at its 10 s deadline, not left open.
+	while read -r src quick rest; do
+		for t in $rest; do
+			[ "$t" != open ] || fail "$src: a trickling connection outlived the deadline: $(cat "$TMP/loris")"
+			[ "$t" -ge 9 ] && [ "$t" -le 13 ] ||
+				fail "$src: a trickling connection was cut after ${t}s, not about 10 s: $(cat "$TMP/loris")"
+		done
+	done <"$TMP/loris"
+	assert_eq 48 "$(awk '{n += NF - 2} END {print n}' "$TMP/loris")" "connections kept until the deadline"
+	assert_eq 200 "$(http_code "$EXP_URL")" "scrape after the slowloris"
+	wait "$keepalive" || fail "kept-alive scraper failed: $(cat "$TMP/keepalive")"
+	read -r _ port <"$TMP/keepalive"
+	assert_eq "$(printf "200 $port\n%.0s" 1 2 3 4)" "$(cat "$TMP/keepalive")" \
+		"4 answers on one kept-alive connection over 12 s"
+}
+
+# Names as node_exporter has them (a unit in the name, _total for counters,
+# _seconds for times), `kind` for allow/deny and `list` for a named list in
+# every family, build info, and per-named-list entries and last load time.
+test_exporter_names_labels_and_named_lists() {
+	command -v promtool >/dev/null || fail "promtool missing (scripts/install-deps.sh --test)"
+	printf '198.51.100.0/24\n203.0.113.7\n2001:db8:f::/48\n' >"$TMP/feed.txt"
+	expect 0 pg load "$TMP/feed.txt" --list feed
+	expect 0 pg deny add 203.0.113.7 192.0.2.1
+	expect 0 pg allow add 2001:db8::1 --list friends
+	expect 0 pg exporter --once
+	m=$OUT
+	echo "$m" | promtool check metrics || fail "promtool rejected: $m"
+
+	assert_contains "$m" "pktgate_build_info{version=\"$(pg --version | awk '{print $2}')\",schema=\"$(schema_version)\"} 1"
+	# Kinds: label kind, never list.
+	assert_contains "$m" 'pktgate_list_entries{kind="deny",family="ipv4"} 3'
+	assert_contains "$m" 'pktgate_list_capacity{kind="allow",family="ipv6"} '
+	assert_eq "" "$(echo "$m" | grep '^pktgate_list_[a-z_]*{list=' || true)" "list= labels on kind families"
+	# Named lists: entries per family as `lists` counts them.
+	pg -j lists | jq -r '.lists[] | "{kind=\"\(.kind)\",list=\"\(.name)\",family=\"ipv4\"} \(.entries_v4)",
+		"{kind=\"\(.kind)\",list=\"\(.name)\",family=\"ipv6\"} \(.entries_v6)"' >"$TMP/want"
+	assert_eq 8 "$(wc -l <"$TMP/want")" "named list lines (4 lists x 2 families)"
+	while IFS= read -r line; do
+		assert_contains "$m" "pktgate_named_list_entries$line"
+	done <"$TMP/want"
+	assert_contains "$m" 'pktgate_named_list_entries{kind="deny",list="feed",family="ipv4"} 2'
+	assert_contains "$m" 'pktgate_named_list_entries{kind="deny",list="manual",family="ipv4"} 2'
+	# The last load, in Unix seconds, for the list that was loaded only.
+	loaded=$(pg -j lists | jq -r '.lists[] | select(.name == "feed") | .loaded')
+	ts=$(echo "$m" | sed -n 's/^pktgate_named_list_last_load_timestamp_seconds{kind="deny",list="feed"} //p')
+	[ -n "$ts" ] || fail "no last-load timestamp for feed: $(echo "$m" | grep last_load)"
+	assert_eq "$(date -u -d "$loaded" +%s)" "${ts%.*}" "last load of feed"
+	now=$(date +%s)
+	[ "${ts%.*}" -le "$now" ] && [ "${ts%.*}" -ge $((now - 60)) ] || fail "last load $ts, now $now"
+	assert_eq 1 "$(echo "$m" | grep -c '^pktgate_named_list_last_load_timestamp_seconds{')" \
+		"timestamps (lists never loaded have none)"
+
+	# Conventions: counters end in _total and only they do; the units.
+	echo "$m" | awk '/^# TYPE/ {print $3, $4}' >"$TMP/types"
+	while read -r name type; do
+		[[ "$name" =~ ^pktgate_[a-z0-9_]+$ ]] || fail "metric name $name"
+		if [ "$type" = counter ]; then
+			[[ "$name" == *_total ]] || fail "counter $name does not end in _total"
+		else
+			[[ "$name" != *_total ]] || fail "$type $name ends in _total"
+		fi
+		[[ "$name" != *_drops && "$name" != *_admitted_total ]] || fail "$name has no unit"
+	done <"$TMP/types"
+	grep -qx 'pktgate_top_talker_dropped_packets gauge' "$TMP/types" || fail "top talker drops: $(cat "$TMP/types")"
+	grep -qx 'pktgate_top_admitted_addresses_total counter' "$TMP/types" || fail "admitted: $(cat "$TMP/types")"
+	# Top talkers are labelled by address: the set a scrape holds is bounded.
+	expect 2 pg exporter --once --top 101
+	assert_contains "$ERR" "--top 101 is too large (at most 100)"
+	expect 0 pg exporter --once --top 100
 }

@@ -23,44 +23,66 @@ map_exists() {
 }
 
 test_generations_replace_frees_the_old_maps() {
-	local i before after old_trie old_hash
+	local i before after old_ents old_idx
 	for i in $(seq 1 300); do echo "10.$((i / 250)).$((i % 250)).0/24"; echo "172.16.$((i % 250)).$((i / 250 + 1))"; done \
 		>"$TMP/a.txt"
 	expect 0 pg load "$TMP/a.txt" --list feed
 	before=$(gens)
-	old_trie=$(slot_id pg_deny_v4 "$((before >> 1 & 1))")
-	old_hash=$(slot_id pg_deny_x4 "$((before >> 1 & 1))")
-	[ "$old_trie" -gt 0 ] && [ "$old_hash" -gt 0 ] || fail "no live deny tables ($old_trie, $old_hash)"
+	# A load compiles the kind's address entries: records and index.
+	old_ents=$(slot_id pg_deny_e4 "$((before >> 1 & 1))")
+	old_idx=$(slot_id pg_deny_c4 "$((before >> 1 & 1))")
+	[ "$old_ents" -gt 0 ] && [ "$old_idx" -gt 0 ] || fail "no live deny tables ($old_ents, $old_idx)"
 	expect 0 pg load "$TMP/a.txt" --list feed --replace
 	after=$(gens)
 	assert_eq $((before ^ 2)) "$after" "the deny generation bit flipped, allow's did not"
-	assert_eq 0 "$(slot_id pg_deny_v4 "$((before >> 1 & 1))")" "old trie slot emptied"
-	assert_eq 0 "$(slot_id pg_deny_x4 "$((before >> 1 & 1))")" "old hash slot emptied"
-	[ "$(slot_id pg_deny_v4 "$((after >> 1 & 1))")" -gt 0 ] || fail "no new trie"
-	# The old maps are emptied and freed in the background, without the CLI.
+	assert_eq 0 "$(slot_id pg_deny_e4 "$((before >> 1 & 1))")" "old entries slot emptied"
+	assert_eq 0 "$(slot_id pg_deny_c4 "$((before >> 1 & 1))")" "old index slot emptied"
+	[ "$(slot_id pg_deny_e4 "$((after >> 1 & 1))")" -gt 0 ] || fail "no new entries"
+	[ "$(slot_id pg_deny_c4 "$((after >> 1 & 1))")" -gt 0 ] || fail "no new index"
+	# The old maps are freed in the background, without the CLI.
 	for i in $(seq 1 50); do
-		map_exists "$old_trie" || map_exists "$old_hash" || break
+		map_exists "$old_ents" || map_exists "$old_idx" || break
 		sleep 0.1
 	done
-	map_exists "$old_trie" && fail "old trie $old_trie still exists 5 s after the replace"
-	map_exists "$old_hash" && fail "old hash $old_hash still exists 5 s after the replace"
+	map_exists "$old_ents" && fail "old entries $old_ents still exist 5 s after the replace"
+	map_exists "$old_idx" && fail "old index $old_idx still exists 5 s after the replace"
 	assert_eq 600 "$(pg -j lists | jq '.lists[] | select(.name == "feed") | .entries')" "feed size"
 	# Tables empty before and after keep one map in both slots: no churn.
+	assert_eq "$(slot_id pg_deny_v4 0)" "$(slot_id pg_deny_v4 1)" "empty IPv4 trie shared by both slots"
 	assert_eq "$(slot_id pg_deny_v6 0)" "$(slot_id pg_deny_v6 1)" "empty IPv6 trie shared by both slots"
+	assert_eq "$(slot_id pg_deny_e6 0)" "$(slot_id pg_deny_e6 1)" "empty IPv6 entries shared by both slots"
 	assert_eq "$(slot_id pg_allow_v4 0)" "$(slot_id pg_allow_v4 1)" "untouched allow trie shared"
+	assert_eq "$(slot_id pg_allow_e4 0)" "$(slot_id pg_allow_e4 1)" "untouched allow entries shared"
 }
 
 test_generations_manual_adds_go_to_the_live_generation() {
 	expect 0 pg load - --list feed <<<"192.0.2.0/24"
 	expect 0 pg load - --list feed --replace <<<"198.51.100.0/24"
-	# In place, after a switch: the entry must be in the maps the datapath uses.
+	# In place, after a switch: the entry must be in the maps the datapath
+	# uses: a new prefix in the live trie, the loaded one compiled.
 	expect 0 pg deny add 203.0.113.0/24
 	g=$(( $(gens) >> 1 & 1 ))
 	live=$(slot_id pg_deny_v4 "$g")
-	n=$(bpftool -j map dump id "$live" | jq length)
-	assert_eq 2 "$n" "entries in the live trie"
+	# Key: prefixlen 24 (little endian), then 203.0.113.0.
+	assert_eq '[["0x18","0x00","0x00","0x00","0xcb","0x00","0x71","0x00"]]' \
+		"$(bpftool -j map dump id "$live" | jq -c '[.[].key]')" \
+		"the live trie holds the added entry"
+	ents=$(slot_id pg_deny_e4 "$g")
+	assert_eq 2 "$(bpftool -j map dump id "$ents" | jq length)" "live compiled records: none, and the loaded entry"
 	assert_eq '["198.51.100.0/24","203.0.113.0/24"]' \
 		"$(pg -j deny list | jq -c '[.entries[].prefix]')" "deny list"
+	# An add of a compiled prefix changes it in place: it does not go to the trie.
+	expect 0 pg deny add 198.51.100.0/24 --comment again
+	assert_eq 1 "$(bpftool -j map dump id "$live" | jq length)" "trie size after re-adding a compiled entry"
+	expect 0 pg deny del 198.51.100.0/24
+	assert_eq '["198.51.100.0/24","203.0.113.0/24"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" \
+		"still in the list feed"
+	expect 0 pg deny del 198.51.100.0/24 --list feed
+	assert_eq '["203.0.113.0/24"]' "$(pg -j deny list | jq -c '[.entries[].prefix]')" "after del"
+	expect 1 pg deny del 198.51.100.0/24 --list feed
+	assert_contains "$ERR" "is not in the deny list feed"
+	expect 0 pg -j deny add 198.51.100.0/24
+	assert_eq 1 "$(bpftool -j map dump id "$live" | jq length)" "a deleted compiled entry comes back in place"
 }
 
 test_generations_failed_replace_changes_nothing() {

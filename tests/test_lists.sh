@@ -366,8 +366,9 @@ test_lists_load_bad_lines_change_nothing() {
 		printf '# a list\r\n\r\n203.0.113.0/24 ; ok\r\n2001:db8::/32\r\n%s\r\n198.51.100.0/24\r\n' "$1" >"$TMP/bad.txt"
 		for opts in "--list feed" "--list feed --replace" "--list brandnew" "--allow --list feed"; do
 			# shellcheck disable=SC2086
-			expect 1 pg load "$TMP/bad.txt" $opts
+			expect 2 pg load "$TMP/bad.txt" $opts
 			assert_contains "$ERR" "$TMP/bad.txt:5: $2"
+			assert_eq 1 "$(wc -l <<<"$ERR")" "lines of the error for '$1'"
 			assert_contains "$ERR" "nothing was loaded"
 			assert_eq "$before" "$(lst_state)" "state after '$1' ($opts)"
 		done
@@ -385,12 +386,12 @@ test_lists_load_bad_lines_change_nothing() {
 	check '{"cidr":1,"sblid":"SBL1"}' '"cidr" is not a string'
 	check '{"cidr":"1.2.3.0/24"' "malformed JSON object"
 	# The JSON form of the error.
-	expect 1 pg -j load "$TMP/bad.txt" --list feed
+	expect 2 pg -j load "$TMP/bad.txt" --list feed
 	assert_contains "$(echo "$OUT" | jq -r .error)" "$TMP/bad.txt:5: malformed JSON object"
 	expect 1 pg load "$TMP/no-such-file" --list feed
 	assert_contains "$ERR" "cannot read $TMP/no-such-file"
 	printf '1.2.3.999\n' >"$TMP/stdin"
-	expect 1 pg load - --list feed <"$TMP/stdin"
+	expect 2 pg load - --list feed <"$TMP/stdin"
 	assert_contains "$ERR" ":1: '1.2.3.999' is not an IPv4 or IPv6 prefix"
 	assert_contains "$ERR" "nothing was loaded"
 	assert_eq "$before" "$(lst_state)" "state after all bad loads"
@@ -534,7 +535,7 @@ test_lists_restore_bad_lines_change_nothing() {
 	check() {	# check LINE3 MESSAGE
 		printf 'deny add 198.51.100.1 --list other\ndeny add 192.0.2.0/24 --list feed\n%s\nallow add 192.0.2.10\n' \
 			"$1" >"$TMP/bad"
-		expect 1 pg restore "$TMP/bad"
+		expect 2 pg restore "$TMP/bad"
 		assert_contains "$ERR" "$TMP/bad:3: "
 		assert_contains "$ERR" "$2"
 		assert_eq "$before" "$(lst_state)" "state after '$1'"
@@ -661,4 +662,33 @@ test_lists_port_range_deleted_as_a_whole() {
 	assert_eq "$before" "$(pg -j deny list)" "entries after a refused partial delete"
 	expect 0 pg deny del 10.0.0.0/8 proto tcp port 20-30
 	assert_eq 0 "$(pg -j deny list | jq '.entries | length')" "entries after deleting the range"
+}
+
+test_lists_load_of_nothing_refused() {
+	# A feed that yields no entries (objects without "cidr", only
+	# comments, an empty download) is refused as --replace already was:
+	# it must not pass for a fresh load, nor make a list.
+	pg load - --list feed <<<"192.0.2.0/24" >/dev/null
+	before=$(lst_state)
+	printf '{"type":"metadata","timestamp":1700000000}\n{"sblid":"SBL1","rir":"arin"}\n' >"$TMP/nocidr.json"
+	printf '# list\n; nothing\n\n' >"$TMP/comments"
+	: >"$TMP/empty"
+	for f in "$TMP/nocidr.json" "$TMP/comments" "$TMP/empty"; do
+		for opts in "--list feed" "--list brandnew" "--allow --list feed"; do
+			# shellcheck disable=SC2086
+			expect 1 pg load "$f" $opts
+			assert_eq "pktgate: $f holds no entries: nothing was loaded (give --allow-empty if that is meant)" \
+				"$ERR" "message for $f ($opts)"
+			assert_eq "$before" "$(lst_state)" "state after loading $f ($opts)"
+		done
+	done
+	expect 1 pg -j load - --list feed </dev/null
+	assert_eq "<stdin> holds no entries: nothing was loaded (give --allow-empty if that is meant)" \
+		"$(echo "$OUT" | jq -r .error)" "JSON error for an empty stdin"
+	assert_eq "$before" "$(lst_state)" "state after an empty stdin"
+	# Asked for, an empty load is a load: the list is made and stamped.
+	expect 0 pg load "$TMP/nocidr.json" --list brandnew --allow-empty
+	assert_contains "$OUT" "0 entries read"
+	assert_eq 0 "$(pg -j lists | jq '.lists[] | select(.name == "brandnew") | .entries')" "new empty list"
+	assert_eq '192.0.2.0/24' "$(lst_prefixes deny feed | xargs)" "feed untouched"
 }

@@ -246,6 +246,37 @@ test_tc_xdp_and_tc_egress_together() {
 	assert_eq '["tc-egress","xdp"]' "$(echo "$OUT" | jq -c '[.attached[].hook] | sort')" "hooks"
 }
 
+# tc_ids IFACE: "hook:prog_id changed" of each hook, from attach --json in OUT
+tc_ids() {
+	echo "$OUT" | jq -r '[.hooks[] | "\(.hook):\(.prog_id):\(.changed)"] | join(" ")'
+}
+
+test_tc_attach_again_changes_nothing() {
+	lab_up
+	expect 0 gwpg -j attach gw-c --tc egress
+	first=$(echo "$OUT" | jq -r '[.hooks[] | "\(.hook):\(.prog_id)"] | join(" ")')
+	expect 0 gwpg -j attach gw-c --tc egress
+	assert_eq "$(echo "$first" | sed 's/\( \|$\)/:false\1/g')" "$(tc_ids)" "second attach"
+	expect 0 gwpg attach gw-c --tc egress
+	assert_contains "$OUT" "tc-egress prog"
+	assert_contains "$OUT" "(already attached)"
+	assert_eq 1 "$(on gw tc filter show dev gw-c egress | grep -c pktgate_tc_eg)" "egress filters"
+	# Adding ingress leaves egress as it was.
+	expect 0 gwpg -j attach gw-c --tc both
+	eg=$(echo "$first" | grep -o 'tc-egress:[0-9]*')
+	assert_contains "$(tc_ids)" "$eg:false"
+	assert_contains "$(tc_ids)" "tc-ingress:"
+	assert_contains "$(tc_ids)" ":true"
+	both=$(tc_ids | sed 's/:true/:false/g')
+	expect 0 gwpg -j attach gw-c --tc both
+	assert_eq "$both" "$(tc_ids)" "attach --tc both again"
+	# Other options still replace the programs.
+	expect 0 gwpg -j attach gw-c --tc both --drop-malformed
+	assert_eq "true true true" "$(echo "$OUT" | jq -r '[.hooks[].changed] | join(" ")')" \
+		"changed with --drop-malformed"
+	assert_not_contains "$(tc_ids)" "$eg:"
+}
+
 test_tc_detach_removes_only_what_pktgate_added() {
 	lab_up
 	gwpg attach gw-c --tc both >/dev/null

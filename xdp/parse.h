@@ -4,6 +4,12 @@
  * Ethernet, up to two VLAN tags, IPv4 / IPv6 (with a bounded walk over
  * extension headers), then TCP / UDP / ICMP / ICMPv6.
  *
+ * Address rules apply whenever the addresses can be read (README), so the
+ * addresses are read first, at their fixed offsets, before any other field
+ * of the L3 header is trusted: a bad IHL, version or total length, a frame
+ * cut after the source address, or a third VLAN tag make the packet
+ * malformed, but do not hide a denied sender.
+ *
  * It works on [data, data_end) only, so both hooks can use it with direct
  * packet access. Every pointer is checked against data_end before use.
  */
@@ -21,14 +27,25 @@
 #include <bpf/bpf_helpers.h>
 
 #define PG_MAX_VLAN	2	/* 802.1ad outer + 802.1Q inner */
+/* Tags walked in all to find the addresses of a frame with more than
+ * PG_MAX_VLAN: such a frame is malformed, only address rules apply. Each
+ * depth is a separate verifier path, kept short (addresses only). */
+#define PG_MAX_VLAN_WALK 4
 #define PG_MAX_EXTHDR	8	/* IPv6 extension headers walked before giving up */
 
+/* Whether the addresses are known is apart from the result: see
+ * pg_pkt.addrs. */
 enum pg_parse_result {
 	PG_PARSE_OK = 0,	/* addresses known, L4 parsed or not needed */
 	PG_PARSE_NON_IP,	/* well-formed Ethernet, not IPv4/IPv6 */
-	PG_PARSE_BAD_L3,	/* truncated or invalid before the addresses */
-	PG_PARSE_BAD_L4,	/* addresses known, rest could not be parsed */
+	PG_PARSE_BAD_L3,	/* L2/L3 headers truncated or invalid */
+	PG_PARSE_BAD_L4,	/* L3 fine, what follows could not be parsed */
 };
+
+/* pg_pkt.addrs: which addresses the frame holds in full. The destination
+ * follows the source in both families, so DST implies SRC. */
+#define PG_ADDR_SRC	1
+#define PG_ADDR_DST	2
 
 enum pg_frag {
 	PG_FRAG_NONE = 0,
@@ -37,10 +54,10 @@ enum pg_frag {
 };
 
 struct pg_pkt {
-	__u8 family;		/* 4 or 6 once L3 is parsed */
+	__u8 family;		/* 4 or 6 once an address is read */
 	__u8 l4proto;		/* IPPROTO_*, after any IPv6 extension headers */
 	__u8 frag;		/* enum pg_frag */
-	__u8 pad;
+	__u8 addrs;		/* PG_ADDR_* */
 	__be16 sport;		/* TCP/UDP ports, 0 otherwise */
 	__be16 dport;
 	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
@@ -69,6 +86,22 @@ struct ipv6_frag_pg {
 #define PG_IP_FRAG_OFFSET	0x1fff
 #define PG_IP_MF		0x2000
 #define PG_ICMP_HLEN		8	/* ICMP and ICMPv6: type, code, csum, 4 more */
+
+/* Copy each address the frame holds in full, the source at src and the
+ * destination right after it; family is set once one is known. */
+static __always_inline void pg_read_addrs(void *src, void *end, __u32 alen, __u8 family,
+					  struct pg_pkt *p)
+{
+	if (src + alen > end)
+		return;
+	__builtin_memcpy(p->saddr, src, alen);
+	p->family = family;
+	p->addrs = PG_ADDR_SRC;
+	if (src + 2 * alen > end)
+		return;
+	__builtin_memcpy(p->daddr, src + alen, alen);
+	p->addrs |= PG_ADDR_DST;
+}
 
 static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
 {
@@ -109,6 +142,7 @@ static __always_inline int pg_parse_ipv4(void *pos, void *end, struct pg_pkt *p)
 	struct iphdr *iph = pos;
 	__u32 hlen;
 
+	pg_read_addrs(&iph->saddr, end, 4, 4, p);
 	if ((void *)(iph + 1) > end)
 		return PG_PARSE_BAD_L3;
 	hlen = iph->ihl * 4;
@@ -116,10 +150,7 @@ static __always_inline int pg_parse_ipv4(void *pos, void *end, struct pg_pkt *p)
 	    bpf_ntohs(iph->tot_len) < hlen)
 		return PG_PARSE_BAD_L3;
 
-	p->family = 4;
 	p->l4proto = iph->protocol;
-	__builtin_memcpy(p->saddr, &iph->saddr, 4);
-	__builtin_memcpy(p->daddr, &iph->daddr, 4);
 
 	if (iph->frag_off & bpf_htons(PG_IP_FRAG_OFFSET)) {
 		p->frag = PG_FRAG_LATER;
@@ -136,12 +167,10 @@ static __always_inline int pg_parse_ipv6(void *pos, void *end, struct pg_pkt *p)
 	__u8 nexthdr;
 	int i;
 
+	pg_read_addrs(&ip6h->saddr, end, 16, 6, p);
 	if ((void *)(ip6h + 1) > end || ip6h->version != 6)
 		return PG_PARSE_BAD_L3;
 
-	p->family = 6;
-	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
-	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
 	nexthdr = ip6h->nexthdr;
 	pos = ip6h + 1;
 
@@ -208,8 +237,35 @@ bad_l4:
 	return PG_PARSE_BAD_L4;
 }
 
+/* More VLAN tags than a well-formed frame has: malformed, but the
+ * addresses behind up to PG_MAX_VLAN_WALK tags in all are read, so that
+ * address rules still apply. Nothing else is parsed: no L3 field is
+ * checked, no L4 header read, so port rules do not apply. */
+static __always_inline int pg_parse_deep_vlan(void *pos, void *end, __be16 proto,
+					      struct pg_pkt *p)
+{
+	int i;
+
+#pragma unroll
+	for (i = PG_MAX_VLAN; i < PG_MAX_VLAN_WALK; i++) {
+		struct vlan_hdr_pg *vh = pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return PG_PARSE_BAD_L3;
+		proto = vh->encap_proto;
+		pos = vh + 1;
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		pg_read_addrs(pos + offsetof(struct iphdr, saddr), end, 4, 4, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		pg_read_addrs(pos + offsetof(struct ipv6hdr, saddr), end, 16, 6, p);
+	return PG_PARSE_BAD_L3;
+}
+
 /* Parse one frame. The result says how far the packet could be trusted;
- * p->family is set whenever addresses are known (OK and BAD_L4). */
+ * p->addrs which addresses are known, and p->family is set with them. */
 static __always_inline int pg_parse(void *data, void *end, struct pg_pkt *p)
 {
 	struct ethhdr *eth = data;
@@ -237,10 +293,10 @@ static __always_inline int pg_parse(void *data, void *end, struct pg_pkt *p)
 		return pg_parse_ipv4(pos, end, p);
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return pg_parse_ipv6(pos, end, p);
-	/* A third VLAN tag is beyond what we parse: we cannot see the
-	 * addresses, so it is malformed rather than silently non-IP. */
+	/* A third VLAN tag is beyond a well-formed frame: malformed rather
+	 * than silently non-IP, whatever it carries. */
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
-		return PG_PARSE_BAD_L3;
+		return pg_parse_deep_vlan(pos, end, proto, p);
 	return PG_PARSE_NON_IP;
 }
 

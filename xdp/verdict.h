@@ -13,10 +13,12 @@
 
 #include "pktgate_maps.bpf.h"
 #include "parse.h"
+#include "lookup.h"
 
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
 const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
+const volatile __u64 cfg_top_seed = 0;	/* keys pg_top_hash(): random per load */
 
 /* Which address an entry names: the remote peer. That is the source on
  * ingress and the destination on egress. */
@@ -44,143 +46,23 @@ static __always_inline __u64 pg_now(struct pg_hit *h)
 	return h->now;
 }
 
-/* An expired entry is absent: look again with a shorter prefix, so that a
- * live covering entry of the same list still matches. Each round strictly
- * shortens the prefix, so max_prefixlen + 1 rounds always suffice. The
- * rounds run under bpf_loop(), so the verifier checks one round instead of
- * every unrolled one (attaching stays fast with a dozen tables). base is
- * the part of the key matched in full ahead of the address (port keys). */
-struct pg_live_walk {
-	void *map;
-	void *key;		/* prefixlen first */
-	struct pg_hit *h;
-	const struct pg_rule *r;
-	__u32 base;
-};
-
-static long pg_live_step(__u32 i, void *data)
+static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_lk *k)
 {
-	struct pg_live_walk *w = data;
-	const struct pg_rule *r = bpf_map_lookup_elem(w->map, w->key);
-
-	if (!r)
-		return 1;
-	if (!r->expires_ns || r->expires_ns > pg_now(w->h)) {
-		w->r = r;
-		return 1;
-	}
-	if (!r->prefixlen)
-		return 1;
-	*(__u32 *)w->key = w->base + r->prefixlen - 1;
-	return 0;
-}
-
-#define PG_LOOKUP_LIVE(tbl, k, max_plen, b, hit)			\
-	({								\
-		const struct pg_rule *__r = bpf_map_lookup_elem(tbl, k); \
-									\
-		if (__r && __r->expires_ns && __r->expires_ns <= pg_now(hit)) { \
-			struct pg_live_walk __w = { .map = (tbl), .key = (k), \
-						    .h = (hit), .base = (b) }; \
-			__u32 __pl = __r->prefixlen;			\
-									\
-			__r = 0;					\
-			if (__pl) {					\
-				*(__u32 *)(k) = (b) + __pl - 1;		\
-				bpf_loop(max_plen, pg_live_step, &__w, 0); \
-				__r = __w.r;				\
-			}						\
-		}							\
-		__r;							\
-	})
-
-static __always_inline int pg_live(const struct pg_rule *r, struct pg_hit *h)
-{
-	return !r->expires_ns || r->expires_ns > pg_now(h);
-}
-
-/* The generation of a list table in use; NULL until user space fills it. */
-#define PG_GEN(allow, deny, kind, gen) \
-	bpf_map_lookup_elem((kind) == PG_LIST_DENY ? (void *)&deny : (void *)&allow, &(gen))
-
-/* Port-scoped entries of one family: the packet's protocol and destination
- * port, then the same protocol with any port. */
-#define PG_LOOKUP_PORT(tbl, keytype, alen, a, p, h)			\
-	({								\
-		keytype __k = { .prefixlen = PG_PORT_KEY_BITS + (alen) * 8, \
-				.proto = (p)->l4proto };		\
-		const struct pg_rule *__p;				\
-									\
-		__builtin_memcpy(__k.port, &(p)->dport, 2);		\
-		__builtin_memcpy(__k.addr, a, alen);			\
-		__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
-		if (!__p) {						\
-			__k.prefixlen = PG_PORT_KEY_BITS + (alen) * 8;	\
-			__k.port[0] = __k.port[1] = 0;			\
-			__p = PG_LOOKUP_LIVE(tbl, &__k, (alen) * 8, PG_PORT_KEY_BITS, h); \
-		}							\
-		__p;							\
-	})
-
-/* The live entry of one kind and family F (4 or 6: the tables' names and
- * key types) that matches a packet: the host entry if there is one, else
- * the longest live prefix, else a port-scoped entry (only for TCP and UDP
- * with their ports read). Empty tables cost nothing. */
-#define PG_LOOKUP_FAMILY(F, alen, a, p, kind, tables, gen, ports, h)	\
-	({								\
-		const struct pg_rule *__r = 0;				\
-		void *__t;						\
-									\
-		if (((tables) & PG_TABLE_BIT(kind, F, PG_TBL_EXACT)) &&	\
-		    (__t = PG_GEN(pg_allow_x##F, pg_deny_x##F, kind, gen))) { \
-			struct pg_exact_v##F __x;			\
-									\
-			__builtin_memcpy(__x.addr, a, alen);		\
-			__r = bpf_map_lookup_elem(__t, &__x);		\
-			if (__r && !pg_live(__r, h))			\
-				__r = 0;				\
-		}							\
-		if (!__r && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PREFIX)) && \
-		    (__t = PG_GEN(pg_allow_v##F, pg_deny_v##F, kind, gen))) { \
-			struct pg_lpm_v##F __k = { .prefixlen = (alen) * 8 }; \
-									\
-			__builtin_memcpy(__k.addr, a, alen);		\
-			__r = PG_LOOKUP_LIVE(__t, &__k, (alen) * 8, 0, h); \
-		}							\
-		if (!__r && (ports) && ((tables) & PG_TABLE_BIT(kind, F, PG_TBL_PORT)) && \
-		    (__t = PG_GEN(pg_allow_p##F, pg_deny_p##F, kind, gen))) \
-			__r = PG_LOOKUP_PORT(__t, struct pg_port_v##F, alen, a, p, h); \
-		__r;							\
-	})
-
-static __always_inline const struct pg_rule *
-pg_lookup(const struct pg_pkt *p, enum pg_match m, int kind, __u32 tables, __u32 gen,
-	  int ports, struct pg_hit *h)
-{
-	const __u8 *addr = m == PG_MATCH_SRC ? p->saddr : p->daddr;
-
-	if (p->family == 4)
-		return PG_LOOKUP_FAMILY(4, 4, addr, p, kind, tables, gen, ports, h);
-	return PG_LOOKUP_FAMILY(6, 16, addr, p, kind, tables, gen, ports, h);
-}
-
-static __always_inline void pg_hit_rule(struct pg_hit *h, const struct pg_rule *r, int kind)
-{
-	h->reason = kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
-	h->rule_id = r->rule_id;
-	h->list_id = r->list_id;
-	h->match_plen = r->prefixlen;
-	h->match_kind = kind;
+	h->reason = k->kind == PG_LIST_DENY ? PG_R_DENY : PG_R_ALLOW;
+	h->rule_id = k->rule_id;
+	h->list_id = k->list_id;
+	h->match_plen = k->prefixlen;
+	h->match_kind = k->kind;
 }
 
 static __always_inline void
 pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 {
 	struct pg_pkt *p = &h->pkt;
-	const struct pg_rule *r;
 	const struct pg_config *cfg;
-	__u32 zero = 0, tables = 0, gens = 0;
-	int res, ports;
+	struct pg_lk k = {};
+	__u32 zero = 0, gens = 0;
+	int res;
 
 	/* Lists, top talkers and events all read it: once per packet. */
 	h->cfg = cfg = bpf_map_lookup_elem(&pg_config, &zero);
@@ -191,26 +73,39 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		h->reason = PG_R_NON_IP;
 		return;
 	}
-	if (res == PG_PARSE_BAD_L3)
+	/* Entries name the peer: without its address nothing can match,
+	 * nor be counted per address. */
+	if (!(p->addrs & (m == PG_MATCH_SRC ? PG_ADDR_SRC : PG_ADDR_DST))) {
+		p->family = 0;
 		goto malformed;
+	}
 
 	if (cfg) {
-		tables = cfg->tables;
+		k.tables = cfg->tables;
 		gens = cfg->gens;
 	}
-	ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
-		(p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
-	r = pg_lookup(p, m, PG_LIST_ALLOW, tables, gens & 1, ports, h);
-	if (r) {
-		pg_hit_rule(h, r, PG_LIST_ALLOW);
-		return;
+	if (k.tables) {
+		__builtin_memcpy(k.addr, m == PG_MATCH_SRC ? p->saddr : p->daddr, 16);
+		k.family = p->family;
+		k.l4proto = p->l4proto;
+		__builtin_memcpy(k.dport, &p->dport, 2);
+		k.ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
+			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+		/* allow > deny */
+		k.kind = PG_LIST_ALLOW;
+		k.gen = gens & 1;
+		if (!pg_kind_lookup(&k)) {
+			k.kind = PG_LIST_DENY;
+			k.gen = (gens >> 1) & 1;
+			pg_kind_lookup(&k);
+		}
+		h->now = k.now;
+		if (k.found) {
+			pg_hit_rule(h, &k);
+			return;
+		}
 	}
-	r = pg_lookup(p, m, PG_LIST_DENY, tables, (gens >> 1) & 1, ports, h);
-	if (r) {
-		pg_hit_rule(h, r, PG_LIST_DENY);
-		return;
-	}
-	if (res == PG_PARSE_BAD_L4)
+	if (res != PG_PARSE_OK)
 		goto malformed;
 	h->reason = p->frag == PG_FRAG_LATER ? PG_R_FRAGMENT : PG_R_DEFAULT;
 	return;
@@ -238,36 +133,113 @@ static __always_inline int pg_bucket_take(struct pg_ev_bucket *b, __u64 cost_ns,
 	return 1;
 }
 
-/* Per remote address: packets, bytes, drops, last seen. A known address is
- * always counted; a new one only while the admission bucket has credit, so
- * that a flood of spoofed sources costs a lookup per packet rather than an
- * LRU insert and eviction. */
+/* Both keys are 20 bytes, pad always 0: five word compares. */
+static __always_inline int pg_top_same(const struct pg_top_key *a, const struct pg_top_key *b)
+{
+	const __u32 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Refusals of admission between two looks at the clock, while the top-rate
+ * bucket is short of credit: reading the clock is most of what a refusal
+ * would cost. The bucket learns of its refill at most this many refusals
+ * late. A power of two. */
+#define PG_TOP_REFUSALS_PER_CLOCK	16
+
+/* Per remote address: packets, bytes, drops, last seen, in this CPU's row
+ * of the heavy-hitter sketch (struct pg_top_row says how and why). One
+ * array lookup per packet, inlined by the JIT, and stores into the row:
+ * no insert and no eviction, however many sources a flood spoofs.
+ *
+ * last seen is the coarse clock, which moves once a tick: a way keeps the
+ * jiffies of its stamp (bpf_jiffies64() is inlined), and a packet in the
+ * same tick leaves the stamp as it is instead of calling the clock. */
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
 	struct pg_top_key k = { .family = h->pkt.family };
-	struct pg_top_val *v;
 	const struct pg_config *cfg = h->cfg;
+	struct pg_top_head *head;
+	struct pg_top_row *row = 0;
+	struct pg_top_way *w;
 	struct pg_ev_bucket *b;
-	__u32 zero = 0;
+	__u32 idx, zero = 0;
+	int i, free = -1;
+	__u64 hash;
+	__u16 tag;
 
 	__builtin_memcpy(k.addr, h->match == PG_MATCH_SRC ? h->pkt.saddr : h->pkt.daddr, 16);
-	v = bpf_map_lookup_elem(&pg_top, &k);
-	if (v) {
-		v->packets++;
-		v->bytes += bytes;
-		v->drops += drop;
-		v->last_seen_ns = pg_now(h);
+	hash = pg_top_hash(&k, cfg_top_seed);
+	idx = hash & (PG_TOP_ROWS - 1);
+	tag = hash >> 48;
+	head = bpf_map_lookup_elem(&pg_top_head, &idx);
+	if (!head)
 		return;
+#pragma unroll
+	for (i = 0; i < PG_TOP_WAYS; i++) {
+		if (head->tag[i] == tag) {
+			if (!row)
+				row = bpf_map_lookup_elem(&pg_top, &idx);
+			if (!row)
+				return;
+			w = &row->way[i];
+			if (pg_top_same(&w->key, &k)) {
+				__u32 tick = bpf_jiffies64();
+
+				w->val.packets++;
+				w->val.bytes += bytes;
+				w->val.drops += drop;
+				if (w->tick != tick || h->now) {
+					w->val.last_seen_ns = pg_now(h);
+					w->tick = tick;
+				}
+				if (head->score[i] != ~0u)
+					head->score[i]++;
+				return;
+			}
+		}
+		if (free < 0 && !head->score[i])
+			free = i;
 	}
 	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
-	if (cfg && b && cfg->top_cost_ns &&
-	    !pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
+	if (free < 0) {
+		/* Every score is at least 1: the decay round. */
+#pragma unroll
+		for (i = 0; i < PG_TOP_WAYS; i++)
+			head->score[i]--;
+		if (head->decays != ~0u)
+			head->decays++;
+		if (b)
+			b->suppressed++;
 		return;
-	{
-		struct pg_top_val nv = { 1, bytes, drop, pg_now(h) };
-
-		bpf_map_update_elem(&pg_top, &k, &nv, BPF_NOEXIST);
 	}
+	if (b) {
+		if (cfg && cfg->top_cost_ns) {
+			if (b->credit_ns < cfg->top_cost_ns && !h->now &&
+			    (b->suppressed & (PG_TOP_REFUSALS_PER_CLOCK - 1))) {
+				b->suppressed++;
+				return;
+			}
+			if (!pg_bucket_take(b, cfg->top_cost_ns, cfg->top_burst_ns, pg_now(h)))
+				return;
+		} else {
+			b->emitted++;
+		}
+	}
+	if (!row)
+		row = bpf_map_lookup_elem(&pg_top, &idx);
+	if (!row)
+		return;
+	free &= PG_TOP_WAYS - 1;
+	w = &row->way[free];
+	w->key = k;
+	w->tick = bpf_jiffies64();
+	w->val.packets = 1;
+	w->val.bytes = bytes;
+	w->val.drops = drop;
+	w->val.last_seen_ns = pg_now(h);
+	head->tag[free] = tag;
+	head->score[free] = 1;
 }
 
 /* A drop event, if this CPU's token bucket has credit: a flood costs one

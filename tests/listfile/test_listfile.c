@@ -93,9 +93,9 @@ static const struct ok_case ok_cases[] = {
 	{ "plain ipv4", "192.0.2.0/24\n198.51.100.7\n10.0.0.0/8\n",
 	  0, "192.0.2.0/24 198.51.100.7/32 10.0.0.0/8", 3, 0 },
 	{ "mixed families, bare addresses",
-	  "2001:db8::/32\n192.0.2.1\n::1\n2001:db8:bad::7\n0.0.0.0/0\n::/0\n::ffff:192.0.2.1\n",
-	  0, "2001:db8::/32 192.0.2.1/32 ::1/128 2001:db8:bad::7/128 0.0.0.0/0 ::/0 ::ffff:192.0.2.1/128",
-	  7, 0 },
+	  "2001:db8::/32\n192.0.2.1\n::1\n2001:db8:bad::7\n0.0.0.0/0\n::/0\n::ffff:0:0/95\n",
+	  0, "2001:db8::/32 192.0.2.1/32 ::1/128 2001:db8:bad::7/128 0.0.0.0/0 ::/0 ::fffe:0:0/95",
+	  7, 1 },
 	{ "host bits normalised",
 	  "10.1.2.3/8\n2001:db8::1/32\n10.0.0.0/8\n192.0.2.255/31\n192.0.2.1/0\n",
 	  0, "10.0.0.0/8 2001:db8::/32 10.0.0.0/8 192.0.2.254/31 0.0.0.0/0", 5, 4 },
@@ -264,6 +264,22 @@ static const struct err_case err_cases[] = {
 	  "list.txt:1: '1.2.3.4\\x01' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
 	{ "error: bom after the first line", "192.0.2.1\n\xef\xbb\xbf" "192.0.2.2\n", 0, NULL,
 	  "list.txt:2: '\xef\xbb\xbf" "192.0.2.2' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
+	{ "error: ipv4-mapped address", "::ffff:192.0.2.1\n", 0, NULL,
+	  "list.txt:1: '::ffff:192.0.2.1' is not an IPv4 or IPv6 prefix: an IPv4-mapped IPv6 "
+	  "address never matches IPv4 packets: give 192.0.2.1" },
+	{ "error: ipv4-mapped address, hex", "# x\n::ffff:c000:201/128\n", 0, NULL,
+	  "list.txt:2: '::ffff:c000:201/128' is not an IPv4 or IPv6 prefix: an IPv4-mapped IPv6 "
+	  "address never matches IPv4 packets: give 192.0.2.1" },
+	{ "error: ipv4-mapped prefix", "::ffff:192.0.2.7/120\n", 0, NULL,
+	  "list.txt:1: '::ffff:192.0.2.7/120' is not an IPv4 or IPv6 prefix: an IPv4-mapped IPv6 "
+	  "prefix never matches IPv4 packets: give 192.0.2.0/24" },
+	{ "error: all ipv4-mapped", "::ffff:0.0.0.0/96\n", 0, NULL,
+	  "list.txt:1: '::ffff:0.0.0.0/96' is not an IPv4 or IPv6 prefix: an IPv4-mapped IPv6 "
+	  "prefix never matches IPv4 packets: give 0.0.0.0/0" },
+	{ "error: leading zero in the length", "10.0.0.0/08\n", 0, NULL,
+	  "list.txt:1: '10.0.0.0/08' is not an IPv4 or IPv6 prefix: the prefix length has a leading zero" },
+	{ "error: ipv6 length 00", "2001:db8::/00\n", 0, NULL,
+	  "list.txt:1: '2001:db8::/00' is not an IPv4 or IPv6 prefix: the prefix length has a leading zero" },
 	{ "error: ipv6 zone", "fe80::1%eth0\n", 0, NULL,
 	  "list.txt:1: 'fe80::1%eth0' is not an IPv4 or IPv6 prefix: not an IPv4 or IPv6 address" },
 	{ "error: json bad cidr", "{\"cidr\":\"1.10.16.0/20\"}\n{\"cidr\":\"1.2.3.999/24\",\"sblid\":\"SBL1\"}\n",
@@ -725,6 +741,35 @@ static int t_round_trip(void)
 	return 0;
 }
 
+/* ---- durations (cidr.c, beside the prefixes) ---- */
+
+static int t_durations(void)
+{
+	static const struct {
+		const char *in;
+		uint64_t want;	/* 0: refused */
+	} cases[] = {
+		{ "90s", 90 }, { "10m", 600 }, { "2h", 7200 }, { "1d", 86400 },
+		{ "1h30m", 5400 }, { "1d2h3m4s", 93784 }, { "90m", 5400 }, { "7140s", 7140 },
+		{ "1", 0 }, { "90", 0 }, { "1h5", 0 }, { "1h1h", 0 }, { "5m1h", 0 },
+		{ "1s1s", 0 }, { "1d1d", 0 }, { "0s", 0 }, { "", 0 }, { "h", 0 }, { "1x", 0 },
+		{ "1h ", 0 }, { "-1s", 0 }, { "36501d", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t got = 0;
+		int rc = pg_duration_parse(cases[i].in, &got);
+
+		if (cases[i].want && (rc || got != cases[i].want))
+			return failf("'%s': rc %d, %llu s, expected %llu s", cases[i].in, rc,
+				     (unsigned long long)got, (unsigned long long)cases[i].want);
+		if (!cases[i].want && !rc)
+			return failf("'%s' was accepted as %llu s", cases[i].in,
+				     (unsigned long long)got);
+	}
+	return 0;
+}
+
 /* ---- size ---- */
 
 static int t_million(void)
@@ -781,6 +826,7 @@ static const struct {
 	{ "write: error is returned", t_write_error },
 	{ "round trip of 10000 random prefixes", t_round_trip },
 	{ "1000000 lines", t_million },
+	{ "durations: a unit each, in order, once", t_durations },
 };
 
 int main(void)

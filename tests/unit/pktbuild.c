@@ -24,8 +24,7 @@ static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 1 }
 
 /* Appends a zeroed header and remembers where it is, so truncation sweeps
  * can tell which header a cut falls into. */
-static uint8_t *push(struct pkt *p, const char *name, enum pkt_layer layer,
-		     size_t size)
+static uint8_t *push(struct pkt *p, const char *name, size_t size)
 {
 	struct pkt_hdr *h;
 	uint8_t *pos;
@@ -34,12 +33,49 @@ static uint8_t *push(struct pkt *p, const char *name, enum pkt_layer layer,
 		return NULL;
 	h = &p->hdr[p->nhdr++];
 	h->name = name;
-	h->layer = layer;
 	h->start = p->len;
 	h->end = p->len + size;
 	pos = p->buf + p->len;
 	p->len += size;
 	return pos;
+}
+
+/* Names of the parts split_addrs cuts an IP header into. */
+static const char *const ipv4_parts[4] = {
+	"IPv4 header up to saddr", "IPv4 saddr", "IPv4 daddr", "IPv4 options",
+};
+static const char *const ipv6_parts[4] = {
+	"IPv6 header up to saddr", "IPv6 saddr", "IPv6 daddr", "IPv6 options",
+};
+
+/* Splits the IP header just pushed at its address fields (the source at
+ * saddr, alen bytes, the destination right after it), and notes where the
+ * peer's address ends. */
+static int split_addrs(struct pkt *p, const char *const names[4], size_t saddr,
+		       size_t alen, int mirror)
+{
+	struct pkt_hdr *h = &p->hdr[p->nhdr - 1];
+	size_t cut[5];
+	int i;
+
+	if (p->nhdr + 3 > PKT_MAX_HDRS)
+		return -1;
+	cut[0] = h->start;
+	cut[1] = h->start + saddr;
+	cut[2] = cut[1] + alen;
+	cut[3] = cut[2] + alen;
+	cut[4] = h->end;
+	p->nhdr--;
+	for (i = 0; i < 4; i++) {
+		if (cut[i + 1] <= cut[i])
+			continue;	/* no options */
+		h = &p->hdr[p->nhdr++];
+		h->name = names[i];
+		h->start = cut[i];
+		h->end = cut[i + 1];
+	}
+	p->peer_end = mirror ? cut[3] : cut[2];
+	return 0;
 }
 
 static void put16(uint8_t *pos, uint16_t v)
@@ -124,7 +160,7 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		return 0;
 	switch (s->proto) {
 	case IPPROTO_TCP:
-		h = push(p, "TCP header", PKT_L4, len);
+		h = push(p, "TCP header", len);
 		if (!h)
 			return -1;
 		put16(h, s->sport ? s->sport : 40000);
@@ -134,7 +170,7 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		put16(h + 14, 65535);
 		return 0;
 	case IPPROTO_UDP:
-		h = push(p, "UDP header", PKT_L4, len);
+		h = push(p, "UDP header", len);
 		if (!h)
 			return -1;
 		put16(h, s->sport ? s->sport : 40000);
@@ -143,7 +179,7 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		return 0;
 	default:
 		h = push(p, s->proto == IPPROTO_ICMP ? "ICMP header" : "ICMPv6 header",
-			 PKT_L4, len);
+			 len);
 		if (!h)
 			return -1;
 		h[0] = s->proto == IPPROTO_ICMP ? 8 : 128;	/* echo request */
@@ -155,10 +191,11 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s)
 {
 	uint8_t ihl = s->ihl || s->ihl_set ? s->ihl : 5;
 	size_t hlen = ihl * 4 > IPV4_MIN_LEN ? ihl * 4 : IPV4_MIN_LEN;
-	uint8_t *h = push(p, "IPv4 header", PKT_L3, hlen);
+	uint8_t *h = push(p, "IPv4 header", hlen);
 	size_t peer = s->mirror ? 16 : 12, local = s->mirror ? 12 : 16;
 
-	if (!h || inet_pton(AF_INET, s->src ? s->src : PKT_SRC4, h + peer) != 1)
+	if (!h || inet_pton(AF_INET, s->src ? s->src : PKT_SRC4, h + peer) != 1 ||
+	    split_addrs(p, ipv4_parts, 12, 4, s->mirror))
 		return -1;
 	h[0] = (s->version ? s->version : 4) << 4 | (ihl & 0xf);
 	put16(h + 2, s->tot_len ? s->tot_len : hlen + l4_len(s) + s->payload);
@@ -176,11 +213,12 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s)
 static int build_ipv6(struct pkt *p, const struct pkt_spec *s)
 {
 	size_t payload = l4_len(s) + s->payload;
-	uint8_t *h = push(p, "IPv6 header", PKT_L3, IPV6_LEN);
+	uint8_t *h = push(p, "IPv6 header", IPV6_LEN);
 	size_t peer = s->mirror ? 24 : 8, local = s->mirror ? 8 : 24;
 	int i;
 
-	if (!h || inet_pton(AF_INET6, s->src ? s->src : PKT_SRC6, h + peer) != 1)
+	if (!h || inet_pton(AF_INET6, s->src ? s->src : PKT_SRC6, h + peer) != 1 ||
+	    split_addrs(p, ipv6_parts, 8, 16, s->mirror))
 		return -1;
 	for (i = 0; i < s->n_ext; i++)
 		payload += ext_len(&s->ext[i]);
@@ -193,7 +231,7 @@ static int build_ipv6(struct pkt *p, const struct pkt_spec *s)
 	for (i = 0; i < s->n_ext; i++) {
 		const struct pkt_ext *e = &s->ext[i];
 		size_t len = ext_len(e);
-		uint8_t *x = push(p, ext_name(e->type), PKT_L4, len);
+		uint8_t *x = push(p, ext_name(e->type), len);
 
 		if (!x)
 			return -1;
@@ -230,7 +268,7 @@ static int build_arp(struct pkt *p)
 		0x02, 0, 0, 0, 0, 0x02, 198, 51, 100, 7,
 		0, 0, 0, 0, 0, 0, 192, 0, 2, 1,
 	};
-	uint8_t *h = push(p, "ARP", PKT_L3, ARP_LEN);
+	uint8_t *h = push(p, "ARP", ARP_LEN);
 
 	if (!h)
 		return -1;
@@ -249,13 +287,13 @@ int pkt_build(struct pkt *p, const struct pkt_spec *s)
 	while (n < PKT_MAX_VLAN && s->vlan[n])
 		n++;
 
-	h = push(p, "Ethernet header", PKT_L2, ETH_LEN);
+	h = push(p, "Ethernet header", ETH_LEN);
 	if (!h)
 		return -1;
 	memcpy(h, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
 	put16(h + 12, n ? s->vlan[0] : inner);
 	for (i = 0; i < n; i++) {
-		h = push(p, i ? "inner VLAN tag" : "outer VLAN tag", PKT_L2,
+		h = push(p, i ? "inner VLAN tag" : "outer VLAN tag",
 			 VLAN_LEN);
 		if (!h)
 			return -1;
@@ -275,10 +313,10 @@ int pkt_build(struct pkt *p, const struct pkt_spec *s)
 		break;
 	default:
 		/* Some other protocol: a minimum-size frame of zeros. */
-		err = push(p, "payload", PKT_L3, ETH_ZLEN - ETH_LEN) ? 0 : -1;
+		err = push(p, "payload", ETH_ZLEN - ETH_LEN) ? 0 : -1;
 		break;
 	}
-	if (err || (s->payload && !push(p, "payload", PKT_L4, s->payload)))
+	if (err || (s->payload && !push(p, "payload", s->payload)))
 		return -1;
 
 	p->full = p->len;

@@ -7,19 +7,15 @@
 #include <stdint.h>
 
 #define PKT_MAX		1536	/* a full-size Ethernet frame fits */
-#define PKT_MAX_HDRS	16
-#define PKT_MAX_VLAN	3	/* one more than the parser takes, to test that */
+#define PKT_MAX_HDRS	24
+#define PKT_MAX_VLAN	5	/* one more than the parser walks, to test that */
 #define PKT_MAX_EXT	10	/* one more than the parser walks, to test that */
 
-/* Where a header sits relative to the addresses. A frame cut inside an L2
- * or L3 header has no trustworthy addresses; one cut later still has them,
- * so address rules must apply. IPv6 extension headers are PKT_L4 because
- * they come after the addresses. */
-enum pkt_layer { PKT_L2, PKT_L3, PKT_L4 };
-
+/* A header, or a part of one: the IP headers are split at their address
+ * fields, so truncation sweeps can tell whether a cut leaves the peer's
+ * address whole. */
 struct pkt_hdr {
 	const char *name;
-	enum pkt_layer layer;
 	size_t start, end;
 };
 
@@ -27,6 +23,8 @@ struct pkt {
 	uint8_t buf[PKT_MAX];
 	size_t len;		/* what is handed to the program */
 	size_t full;		/* length before truncation */
+	size_t peer_end;	/* end of the peer's address (the source, the
+				 * destination if mirror); 0: no IP header */
 	int nhdr;
 	struct pkt_hdr hdr[PKT_MAX_HDRS];
 };

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The compiled tier's builder (see compile.h and maps/pktgate.h).
+ *
+ * Prefixes either nest or are disjoint, so one sweep over the entries in
+ * (address, length) order with a stack of the open ones gives each entry
+ * its parent and cuts the address space into ranges, each with the
+ * innermost entry covering it. Neighbouring ranges with the same entry
+ * merge. The ranges then go into chunks behind the 16-bit direct table
+ * (and, for IPv6 prefixes longer than /64, a second chunk per /64).
+ * Everything is linear after the sort.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+typedef unsigned __int128 u128;
+
+struct range {
+	u128 start;
+	uint32_t leaf;
+};
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+/* A range from start on, with leaf: replaces one starting at the same
+ * point, merges into the previous one if it has the same leaf. */
+static int emit(struct ranges *r, u128 start, uint32_t leaf)
+{
+	if (r->n && r->v[r->n - 1].start == start)
+		r->n--;
+	if (r->n && r->v[r->n - 1].leaf == leaf)
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		struct range *nv = realloc(r->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		r->v = nv;
+		r->cap = cap;
+	}
+	r->v[r->n++] = (struct range){ start, leaf };
+	return 0;
+}
+
+static u128 key_of(int fam6, const uint8_t *addr)
+{
+	u128 k = 0;
+
+	for (int i = 0; i < (fam6 ? 16 : 4); i++)
+		k = k << 8 | addr[i];
+	return k;
+}
+
+static u128 last_of(int fam6, u128 start, int plen)
+{
+	int w = fam6 ? 128 : 32;
+
+	if (plen >= w)
+		return start;
+	if (!plen)
+		return fam6 ? ~(u128)0 : 0xffffffffu;
+	return start | (((u128)1 << (w - plen)) - 1);
+}
+
+static int ent_cmp(const void *pa, const void *pb)
+{
+	const struct compile_ent *a = pa, *b = pb;
+	int c = memcmp(a->addr, b->addr, 16);
+
+	return c ? c : (int)a->plen - (int)b->plen;
+}
+
+const uint8_t *compile_addr(const void *ents, int fam6, size_t i)
+{
+	const char *p = (const char *)ents + i * compile_ent_size(fam6);
+
+	return fam6 ? ((const struct pg_cent_v6 *)p)->addr : ((const struct pg_cent_v4 *)p)->addr;
+}
+
+uint32_t compile_parent(const void *ents, int fam6, size_t i)
+{
+	const char *p = (const char *)ents + i * compile_ent_size(fam6);
+
+	return fam6 ? ((const struct pg_cent_v6 *)p)->parent
+		    : ((const struct pg_cent_v4 *)p)->parent;
+}
+
+/* Records, parents and the ranges of the whole address space. */
+static int sweep(int fam6, const struct compile_ent *v, size_t n, void *ents, struct ranges *r)
+{
+	uint32_t *stack = malloc((fam6 ? 129 : 33) * sizeof(*stack));
+	u128 *last = malloc((n + 1) * sizeof(*last));
+	u128 max = fam6 ? ~(u128)0 : 0xffffffffu;
+	size_t depth = 0, esz = compile_ent_size(fam6);
+	int err = 0;
+
+	if (!stack || !last) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = emit(r, 0, 0);
+	for (size_t i = 1; !err && i <= n; i++) {
+		const struct compile_ent *e = &v[i - 1];
+		u128 s = key_of(fam6, e->addr);
+		char *rec = (char *)ents + i * esz;
+
+		/* Close the open prefixes that end before this one starts. */
+		while (!err && depth && last[stack[depth - 1]] < s) {
+			u128 end = last[stack[--depth]];
+
+			if (end < max)
+				err = emit(r, end + 1, depth ? stack[depth - 1] : 0);
+		}
+		last[i] = last_of(fam6, s, e->plen);
+		if (fam6) {
+			struct pg_cent_v6 *c = (struct pg_cent_v6 *)rec;
+
+			c->r = e->rule;
+			c->r.prefixlen = e->plen;
+			c->parent = depth ? stack[depth - 1] : 0;
+			memcpy(c->addr, e->addr, 16);
+		} else {
+			struct pg_cent_v4 *c = (struct pg_cent_v4 *)rec;
+
+			c->r = e->rule;
+			c->r.prefixlen = e->plen;
+			c->parent = depth ? stack[depth - 1] : 0;
+			memcpy(c->addr, e->addr, 4);
+		}
+		if (!err)
+			err = emit(r, s, i);
+		stack[depth++] = i;
+	}
+	while (!err && depth) {
+		u128 end = last[stack[--depth]];
+
+		if (end < max)
+			err = emit(r, end + 1, depth ? stack[depth - 1] : 0);
+	}
+out:
+	free(stack);
+	free(last);
+	return err;
+}
+
+/* The index being written: blocks of bw 64-bit words. */
+struct out {
+	uint64_t *v;
+	size_t n, cap;		/* in blocks */
+	size_t bw;		/* words a block */
+};
+
+static int reserve(struct out *o, size_t more)
+{
+	if (o->n + more > o->cap) {
+		size_t cap = o->cap ? o->cap : 8192;
+		uint64_t *nv;
+
+		while (cap < o->n + more)
+			cap *= 2;
+		nv = realloc(o->v, cap * o->bw * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		o->v = nv;
+		o->cap = cap;
+	}
+	return 0;
+}
+
+static uint64_t *blk(struct out *o, size_t b)
+{
+	return o->v + b * o->bw;
+}
+
+/* Key i of a block: 16 bits (IPv4) or 64. */
+static void key_put(uint64_t *b, bool wide, unsigned i, uint64_t v)
+{
+	if (wide)
+		b[i] = v;
+	else
+		((uint16_t *)b)[i] = (uint16_t)v;
+}
+
+/* A chunk over rs[0..n), keys (start - base) >> shift, as a B+-tree (see
+ * maps/pktgate.h); its descriptor. */
+static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
+		     uint64_t *desc)
+{
+	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = o->bw * 2;	/* leaves a block */
+	size_t cnt[PG_CLEVELS_MAX + 1], total = 0, first, lv = 0, at;
+	uint64_t *firsts = NULL, pad = wide ? UINT64_MAX : 0xffff;
+	int err = 0;
+
+	if (!n || n >= (1u << PG_CN_BITS))
+		return -E2BIG;
+	/* Blocks per level, bottom (cnt[0]) up to the root (one block). */
+	cnt[0] = (n + fan - 1) / fan;
+	while (cnt[lv] > 1) {
+		if (++lv >= PG_CLEVELS_MAX)
+			return -E2BIG;
+		cnt[lv] = (cnt[lv - 1] + fan - 1) / fan;
+	}
+	for (size_t l = 0; l <= lv; l++)
+		total += cnt[l];
+	first = o->n;
+	if (first + total + (n + lpb - 1) / lpb >= PG_CNODE)
+		return -E2BIG;
+	err = reserve(o, total + (n + lpb - 1) / lpb);
+	firsts = malloc(n * sizeof(*firsts));
+	if (err || !firsts) {
+		free(firsts);
+		return -ENOMEM;
+	}
+	/* IPv6: whole 64-bit starts; IPv4: the low 16 bits. The first is
+	 * never compared. */
+	for (size_t i = 0; i < n; i++)
+		firsts[i] = !i ? 0 : wide ? (uint64_t)rs[i].start : (uint64_t)(rs[i].start - base);
+	o->n += total + (n + lpb - 1) / lpb;
+	memset(blk(o, first), 0, (total + (n + lpb - 1) / lpb) * o->bw * sizeof(uint64_t));
+	/* Levels from the bottom: block b of a level holds the first keys of
+	 * its fan children (or ranges); firsts[] then becomes the level's. */
+	at = first + total;
+	for (size_t l = 0, items = n; l <= lv; l++) {
+		size_t nb = cnt[l];
+
+		at -= nb;
+		for (size_t b = 0; b < nb; b++) {
+			uint64_t *k = blk(o, at + b);
+			size_t have = items - b * fan < fan ? items - b * fan : fan;
+
+			for (unsigned i = 1; i < fan; i++)
+				key_put(k, wide, i, i < have ? firsts[b * fan + i] : pad);
+			key_put(k, wide, 0, have - 1);
+		}
+		for (size_t b = 0; b < nb; b++)
+			firsts[b] = firsts[b * fan];
+		items = nb;
+	}
+	free(firsts);
+	/* The entries of the ranges, after the tree. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t *lb = (uint32_t *)blk(o, first + total + i / lpb);
+
+		lb[i % lpb] = rs[i].leaf;
+	}
+	*desc = (uint64_t)first << 32 | (uint64_t)(lv + 1) << PG_CN_BITS | n;
+	return 0;
+}
+
+/* The direct table over keys of bits bits (32, or the top 64 of IPv6),
+ * with chunks behind it for /16s that have more than one range. */
+static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
+{
+	int low = bits - PG_CDIR_BITS;
+	size_t p = 0, spb = o->bw;	/* direct slots a block */
+
+	for (uint64_t c = 0; c < PG_CDIR_SIZE; c++) {
+		u128 lo = (u128)c << low, hi = lo + (((u128)1 << low) - 1);
+		uint64_t desc;
+		size_t q;
+		int err;
+
+		/* rs[p]: the range holding lo; rs[p..q): those in this /16. */
+		while (p + 1 < n && rs[p + 1].start <= lo)
+			p++;
+		for (q = p + 1; q < n && rs[q].start <= hi; q++)
+			;
+		if (q - p == 1) {
+			blk(o, c / spb)[c % spb] = PG_CDIR_LEAF | rs[p].leaf;
+			continue;
+		}
+		err = put_chunk(o, rs + p, q - p, lo, bits > 32, &desc);
+		if (err)
+			return err;
+		blk(o, c / spb)[c % spb] = desc;	/* put_chunk may have moved o->v */
+		p = q - 1;
+	}
+	return 0;
+}
+
+static int build_v4(struct ranges *r, struct out *o)
+{
+	return put_top(o, r->v, r->n, 32);
+}
+
+/* IPv6: /64 blocks with starts inside them get a chunk of their own over
+ * the low 64 bits; the rest is ranges over the top 64 bits. */
+static int build_v6(struct ranges *r, struct out *o)
+{
+	struct ranges top = {};
+	int err = 0;
+
+	for (size_t i = 0; !err && i < r->n;) {
+		u128 block = r->v[i].start >> 64;
+		size_t j = i;
+		struct ranges sub = {};
+		uint64_t desc_el, desc;
+
+		while (j < r->n && r->v[j].start >> 64 == block)
+			j++;
+		if (j - i == 1 && !(uint64_t)r->v[i].start) {
+			err = emit(&top, block, r->v[i].leaf);
+			i = j;
+			continue;
+		}
+		/* The range holding the block's first address comes first. */
+		if ((uint64_t)r->v[i].start)
+			err = emit(&sub, 0, i ? r->v[i - 1].leaf : 0);
+		for (size_t k = i; !err && k < j; k++)
+			err = emit(&sub, (uint64_t)r->v[k].start, r->v[k].leaf);
+		if (!err)
+			err = reserve(o, 1);
+		if (!err) {
+			uint64_t *b;
+
+			desc_el = o->n++;
+			b = blk(o, desc_el);
+			memset(b, 0, o->bw * sizeof(uint64_t));
+			if (sub.n <= PG_CSMALL) {
+				/* Keys and entries in this one block. */
+				for (size_t k = 1; k < PG_CSMALL; k++)
+					b[k] = k < sub.n ? (uint64_t)sub.v[k].start : UINT64_MAX;
+				b[0] = sub.n - 1;
+				for (size_t k = 0; k < sub.n; k++)
+					((uint32_t *)b)[PG_CSMALL_L + k] = sub.v[k].leaf;
+			} else {
+				err = put_chunk(o, sub.v, sub.n, 0, true, &desc);
+				b = blk(o, desc_el);	/* put_chunk may have moved o->v */
+				b[0] = PG_CSMALL_BIG;
+				b[1] = desc;
+			}
+		}
+		free(sub.v);
+		if (!err)
+			err = emit(&top, block, PG_CNODE | (uint32_t)desc_el);
+		if (!err && block != UINT64_MAX)
+			err = emit(&top, block + 1, r->v[j - 1].leaf);
+		i = j;
+	}
+	if (!err)
+		err = put_top(o, top.v, top.n, 64);
+	free(top.v);
+	return err;
+}
+
+int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *out)
+{
+	struct ranges r = {};
+	struct out o = {};
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->fam6 = fam6;
+	if (n >= PG_CENT_MAX)
+		return -E2BIG;
+	qsort(v, n, sizeof(*v), ent_cmp);
+	out->nents = n + 1;
+	out->ents = calloc(n + 1, compile_ent_size(fam6));
+	o.bw = compile_blk_size(fam6) / sizeof(uint64_t);
+	err = out->ents ? reserve(&o, PG_CDIR_SIZE / o.bw) : -ENOMEM;
+	if (!err) {
+		o.n = PG_CDIR_SIZE / o.bw;
+		err = sweep(fam6, v, n, out->ents, &r);
+	}
+	if (!err)
+		err = fam6 ? build_v6(&r, &o) : build_v4(&r, &o);
+	if (!err) {
+		out->hot = calloc(compile_hot_elems(out->nents), sizeof(uint64_t));
+		if (!out->hot)
+			err = -ENOMEM;
+		for (size_t i = 0; !err && i < out->nents; i++) {
+			struct pg_chot h = compile_hot_of(compile_rule(out->ents, fam6, i));
+
+			memcpy((struct pg_chot *)out->hot + i, &h, sizeof(h));
+		}
+	}
+	out->ranges = r.n;
+	free(r.v);
+	out->idx = o.v;
+	out->nidx = o.n;
+	if (err)
+		compile_free(out);
+	return err;
+}
+
+void compile_free(struct compiled *c)
+{
+	free(c->idx);
+	free(c->ents);
+	free(c->hot);
+	c->idx = NULL;
+	c->ents = NULL;
+	c->hot = NULL;
+	c->nidx = c->nents = 0;
+}
+
+size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *addr, uint8_t plen)
+{
+	size_t lo = 1, hi = nents, alen = fam6 ? 16 : 4;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(compile_addr(ents, fam6, mid), addr, alen);
+
+		if (!c)
+			c = (int)compile_rule((void *)ents, fam6, mid)->prefixlen - plen;
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* As the datapath does it (xdp/lookup.h), block by block. */
+static uint32_t chunk_lookup(const uint64_t *idx, size_t nblk, size_t bw, uint64_t desc,
+			     uint64_t x, bool wide)
+{
+	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = bw * 2;
+	size_t n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15;
+	size_t cnt[PG_CLEVELS_MAX + 1], off = desc >> 32, j = 0;
+
+	if (!levels || levels > PG_CLEVELS_MAX)
+		return 0;
+	cnt[0] = (n + fan - 1) / fan;
+	for (size_t l = 1; l < levels; l++)
+		cnt[l] = (cnt[l - 1] + fan - 1) / fan;
+	for (size_t l = levels; l-- > 0;) {
+		const uint64_t *b;
+		size_t lo = 0, cnt1;
+
+		if (off + j >= nblk)
+			return 0;
+		b = idx + (off + j) * bw;
+		for (unsigned step = fan / 2; step; step /= 2) {
+			uint64_t k = wide ? b[lo + step] : ((const uint16_t *)b)[lo + step];
+
+			if (k <= x)
+				lo += step;
+		}
+		cnt1 = wide ? b[0] : ((const uint16_t *)b)[0];
+		if (lo > cnt1)
+			lo = cnt1;
+		j = j * fan + lo;
+		off += cnt[l];
+	}
+	if (off + j / lpb >= nblk)
+		return 0;
+	return ((const uint32_t *)(idx + (off + j / lpb) * bw))[j % lpb];
+}
+
+uint32_t compile_lookup(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
+{
+	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t);
+	uint32_t k = (uint32_t)addr[0] << 8 | addr[1], e;
+	uint64_t hi = 0, lo = 0, d;
+
+	if (k / bw >= nblk)
+		return 0;
+	d = idx[k];	/* slot k of the direct table's blocks */
+	if (d & PG_CDIR_LEAF)
+		return (uint32_t)d;
+	if (!fam6)
+		return chunk_lookup(idx, nblk, bw, d, (uint32_t)addr[2] << 8 | addr[3], false);
+	for (int i = 0; i < 8; i++) {
+		hi = hi << 8 | addr[i];
+		lo = lo << 8 | addr[8 + i];
+	}
+	e = chunk_lookup(idx, nblk, bw, d, hi, true);
+	if (!(e & PG_CNODE))
+		return e;
+	k = e & ~PG_CNODE;
+	if (k >= nblk)
+		return 0;
+	{
+		const uint64_t *b = idx + (size_t)k * bw;
+		size_t i = 0;
+
+		if (b[0] & PG_CSMALL_BIG)
+			return chunk_lookup(idx, nblk, bw, b[1], lo, true);
+		for (unsigned step = PG_CSMALL / 2; step; step /= 2)
+			if (b[i + step] <= lo)
+				i += step;
+		if (i > b[0])
+			i = b[0];
+		return ((const uint32_t *)b)[PG_CSMALL_L + i];
+	}
+}

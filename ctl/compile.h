@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The compiled tier's builder: address entries of one kind and family in,
+ * the two arrays the datapath reads out (entries, and the range index of
+ * maps/pktgate.h). Pure computation: no maps, so the unit tests, the
+ * benchmark and the fuzzers use it as the CLI does.
+ */
+#ifndef __PKTGATE_COMPILE_H
+#define __PKTGATE_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pktgate.h"
+
+struct compile_ent {
+	uint8_t addr[16];	/* network order, host bits clear */
+	uint8_t plen;
+	struct pg_rule rule;
+};
+
+struct compiled {
+	int fam6;
+	uint64_t *idx;		/* PG_TBL_CIDX content */
+	size_t nidx;		/* elements: blocks of compile_blk_size() bytes */
+	void *ents;		/* PG_TBL_CENT content: struct pg_cent_v4/v6 */
+	size_t nents;		/* records, the "no entry" record 0 included */
+	uint64_t *hot;		/* PG_TBL_CHOT content: (nents + 1) / 2 elements */
+	size_t ranges;		/* ranges in all chunks, for reports */
+};
+
+static inline size_t compile_blk_size(int fam6)
+{
+	return fam6 ? sizeof(union pg_cblk6) : sizeof(union pg_cblk4);
+}
+
+static inline size_t compile_ent_size(int fam6)
+{
+	return fam6 ? sizeof(struct pg_cent_v6) : sizeof(struct pg_cent_v4);
+}
+
+/* The hot fields an entry's rule gives (maps/pktgate.h). */
+static inline struct pg_chot compile_hot_of(const struct pg_rule *r)
+{
+	struct pg_chot h = { .list_id = r->list_id, .prefixlen = r->prefixlen };
+
+	if (!r->lists)
+		h.flags |= PG_CHOT_DEAD;
+	if (r->expires_ns || r->rule_id)
+		h.flags |= PG_CHOT_SLOW;
+	return h;
+}
+
+static inline size_t compile_hot_elems(size_t nents)
+{
+	return (nents + PG_CHOT_PER_ELEM - 1) / PG_CHOT_PER_ELEM;
+}
+
+/* Sorts v (by address, then prefix length) and builds; keys must be
+ * unique. 0, -ENOMEM, or -E2BIG past what the index can address. */
+int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *out);
+void compile_free(struct compiled *c);
+
+/* The record of entry i (1..nents-1) of compiled content. */
+static inline struct pg_rule *compile_rule(void *ents, int fam6, size_t i)
+{
+	return (struct pg_rule *)((char *)ents + i * compile_ent_size(fam6));
+}
+
+const uint8_t *compile_addr(const void *ents, int fam6, size_t i);
+uint32_t compile_parent(const void *ents, int fam6, size_t i);
+
+/* The entry of exactly this prefix in sorted records, 0 if none. */
+size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *addr, uint8_t plen);
+
+/* What the datapath's index lookup answers for addr: the entry of the
+ * longest prefix covering it, live or not (0: none). For tests. */
+uint32_t compile_lookup(const uint64_t *idx, size_t nidx, int fam6, const uint8_t *addr);
+
+#endif

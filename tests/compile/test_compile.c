@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The compiled tier's builder (ctl/compile.c) against a plain reference:
+ * random nested and disjoint prefixes of both families, then every
+ * prefix boundary (first and last address, one either side) and random
+ * addresses. The answer must be the longest covering prefix, and every
+ * record's parent the next shorter covering one. One PASS/FAIL line per
+ * case, as the other unit test programs print.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+static int n_pass, n_fail;
+
+static uint64_t rng_state = 0x5eed;
+
+static uint64_t rnd(void)	/* splitmix64 */
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void mask(uint8_t *a, int plen, int alen)
+{
+	for (int i = 0; i < alen; i++) {
+		int keep = plen - i * 8;
+
+		if (keep <= 0)
+			a[i] = 0;
+		else if (keep < 8)
+			a[i] &= (uint8_t)(0xff << (8 - keep));
+	}
+}
+
+static bool covers(const uint8_t *pfx, int plen, const uint8_t *a, int alen)
+{
+	uint8_t m[16];
+
+	memcpy(m, a, alen);
+	mask(m, plen, alen);
+	return !memcmp(m, pfx, alen);
+}
+
+/* The longest entry covering a, as an index into v (sorted), or -1. */
+static long ref_lookup(const struct compile_ent *v, size_t n, const uint8_t *a, int alen)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (covers(v[i].addr, v[i].plen, a, alen) && (best < 0 || v[i].plen > v[best].plen))
+			best = i;
+	return best;
+}
+
+static void addr_add(uint8_t *a, int alen, int delta)	/* a += delta (+1 or -1) */
+{
+	for (int i = alen - 1; i >= 0; i--) {
+		int was = a[i];
+
+		a[i] += delta;
+		if ((delta > 0 && was != 0xff) || (delta < 0 && was != 0))
+			break;
+	}
+}
+
+/* Prefixes clustered in a few places so that they nest and touch. */
+static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
+{
+	int alen = fam6 ? 16 : 4, w = alen * 8;
+	size_t k = 0;
+
+	while (k < want) {
+		struct compile_ent e = { .plen = rnd() % (w + 1) };
+		bool dup = false;
+
+		for (int i = 0; i < alen; i++)
+			e.addr[i] = rnd();
+		/* A handful of clusters: the top bits from a small set. */
+		e.addr[0] = 0x20 + rnd() % 3;
+		e.addr[1] = rnd() % 2;
+		if (rnd() % 4 == 0)
+			e.plen = w - rnd() % 3;	/* many hosts and near-hosts */
+		mask(e.addr, e.plen, alen);
+		e.rule.lists = 1;
+		for (size_t i = 0; i < k && !dup; i++)
+			dup = v[i].plen == e.plen && !memcmp(v[i].addr, e.addr, 16);
+		if (!dup)
+			v[k++] = e;
+	}
+	*n = k;
+}
+
+static void check_set(const char *name, int fam6, struct compile_ent *v, size_t n, int probes)
+{
+	struct compiled c;
+	int alen = fam6 ? 16 : 4, bad = 0;
+	char why[256] = "";
+	int err = compile_build(fam6, v, n, &c);
+
+	if (err) {
+		printf("FAIL: %s: compile_build: %s\n", name, strerror(-err));
+		n_fail++;
+		return;
+	}
+	/* Records in order, parents right. */
+	for (size_t i = 1; i < c.nents && !bad; i++) {
+		const uint8_t *a = compile_addr(c.ents, fam6, i);
+		struct compile_ent *e = &v[i - 1];
+		long want = -1;
+
+		if (memcmp(a, e->addr, alen) || compile_rule(c.ents, fam6, i)->prefixlen != e->plen) {
+			snprintf(why, sizeof(why), "record %zu is not entry %zu", i, i - 1);
+			bad = 1;
+			break;
+		}
+		for (size_t j = 0; j < n; j++)
+			if (j != i - 1 && v[j].plen < e->plen && covers(v[j].addr, v[j].plen, e->addr, alen) &&
+			    (want < 0 || v[j].plen > v[want].plen))
+				want = j;
+		if (compile_parent(c.ents, fam6, i) != (uint32_t)(want + 1)) {
+			snprintf(why, sizeof(why), "record %zu: parent %u, expected %ld", i,
+				 compile_parent(c.ents, fam6, i), want + 1);
+			bad = 1;
+		}
+		if (compile_find(c.ents, c.nents, fam6, e->addr, e->plen) != i) {
+			snprintf(why, sizeof(why), "compile_find of record %zu failed", i);
+			bad = 1;
+		}
+	}
+	/* Every boundary, one either side, and random addresses. */
+	for (size_t i = 0; i < n && !bad; i++) {
+		uint8_t pts[4][16];
+
+		memcpy(pts[0], v[i].addr, 16);
+		memcpy(pts[1], v[i].addr, 16);
+		for (int b = v[i].plen; b < alen * 8; b++)
+			pts[1][b / 8] |= 0x80 >> (b % 8);
+		memcpy(pts[2], pts[0], 16);
+		addr_add(pts[2], alen, -1);
+		memcpy(pts[3], pts[1], 16);
+		addr_add(pts[3], alen, 1);
+		for (int p = 0; p < 4 && !bad; p++) {
+			long want = ref_lookup(v, n, pts[p], alen);
+			uint32_t got = compile_lookup(c.idx, c.nidx, fam6, pts[p]);
+
+			if (got != (uint32_t)(want + 1)) {
+				snprintf(why, sizeof(why), "boundary %d of entry %zu (/%d): got %u, "
+					 "expected %ld", p, i, v[i].plen, got, want + 1);
+				bad = 1;
+			}
+		}
+	}
+	for (int t = 0; t < probes && !bad; t++) {
+		uint8_t a[16] = {};
+		long want;
+		uint32_t got;
+
+		for (int i = 0; i < alen; i++)
+			a[i] = rnd();
+		if (t % 2)
+			a[0] = 0x20 + rnd() % 3, a[1] = rnd() % 2;
+		want = ref_lookup(v, n, a, alen);
+		got = compile_lookup(c.idx, c.nidx, fam6, a);
+		if (got != (uint32_t)(want + 1)) {
+			snprintf(why, sizeof(why), "random address %d: got %u, expected %ld", t, got,
+				 want + 1);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		printf("FAIL: %s: %s\n", name, why);
+		n_fail++;
+	} else {
+		printf("PASS: %s (%zu entries, %zu ranges, %zu index elements)\n", name, n,
+		       c.ranges, c.nidx);
+		n_pass++;
+	}
+	compile_free(&c);
+}
+
+int main(void)
+{
+	static struct compile_ent v[4000];
+	size_t n;
+
+	for (int fam6 = 0; fam6 < 2; fam6++) {
+		const char *f = fam6 ? "v6" : "v4";
+		char name[96];
+
+		snprintf(name, sizeof(name), "compile %s empty set", f);
+		check_set(name, fam6, v, 0, 200);
+		/* The whole space, and a host at each end of it. */
+		memset(v, 0, sizeof(v));
+		v[0].plen = 0;
+		v[1].plen = fam6 ? 128 : 32;
+		memset(v[2].addr, 0xff, fam6 ? 16 : 4);
+		v[2].plen = fam6 ? 128 : 32;
+		snprintf(name, sizeof(name), "compile %s /0 and both ends of the space", f);
+		check_set(name, fam6, v, 3, 200);
+		if (fam6) {
+			/* Hosts inside one /64, under a /64 entry: a second
+			 * chunk small enough for one block, then a larger one. */
+			for (int hosts = 3; hosts <= 40; hosts += 37) {
+				memset(v, 0, sizeof(v));
+				v[0].addr[0] = 0x20;
+				v[0].addr[1] = 0x01;
+				v[0].plen = 64;
+				for (int h = 1; h <= hosts; h++) {
+					v[h] = v[0];
+					v[h].plen = 128;
+					v[h].addr[15] = 2 * h;
+					v[h].addr[12] = h % 3;
+				}
+				snprintf(name, sizeof(name),
+					 "compile v6 %d hosts in one /64 (%s second chunk)", hosts,
+					 hosts < 4 ? "small" : "big");
+				check_set(name, fam6, v, hosts + 1, 2000);
+			}
+		}
+		for (int round = 0; round < 6; round++) {
+			size_t want = round < 3 ? 40 : 3000;
+
+			random_set(v, &n, want, fam6);
+			snprintf(name, sizeof(name), "compile %s random nested set %d (%zu)", f, round,
+				 want);
+			check_set(name, fam6, v, n, 5000);
+		}
+	}
+	printf("compile: %d passed, %d failed\n", n_pass, n_fail);
+	return n_fail ? 1 : 0;
+}

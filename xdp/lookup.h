@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * List lookups shared by the XDP and TC programs: for one kind (allow or
+ * deny), the live entry that covers an address, in both tiers (see
+ * maps/pktgate.h), with TTLs.
+ *
+ * pg_kind_lookup() is a global function: the verifier checks it once, on
+ * its own, instead of once per kind and per path of the caller, and it
+ * answers in scalars (struct pg_lk), so the caller goes on from one state
+ * whatever matched.
+ */
+#ifndef __PKTGATE_LOOKUP_H
+#define __PKTGATE_LOOKUP_H
+
+#include "pktgate_maps.bpf.h"
+
+/* One kind's lookup: what it looks for, and what it found. */
+struct pg_lk {
+	__u8 addr[16];		/* the address the entries name, network order */
+	__u64 now;		/* CLOCK_MONOTONIC (coarse), read at first need; 0: not yet */
+	__u32 kind;		/* enum pg_list_kind */
+	__u32 tables;		/* pg_config.tables */
+	__u32 gen;		/* the kind's generation slot */
+	__u8 family;		/* 4 or 6 */
+	__u8 l4proto;
+	__u8 ports;		/* TCP/UDP with ports read: port-scoped entries apply */
+	__u8 found;		/* result: an entry matched */
+	__u8 dport[2];		/* network order */
+	__u8 list_id;		/* result: the list whose counters the hit goes to */
+	__u8 prefixlen;		/* result: the matching entry's address prefix length */
+	__u32 rule_id;		/* result: its own counter, 0 if none */
+};
+
+static __always_inline __u64 pg_lk_now(struct pg_lk *k)
+{
+	if (!k->now)
+		k->now = bpf_ktime_get_coarse_ns();
+	return k->now;
+}
+
+/* The one liveness rule of both tiers: in a list, TTL not run out. (A
+ * dynamic entry is always in a list; a compiled one is in none after a
+ * del, until the next bulk change leaves it out.) */
+static __always_inline int pg_live(const struct pg_rule *r, struct pg_lk *k)
+{
+	return r->lists && (!r->expires_ns || r->expires_ns > pg_lk_now(k));
+}
+
+static __always_inline void pg_lk_take(struct pg_lk *k, const struct pg_rule *r)
+{
+	k->found = 1;
+	k->rule_id = r->rule_id;
+	k->list_id = r->list_id;
+	k->prefixlen = r->prefixlen;
+}
+
+/* ---- dynamic tier: LPM tries ---- */
+
+/* An entry that is not live is absent: look again with a shorter prefix,
+ * so that a live covering entry of the same table still matches. Each
+ * round strictly shortens the prefix, so max_prefixlen + 1 rounds always
+ * suffice; they run under bpf_loop(), so the verifier checks one round.
+ * base is the part of the key matched in full ahead of the address (port
+ * keys). */
+struct pg_live_walk {
+	void *map;
+	void *key;		/* prefixlen first */
+	struct pg_lk *k;
+	const struct pg_rule *r;
+	__u32 base;
+};
+
+static long pg_live_step(__u32 i, void *data)
+{
+	struct pg_live_walk *w = data;
+	const struct pg_rule *r = bpf_map_lookup_elem(w->map, w->key);
+
+	if (!r)
+		return 1;
+	if (pg_live(r, w->k)) {
+		w->r = r;
+		return 1;
+	}
+	if (!r->prefixlen)
+		return 1;
+	*(__u32 *)w->key = w->base + r->prefixlen - 1;
+	return 0;
+}
+
+static __always_inline const struct pg_rule *
+pg_lpm_live(void *map, void *key, __u32 max_plen, __u32 base, struct pg_lk *k)
+{
+	const struct pg_rule *r = bpf_map_lookup_elem(map, key);
+	struct pg_live_walk w = { .map = map, .key = key, .k = k, .base = base };
+
+	if (!r || pg_live(r, k))
+		return r;
+	if (!r->prefixlen)
+		return 0;
+	*(__u32 *)key = base + r->prefixlen - 1;
+	bpf_loop(max_plen, pg_live_step, &w, 0);
+	return w.r;
+}
+
+/* ---- compiled tier (maps/pktgate.h: "the compiled index") ---- */
+
+/* All ones if k <= x, else 0, without a branch (BPF has no conditional
+ * move; a branch per key would multiply the verifier's paths): for keys
+ * below 2^63, the sign of x - k; for 64-bit keys, the borrow of x - k. */
+static __always_inline __u64 pg_le16(__u64 k, __u64 x)
+{
+	return ~(__u64)((__s64)(x - k) >> 63);
+}
+
+static __always_inline __u64 pg_le64(__u64 k, __u64 x)
+{
+	return ((((~x & k) | (~(x ^ k) & (x - k))) >> 63) & 1) - 1;
+}
+
+/* The last key <= x of a block (its index); k[0] is the key count less
+ * one, and the way down proved the first key <= x. */
+static __always_inline __u32 pg_cblk4_find(const union pg_cblk4 *b, __u64 x)
+{
+	__u64 lo = 0, d;
+
+	lo += 16 & pg_le16(b->k[lo + 16], x);
+	lo += 8 & pg_le16(b->k[lo + 8], x);
+	lo += 4 & pg_le16(b->k[lo + 4], x);
+	lo += 2 & pg_le16(b->k[lo + 2], x);
+	lo += 1 & pg_le16(b->k[lo + 1], x);
+	d = (__u64)b->k[0] - lo;	/* unused keys are all ones: x may equal them */
+	return lo + (d & (__u64)((__s64)d >> 63));
+}
+
+static __always_inline __u32 pg_cblk6_find(const union pg_cblk6 *b, __u64 x)
+{
+	__u64 lo = 0, d;
+
+	lo += 8 & pg_le64(b->k[lo + 8], x);
+	lo += 4 & pg_le64(b->k[lo + 4], x);
+	lo += 2 & pg_le64(b->k[lo + 2], x);
+	lo += 1 & pg_le64(b->k[lo + 1], x);
+	d = b->k[0] - lo;
+	return lo + (d & (__u64)((__s64)d >> 63));
+}
+
+/* The same over the PG_CSMALL keys of a small second chunk (IPv6). */
+static __always_inline __u32 pg_csmall_find(const union pg_cblk6 *b, __u64 x)
+{
+	__u64 lo = 0, d;
+
+	lo += 4 & pg_le64(b->k[lo + 4], x);
+	lo += 2 & pg_le64(b->k[lo + 2], x);
+	lo += 1 & pg_le64(b->k[lo + 1], x);
+	d = b->k[0] - lo;
+	return lo + (d & (__u64)((__s64)d >> 63));
+}
+
+/* One level of a chunk's tree, if the chunk has it (levels run from
+ * PG_CLEVELS_MAX down to 1; the chunk's top is its number of levels). */
+#define PG_CLEVEL(F, m, cm)						\
+	if (levels >= (m)) {						\
+		el = off + j;						\
+		b = bpf_map_lookup_elem(idx, &el);			\
+		if (!b)							\
+			return 0;					\
+		j = j * PG_CFAN##F + pg_cblk##F##_find(b, x);		\
+		off += (cm);						\
+	}
+
+/* The entry of the range holding x, in the chunk of descriptor desc. */
+#define PG_DEFINE_CHUNK(F, LPB)						\
+static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
+{									\
+	__u32 n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15; \
+	__u32 off = desc >> 32, j = 0, el;				\
+	__u32 c1 = (n + PG_CFAN##F - 1) / PG_CFAN##F;			\
+	__u32 c2 = (c1 + PG_CFAN##F - 1) / PG_CFAN##F;			\
+	__u32 c3 = (c2 + PG_CFAN##F - 1) / PG_CFAN##F;			\
+	__u32 c4 = (c3 + PG_CFAN##F - 1) / PG_CFAN##F;			\
+	__u32 c5 = (c4 + PG_CFAN##F - 1) / PG_CFAN##F;			\
+	const union pg_cblk##F *b;					\
+									\
+	PG_CLEVEL(F, 6, 1)						\
+	PG_CLEVEL(F, 5, c5)						\
+	PG_CLEVEL(F, 4, c4)						\
+	PG_CLEVEL(F, 3, c3)						\
+	PG_CLEVEL(F, 2, c2)						\
+	PG_CLEVEL(F, 1, c1)						\
+	el = off + j / (LPB);						\
+	b = bpf_map_lookup_elem(idx, &el);				\
+	if (!b)								\
+		return 0;						\
+	return b->l[j % (LPB)];						\
+}
+
+PG_DEFINE_CHUNK(4, 16)
+PG_DEFINE_CHUNK(6, 32)
+
+static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
+{
+	__u32 s = (__u32)a[0] << 8 | a[1], el = s / 8;
+	const union pg_cblk4 *d = bpf_map_lookup_elem(idx, &el);
+	__u64 v;
+
+	if (!d)
+		return 0;
+	v = d->d[s % 8];
+	if (v & PG_CDIR_LEAF)
+		return (__u32)v;
+	return pg_cchunk4(idx, v, (__u32)a[2] << 8 | a[3]);
+}
+
+static __always_inline __u32 pg_cindex_v6(void *idx, const __u8 *a)
+{
+	__u32 s = (__u32)a[0] << 8 | a[1], el = s / 16, e;
+	const union pg_cblk6 *d = bpf_map_lookup_elem(idx, &el);
+	__u64 v, half;
+
+	if (!d)
+		return 0;
+	v = d->d[s % 16];
+	if (v & PG_CDIR_LEAF)
+		return (__u32)v;
+	__builtin_memcpy(&half, a, 8);
+	e = pg_cchunk6(idx, v, __builtin_bswap64(half));
+	if (!(e & PG_CNODE))
+		return e;
+	el = e & ~PG_CNODE;
+	d = bpf_map_lookup_elem(idx, &el);
+	if (!d)
+		return 0;
+	__builtin_memcpy(&half, a + 8, 8);
+	half = __builtin_bswap64(half);
+	if (d->k[0] & PG_CSMALL_BIG)
+		return pg_cchunk6(idx, d->d[1], half);
+	return d->l[PG_CSMALL_L + (pg_csmall_find(d, half) & (PG_CSMALL - 1))];
+}
+
+/* A compiled entry that is not live gives way to its parent, the next
+ * shorter entry covering it: at most once per prefix length. */
+struct pg_cwalk {
+	void *ents;
+	__u32 e;
+	struct pg_lk *k;
+	const struct pg_rule *r;
+};
+
+static long pg_cwalk_step(__u32 i, void *data)
+{
+	struct pg_cwalk *w = data;
+	const struct pg_rule *r;
+
+	if (!w->e)
+		return 1;
+	r = bpf_map_lookup_elem(w->ents, &w->e);
+	if (!r)
+		return 1;
+	if (pg_live(r, w->k)) {
+		w->r = r;
+		return 1;
+	}
+	w->e = ((const struct pg_cent_v4 *)r)->parent;	/* at the same offset in both */
+	return 0;
+}
+
+/* Entry e's answer: from its hot fields if it has neither a TTL nor a
+ * counter of its own (most bulk entries), else from the record, walking
+ * to covering entries past one that is not live. */
+static __always_inline void pg_centry(void *ents, void *hots, __u32 e, __u32 max_plen,
+				      struct pg_lk *k)
+{
+	struct pg_cwalk w = { .ents = ents, .k = k };
+	const struct pg_chot *hot;
+	const struct pg_rule *r;
+	__u32 el = e / PG_CHOT_PER_ELEM;
+
+	if (!e)
+		return;
+	hot = bpf_map_lookup_elem(hots, &el);
+	if (!hot)
+		return;
+	hot += e % PG_CHOT_PER_ELEM;
+	if (!(hot->flags & (PG_CHOT_DEAD | PG_CHOT_SLOW))) {
+		k->found = 1;
+		k->rule_id = 0;
+		k->list_id = hot->list_id;
+		k->prefixlen = hot->prefixlen;
+		return;
+	}
+	r = bpf_map_lookup_elem(ents, &e);
+	if (!r)
+		return;
+	if (!pg_live(r, k)) {
+		w.e = ((const struct pg_cent_v4 *)r)->parent;
+		bpf_loop(max_plen, pg_cwalk_step, &w, 0);
+		r = w.r;
+	}
+	if (r)
+		pg_lk_take(k, r);
+}
+
+/* ---- one kind, one family ---- */
+
+/* The generation of a table in use; NULL until user space fills it. */
+#define PG_GEN(allow, deny, k) \
+	bpf_map_lookup_elem((k)->kind == PG_LIST_DENY ? (void *)&deny : (void *)&allow, &(k)->gen)
+#define PG_HAS(k, F, tbl)	((k)->tables & PG_TABLE_BIT((k)->kind, F, tbl))
+
+/* A host entry of the dynamic tier if there is one (the longest prefix
+ * there can be, and in no other tier); else the longest live prefix of
+ * either tier; else a port-scoped entry: the packet's protocol and
+ * destination port, then the same protocol with any port. Tables that
+ * hold nothing cost nothing. */
+#define PG_DEFINE_LOOKUP(F, ALEN)					\
+static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
+{									\
+	const struct pg_rule *r = 0;					\
+	void *t, *e, *h;						\
+									\
+	if (PG_HAS(k, F, PG_TBL_EXACT) &&				\
+	    (t = PG_GEN(pg_allow_x##F, pg_deny_x##F, k))) {		\
+		struct pg_exact_v##F x;					\
+									\
+		__builtin_memcpy(x.addr, k->addr, ALEN);		\
+		r = bpf_map_lookup_elem(t, &x);				\
+		if (r && pg_live(r, k)) {				\
+			pg_lk_take(k, r);				\
+			return;						\
+		}							\
+	}								\
+	if (PG_HAS(k, F, PG_TBL_CENT) &&				\
+	    (t = PG_GEN(pg_allow_c##F, pg_deny_c##F, k)) &&		\
+	    (e = PG_GEN(pg_allow_e##F, pg_deny_e##F, k)) &&		\
+	    (h = PG_GEN(pg_allow_h##F, pg_deny_h##F, k)))		\
+		pg_centry(e, h, pg_cindex_v##F(t, k->addr), (ALEN) * 8 + 1, k); \
+	if ((!k->found || k->prefixlen < (ALEN) * 8) && PG_HAS(k, F, PG_TBL_PREFIX) && \
+	    (t = PG_GEN(pg_allow_v##F, pg_deny_v##F, k))) {		\
+		struct pg_lpm_v##F key = { .prefixlen = (ALEN) * 8 };	\
+									\
+		__builtin_memcpy(key.addr, k->addr, ALEN);		\
+		r = pg_lpm_live(t, &key, (ALEN) * 8, 0, k);		\
+		if (r && (!k->found || r->prefixlen > k->prefixlen))	\
+			pg_lk_take(k, r);				\
+	}								\
+	if (!k->found && k->ports && PG_HAS(k, F, PG_TBL_PORT) &&	\
+	    (t = PG_GEN(pg_allow_p##F, pg_deny_p##F, k))) {		\
+		struct pg_port_v##F key = {				\
+			.prefixlen = PG_PORT_KEY_BITS + (ALEN) * 8,	\
+			.proto = k->l4proto,				\
+			.port = { k->dport[0], k->dport[1] },		\
+		};							\
+									\
+		__builtin_memcpy(key.addr, k->addr, ALEN);		\
+		r = pg_lpm_live(t, &key, (ALEN) * 8, PG_PORT_KEY_BITS, k); \
+		if (!r) {						\
+			key.prefixlen = PG_PORT_KEY_BITS + (ALEN) * 8;	\
+			key.port[0] = key.port[1] = 0;			\
+			r = pg_lpm_live(t, &key, (ALEN) * 8, PG_PORT_KEY_BITS, k); \
+		}							\
+		if (r)							\
+			pg_lk_take(k, r);				\
+	}								\
+}
+
+PG_DEFINE_LOOKUP(4, 4)
+PG_DEFINE_LOOKUP(6, 16)
+
+/* 1 if an entry of k->kind matched (its fields are in k), else 0. */
+__attribute__((noinline)) int pg_kind_lookup(struct pg_lk *k)
+{
+	if (!k)
+		return 0;
+	k->found = 0;
+	if (k->kind >= PG_LIST_KIND_MAX)
+		return 0;
+	if (k->family == 4)
+		pg_lookup_v4(k);
+	else if (k->family == 6)
+		pg_lookup_v6(k);
+	return k->found;
+}
+
+#endif /* __PKTGATE_LOOKUP_H */
