@@ -17,13 +17,13 @@
  * declared here is only the template the kernel checks them against, by
  * sizes (not BTF types, which clang would emit only as declarations).
  * BPF_F_NO_PREALLOC: capacity costs memory only when it is used. */
-#define PG_LIST_MAP(name, maptype, keytype)				\
+#define PG_GEN_MAP(name, maptype, flags, max, ksize, vsize)		\
 	struct name##_inner {						\
 		__uint(type, maptype);					\
-		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__uint(max_entries, PG_LIST_CAPACITY);			\
-		__uint(key_size, sizeof(keytype));			\
-		__uint(value_size, sizeof(struct pg_rule));		\
+		__uint(map_flags, flags);				\
+		__uint(max_entries, max);				\
+		__uint(key_size, ksize);				\
+		__uint(value_size, vsize);				\
 	};								\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);		\
@@ -32,6 +32,10 @@
 		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
 		__array(values, struct name##_inner);			\
 	} name SEC(".maps")
+
+#define PG_LIST_MAP(name, maptype, keytype)				\
+	PG_GEN_MAP(name, maptype, BPF_F_NO_PREALLOC, PG_LIST_CAPACITY,	\
+		   sizeof(keytype), sizeof(struct pg_rule))
 
 PG_LIST_MAP(pg_allow_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
 PG_LIST_MAP(pg_allow_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
@@ -50,20 +54,8 @@ PG_LIST_MAP(pg_deny_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
  * (BPF_F_INNER_MAP lets the slots take arrays of any size; a lookup past
  * the end answers NULL) and written through mmap (BPF_F_MMAPABLE). */
 #define PG_ARRAY_MAP(name, valtype)					\
-	struct name##_inner {						\
-		__uint(type, BPF_MAP_TYPE_ARRAY);			\
-		__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);	\
-		__uint(max_entries, 1);					\
-		__uint(key_size, sizeof(__u32));			\
-		__uint(value_size, sizeof(valtype));			\
-	};								\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);		\
-		__uint(max_entries, PG_GENS);				\
-		__type(key, __u32);					\
-		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
-		__array(values, struct name##_inner);			\
-	} name SEC(".maps")
+	PG_GEN_MAP(name, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE | BPF_F_INNER_MAP, 1, \
+		   sizeof(__u32), sizeof(valtype))
 
 PG_ARRAY_MAP(pg_allow_e4, struct pg_cent_v4);
 PG_ARRAY_MAP(pg_allow_e6, struct pg_cent_v6);
