@@ -361,7 +361,8 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 	out->fam6 = fam6;
 	if (n >= PG_CENT_MAX)
 		return -E2BIG;
-	qsort(v, n, sizeof(*v), ent_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), ent_cmp);
 	out->nents = n + 1;
 	out->ents = calloc(n + 1, compile_ent_size(fam6));
 	o.bw = compile_blk_size(fam6) / sizeof(uint64_t);

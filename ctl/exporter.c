@@ -435,7 +435,8 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 	}
 	v = tb.t;
 	n = tb.n;
-	qsort(v, n, sizeof(*v), talker_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), talker_cmp);
 	if (n > ex->top)
 		n = ex->top;
 	/* Gauges, not counters: an address leaves the set when another takes

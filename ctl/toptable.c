@@ -154,7 +154,8 @@ static void merge(struct top_table *tb)
 {
 	size_t n = 0;
 
-	qsort(tb->t, tb->n, sizeof(*tb->t), top_key_cmp);
+	if (tb->n)	/* qsort of a NULL array, even empty, is undefined */
+		qsort(tb->t, tb->n, sizeof(*tb->t), top_key_cmp);
 	for (size_t i = 0; i < tb->n; i++) {
 		struct talker *t = &tb->t[i], *m = n ? &tb->t[n - 1] : NULL;
 

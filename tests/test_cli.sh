@@ -345,9 +345,16 @@ test_cli_no_leaks_in_output_setup() {
 	for args in "-j --version:0" "--version -j:0" "-p --version:0" "-j nope:2" \
 		"-j deny add 10.0.0.0/33:2" "deny add 10.0.0.0/33 --comment -j:2"; do
 		set +e
-		# shellcheck disable=SC2086
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+		if [ -n "${PKTGATE_SANITIZE_INNER:-}" ]; then
+			# An ASan build cannot run under valgrind; its
+			# LeakSanitizer reports the same leak (exit 99).
+			# shellcheck disable=SC2086
 			"$PG" ${args%:*} >/dev/null 2>"$TMP/vg"
+		else
+			# shellcheck disable=SC2086
+			valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+				--error-exitcode=99 "$PG" ${args%:*} >/dev/null 2>"$TMP/vg"
+		fi
 		rc=$?
 		set -e
 		assert_eq "${args##*:}" "$rc" "exit status of pktgate ${args%:*} under valgrind: $(cat "$TMP/vg")"
