@@ -415,9 +415,9 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 		"pktgate_top_talker_dropped_packets",
 	};
 	static const char *const helps[] = {
-		"Packets from/to the remote address, for the busiest addresses by packets.",
-		"Bytes from/to the remote address, for the busiest addresses by packets.",
-		"Packets dropped from/to the remote address, for the busiest addresses.",
+		"Packets from (direction ingress) or to (egress) the remote address, for the busiest addresses by packets.",
+		"Bytes from (direction ingress) or to (egress) the remote address, for the busiest addresses by packets.",
+		"Packets dropped from (direction ingress) or to (egress) the remote address, for the busiest addresses.",
 	};
 	/* A reader of its own: scrapes run in threads of their own. */
 	struct top_reader r = { .ctx = ex->ctx };
@@ -453,6 +453,7 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 				  sizeof(addr));
 			fprintf(f, "%s{", names[m]);
 			label(f, true, "address", addr);
+			label(f, false, "direction", v[i].key.dir == PG_TOP_OUT ? "egress" : "ingress");
 			fprintf(f, "} %llu\n", (unsigned long long)val);
 		}
 	}

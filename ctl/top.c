@@ -127,12 +127,13 @@ static void talker_row(const struct talker *t, int width, uint64_t now, double s
 	out_obj_open(NULL);
 	out_str("address", fmt, fmt_addr(&t->key, addr, sizeof(addr)));
 	out_u64("family", NULL, t->key.family);
+	out_str("direction", NULL, t->key.dir == PG_TOP_OUT ? "egress" : "ingress");
 	out_u64("packets", " %10llu", t->tot.packets);
 	out_u64("bytes", " %12llu", t->tot.bytes);
 	out_u64("drops", " %9llu", t->tot.drops);
 	live_rates(t->d_packets, t->d_bytes, secs);
 	out_double("last_seen_ago", NULL, seen);
-	out_text(" %9s", fmt_ago(seen, ago, sizeof(ago)));
+	out_text(" %9s %s", fmt_ago(seen, ago, sizeof(ago)), t->key.dir == PG_TOP_OUT ? "out" : "in");
 	out_obj_close();
 	live_eol();
 }
@@ -172,8 +173,8 @@ static int top_show(void *arg, const struct live *lv)
 	out_str("by", "talkers by %s", by_names[v->by]);
 	out_u64("tracked", ", %llu addresses tracked", v->cur.n);
 	live_eol();
-	out_text("%-*s %10s %12s %9s %9s %9s %9s", width, "ADDRESS", "PACKETS", "BYTES", "DROPS",
-		 "PKT/S", "BIT/S", "LAST SEEN");
+	out_text("%-*s %10s %12s %9s %9s %9s %9s %s", width, "ADDRESS", "PACKETS", "BYTES", "DROPS",
+		 "PKT/S", "BIT/S", "LAST SEEN", "DIR");
 	live_eol();
 	out_arr_open("talkers");
 	for (size_t i = 0; i < n; i++) {

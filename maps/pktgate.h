@@ -382,8 +382,16 @@ struct pg_config {
 /* A remote address (source on ingress, destination on egress). */
 struct pg_top_key {
 	__u8 family;		/* 4 or 6; 0: a way never used */
-	__u8 pad[3];		/* always 0 */
+	__u8 dir;		/* enum pg_top_dir: the remote address is the source or the destination */
+	__u8 pad[2];		/* always 0 */
 	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
+};
+
+/* Ingress hooks count the remote source, TC egress the remote destination:
+ * the same address in both is two talkers. */
+enum pg_top_dir {
+	PG_TOP_IN = 0,
+	PG_TOP_OUT,
 };
 
 struct pg_top_val {

@@ -149,18 +149,18 @@ $(grep 'interface="gw-c"' "$TMP/m" | grep _total)"
 	assert_eq 4 $((emitted + suppressed)) "events + suppressed"
 
 	# The client is the top talker: 9 echo requests of 98 bytes, 4 dropped.
-	assert_eq "pktgate_top_talker_packets{address=\"$EXP_CLIENT4\"} 9" \
+	assert_eq "pktgate_top_talker_packets{address=\"$EXP_CLIENT4\",direction=\"ingress\"} 9" \
 		"$(grep -m1 '^pktgate_top_talker_packets{' "$TMP/m")" "top talker"
-	grep -qxF "pktgate_top_talker_bytes{address=\"$EXP_CLIENT4\"} 882" "$TMP/m" ||
+	grep -qxF "pktgate_top_talker_bytes{address=\"$EXP_CLIENT4\",direction=\"ingress\"} 882" "$TMP/m" ||
 		fail "top talker bytes: $(grep _top_talker_bytes "$TMP/m")"
-	grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\"} 4" "$TMP/m" ||
+	grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\",direction=\"ingress\"} 4" "$TMP/m" ||
 		fail "top talker drops: $(grep _top_talker_dropped_packets "$TMP/m")"
 	n=$(grep -c '^pktgate_top_talker_packets{' "$TMP/m")
 	[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "$n top talkers with --top 3"
 
 	# Read afresh on every scrape.
 	exp_pings 2
-	scrape | grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\"} 6" ||
+	scrape | grep -qxF "pktgate_top_talker_dropped_packets{address=\"$EXP_CLIENT4\",direction=\"ingress\"} 6" ||
 		fail "second scrape did not see the new drops"
 }
 
@@ -431,4 +431,25 @@ test_exporter_names_labels_and_named_lists() {
 	expect 2 pg exporter --once --top 101
 	assert_contains "$ERR" "--top 101 is too large (at most 100)"
 	expect 0 pg exporter --once --top 100
+}
+
+# Ingress hooks count remote sources, TC egress remote destinations: one
+# address seen both ways is two talkers, labelled by direction, never one
+# series adding up the two.
+test_exporter_top_talkers_by_direction() {
+	lab_up
+	gwpg attach gw-c --tc egress >/dev/null
+	# The gateway pings the client: requests leave by gw-c (egress, to
+	# the client), replies arrive at gw-c (XDP ingress, from it).
+	on gw ping -c 5 -i 0.2 -W 1 "$EXP_CLIENT4" >/dev/null
+	exp_start
+	scrape >"$TMP/m"
+	grep -qx "pktgate_top_talker_packets{address=\"$EXP_CLIENT4\",direction=\"ingress\"} 5" "$TMP/m" ||
+		fail "ingress talker: $(grep _top_talker_packets "$TMP/m")"
+	grep -q "^pktgate_top_talker_packets{address=\"$EXP_CLIENT4\",direction=\"egress\"} [5-9]" "$TMP/m" ||
+		fail "egress talker: $(grep _top_talker_packets "$TMP/m")"
+	promtool check metrics <"$TMP/m" >/dev/null 2>"$TMP/lint" || fail "promtool: $(cat "$TMP/lint")"
+	expect 0 gwpg -j top
+	assert_eq '["egress","ingress"]' "$(echo "$OUT" | jq -c --arg a "$EXP_CLIENT4" \
+		'[.talkers[] | select(.address == $a) | .direction] | sort')" "top: the client both ways"
 }

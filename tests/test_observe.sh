@@ -343,6 +343,6 @@ test_observe_top_names_the_heavy_source_under_a_spoofed_flood() {
 		.talkers[1].packets * 10 < .talkers[0].packets and .tracked > 1000' >/dev/null ||
 		fail "top: $OUT"
 	expect 0 pg exporter --once --top 3
-	assert_eq "pktgate_top_talker_packets{address=\"$heavy\"} $(echo "$after" | jq '.[1]')" \
+	assert_eq "pktgate_top_talker_packets{address=\"$heavy\",direction=\"ingress\"} $(echo "$after" | jq '.[1]')" \
 		"$(echo "$OUT" | grep -m1 '^pktgate_top_talker_packets{')" "exporter's top talker"
 }

@@ -157,7 +157,8 @@ static __always_inline int pg_top_same(const struct pg_top_key *a, const struct 
  * same tick leaves the stamp as it is instead of calling the clock. */
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
-	struct pg_top_key k = { .family = h->pkt.family };
+	struct pg_top_key k = { .family = h->pkt.family,
+				.dir = h->match == PG_MATCH_SRC ? PG_TOP_IN : PG_TOP_OUT };
 	const struct pg_config *cfg = h->cfg;
 	struct pg_top_head *head;
 	struct pg_top_row *row = 0;
