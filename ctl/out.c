@@ -102,12 +102,17 @@ static void json_escape(FILE *f, const char *s)
 
 void out_escape_text(FILE *f, const char *s)
 {
+	out_escape(f, s, 0);
+}
+
+void out_escape(FILE *f, const char *s, char quote)
+{
 	while (*s) {
 		unsigned char c = *s;
 		size_t n = out_utf8_len(s);
 
-		if (c == '\\')
-			fputs("\\\\", f);
+		if (c == '\\' || (quote && c == (unsigned char)quote))
+			fprintf(f, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", f);
 		else if (c == '\t')

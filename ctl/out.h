@@ -48,6 +48,8 @@ size_t out_utf8_len(const char *s);
  * characters and bytes that are not UTF-8. Plain-text strings (out_str) and
  * messages (p_err...) go through it; JSON gets its own escapes. */
 void out_escape_text(FILE *f, const char *s);
+/* The same, with quote (if not 0) escaped too: a quoted word of a rule set. */
+void out_escape(FILE *f, const char *s, char quote);
 /* Plain text only (headers, newlines). */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -281,33 +281,14 @@ out:
 
 /* ---- saving ---- */
 
-/* A comment as one quoted word that tokenize() reads back byte for byte:
- * a newline, another control character or a byte that is not UTF-8 is
- * written as \n, \t, \r or \xNN, so it can neither end the line nor change
- * on a round trip, and the file stays text. */
+/* A comment as one quoted word that rs_parse_line() reads back byte for
+ * byte: out_escape() writes a newline, another control character or a byte
+ * that is not UTF-8 as \n, \t, \r or \xNN, so it can neither end the line
+ * nor change on a round trip, and the file stays text. */
 static void put_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-		size_t n = out_utf8_len(s);
-
-		if (n > 1) {	/* text stays text; other bytes are escaped */
-			fwrite(s, 1, n, f);
-			s += n - 1;
-		} else if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (c < 0x20 || c == 0x7f || !n)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
+	out_escape(f, s, '"');
 	fputc('"', f);
 }
 
