@@ -237,6 +237,27 @@ bad_l4:
 	return PG_PARSE_BAD_L4;
 }
 
+/* Step over up to n VLAN tags (802.1Q, 802.1ad) at *pos, leaving *proto
+ * the type behind them; -1 if a tag is cut short. n is a constant, so the
+ * loop unrolls. */
+static __always_inline int pg_skip_vlans(void **pos, void *end, __be16 *proto, int n)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++) {
+		struct vlan_hdr_pg *vh = *pos;
+
+		if (*proto != bpf_htons(ETH_P_8021Q) && *proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return -1;
+		*proto = vh->encap_proto;
+		*pos = vh + 1;
+	}
+	return 0;
+}
+
 /* More VLAN tags than a well-formed frame has: malformed, but the
  * addresses behind up to PG_MAX_VLAN_WALK tags in all are read, so that
  * address rules still apply. Nothing else is parsed: no L3 field is
@@ -244,19 +265,8 @@ bad_l4:
 static __always_inline int pg_parse_deep_vlan(void *pos, void *end, __be16 proto,
 					      struct pg_pkt *p)
 {
-	int i;
-
-#pragma unroll
-	for (i = PG_MAX_VLAN; i < PG_MAX_VLAN_WALK; i++) {
-		struct vlan_hdr_pg *vh = pos;
-
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if ((void *)(vh + 1) > end)
-			return PG_PARSE_BAD_L3;
-		proto = vh->encap_proto;
-		pos = vh + 1;
-	}
+	if (pg_skip_vlans(&pos, end, &proto, PG_MAX_VLAN_WALK - PG_MAX_VLAN))
+		return PG_PARSE_BAD_L3;
 	if (proto == bpf_htons(ETH_P_IP))
 		pg_read_addrs(pos + offsetof(struct iphdr, saddr), end, 4, 4, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
@@ -271,23 +281,12 @@ static __always_inline int pg_parse(void *data, void *end, struct pg_pkt *p)
 	struct ethhdr *eth = data;
 	void *pos = eth + 1;
 	__be16 proto;
-	int i;
 
 	if (pos > end)
 		return PG_PARSE_BAD_L3;
 	proto = eth->h_proto;
-
-#pragma unroll
-	for (i = 0; i < PG_MAX_VLAN; i++) {
-		struct vlan_hdr_pg *vh = pos;
-
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if ((void *)(vh + 1) > end)
-			return PG_PARSE_BAD_L3;
-		proto = vh->encap_proto;
-		pos = vh + 1;
-	}
+	if (pg_skip_vlans(&pos, end, &proto, PG_MAX_VLAN))
+		return PG_PARSE_BAD_L3;
 
 	if (proto == bpf_htons(ETH_P_IP))
 		return pg_parse_ipv4(pos, end, p);
