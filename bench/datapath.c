@@ -176,7 +176,7 @@ out:
 static __u64 reason_count(struct dp *d, int inst, int reason)
 {
 	size_t stride = (sizeof(struct pg_stats) + 7) & ~(size_t)7;
-	__u32 key = inst * PG_HOOK_MAX + PG_HOOK_XDP;
+	__u32 key = PG_STATS_KEY(inst, PG_HOOK_XDP);
 	__u8 buf[stride * d->ncpus];
 	__u64 sum = 0;
 

@@ -21,15 +21,15 @@ static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *
 	out_u64("ifindex", NULL, ifindex);
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++) {
-		if (!(rec->hooks & HOOK_BIT(h)))
+		if (!(rec->hooks & PG_HOOK_BIT(h)))
 			continue;
 		out_obj_open(NULL);
 		out_str("hook", " %s", pg_hook_names[h]);
 		if (h == PG_HOOK_XDP)
 			out_str("mode", " (%s)", pg_xdp_mode_name(rec->xdp_mode));
 		out_u64("prog_id", " prog %llu", rec->prog_id[h]);
-		out_bool("changed", NULL, changed & HOOK_BIT(h));
-		out_text("%s", changed & HOOK_BIT(h) ? "" : " (already attached)");
+		out_bool("changed", NULL, changed & PG_HOOK_BIT(h));
+		out_text("%s", changed & PG_HOOK_BIT(h) ? "" : " (already attached)");
 		out_obj_close();
 	}
 	out_arr_close();
@@ -54,9 +54,9 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return p_usage("attach: --xdp and --no-xdp contradict each other");
 	want_xdp = !o->no_xdp;
 	if (o->tc == TC_INGRESS || o->tc == TC_BOTH)
-		tc_hooks |= HOOK_BIT(PG_HOOK_TC_INGRESS);
+		tc_hooks |= PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
 	if (o->tc == TC_EGRESS || o->tc == TC_BOTH)
-		tc_hooks |= HOOK_BIT(PG_HOOK_TC_EGRESS);
+		tc_hooks |= PG_HOOK_BIT(PG_HOOK_TC_EGRESS);
 	if (!want_xdp && !tc_hooks)
 		return p_usage("attach: nothing to attach (--no-xdp needs --tc)");
 	if (!want_xdp && o->mode >= 0)
@@ -91,13 +91,13 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			if (o->mode >= 0 && o->mode != MODE_AUTO)
 				return p_err("cannot attach XDP to %s in %s mode: %s", ifname,
 					     o->mode == MODE_NATIVE ? "native" : "generic", why);
-			if (tc_hooks & HOOK_BIT(PG_HOOK_TC_INGRESS))
+			if (tc_hooks & PG_HOOK_BIT(PG_HOOK_TC_INGRESS))
 				return p_err("cannot attach XDP to %s: %s", ifname, why);
 			p_info("XDP cannot attach to %s (%s); filtering ingress with TC instead",
 			       ifname, why);
-			tc_hooks |= HOOK_BIT(PG_HOOK_TC_INGRESS);
+			tc_hooks |= PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
 		} else if (!already) {
-			changed |= HOOK_BIT(PG_HOOK_XDP);
+			changed |= PG_HOOK_BIT(PG_HOOK_XDP);
 		}
 	}
 	tc_hooks &= ~tc_keep;
@@ -105,7 +105,7 @@ int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		err = tc_attach(ctx, ifindex, ifname, slot, tc_hooks, &want, &rec);
 		if (err) {
 			/* Undo the XDP half so that a failed command changes nothing. */
-			if (changed & HOOK_BIT(PG_HOOK_XDP))
+			if (changed & PG_HOOK_BIT(PG_HOOK_XDP))
 				xdp_detach(ctx, ifindex, ifname, &rec);
 			iface_save(ctx, slot, &rec);
 			return err;

@@ -23,8 +23,7 @@ struct attach_opts {
 	bool no_top;
 };
 
-#define HOOK_BIT(h) (1u << (h))
-#define TC_HOOKS (HOOK_BIT(PG_HOOK_TC_INGRESS) | HOOK_BIT(PG_HOOK_TC_EGRESS))
+#define TC_HOOKS (PG_HOOK_BIT(PG_HOOK_TC_INGRESS) | PG_HOOK_BIT(PG_HOOK_TC_EGRESS))
 
 struct detach_opts {
 	bool all;

@@ -443,8 +443,8 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 			if (!r->meta.comment[0])
 				memcpy(r->meta.comment, old.comment, sizeof(old.comment));
 		} else
-			r->meta.created_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
-		if (fresh && percpu_zero(ctx, ctx->maps.rule_stats, r->rule_id, 3))
+			r->meta.created_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
+		if (fresh && percpu_zero(ctx, ctx->maps.rule_stats, r->rule_id, PG_WORDS(struct pg_rule_ctr)))
 			return p_err("cannot reset the counters of rule %u: %s", r->rule_id,
 				     strerror(errno));
 		if (bpf_map_update_elem(ctx->maps.rule_meta, &r->rule_id, &r->meta, BPF_ANY))

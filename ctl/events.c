@@ -217,7 +217,7 @@ int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refus
 	struct pg_ev_bucket b;
 	int err;
 
-	err = percpu_sum(ctx, fd, 0, (uint64_t *)&b, sizeof(b) / sizeof(uint64_t), false);
+	err = percpu_sum(ctx, fd, 0, (uint64_t *)&b, PG_WORDS(b), false);
 	if (err)
 		return err;
 	*granted = b.emitted;
@@ -257,7 +257,7 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
 			     (real.tv_nsec - mono.tv_nsec);
 	if (o->timeout)
-		deadline = mono_now_ns() + o->timeout * 1000000000ULL;
+		deadline = mono_now_ns() + o->timeout * PG_NSEC_PER_SEC;
 
 	rb = ring_buffer__new(ctx->maps.events, on_event, &st, NULL);
 	if (!rb) {

@@ -52,7 +52,6 @@
 #define CONN_LIMIT	256
 /* Connections from one address, so that one host cannot take them all. */
 #define CONN_PER_IP	8
-#define STATS_WORDS	(sizeof(struct pg_stats) / sizeof(__u64))
 
 /* An open connection and the time its request must be done by. */
 struct conn_slot {
@@ -123,7 +122,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 {
 	struct pg_ctx *ctx = ex->ctx;
 	struct pg_iface *recs = calloc(PG_MAX_IFACES, sizeof(*recs));
-	struct hook_row *rows = calloc(PG_MAX_IFACES * PG_HOOK_MAX, sizeof(*rows));
+	struct hook_row *rows = calloc(PG_STATS_KEYS, sizeof(*rows));
 	struct iface_table *tab = NULL;
 	char ino[24];
 	int nrec = 0, nrow = 0, err = 0;
@@ -149,10 +148,10 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		*rec = tab->e[i].rec;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			struct hook_row *r = &rows[nrow];
-			bool used = rec->hooks & (1 << h);
+			bool used = rec->hooks & PG_HOOK_BIT(h);
 
-			err = percpu_sum(ctx, ctx->maps.stats, s * PG_HOOK_MAX + h,
-					 (uint64_t *)&r->s, STATS_WORDS, false);
+			err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
+					 (uint64_t *)&r->s, PG_WORDS(struct pg_stats), false);
 			if (err)
 				goto out;
 			/* The hooks `stats` shows: attached now, or counted before. */
@@ -198,7 +197,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 			label(f, true, "interface", recs[i].ifname);
 			label(f, false, "netns_ino", ino);
 			label(f, false, "hook", pg_hook_names[h]);
-			fprintf(f, "} %d\n", !!(recs[i].hooks & (1 << h)));
+			fprintf(f, "} %d\n", !!(recs[i].hooks & PG_HOOK_BIT(h)));
 		}
 	}
 out:
@@ -267,7 +266,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 		    l[id].kind >= PG_LIST_KIND_MAX)
 			l[id].in_use = 0;
 		l[id].name[sizeof(l[id].name) - 1] = '\0';
-		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], 2, false)) {
+		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], PG_WORDS(struct pg_ctr), false)) {
 			err = -EIO;
 			goto out;
 		}
@@ -292,7 +291,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 		fputs("pktgate_named_list_last_load_timestamp_seconds{", f);
 		label(f, true, "kind", pg_list_names[l[id].kind]);
 		label(f, false, "list", l[id].name);
-		fprintf(f, "} %llu.%03llu\n", (unsigned long long)(l[id].loaded_ns / 1000000000ULL),
+		fprintf(f, "} %llu.%03llu\n", (unsigned long long)(l[id].loaded_ns / PG_NSEC_PER_SEC),
 			(unsigned long long)(l[id].loaded_ns / 1000000ULL % 1000));
 	}
 	for (int m = 0; m < 2; m++) {

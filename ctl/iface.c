@@ -128,11 +128,11 @@ static void check_netns(struct iface_table *t, uint64_t ino)
 		/* Renamed since: ifindexes are not reused while the namespace lives. */
 		snprintf(e->rec.ifname, sizeof(e->rec.ifname), "%s", l->name);
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			if (!(e->rec.hooks & HOOK_BIT(h)))
+			if (!(e->rec.hooks & PG_HOOK_BIT(h)))
 				continue;
 			if (hook_prog(l, h, e->rec.prog_id[h]) != e->rec.prog_id[h]) {
 				/* Removed by another tool, or replaced. */
-				e->rec.hooks &= ~HOOK_BIT(h);
+				e->rec.hooks &= ~PG_HOOK_BIT(h);
 				e->rec.prog_id[h] = 0;
 			}
 		}
@@ -149,8 +149,8 @@ static void check_netns(struct iface_table *t, uint64_t ino)
 static void check_lost(struct iface_entry *e)
 {
 	for (int h = 0; h < PG_HOOK_MAX; h++)
-		if (e->rec.hooks & HOOK_BIT(h) && !prog_alive(e->rec.prog_id[h]))
-			e->rec.hooks &= ~HOOK_BIT(h);
+		if (e->rec.hooks & PG_HOOK_BIT(h) && !prog_alive(e->rec.prog_id[h]))
+			e->rec.hooks &= ~PG_HOOK_BIT(h);
 	if (e->rec.hooks)
 		e->state = IFACE_ATTACHED;
 	else
@@ -290,8 +290,8 @@ int iface_clear(struct pg_ctx *ctx, const struct iface_entry *e)
 static void reset_counters(struct pg_ctx *ctx, int slot)
 {
 	for (int h = 0; h < PG_HOOK_MAX; h++)
-		percpu_zero(ctx, ctx->maps.stats, slot * PG_HOOK_MAX + h,
-			    sizeof(struct pg_stats) / sizeof(__u64));
+		percpu_zero(ctx, ctx->maps.stats, PG_STATS_KEY(slot, h),
+			    PG_WORDS(struct pg_stats));
 }
 
 int iface_slot(struct pg_ctx *ctx, int ifindex, const char *ifname, bool alloc,

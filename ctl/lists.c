@@ -101,7 +101,7 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 	cache[free_id].kind = kind;
 	snprintf(cache[free_id].name, sizeof(cache[free_id].name), "%s", name);
 	/* New counters: a list id may have been used before. */
-	err = percpu_zero(ctx, ctx->maps.list_stats, free_id, 2);
+	err = percpu_zero(ctx, ctx->maps.list_stats, free_id, PG_WORDS(struct pg_ctr));
 	if (err)
 		return p_err("cannot reset the counters of list %s: %s", name, strerror(-err));
 	err = store(ctx, free_id);
@@ -147,7 +147,7 @@ int lists_loaded(struct pg_ctx *ctx, unsigned int id, const char *source)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_REALTIME, &real);
-	cache[id].loaded_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
+	cache[id].loaded_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
 	snprintf(cache[id].source, sizeof(cache[id].source), "%s", source ? source : "");
 	return store(ctx, id);
 }
@@ -224,7 +224,7 @@ int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 		if (!l->in_use)
 			continue;
-		percpu_sum(ctx, ctx->maps.list_stats, id, ctr, 2, false);
+		percpu_sum(ctx, ctx->maps.list_stats, id, ctr, PG_WORDS(struct pg_ctr), false);
 		out_obj_open(NULL);
 		out_u64("id", NULL, id);
 		out_str("kind", "%-5s ", pg_list_names[l->kind < PG_LIST_KIND_MAX ? l->kind : 0]);
@@ -235,7 +235,7 @@ int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_u64("packets", "%12llu ", ctr[0]);
 		out_u64("bytes", "%14llu ", ctr[1]);
 		if (l->loaded_ns) {
-			time_t t = l->loaded_ns / 1000000000ULL;
+			time_t t = l->loaded_ns / PG_NSEC_PER_SEC;
 
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 			out_str("loaded", "%-20s ", when);

@@ -77,7 +77,7 @@ int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		goto out;
 	if (o->ttl)
-		expires = mono_now_ns() + o->ttl * 1000000000ULL;
+		expires = mono_now_ns() + o->ttl * PG_NSEC_PER_SEC;
 	if (bulk_reserve(&b, lf.n)) {
 		err = p_err("out of memory");
 		goto out;

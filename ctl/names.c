@@ -11,13 +11,9 @@ const char *const pg_hook_names[PG_HOOK_MAX] = {
 };
 
 const char *const pg_reason_names[PG_R_MAX] = {
-	[PG_R_DEFAULT] = "default",
-	[PG_R_ALLOW] = "allow",
-	[PG_R_DENY] = "deny",
-	[PG_R_NON_IP] = "non-ip",
-	[PG_R_FRAGMENT] = "fragment",
-	[PG_R_MALFORMED] = "malformed",
-	[PG_R_MALFORMED_DROP] = "malformed-drop",
+#define PG_R_NAME(id, name, drops) [PG_R_##id] = name,
+	PG_REASONS(PG_R_NAME)
+#undef PG_R_NAME
 };
 
 const char *const pg_list_names[PG_LIST_KIND_MAX] = {

@@ -199,7 +199,7 @@ static void bucket_of_rate(struct pg_ctx *ctx, uint32_t rate, __u64 *cost_ns, __
 	*cost_ns = *burst_ns = 0;
 	if (!rate)
 		return;
-	*cost_ns = 1000000000ULL * ctx->ncpus / rate;
+	*cost_ns = PG_NSEC_PER_SEC * ctx->ncpus / rate;
 	*burst_ns = *cost_ns * ((uint64_t)rate * PG_EVENT_BURST_SEC / ctx->ncpus);
 	if (*burst_ns < *cost_ns)
 		*burst_ns = *cost_ns;

@@ -35,7 +35,7 @@ uint64_t mono_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * PG_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 double mono_secs(void)
@@ -484,7 +484,7 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 {
 	struct bulk_collect *c = ctx->collect;
 	int kind = ctx->list_kind, err;
-	uint64_t expires = o->ttl ? mono_now_ns() + o->ttl * 1000000000ULL : 0;
+	uint64_t expires = o->ttl ? mono_now_ns() + o->ttl * PG_NSEC_PER_SEC : 0;
 	unsigned int id;
 
 	/* A port range may not overlap another range of the same prefix:
@@ -664,11 +664,11 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			rm.port_lo = s.proto ? s.lo : 0;
 			rm.port_hi = s.proto ? s.hi : 0;
 			if (!keep)
-				rm.created_ns = (uint64_t)real.tv_sec * 1000000000ULL + real.tv_nsec;
+				rm.created_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
 			if (o->comment)
 				snprintf(rm.comment, sizeof(rm.comment), "%s", o->comment);
 			/* Fresh counters before the entry can be hit. */
-			if (fresh[p] && percpu_zero(ctx, ctx->maps.rule_stats, ids[p], 3)) {
+			if (fresh[p] && percpu_zero(ctx, ctx->maps.rule_stats, ids[p], PG_WORDS(struct pg_rule_ctr))) {
 				err = p_err("cannot reset the counters of rule %u: %s", ids[p],
 					    strerror(errno));
 				break;
@@ -682,7 +682,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			struct undo *u = &undo[nu];
 			struct pg_rule val = { .prefixlen = pfx->plen, .rule_id = ids[p],
 					       .port_hi = s.proto ? s.hi : 0 };
-			uint64_t expires = o->ttl ? now_mono + o->ttl * 1000000000ULL : 0;
+			uint64_t expires = o->ttl ? now_mono + o->ttl * PG_NSEC_PER_SEC : 0;
 			int tbl;
 
 			spec_key(&s, pfx, i, &tbl, u->key);
@@ -893,7 +893,7 @@ static void fmt_ago(uint64_t now, uint64_t then, char *buf, size_t len)
 		snprintf(buf, len, "never");
 		return;
 	}
-	pg_duration_fmt(now > then ? (now - then) / 1000000000ULL : 0, d, sizeof(d));
+	pg_duration_fmt(now > then ? (now - then) / PG_NSEC_PER_SEC : 0, d, sizeof(d));
 	snprintf(buf, len, "%s ago", d);
 }
 
@@ -927,7 +927,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		uint64_t ctr[3];
 
 		if (v[i].rule.rule_id &&
-		    !percpu_sum(ctx, ctx->maps.rule_stats, v[i].rule.rule_id, ctr, 3, true)) {
+		    !percpu_sum(ctx, ctx->maps.rule_stats, v[i].rule.rule_id, ctr, PG_WORDS(struct pg_rule_ctr), true)) {
 			v[i].hits = ctr[0];
 			v[i].bytes = ctr[1];
 			v[i].last_hit_ns = ctr[2];
@@ -978,7 +978,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			out_str(NULL, NULL, lists_name(ctx, __builtin_ctzll(b)));
 		out_arr_close();
 		if (e->rule.expires_ns) {
-			uint64_t left = (e->rule.expires_ns - now + 999999999ULL) / 1000000000ULL;
+			uint64_t left = (e->rule.expires_ns - now + (PG_NSEC_PER_SEC - 1)) / PG_NSEC_PER_SEC;
 
 			pg_duration_fmt(left, ttl, sizeof(ttl));
 			out_u64("expires_in", NULL, left);
@@ -990,7 +990,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_u64("bytes", "%14llu ", ctr[1]);
 		if (ctr[2]) {
 			fmt_ago(now, ctr[2], ago, sizeof(ago));
-			out_u64("last_hit_ago", NULL, (now > ctr[2] ? now - ctr[2] : 0) / 1000000000ULL);
+			out_u64("last_hit_ago", NULL, (now > ctr[2] ? now - ctr[2] : 0) / PG_NSEC_PER_SEC);
 			out_str(NULL, "%-12s ", ago);
 		} else {
 			out_null("last_hit_ago", "%-12s ", "never");

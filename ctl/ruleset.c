@@ -374,7 +374,7 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
 				continue;	/* expired: absent */
 			if (v[i].rule.expires_ns)
-				ttl = (v[i].rule.expires_ns - now + 999999999ULL) / 1000000000ULL;
+				ttl = (v[i].rule.expires_ns - now + (PG_NSEC_PER_SEC - 1)) / PG_NSEC_PER_SEC;
 			pg_prefix_fmt(&v[i].prefix, buf, sizeof(buf));
 			rules_scope_args(&v[i], scope, sizeof(scope));
 			if (v[i].rule.rule_id)
@@ -498,14 +498,14 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 			fprintf(f, "-n %s ", ns);
 		}
 		fprintf(f, "attach %s", r.ifname);
-		if (r.hooks & HOOK_BIT(PG_HOOK_XDP))
+		if (r.hooks & PG_HOOK_BIT(PG_HOOK_XDP))
 			fprintf(f, " --mode %s", pg_xdp_mode_name(r.xdp_mode));
 		else
 			fputs(" --no-xdp", f);
 		tc = r.hooks & TC_HOOKS;
 		if (tc)
 			fprintf(f, " --tc %s", tc == TC_HOOKS ? "both" :
-				tc & HOOK_BIT(PG_HOOK_TC_INGRESS) ? "ingress" : "egress");
+				tc & PG_HOOK_BIT(PG_HOOK_TC_INGRESS) ? "ingress" : "egress");
 		if (r.drop_malformed)
 			fputs(" --drop-malformed", f);
 		if (r.no_top)

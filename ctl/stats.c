@@ -13,7 +13,6 @@
 #include "out.h"
 #include "stats.h"
 
-#define STATS_WORDS (sizeof(struct pg_stats) / sizeof(__u64))
 
 static void print_ctr(const char *key, const char *label, uint64_t pk, uint64_t by)
 {
@@ -30,8 +29,8 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	uint64_t pass_pk = 0, pass_by = 0, drop_pk = 0, drop_by = 0;
 	int err;
 
-	err = percpu_sum(ctx, ctx->maps.stats, slot * PG_HOOK_MAX + hook, (uint64_t *)&s,
-			 STATS_WORDS, false);
+	err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(slot, hook), (uint64_t *)&s,
+			 PG_WORDS(struct pg_stats), false);
 	if (err)
 		return p_err("cannot read counters: %s", strerror(-err));
 
@@ -117,10 +116,10 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			/* Show hooks pktgate has used here: attached now, or counted. */
 			struct pg_stats st;
-			bool used = rec->hooks & (1 << h);
+			bool used = rec->hooks & PG_HOOK_BIT(h);
 
-			if (!used && !percpu_sum(ctx, ctx->maps.stats, s * PG_HOOK_MAX + h,
-						 (uint64_t *)&st, STATS_WORDS, false)) {
+			if (!used && !percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
+						 (uint64_t *)&st, PG_WORDS(struct pg_stats), false)) {
 				for (int r = 0; r < PG_R_MAX; r++)
 					used |= st.reason[r].packets != 0;
 			}

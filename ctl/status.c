@@ -31,7 +31,7 @@ static void print_attached(const struct iface_table *t)
 		if (e->state != IFACE_ATTACHED)
 			continue;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			if (!(rec->hooks & HOOK_BIT(h)))
+			if (!(rec->hooks & PG_HOOK_BIT(h)))
 				continue;
 			if (!any)
 				out_text("%-16s %7s %-10s %-8s %8s %-9s %s\n", "IFACE", "IFINDEX",

@@ -87,8 +87,8 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
 	skel->rodata->cfg_top_seed = top_seed();
-	bpf_program__set_autoload(skel->progs.pktgate_tc_in, hooks & HOOK_BIT(PG_HOOK_TC_INGRESS));
-	bpf_program__set_autoload(skel->progs.pktgate_tc_eg, hooks & HOOK_BIT(PG_HOOK_TC_EGRESS));
+	bpf_program__set_autoload(skel->progs.pktgate_tc_in, hooks & PG_HOOK_BIT(PG_HOOK_TC_INGRESS));
+	bpf_program__set_autoload(skel->progs.pktgate_tc_eg, hooks & PG_HOOK_BIT(PG_HOOK_TC_EGRESS));
 	err = pktgate_tc_bpf__load(skel);
 	if (err) {
 		pktgate_tc_bpf__destroy(skel);
@@ -103,7 +103,7 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 		struct bpf_program *prog = hook == PG_HOOK_TC_INGRESS ? skel->progs.pktgate_tc_in :
 							 skel->progs.pktgate_tc_eg;
 
-		if (!(hooks & HOOK_BIT(hook)))
+		if (!(hooks & PG_HOOK_BIT(hook)))
 			continue;
 		err = bpf_tc_hook_create(&h);
 		if (!err)
@@ -119,7 +119,7 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 				    ifname, strerror(-err));
 			break;
 		}
-		done |= HOOK_BIT(hook);
+		done |= PG_HOOK_BIT(hook);
 		rec->prog_id[hook] = o.prog_id;
 	}
 	pktgate_tc_bpf__destroy(skel);	/* the filters hold the programs */
@@ -129,7 +129,7 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 	if (err) {
 		/* Leave the interface as it was. */
 		for (int hook = PG_HOOK_TC_INGRESS; hook <= PG_HOOK_TC_EGRESS; hook++)
-			if (done & HOOK_BIT(hook) && !(rec->hooks & HOOK_BIT(hook)))
+			if (done & PG_HOOK_BIT(hook) && !(rec->hooks & PG_HOOK_BIT(hook)))
 				detach_one(ifindex, hook);
 		maybe_remove_qdisc(ifindex, rec);
 		return err;
@@ -152,7 +152,7 @@ int tc_detach(struct pg_ctx *ctx, int ifindex, const char *ifname, struct pg_ifa
 		if (err && err != -ENOENT)
 			return -p_err("cannot detach the TC %s program from %s: %s",
 				     pg_hook_names[hook], ifname, strerror(-err));
-		rec->hooks &= ~HOOK_BIT(hook);
+		rec->hooks &= ~PG_HOOK_BIT(hook);
 		rec->prog_id[hook] = 0;
 		any = true;
 	}

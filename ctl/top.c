@@ -54,7 +54,7 @@ static uint64_t coarse_now_ns(void)
 
 	/* The datapath stamps last_seen with the coarse clock. */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * PG_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* ---- showing -------------------------------------------------------------- */

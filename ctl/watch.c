@@ -29,7 +29,6 @@
 #include "rules.h"
 #include "stats.h"
 
-#define STATS_WORDS (sizeof(struct pg_stats) / sizeof(__u64))
 #define CTR_WORDS (sizeof(struct pg_ctr) / sizeof(__u64))
 /* Shorter intervals measure the cost of reading more than the traffic. */
 #define LIVE_MIN_INTERVAL 0.01
@@ -282,8 +281,8 @@ static int st_read(void *arg)
 		sl->present = true;
 		sl->e = tab->e[i];
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			int err = percpu_sum(v->ctx, v->ctx->maps.stats, s * PG_HOOK_MAX + h,
-					     (uint64_t *)&sl->hook[h], STATS_WORDS, false);
+			int err = percpu_sum(v->ctx, v->ctx->maps.stats, PG_STATS_KEY(s, h),
+					     (uint64_t *)&sl->hook[h], PG_WORDS(struct pg_stats), false);
 
 			if (err) {
 				free(tab);
@@ -308,7 +307,7 @@ static bool st_same(const struct st_slot *a, const struct st_slot *b)
 /* Hooks pktgate uses here, as stats shows them: attached now, or counted. */
 static bool st_hook_used(const struct st_slot *sl, int h)
 {
-	if (sl->e.rec.hooks & (1 << h))
+	if (sl->e.rec.hooks & PG_HOOK_BIT(h))
 		return true;
 	for (int r = 0; r < PG_R_MAX; r++)
 		if (sl->hook[h].reason[r].packets)
@@ -354,7 +353,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 
 	out_obj_open(NULL);
 	out_str("hook", NULL, pg_hook_names[h]);
-	out_bool("attached", NULL, cur->e.rec.hooks & (1 << h));
+	out_bool("attached", NULL, cur->e.rec.hooks & PG_HOOK_BIT(h));
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		const struct pg_ctr *c = &cur->hook[h].reason[r];

@@ -180,7 +180,7 @@ int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, in
 		*why = xdp_err(err);
 		return err;
 	}
-	rec->hooks |= HOOK_BIT(PG_HOOK_XDP);
+	rec->hooks |= PG_HOOK_BIT(PG_HOOK_XDP);
 	return 0;
 }
 
@@ -196,14 +196,14 @@ int xdp_detach(struct pg_ctx *ctx, int ifindex, const char *ifname, struct pg_if
 	if (!ours) {
 		if (mp)
 			xdp_multiprog__close(mp);
-		rec->hooks &= ~HOOK_BIT(PG_HOOK_XDP);
+		rec->hooks &= ~PG_HOOK_BIT(PG_HOOK_XDP);
 		return 1;
 	}
 	err = detach_prog(mp, ours, ifindex);
 	xdp_multiprog__close(mp);
 	if (err)
 		return -p_err("cannot detach XDP from %s: %s", ifname, xdp_err(err));
-	rec->hooks &= ~HOOK_BIT(PG_HOOK_XDP);
+	rec->hooks &= ~PG_HOOK_BIT(PG_HOOK_XDP);
 	rec->prog_id[PG_HOOK_XDP] = 0;
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	3
+#define PKTGATE_SCHEMA_VERSION	4
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -104,20 +104,46 @@ enum pg_hook {
 	PG_HOOK_MAX,
 };
 
-/* Why a packet got its verdict: one counter per reason. The action for each
- * reason is fixed (pg_reason_drops), so the counters say what was dropped. */
+/* Counter key of one (interface slot, hook) in pg_stats. */
+#define PG_STATS_KEY(slot, hook)	((__u32)(slot) * PG_HOOK_MAX + (hook))
+#define PG_STATS_KEYS			(PG_MAX_IFACES * PG_HOOK_MAX)
+/* Bit of a hook in a set of hooks (pg_iface.hooks). */
+#define PG_HOOK_BIT(h)			(1u << (h))
+#define PG_NSEC_PER_SEC			1000000000ULL
+/* u64 words of a per-CPU counter value, for summing over CPUs. */
+#define PG_WORDS(type)			(sizeof(type) / sizeof(__u64))
+
+/*
+ * Why a packet got its verdict: one counter per reason, all listed here
+ * once, as X(ID, "name", drops). The list generates the enum, the names
+ * the CLI prints and exports, and the action of each reason (fixed, so the
+ * counters say what was dropped); tests and the man page check against it.
+ * A reason's value is its counter's index: append, never reorder. pg_stats
+ * has PG_R_SLOTS counters, so a new reason changes no layout.
+ */
+#define PG_REASONS(X)							\
+	X(DEFAULT,	  "default",	    0) /* IP, no rule matched: default policy */ \
+	X(ALLOW,	  "allow",	    0) /* matched an allow entry */	\
+	X(DENY,		  "deny",	    1) /* matched a deny entry, no allow entry */ \
+	X(NON_IP,	  "non-ip",	    0) /* ARP, LLDP, ...: always pass (no lock-outs) */ \
+	X(FRAGMENT,	  "fragment",	    0) /* non-first fragment, no rule matched */ \
+	X(MALFORMED,	  "malformed",	    0) /* could not be parsed */	\
+	X(MALFORMED_DROP, "malformed-drop", 1) /* could not be parsed, --drop-malformed */
+
 enum pg_reason {
-	PG_R_DEFAULT = 0,	/* IP, no rule matched: default policy (pass) */
-	PG_R_ALLOW,		/* matched an allow entry: pass */
-	PG_R_DENY,		/* matched a deny entry and no allow entry: drop */
-	PG_R_NON_IP,		/* ARP, LLDP, ...: always pass (no lock-outs) */
-	PG_R_FRAGMENT,		/* non-first fragment, no rule matched: pass */
-	PG_R_MALFORMED,		/* could not be parsed: pass */
-	PG_R_MALFORMED_DROP,	/* could not be parsed, --drop-malformed: drop */
+#define PG_R_ENUM(id, name, drops) PG_R_##id,
+	PG_REASONS(PG_R_ENUM)
+#undef PG_R_ENUM
 	PG_R_MAX,
 };
 
-#define PG_REASON_DROPS(r) ((r) == PG_R_DENY || (r) == PG_R_MALFORMED_DROP)
+#define PG_R_SLOTS	32
+_Static_assert(PG_R_MAX <= PG_R_SLOTS, "more reasons than pg_stats slots");
+
+#define PG_R_DROP_BIT(id, name, drops) | ((__u32)(drops) << PG_R_##id)
+#define PG_REASON_DROP_MASK	(0 PG_REASONS(PG_R_DROP_BIT))
+/* The action of reason r (< PG_R_MAX): 1 = drop. */
+#define PG_REASON_DROPS(r)	((PG_REASON_DROP_MASK >> (r)) & 1)
 
 /* Which list an entry is in. */
 enum pg_list_kind {
@@ -222,6 +248,8 @@ struct pg_rule {
 	__u8 list_id;		/* list whose counters a hit goes to: lowest bit */
 	__u8 prefixlen;		/* address prefix length, to look past an expired entry */
 	__u16 port_hi;		/* port-scoped: last port of the rule's range */
+	__u8 spare[8];		/* zero: room for per-entry actions and match
+				 * keys without a layout change */
 };
 
 /* Compiled-tier entries (PG_TBL_CENT), index 1..n in (address, prefix
@@ -320,9 +348,10 @@ struct pg_ctr {
 };
 
 /* pg_stats value: all reasons of one (interface slot, hook), so the datapath
- * does a single lookup per packet. Key: slot * PG_HOOK_MAX + hook. */
+ * does a single lookup per packet. Key: PG_STATS_KEY(slot, hook). Slots
+ * past PG_R_MAX are zero: room for new reasons. */
 struct pg_stats {
-	struct pg_ctr reason[PG_R_MAX];
+	struct pg_ctr reason[PG_R_SLOTS];
 };
 
 /* pg_rule_stats value, per CPU, indexed by rule_id. */

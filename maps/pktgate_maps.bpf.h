@@ -72,7 +72,7 @@ PG_ARRAY_MAP(pg_deny_h6, __u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PG_MAX_IFACES * PG_HOOK_MAX);
+	__uint(max_entries, PG_STATS_KEYS);
 	__type(key, __u32);
 	__type(value, struct pg_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

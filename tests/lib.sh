@@ -106,3 +106,10 @@ count() {
 rule_hits() {
 	pg -j "$1" list | jq -e --arg p "$2" '.entries[] | select(.prefix == $p) | .packets'
 }
+
+# The verdict reasons of maps/pktgate.h's PG_REASONS list, a line each:
+# "name pass|drop".
+reasons_of_contract() {
+	sed -n -E 's/^[[:space:]]*X\([A-Z_]+,[[:space:]]*"([a-z-]+)",[[:space:]]*([01])\).*/\1 \2/p' \
+		"$TOP/maps/pktgate.h" | sed -e 's/ 0$/ pass/' -e 's/ 1$/ drop/'
+}

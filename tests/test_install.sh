@@ -127,9 +127,13 @@ test_install_man_page_renders() {
 	for o in $opts; do
 		echo "$OUT" | grep -q -- "$o\b" || fail "option '$o' not in the man page"
 	done
-	for r in default allow deny non-ip fragment malformed malformed-drop; do
-		echo "$OUT" | grep -Eq "^       $r +(pass|drop):" || fail "reason '$r' not in the table"
-	done
+	# Every reason of the contract's list, with its action.
+	local reasons
+	reasons=$(reasons_of_contract)
+	[ "$(echo "$reasons" | wc -l)" -ge 7 ] || fail "reasons not read from maps/pktgate.h"
+	while read -r r act; do
+		echo "$OUT" | grep -Eq "^       $r +$act:" || fail "reason '$r' ($act) not in the table"
+	done <<<"$reasons"
 
 	# Installed, man finds it in section 8.
 	install_root

@@ -141,8 +141,10 @@ test_observe_watch_survives_resets_and_attach() {
 	defer kill $p
 	sleep 1
 	# Counters reset under the watch (gw-c has slot 0; key slot * 3 + hook).
+	local vsz
+	vsz=$(bpftool -j map show pinned "$PKTGATE_PIN_PATH/pg_stats" | jq .bytes_value)
 	bpftool map update pinned "$PKTGATE_PIN_PATH/pg_stats" key 0 0 0 0 \
-		value $(printf '0 %.0s' $(seq 112))
+		value $(printf '0 %.0s' $(seq "$vsz"))
 	sleep 0.6
 	# Hooks and interfaces come and go.
 	gwpg attach gw-a >/dev/null

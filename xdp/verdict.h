@@ -285,7 +285,7 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 /* The single exit: count the verdict, return 1 to drop, 0 to pass. */
 static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 bytes)
 {
-	__u32 key = cfg_slot * PG_HOOK_MAX + hook;
+	__u32 key = PG_STATS_KEY(cfg_slot, hook);
 	struct pg_stats *s;
 	__u32 reason = h->reason;
 	int drop = PG_REASON_DROPS(reason);

@@ -187,13 +187,9 @@ static void *percpu_buf;
 static int ncpus;
 
 static const char *const reason_names[PG_R_MAX] = {
-	[PG_R_DEFAULT] = "DEFAULT",
-	[PG_R_ALLOW] = "ALLOW",
-	[PG_R_DENY] = "DENY",
-	[PG_R_NON_IP] = "NON_IP",
-	[PG_R_FRAGMENT] = "FRAGMENT",
-	[PG_R_MALFORMED] = "MALFORMED",
-	[PG_R_MALFORMED_DROP] = "MALFORMED_DROP",
+#define REASON_ID(id, name, drops) [PG_R_##id] = #id,
+	PG_REASONS(REASON_ID)
+#undef REASON_ID
 };
 
 static const char *reason_name(int r)
