@@ -78,8 +78,8 @@ static int open_inner(struct bench_lists *l, int outer[2][PG_TBL_MAX], __u32 cap
 	l->gen = gen = (cfg.gens >> KIND) & 1;
 	for (int f = 0; f < 2; f++)
 		for (int t = 0; t < PG_TBL_MAX; t++) {
-			const char *name = tables_pin_name(KIND, f, t);
-			int fd = tables_get(outer[f][t], gen), err;
+			const char *name = tables_pin_name(f, t);
+			int fd = tables_get(outer[f][t], KIND, gen), err;
 
 			l->outer[f][t] = fcntl(outer[f][t], F_DUPFD_CLOEXEC, 0);
 			if (l->outer[f][t] < 0)
@@ -89,7 +89,7 @@ static int open_inner(struct bench_lists *l, int outer[2][PG_TBL_MAX], __u32 cap
 				if (fd < 0)
 					return bench_err("creating an inner map of %s: %s", name,
 							 strerror(-fd));
-				err = tables_set(outer[f][t], gen, fd);
+				err = tables_set(outer[f][t], KIND, gen, fd);
 				if (err) {
 					close(fd);
 					return bench_err("installing an inner map in %s slot %u: %s",
@@ -133,7 +133,7 @@ int lists_open_pinned(struct bench_lists *l, const char *pin_path)
 		return -1;
 	for (int f = 0; f < 2 && !err; f++)
 		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
-			outer[f][t] = pin_open(pin_path, tables_pin_name(KIND, f, t));
+			outer[f][t] = pin_open(pin_path, tables_pin_name(f, t));
 			err = outer[f][t] < 0;
 		}
 	if (!err)
@@ -155,7 +155,7 @@ int lists_from_obj(struct bench_lists *l, struct bpf_object *obj)
 	lists_init(l);
 	for (int f = 0; f < 2; f++)
 		for (int t = 0; t < PG_TBL_MAX; t++) {
-			const char *name = tables_pin_name(KIND, f, t);
+			const char *name = tables_pin_name(f, t);
 			struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 			if (!m)
@@ -348,11 +348,11 @@ static int install_compiled(struct bench_lists *l, int fam6, int fds[3], int on)
 	__u32 key = 0, bits = 0;
 
 	for (int i = 0; i < 3; i++) {
-		int t = PG_TBL_CENT + i, err = tables_set(l->outer[fam6][t], l->gen, fds[i]);
+		int t = PG_TBL_CENT + i, err = tables_set(l->outer[fam6][t], KIND, l->gen, fds[i]);
 
 		bits |= PG_TABLE_BIT(KIND, fam6 ? 6 : 4, t);
 		if (err)
-			return bench_err("installing %s: %s", tables_pin_name(KIND, fam6, t),
+			return bench_err("installing %s: %s", tables_name(KIND, fam6, t),
 					 strerror(-err));
 		close(l->inner[fam6][t]);
 		l->inner[fam6][t] = fds[i];

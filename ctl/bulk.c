@@ -613,9 +613,9 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 				int outer = ctx->maps.outer[kind][f][t];
 
 				if (kept(ctx, bs[i], f, t) &&
-				    tables_id(outer, !cur) == tables_id(outer, cur))
+				    tables_id(outer, kind, !cur) == tables_id(outer, kind, cur))
 					continue;
-				err = tables_set(outer, !cur, bs[i]->fds[f][t]);
+				err = tables_set(outer, kind, !cur, bs[i]->fds[f][t]);
 				if (err)
 					err = p_err("cannot install a new %s %s table: %s",
 						    pg_list_names[kind], table_what(f, t),
@@ -628,6 +628,7 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 				for (int t = 0; t < PG_TBL_MAX; t++)
 					if (!kept(ctx, bs[i], f, t))
 						tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
+							     bs[i]->kind,
 							     !((ctx->gens >> bs[i]->kind) & 1));
 		pins_tables_sweep(ctx);
 		return err;
@@ -642,14 +643,15 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 		struct bulk *w = bs[wait_b];
 		int f = wait_tbl / PG_TBL_MAX, t = wait_tbl % PG_TBL_MAX;
 
-		tables_set(ctx->maps.outer[w->kind][f][t], (cfg.gens >> w->kind) & 1, w->fds[f][t]);
+		tables_set(ctx->maps.outer[w->kind][f][t], w->kind, (cfg.gens >> w->kind) & 1,
+			   w->fds[f][t]);
 	}
 	for (int i = 0; i < nb; i++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++)
 				if (!kept(ctx, bs[i], f, t))
 					tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
-						     (ctx->gens >> bs[i]->kind) & 1);
+						     bs[i]->kind, (ctx->gens >> bs[i]->kind) & 1);
 	ctx->gens = cfg.gens;
 	cfg.tables = (cfg.tables & ~kind_bits) | bits;
 	return pins_config_write(ctx, &cfg);
@@ -770,7 +772,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			fl->fd = b->fds[f][t] = tables_create(kind, f, t, ctx->meta.list_capacity);
 			if (fl->fd < 0)
 				err = p_err("cannot create a %s table: %s",
-					    tables_pin_name(kind, f, t), strerror(-fl->fd));
+					    tables_name(kind, f, t), strerror(-fl->fd));
 			else if (!empty && to > from)
 				fl->started = !pthread_create(&fl->thread, NULL, fill_run, fl);
 			if (!err && !empty && to > from && !fl->started)

@@ -14,11 +14,12 @@
 struct pg_maps {
 	int meta, ifaces, stats, rule_stats, rule_meta;
 	int config, top, events, ev_bucket, top_bucket, lists, list_stats;
-	/* [allow|deny][v4|v6][exact|prefix|port]: the outer (generation)
-	 * maps, and the inner maps of the generation in use. */
+	/* [allow|deny][v4|v6][table]: the outer (generation) maps, one per
+	 * family and table, shared by the kinds; the inner maps of the
+	 * generation in use. */
 	int outer[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
-	int tmpl[PG_LIST_KIND_MAX][2][PG_TBL_MAX];	/* inner-map templates for loads */
+	int tmpl[2][PG_TBL_MAX];	/* inner-map templates, [v4|v6][table] */
 };
 
 struct pg_ctx {

@@ -132,20 +132,18 @@ void pins_obj_prepare(struct pg_ctx *ctx, struct bpf_object *obj)
 	/* The inner-map template: the kernel checks inner maps against its
 	 * type, key, value and flags, not its size, so a one-entry map does
 	 * (a 1M-entry hash would allocate 16 MiB of buckets for nothing). */
-	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
-		for (int f = 0; f < 2; f++)
-			for (int t = 0; t < PG_TBL_MAX; t++) {
-				struct bpf_map *m = bpf_object__find_map_by_name(
-					obj, tables_pin_name(kind, f, t));
-				int *fd = &ctx->maps.tmpl[kind][f][t];
+	for (int f = 0; f < 2; f++)
+		for (int t = 0; t < PG_TBL_MAX; t++) {
+			struct bpf_map *m = bpf_object__find_map_by_name(obj, tables_pin_name(f, t));
+			int *fd = &ctx->maps.tmpl[f][t];
 
-				if (!m)
-					continue;
-				if (*fd <= 0)
-					*fd = tables_create(kind, f, t, 1);
-				if (*fd > 0)
-					bpf_map__set_inner_map_fd(m, *fd);
-			}
+			if (!m)
+				continue;
+			if (*fd <= 0)
+				*fd = tables_create(PG_LIST_ALLOW, f, t, 1);
+			if (*fd > 0)
+				bpf_map__set_inner_map_fd(m, *fd);
+		}
 }
 
 /* Create whatever maps are missing; reuse those pinned. */
@@ -303,7 +301,7 @@ static int open_all(struct pg_ctx *ctx)
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++) {
-				m->outer[kind][f][t] = pin_get(ctx, tables_pin_name(kind, f, t));
+				m->outer[kind][f][t] = pin_get(ctx, tables_pin_name(f, t));
 				if (m->outer[kind][f][t] < 0)
 					return -errno;
 			}
@@ -326,7 +324,7 @@ static int open_tables(struct pg_ctx *ctx, bool exclusive)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++) {
 				__u32 gen = (cfg.gens >> kind) & 1;
-				int fd = tables_get(m->outer[kind][f][t], gen);
+				int fd = tables_get(m->outer[kind][f][t], kind, gen);
 
 				if (fd == -ENOENT) {
 					if (!exclusive)
@@ -334,23 +332,23 @@ static int open_tables(struct pg_ctx *ctx, bool exclusive)
 					fd = tables_create(kind, f, t, ctx->meta.list_capacity);
 					if (fd < 0)
 						return p_err("cannot create the %s table: %s",
-							     tables_pin_name(kind, f, t),
+							     tables_name(kind, f, t),
 							     strerror(-fd));
 					/* Both slots: an empty table stays shared
 					 * by the generations until it fills. */
-					err = tables_set(m->outer[kind][f][t], gen, fd);
+					err = tables_set(m->outer[kind][f][t], kind, gen, fd);
 					if (!err)
-						err = tables_set(m->outer[kind][f][t], !gen, fd);
+						err = tables_set(m->outer[kind][f][t], kind, !gen, fd);
 					if (err) {
 						close(fd);
 						return p_err("cannot install the %s table: %s",
-							     tables_pin_name(kind, f, t),
+							     tables_name(kind, f, t),
 							     strerror(-err));
 					}
 				}
 				if (fd < 0)
 					return p_err("cannot open the %s table: %s",
-						     tables_pin_name(kind, f, t), strerror(-fd));
+						     tables_name(kind, f, t), strerror(-fd));
 				m->list[kind][f][t] = fd;
 			}
 	return 0;

@@ -17,24 +17,33 @@
 #include "compile.h"
 #include "tables.h"
 
-static const char *const pins[PG_LIST_KIND_MAX][2][PG_TBL_MAX] = {
+static const char *const pins[2][PG_TBL_MAX] = {
+	{ PG_MAP_TBL_X4, PG_MAP_TBL_V4, PG_MAP_TBL_P4, PG_MAP_TBL_E4, PG_MAP_TBL_C4, PG_MAP_TBL_H4 },
+	{ PG_MAP_TBL_X6, PG_MAP_TBL_V6, PG_MAP_TBL_P6, PG_MAP_TBL_E6, PG_MAP_TBL_C6, PG_MAP_TBL_H6 },
+};
+
+/* Names of the inner maps, as bpftool shows them and messages say. */
+static const char *const names[PG_LIST_KIND_MAX][2][PG_TBL_MAX] = {
 	[PG_LIST_ALLOW] = {
-		{ PG_MAP_ALLOW_X4, PG_MAP_ALLOW_V4, PG_MAP_ALLOW_P4, PG_MAP_ALLOW_E4,
-		  PG_MAP_ALLOW_C4, PG_MAP_ALLOW_H4 },
-		{ PG_MAP_ALLOW_X6, PG_MAP_ALLOW_V6, PG_MAP_ALLOW_P6, PG_MAP_ALLOW_E6,
-		  PG_MAP_ALLOW_C6, PG_MAP_ALLOW_H6 },
+		{ "pg_allow_x4", "pg_allow_v4", "pg_allow_p4", "pg_allow_e4", "pg_allow_c4",
+		  "pg_allow_h4" },
+		{ "pg_allow_x6", "pg_allow_v6", "pg_allow_p6", "pg_allow_e6", "pg_allow_c6",
+		  "pg_allow_h6" },
 	},
 	[PG_LIST_DENY] = {
-		{ PG_MAP_DENY_X4, PG_MAP_DENY_V4, PG_MAP_DENY_P4, PG_MAP_DENY_E4,
-		  PG_MAP_DENY_C4, PG_MAP_DENY_H4 },
-		{ PG_MAP_DENY_X6, PG_MAP_DENY_V6, PG_MAP_DENY_P6, PG_MAP_DENY_E6,
-		  PG_MAP_DENY_C6, PG_MAP_DENY_H6 },
+		{ "pg_deny_x4", "pg_deny_v4", "pg_deny_p4", "pg_deny_e4", "pg_deny_c4", "pg_deny_h4" },
+		{ "pg_deny_x6", "pg_deny_v6", "pg_deny_p6", "pg_deny_e6", "pg_deny_c6", "pg_deny_h6" },
 	},
 };
 
-const char *tables_pin_name(int kind, int fam6, int tbl)
+const char *tables_name(int kind, int fam6, int tbl)
 {
-	return pins[kind][fam6][tbl];
+	return names[kind][fam6][tbl];
+}
+
+const char *tables_pin_name(int fam6, int tbl)
+{
+	return pins[fam6][tbl];
 }
 
 size_t tables_key_size(int fam6, int tbl)
@@ -61,7 +70,7 @@ int tables_create_array(int kind, int fam6, int tbl, size_t n)
 
 	if (n > UINT32_MAX)
 		return -E2BIG;
-	snprintf(name, sizeof(name), "%.10s_g", pins[kind][fam6][tbl]);
+	snprintf(name, sizeof(name), "%s", names[kind][fam6][tbl]);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), vsz, n ? n : 1, &opts);
 	return fd < 0 ? -errno : fd;
 }
@@ -77,19 +86,19 @@ int tables_create(int kind, int fam6, int tbl, uint32_t capacity)
 
 	/* The kernel checks type, sizes, flags and capacity against the
 	 * template of the outer map (pktgate_maps.bpf.h). */
-	snprintf(name, sizeof(name), "%.10s_g", pins[kind][fam6][tbl]);
+	snprintf(name, sizeof(name), "%s", names[kind][fam6][tbl]);
 	fd = bpf_map_create(tbl == PG_TBL_EXACT ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_LPM_TRIE,
 			    name, tables_key_size(fam6, tbl), sizeof(struct pg_rule), capacity,
 			    &opts);
 	return fd < 0 ? -errno : fd;
 }
 
-int tables_get(int outer_fd, uint32_t gen)
+int tables_get(int outer_fd, int kind, uint32_t gen)
 {
-	__u32 id;
+	__u32 id, slot = PG_GEN_SLOT(kind, gen);
 	int fd;
 
-	if (bpf_map_lookup_elem(outer_fd, &gen, &id))
+	if (bpf_map_lookup_elem(outer_fd, &slot, &id))
 		return -errno;
 	fd = bpf_map_get_fd_by_id(id);
 	return fd < 0 ? -errno : fd;
@@ -103,25 +112,27 @@ uint32_t tables_capacity(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-uint32_t tables_id(int outer_fd, uint32_t gen)
+uint32_t tables_id(int outer_fd, int kind, uint32_t gen)
 {
-	__u32 id = 0;
+	__u32 id = 0, slot = PG_GEN_SLOT(kind, gen);
 
-	if (bpf_map_lookup_elem(outer_fd, &gen, &id))
+	if (bpf_map_lookup_elem(outer_fd, &slot, &id))
 		return 0;
 	return id;
 }
 
-int tables_set(int outer_fd, uint32_t gen, int inner_fd)
+int tables_set(int outer_fd, int kind, uint32_t gen, int inner_fd)
 {
-	__u32 v = inner_fd;
+	__u32 v = inner_fd, slot = PG_GEN_SLOT(kind, gen);
 
-	return bpf_map_update_elem(outer_fd, &gen, &v, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(outer_fd, &slot, &v, BPF_ANY) ? -errno : 0;
 }
 
-int tables_clear(int outer_fd, uint32_t gen)
+int tables_clear(int outer_fd, int kind, uint32_t gen)
 {
-	return bpf_map_delete_elem(outer_fd, &gen) && errno != ENOENT ? -errno : 0;
+	__u32 slot = PG_GEN_SLOT(kind, gen);
+
+	return bpf_map_delete_elem(outer_fd, &slot) && errno != ENOENT ? -errno : 0;
 }
 
 void *tables_mmap(int fd, size_t *n, size_t *vsz, bool writable)

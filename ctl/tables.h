@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The list tables: for each kind, family and table, an outer ARRAY_OF_MAPS
- * with one slot per generation. These helpers make inner maps, find the
+ * The list tables: for each family and table, an outer ARRAY_OF_MAPS
+ * with one slot per kind and generation (PG_GEN_SLOT). These helpers make inner maps, find the
  * live one, and publish a new generation.
  */
 #ifndef __PKTGATE_TABLES_H
@@ -20,24 +20,26 @@
 /* The largest key of any table (struct pg_port_v6). */
 #define PG_KEY_MAX sizeof(struct pg_port_v6)
 
-/* Pin name of a table's outer map. */
-const char *tables_pin_name(int kind, int fam6, int tbl);
+/* Pin name of a table's outer map (both kinds'). */
+const char *tables_pin_name(int fam6, int tbl);
+/* Name of one kind's table (pg_deny_x4, ...): its inner maps' name. */
+const char *tables_name(int kind, int fam6, int tbl);
 size_t tables_key_size(int fam6, int tbl);
 /* A new, empty inner map for a table: an fd, or -errno. */
 int tables_create(int kind, int fam6, int tbl, uint32_t capacity);
-/* The inner map in one generation slot: an fd, -ENOENT if the slot is
+/* The inner map of one kind's generation: an fd, -ENOENT if the slot is
  * empty, or another -errno. */
-int tables_get(int outer_fd, uint32_t gen);
+int tables_get(int outer_fd, int kind, uint32_t gen);
 /* Entries a table can hold (its own: a load can build larger ones). */
 uint32_t tables_capacity(int fd);
 /* The id of the inner map in a slot; 0 if empty. */
-uint32_t tables_id(int outer_fd, uint32_t gen);
+uint32_t tables_id(int outer_fd, int kind, uint32_t gen);
 /* Put an inner map in a slot. Updates of map-in-map slots return only
  * after every BPF program that could still see the old content has
  * finished (the kernel waits for an RCU grace period), which is what
  * makes a generation switch safe to build on. */
-int tables_set(int outer_fd, uint32_t gen, int inner_fd);
-int tables_clear(int outer_fd, uint32_t gen);
+int tables_set(int outer_fd, int kind, uint32_t gen, int inner_fd);
+int tables_clear(int outer_fd, int kind, uint32_t gen);
 /* Key of a table entry, from its fields; buf holds PG_KEY_MAX bytes. */
 void tables_key(int fam6, int tbl, const uint8_t *addr, uint8_t plen, uint8_t proto,
 		uint16_t port, void *buf);

@@ -17,30 +17,20 @@
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
-#define PG_MAP_ALLOW_V4		"pg_allow_v4"
-#define PG_MAP_ALLOW_V6		"pg_allow_v6"
-#define PG_MAP_DENY_V4		"pg_deny_v4"
-#define PG_MAP_DENY_V6		"pg_deny_v6"
-#define PG_MAP_ALLOW_X4		"pg_allow_x4"
-#define PG_MAP_ALLOW_X6		"pg_allow_x6"
-#define PG_MAP_DENY_X4		"pg_deny_x4"
-#define PG_MAP_DENY_X6		"pg_deny_x6"
-#define PG_MAP_ALLOW_P4		"pg_allow_p4"
-#define PG_MAP_ALLOW_P6		"pg_allow_p6"
-#define PG_MAP_DENY_P4		"pg_deny_p4"
-#define PG_MAP_DENY_P6		"pg_deny_p6"
-#define PG_MAP_ALLOW_E4		"pg_allow_e4"
-#define PG_MAP_ALLOW_E6		"pg_allow_e6"
-#define PG_MAP_DENY_E4		"pg_deny_e4"
-#define PG_MAP_DENY_E6		"pg_deny_e6"
-#define PG_MAP_ALLOW_C4		"pg_allow_c4"
-#define PG_MAP_ALLOW_C6		"pg_allow_c6"
-#define PG_MAP_DENY_C4		"pg_deny_c4"
-#define PG_MAP_DENY_C6		"pg_deny_c6"
-#define PG_MAP_ALLOW_H4		"pg_allow_h4"
-#define PG_MAP_ALLOW_H6		"pg_allow_h6"
-#define PG_MAP_DENY_H4		"pg_deny_h4"
-#define PG_MAP_DENY_H6		"pg_deny_h6"
+/* The list tables: one map per table and family, both kinds' generations
+ * in it (PG_GEN_SLOT). */
+#define PG_MAP_TBL_X4		"pg_tbl_x4"
+#define PG_MAP_TBL_X6		"pg_tbl_x6"
+#define PG_MAP_TBL_V4		"pg_tbl_v4"
+#define PG_MAP_TBL_V6		"pg_tbl_v6"
+#define PG_MAP_TBL_P4		"pg_tbl_p4"
+#define PG_MAP_TBL_P6		"pg_tbl_p6"
+#define PG_MAP_TBL_E4		"pg_tbl_e4"
+#define PG_MAP_TBL_E6		"pg_tbl_e6"
+#define PG_MAP_TBL_C4		"pg_tbl_c4"
+#define PG_MAP_TBL_C6		"pg_tbl_c6"
+#define PG_MAP_TBL_H4		"pg_tbl_h4"
+#define PG_MAP_TBL_H6		"pg_tbl_h6"
 #define PG_MAP_LISTS		"pg_lists"
 #define PG_MAP_LIST_STATS	"pg_list_stats"
 #define PG_MAP_IFACES		"pg_ifaces"
@@ -175,9 +165,13 @@ enum pg_list_kind {
  * address (PG_TBL_PORT), consulted only when the address tables found
  * nothing, so address-only lookups pay nothing for it.
  *
- * Every table is an ARRAY_OF_MAPS of PG_GENS slots. The datapath uses the
- * slot of pg_config.gens' bit for the kind; a replace fills the other slot
- * and flips the bit, so a packet sees the old set or the new, never a mix. */
+ * Every table is an ARRAY_OF_MAPS of PG_GENS slots per kind (PG_GEN_SLOT).
+ * The datapath uses the slot of pg_config.gens' bit for the kind; a replace
+ * fills the other slot and flips the bit, so a packet sees the old set or
+ * the new, never a mix. Both kinds share a table's map, so the kind is a
+ * key, not a choice of map: each lookup in the datapath sees one map, and
+ * the verifier turns it into a direct call (or inlines it) instead of a
+ * call through the map's operations. */
 enum pg_table {
 	PG_TBL_EXACT = 0,
 	PG_TBL_PREFIX,
@@ -187,6 +181,9 @@ enum pg_table {
 	PG_TBL_CHOT,
 	PG_TBL_MAX,
 };
+
+/* Slot of one kind's generation in a table's map. */
+#define PG_GEN_SLOT(kind, gen)	((__u32)(kind) * PG_GENS + (gen))
 
 #define PG_TBL_COMPILED(tbl)	((tbl) >= PG_TBL_CENT)
 

@@ -27,7 +27,7 @@
 	};								\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);		\
-		__uint(max_entries, PG_GENS);				\
+		__uint(max_entries, PG_LIST_KIND_MAX * PG_GENS);	\
 		__type(key, __u32);					\
 		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
 		__array(values, struct name##_inner);			\
@@ -37,18 +37,12 @@
 	PG_GEN_MAP(name, maptype, BPF_F_NO_PREALLOC, PG_LIST_CAPACITY,	\
 		   sizeof(keytype), sizeof(struct pg_rule))
 
-PG_LIST_MAP(pg_allow_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
-PG_LIST_MAP(pg_allow_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
-PG_LIST_MAP(pg_deny_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
-PG_LIST_MAP(pg_deny_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
-PG_LIST_MAP(pg_allow_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
-PG_LIST_MAP(pg_allow_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
-PG_LIST_MAP(pg_deny_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
-PG_LIST_MAP(pg_deny_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
-PG_LIST_MAP(pg_allow_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
-PG_LIST_MAP(pg_allow_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
-PG_LIST_MAP(pg_deny_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
-PG_LIST_MAP(pg_deny_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
+PG_LIST_MAP(pg_tbl_x4, BPF_MAP_TYPE_HASH, struct pg_exact_v4);
+PG_LIST_MAP(pg_tbl_x6, BPF_MAP_TYPE_HASH, struct pg_exact_v6);
+PG_LIST_MAP(pg_tbl_v4, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v4);
+PG_LIST_MAP(pg_tbl_v6, BPF_MAP_TYPE_LPM_TRIE, struct pg_lpm_v6);
+PG_LIST_MAP(pg_tbl_p4, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v4);
+PG_LIST_MAP(pg_tbl_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
 
 /* The compiled tier: plain arrays, sized by user space to what they hold
  * (BPF_F_INNER_MAP lets the slots take arrays of any size; a lookup past
@@ -57,18 +51,12 @@ PG_LIST_MAP(pg_deny_p6, BPF_MAP_TYPE_LPM_TRIE, struct pg_port_v6);
 	PG_GEN_MAP(name, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE | BPF_F_INNER_MAP, 1, \
 		   sizeof(__u32), sizeof(valtype))
 
-PG_ARRAY_MAP(pg_allow_e4, struct pg_cent_v4);
-PG_ARRAY_MAP(pg_allow_e6, struct pg_cent_v6);
-PG_ARRAY_MAP(pg_deny_e4, struct pg_cent_v4);
-PG_ARRAY_MAP(pg_deny_e6, struct pg_cent_v6);
-PG_ARRAY_MAP(pg_allow_c4, union pg_cblk4);
-PG_ARRAY_MAP(pg_allow_c6, union pg_cblk6);
-PG_ARRAY_MAP(pg_deny_c4, union pg_cblk4);
-PG_ARRAY_MAP(pg_deny_c6, union pg_cblk6);
-PG_ARRAY_MAP(pg_allow_h4, __u64);
-PG_ARRAY_MAP(pg_allow_h6, __u64);
-PG_ARRAY_MAP(pg_deny_h4, __u64);
-PG_ARRAY_MAP(pg_deny_h6, __u64);
+PG_ARRAY_MAP(pg_tbl_e4, struct pg_cent_v4);
+PG_ARRAY_MAP(pg_tbl_e6, struct pg_cent_v6);
+PG_ARRAY_MAP(pg_tbl_c4, union pg_cblk4);
+PG_ARRAY_MAP(pg_tbl_c6, union pg_cblk6);
+PG_ARRAY_MAP(pg_tbl_h4, __u64);
+PG_ARRAY_MAP(pg_tbl_h6, __u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

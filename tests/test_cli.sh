@@ -189,7 +189,7 @@ test_cli_mounts_bpffs_when_missing() {
 		done
 		env -u PKTGATE_PIN_PATH "$0" deny add 192.0.2.1 >/dev/null || exit 12
 		[ "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs ] || exit 13
-		ls /sys/fs/bpf/pktgate/pg_deny_v4 >/dev/null || exit 14
+		ls /sys/fs/bpf/pktgate/pg_tbl_v4 >/dev/null || exit 14
 		env -u PKTGATE_PIN_PATH "$0" -j deny list' "$PG"
 	assert_eq '["192.0.2.1/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "entry"
 }

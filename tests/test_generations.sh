@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-# Generation switches: each list table is an ARRAY_OF_MAPS of two slots;
+# Generation switches: each list table is an ARRAY_OF_MAPS of two slots a kind;
 # load --replace and flush publish fresh maps and free the old ones.
 
-# The inner map id in slot GEN of a pinned table (0 if empty).
-slot_id() {	# slot_id TABLE GEN
-	local v
+# The inner map id of generation GEN of one kind's table, pg_deny_e4 say
+# (0 if empty). The kinds share a pinned map per table (pg_tbl_e4): slot
+# kind * 2 + GEN.
+slot_id() {	# slot_id pg_KIND_TABLE GEN
+	local v kind=0
+	[[ "$1" == pg_deny_* ]] && kind=1
 	# bpftool prints bytes as "0x2f"; an empty slot is an error.
-	v=$(bpftool -j map lookup pinned "$PKTGATE_PIN_PATH/$1" key "$2" 0 0 0 2>/dev/null) ||
+	v=$(bpftool -j map lookup pinned "$PKTGATE_PIN_PATH/pg_tbl_${1##*_}" \
+		key "$((kind * 2 + $2))" 0 0 0 2>/dev/null) ||
 		{ echo 0; return; }
 	jq 'def hex: ltrimstr("0x") | explode |
 		reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end));

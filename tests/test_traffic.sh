@@ -184,7 +184,7 @@ test_traffic_state_outlives_the_cli() {
 	pg deny add $CLIENT4 >/dev/null
 	assert_eq 0 "$(pings client $SERVER4 2)" "dropped"
 	# Every pktgate command has returned: the kernel holds program and pins.
-	for m in pg_meta pg_allow_v4 pg_allow_v6 pg_deny_v4 pg_deny_v6 pg_stats pg_rule_stats \
+	for m in pg_meta pg_tbl_v4 pg_tbl_v6 pg_tbl_x4 pg_tbl_e4 pg_stats pg_rule_stats \
 		pg_rule_meta pg_ifaces; do
 		[ -e "$PKTGATE_PIN_PATH/$m" ] || fail "$m is not pinned"
 	done

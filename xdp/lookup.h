@@ -20,7 +20,7 @@ struct pg_lk {
 	__u64 now;		/* CLOCK_MONOTONIC (coarse), read at first need; 0: not yet */
 	__u32 kind;		/* enum pg_list_kind */
 	__u32 tables;		/* pg_config.tables */
-	__u32 gen;		/* the kind's generation slot */
+	__u32 slot;		/* the kind's generation: PG_GEN_SLOT() */
 	__u8 family;		/* 4 or 6 */
 	__u8 l4proto;
 	__u8 ports;		/* TCP/UDP with ports read: port-scoped entries apply */
@@ -303,8 +303,7 @@ static __always_inline void pg_centry(void *ents, void *hots, __u32 e, __u32 max
 /* ---- one kind, one family ---- */
 
 /* The generation of a table in use; NULL until user space fills it. */
-#define PG_GEN(allow, deny, k) \
-	bpf_map_lookup_elem((k)->kind == PG_LIST_DENY ? (void *)&deny : (void *)&allow, &(k)->gen)
+#define PG_GEN(map, k)		bpf_map_lookup_elem(&map, &(k)->slot)
 #define PG_HAS(k, F, tbl)	((k)->tables & PG_TABLE_BIT((k)->kind, F, tbl))
 
 /* A host entry of the dynamic tier if there is one (the longest prefix
@@ -319,7 +318,7 @@ static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 	void *t, *e, *h;						\
 									\
 	if (PG_HAS(k, F, PG_TBL_EXACT) &&				\
-	    (t = PG_GEN(pg_allow_x##F, pg_deny_x##F, k))) {		\
+	    (t = PG_GEN(pg_tbl_x##F, k))) {				\
 		struct pg_exact_v##F x;					\
 									\
 		__builtin_memcpy(x.addr, k->addr, ALEN);		\
@@ -330,12 +329,12 @@ static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 		}							\
 	}								\
 	if (PG_HAS(k, F, PG_TBL_CENT) &&				\
-	    (t = PG_GEN(pg_allow_c##F, pg_deny_c##F, k)) &&		\
-	    (e = PG_GEN(pg_allow_e##F, pg_deny_e##F, k)) &&		\
-	    (h = PG_GEN(pg_allow_h##F, pg_deny_h##F, k)))		\
+	    (t = PG_GEN(pg_tbl_c##F, k)) &&				\
+	    (e = PG_GEN(pg_tbl_e##F, k)) &&				\
+	    (h = PG_GEN(pg_tbl_h##F, k)))				\
 		pg_centry(e, h, pg_cindex_v##F(t, k->addr), (ALEN) * 8 + 1, k); \
 	if ((!k->found || k->prefixlen < (ALEN) * 8) && PG_HAS(k, F, PG_TBL_PREFIX) && \
-	    (t = PG_GEN(pg_allow_v##F, pg_deny_v##F, k))) {		\
+	    (t = PG_GEN(pg_tbl_v##F, k))) {				\
 		struct pg_lpm_v##F key = { .prefixlen = (ALEN) * 8 };	\
 									\
 		__builtin_memcpy(key.addr, k->addr, ALEN);		\
@@ -344,7 +343,7 @@ static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 			pg_lk_take(k, r);				\
 	}								\
 	if (!k->found && k->ports && PG_HAS(k, F, PG_TBL_PORT) &&	\
-	    (t = PG_GEN(pg_allow_p##F, pg_deny_p##F, k))) {		\
+	    (t = PG_GEN(pg_tbl_p##F, k))) {				\
 		struct pg_port_v##F key = {				\
 			.prefixlen = PG_PORT_KEY_BITS + (ALEN) * 8,	\
 			.proto = k->l4proto,				\

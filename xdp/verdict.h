@@ -93,10 +93,10 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
 		/* allow > deny */
 		k.kind = PG_LIST_ALLOW;
-		k.gen = gens & 1;
+		k.slot = PG_GEN_SLOT(PG_LIST_ALLOW, gens & 1);
 		if (!pg_kind_lookup(&k)) {
 			k.kind = PG_LIST_DENY;
-			k.gen = (gens >> 1) & 1;
+			k.slot = PG_GEN_SLOT(PG_LIST_DENY, (gens >> 1) & 1);
 			pg_kind_lookup(&k);
 		}
 		h->now = k.now;

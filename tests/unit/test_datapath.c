@@ -502,7 +502,7 @@ static int clear_lists(void)
 	for (kind = 0; compiled_installed && kind < PG_LIST_KIND_MAX; kind++)
 		for (fam = 0; fam < 2; fam++)
 			for (tbl = PG_TBL_CENT; tbl <= PG_TBL_CHOT; tbl++)
-				if (tables_set(maps.outer[kind][fam][tbl], 0, maps.list[0][kind][fam][tbl]))
+				if (tables_set(maps.outer[kind][fam][tbl], kind, 0, maps.list[0][kind][fam][tbl]))
 					return -errno;
 	if (compiled_installed)
 		case_installed = 0;	/* the slots hold the empty arrays again */
@@ -615,7 +615,7 @@ static void uninstall_compiled(void)
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int fam = 0; fam < 2; fam++)
 			for (int t = 0; (case_installed & (1u << (kind * 2 + fam))) && t < 3; t++)
-				tables_set(maps.outer[kind][fam][PG_TBL_CENT + t], 0,
+				tables_set(maps.outer[kind][fam][PG_TBL_CENT + t], kind, 0,
 					   maps.list[0][kind][fam][PG_TBL_CENT + t]);
 	case_installed = 0;
 }
@@ -636,8 +636,8 @@ static int install_compiled(struct log *l)
 					err = fds[t] < 0 ? fds[t] : 0;
 				}
 				if (!err && !(case_installed & (1u << (kind * 2 + fam))))
-					err = tables_set(maps.outer[kind][fam][PG_TBL_CENT + t], 0,
-							 fds[t]);
+					err = tables_set(maps.outer[kind][fam][PG_TBL_CENT + t],
+							 kind, 0, fds[t]);
 			}
 			case_installed |= 1u << (kind * 2 + fam);
 			if (!err)
@@ -1619,7 +1619,7 @@ static void run_gens(const struct instance *in, enum prog_id pid, int family, in
 				all |= PG_TABLE_BIT(kind, f, t);
 	err = set_tables(all);
 	for (kind = 0; kind < PG_LIST_KIND_MAX && !err; kind++)
-		err = tables_set(maps.outer[kind][f6][tbl], 1, maps.list[1][kind][f6][tbl]);
+		err = tables_set(maps.outer[kind][f6][tbl], kind, 1, maps.list[1][kind][f6][tbl]);
 	if (err) {
 		fail(&l, "setup: installing slot 1: %s", strerror(-err));
 		goto restore;
@@ -1628,7 +1628,7 @@ static void run_gens(const struct instance *in, enum prog_id pid, int family, in
 		for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 			if (!(steps[i].clear & 1 << kind))
 				continue;
-			err = tables_clear(maps.outer[kind][f6][tbl], 1);
+			err = tables_clear(maps.outer[kind][f6][tbl], kind, 1);
 			if (err) {
 				fail(&l, "%s: deleting slot 1: %s", steps[i].what, strerror(-err));
 				goto restore;
@@ -1645,7 +1645,7 @@ static void run_gens(const struct instance *in, enum prog_id pid, int family, in
 restore:
 	err = set_gens(0);
 	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++)
-		err = err ? err : tables_clear(maps.outer[kind][f6][tbl], 1);
+		err = err ? err : tables_clear(maps.outer[kind][f6][tbl], kind, 1);
 	if (err)
 		fail(&l, "cleanup: %s", strerror(-err));
 out:
@@ -1657,11 +1657,11 @@ out:
 /* Which list table a map is, by name. */
 static int table_of(const char *name, int *kind, int *fam, int *tbl)
 {
-	for (*kind = 0; *kind < PG_LIST_KIND_MAX; (*kind)++)
-		for (*fam = 0; *fam < 2; (*fam)++)
-			for (*tbl = 0; *tbl < PG_TBL_MAX; (*tbl)++)
-				if (!strcmp(name, tables_pin_name(*kind, *fam, *tbl)))
-					return 0;
+	*kind = PG_LIST_ALLOW;	/* the kinds share a table's map */
+	for (*fam = 0; *fam < 2; (*fam)++)
+		for (*tbl = 0; *tbl < PG_TBL_MAX; (*tbl)++)
+			if (!strcmp(name, tables_pin_name(*fam, *tbl)))
+				return 0;
 	return -1;
 }
 
@@ -1679,7 +1679,7 @@ static int create_lists(struct log *l)
 					fd = tables_create(kind, fam, tbl, TEST_CAPACITY);
 					if (fd < 0) {
 						fail(l, "creating an inner map of %s: %s",
-						     tables_pin_name(kind, fam, tbl), strerror(-fd));
+						     tables_name(kind, fam, tbl), strerror(-fd));
 						return -1;
 					}
 					maps.list[gen][kind][fam][tbl] = fd;
@@ -1699,7 +1699,7 @@ static int install_lists(struct bpf_object *owner, struct log *l)
 	for (kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		for (fam = 0; fam < 2; fam++) {
 			for (tbl = 0; tbl < PG_TBL_MAX; tbl++) {
-				const char *name = tables_pin_name(kind, fam, tbl);
+				const char *name = tables_pin_name(fam, tbl);
 				struct bpf_map *m = bpf_object__find_map_by_name(owner, name);
 
 				if (!m) {
@@ -1707,7 +1707,7 @@ static int install_lists(struct bpf_object *owner, struct log *l)
 					return -1;
 				}
 				maps.outer[kind][fam][tbl] = bpf_map__fd(m);
-				err = tables_set(maps.outer[kind][fam][tbl], 0,
+				err = tables_set(maps.outer[kind][fam][tbl], kind, 0,
 						 maps.list[0][kind][fam][tbl]);
 				if (err) {
 					fail(l, "installing the inner map of %s in slot 0: %s",
@@ -2328,7 +2328,7 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 		compile_free(&out);
 		for (int t = 0; !err && t < 3; t++) {
 			compiled_installed = 1;
-			err = tables_set(maps.outer[kind][f6][PG_TBL_CENT + t], 0, fds[t]);
+			err = tables_set(maps.outer[kind][f6][PG_TBL_CENT + t], kind, 0, fds[t]);
 			tables |= PG_TABLE_BIT(kind, family, PG_TBL_CENT + t);
 		}
 		for (int t = 0; t < 3; t++)
