@@ -40,85 +40,76 @@ struct global_opts {
 	unsigned long capacity;
 };
 
-#define OPT(n, s, t, o, a, h, ...) \
-	{ .name = n, .short_name = s, .type = t, .off = o, .arg = a, .help = h, __VA_ARGS__ }
-
-#define G(field) offsetof(struct global_opts, field)
 static const struct pg_opt global_opts[] = {
-	OPT("pin-path", 0, OPT_STR, G(pin_path), "DIR",
+	OPT("pin-path", 0, OPT_STR, struct global_opts, pin_path, "DIR",
 	    "pin directory on a bpffs (default " PG_DEFAULT_PIN_PATH ", or $PKTGATE_PIN_PATH)"),
-	OPT("netns", 'n', OPT_STR, G(netns), "NAME",
+	OPT("netns", 'n', OPT_STR, struct global_opts, netns, "NAME",
 	    "run in network namespace NAME (like ip -n; pinned maps stay visible)"),
-	OPT("json", 'j', OPT_FLAG, G(json), NULL, "JSON output; errors as {\"error\": ...}"),
-	OPT("pretty", 'p', OPT_FLAG, G(pretty), NULL, "JSON output, indented for reading "
-	    "(implies --json)"),
-	OPT("verbose", 'v', OPT_FLAG, G(verbose), NULL, "show libbpf/libxdp messages"),
-	OPT("capacity", 0, OPT_UINT, G(capacity), "N", "entries per list table, for the "
-	    "tables built from now on: when the maps are first created and by load, flush "
-	    "and restore (default 1048576)"),
-	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
-	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
+	OPT("json", 'j', OPT_FLAG, struct global_opts, json, NULL,
+	    "JSON output; errors as {\"error\": ...}"),
+	OPT("pretty", 'p', OPT_FLAG, struct global_opts, pretty, NULL,
+	    "JSON output, indented for reading (implies --json)"),
+	OPT("verbose", 'v', OPT_FLAG, struct global_opts, verbose, NULL,
+	    "show libbpf/libxdp messages"),
+	OPT("capacity", 0, OPT_UINT, struct global_opts, capacity, "N",
+	    "entries per list table, for the tables built from now on: when the maps are "
+	    "first created and by load, flush and restore (default 1048576)"),
+	OPT("help", 'h', OPT_FLAG, struct global_opts, help, NULL, "show this help"),
+	OPT("version", 'V', OPT_FLAG, struct global_opts, version, NULL, "show the version"),
 	{},
 };
-#undef G
 
-#define RA(field) offsetof(struct rule_add_opts, field)
 static const struct pg_opt rule_add_opts[] = {
-	OPT("ttl", 0, OPT_DURATION, RA(ttl), "DURATION",
+	OPT("ttl", 0, OPT_DURATION, struct rule_add_opts, ttl, "DURATION",
 	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
-	OPT("comment", 0, OPT_STR, RA(comment), "TEXT", "note kept with the entry"),
-	OPT("list", 'l', OPT_STR, RA(list), "NAME", "the named list to add to (default "
-	    "manual; made if missing)"),
-	OPT("no-counter", 0, OPT_FLAG, RA(no_counter), NULL, "count the entry with its "
-	    "lists only, as load does (no per-rule counter)"),
+	OPT("comment", 0, OPT_STR, struct rule_add_opts, comment, "TEXT",
+	    "note kept with the entry"),
+	OPT("list", 'l', OPT_STR, struct rule_add_opts, list, "NAME",
+	    "the named list to add to (default manual; made if missing)"),
+	OPT("no-counter", 0, OPT_FLAG, struct rule_add_opts, no_counter, NULL,
+	    "count the entry with its lists only, as load does (no per-rule counter)"),
 	{},
 };
-#undef RA
 
-#define RD(field) offsetof(struct rule_del_opts, field)
 static const struct pg_opt rule_del_opts[] = {
-	OPT("list", 'l', OPT_STR, RD(list), "NAME", "the named list to delete from "
-	    "(default manual); an entry other lists hold stays for them"),
+	OPT("list", 'l', OPT_STR, struct rule_del_opts, list, "NAME",
+	    "the named list to delete from (default manual); an entry other lists hold stays "
+	    "for them"),
 	{},
 };
-#undef RD
 
-#define FL(field) offsetof(struct flush_opts, field)
 static const struct pg_opt flush_opts[] = {
-	OPT("list", 'l', OPT_STR, FL(list), "NAME", "only this named list (which then goes)"),
+	OPT("list", 'l', OPT_STR, struct flush_opts, list, "NAME",
+	    "only this named list (which then goes)"),
 	{},
 };
-#undef FL
 
-#define LD(field) offsetof(struct load_opts, field)
 static const struct pg_opt load_opts[] = {
-	OPT("list", 'l', OPT_STR, LD(list), "NAME", "the named list to load into (default "
-	    "manual; made if missing)"),
-	OPT("deny", 0, OPT_FLAG, LD(deny), NULL, "a deny list (the default)"),
-	OPT("allow", 0, OPT_FLAG, LD(allow), NULL, "an allow list"),
-	OPT("ttl", 0, OPT_DURATION, LD(ttl), "DURATION", "the entries stop matching after "
-	    "DURATION"),
-	OPT("replace", 'r', OPT_FLAG, LD(replace), NULL, "the list becomes exactly the file, "
-	    "in one atomic switch"),
-	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "accept a file that holds no "
-	    "entries (with --replace, the list is emptied)"),
+	OPT("list", 'l', OPT_STR, struct load_opts, list, "NAME",
+	    "the named list to load into (default manual; made if missing)"),
+	OPT("deny", 0, OPT_FLAG, struct load_opts, deny, NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, struct load_opts, allow, NULL, "an allow list"),
+	OPT("ttl", 0, OPT_DURATION, struct load_opts, ttl, "DURATION",
+	    "the entries stop matching after DURATION"),
+	OPT("replace", 'r', OPT_FLAG, struct load_opts, replace, NULL,
+	    "the list becomes exactly the file, in one atomic switch"),
+	OPT("allow-empty", 0, OPT_FLAG, struct load_opts, allow_empty, NULL,
+	    "accept a file that holds no entries (with --replace, the list is emptied)"),
 	{},
 };
-#undef LD
 
 #define CMD(n, a, h, mn, mx, fn, ...) \
 	{ .name = n, .args = a, .help = h, .min_args = mn, .max_args = mx, .run = fn, __VA_ARGS__ }
 #define WITH_OPTS(table, type) .opts = table, .opts_size = sizeof(type)
 
-#define RL(field) offsetof(struct rule_list_opts, field)
 static const char *const sort_keys[] = { "prefix", "hits", "bytes", "last-hit", NULL };
 static const struct pg_opt rule_list_opts[] = {
-	OPT("sort", 's', OPT_ENUM, RL(sort), "KEY", "order of the entries; counters largest "
-	    "first", .choices = sort_keys),
-	OPT("list", 'l', OPT_STR, RL(list), "NAME", "only the entries of this named list"),
+	OPT("sort", 's', OPT_ENUM, struct rule_list_opts, sort, "KEY",
+	    "order of the entries; counters largest first", .choices = sort_keys),
+	OPT("list", 'l', OPT_STR, struct rule_list_opts, list, "NAME",
+	    "only the entries of this named list"),
 	{},
 };
-#undef RL
 
 #define RULE_CMDS(list)								\
 	CMD("add", "CIDR... [proto tcp|udp [port N[-M]]]", "add " list " entries: "	\
@@ -133,99 +124,92 @@ static const struct pg_opt rule_list_opts[] = {
 static const struct pg_cmd deny_cmds[] = { RULE_CMDS("deny") };
 static const struct pg_cmd allow_cmds[] = { RULE_CMDS("allow") };
 
-#define AT(field) offsetof(struct attach_opts, field)
 static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
 static const char *const tc_dirs[] = { "ingress", "egress", "both", NULL };
 static const struct pg_opt attach_opts[] = {
-	OPT("mode", 0, OPT_ENUM, AT(mode), "MODE",
+	OPT("mode", 0, OPT_ENUM, struct attach_opts, mode, "MODE",
 	    "XDP mode; auto tries native, then generic, then TC ingress", .choices = xdp_modes),
-	OPT("tc", 0, OPT_ENUM, AT(tc), "DIR", "also attach TC programs (egress matches "
-	    "destinations)", .choices = tc_dirs),
-	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
-	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
-	OPT("no-top", 0, OPT_FLAG, AT(no_top), NULL,
+	OPT("tc", 0, OPT_ENUM, struct attach_opts, tc, "DIR",
+	    "also attach TC programs (egress matches destinations)", .choices = tc_dirs),
+	OPT("xdp", 0, OPT_FLAG, struct attach_opts, xdp, NULL,
+	    "attach XDP on ingress (the default)"),
+	OPT("no-xdp", 0, OPT_FLAG, struct attach_opts, no_xdp, NULL, "leave XDP out (with --tc)"),
+	OPT("no-top", 0, OPT_FLAG, struct attach_opts, no_top, NULL,
 	    "keep no per-address counters (top talkers): no sketch update per packet"),
-	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
+	OPT("drop-malformed", 0, OPT_FLAG, struct attach_opts, drop_malformed, NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	{},
 };
-#undef AT
 
-#define DT(field) offsetof(struct detach_opts, field)
 static const struct pg_opt detach_opts[] = {
-	OPT("all", 'a', OPT_FLAG, DT(all), NULL, "every interface pktgate is attached to, in "
-	    "every namespace (with -n: in that one); forget vanished interfaces"),
+	OPT("all", 'a', OPT_FLAG, struct detach_opts, all, NULL,
+	    "every interface pktgate is attached to, in every namespace (with -n: in that "
+	    "one); forget vanished interfaces"),
 	{},
 };
-#undef DT
 
-#define ST(field) offsetof(struct stats_opts, field)
 static const struct pg_opt stats_opts[] = {
-	OPT("iface", 'i', OPT_STR, ST(iface), "IFACE", "only this interface"),
-	OPT("watch", 'w', OPT_FLAG, ST(watch), NULL, "live table of rates and totals, "
-	    "refreshed every INTERVAL seconds (default 1; e.g. 0.5)"),
-	OPT("once", 0, OPT_FLAG, ST(once), NULL, "one sample: rates between two readings "
-	    "INTERVAL apart"),
-	OPT("count", 'c', OPT_UINT, ST(count), "N", "stop after N samples"),
-	OPT("interval", 0, OPT_STR, ST(interval), "S", "seconds between readings (as INTERVAL)"),
+	OPT("iface", 'i', OPT_STR, struct stats_opts, iface, "IFACE", "only this interface"),
+	OPT("watch", 'w', OPT_FLAG, struct stats_opts, watch, NULL,
+	    "live table of rates and totals, refreshed every INTERVAL seconds (default 1; "
+	    "e.g. 0.5)"),
+	OPT("once", 0, OPT_FLAG, struct stats_opts, once, NULL,
+	    "one sample: rates between two readings INTERVAL apart"),
+	OPT("count", 'c', OPT_UINT, struct stats_opts, count, "N", "stop after N samples"),
+	OPT("interval", 0, OPT_STR, struct stats_opts, interval, "S",
+	    "seconds between readings (as INTERVAL)"),
 	{},
 };
-#undef ST
 
-#define TO(field) offsetof(struct top_opts, field)
 static const char *const top_by[] = { "packets", "bytes", "drops", NULL };
 static const struct pg_opt top_opts[] = {
-	OPT("limit", 'n', OPT_UINT, TO(limit), "N", "show the N busiest (default 20)"),
-	OPT("by", 'b', OPT_ENUM, TO(by), "KEY", "order by this total, largest first",
-	    .choices = top_by),
-	OPT("watch", 'w', OPT_FLAG, TO(watch), NULL, "refresh every INTERVAL seconds"),
-	OPT("interval", 0, OPT_STR, TO(interval), "S", "seconds between the readings that give "
-	    "the rates (default 1)"),
-	OPT("count", 'c', OPT_UINT, TO(count), "N", "with --watch: stop after N samples"),
+	OPT("limit", 'n', OPT_UINT, struct top_opts, limit, "N", "show the N busiest (default 20)"),
+	OPT("by", 'b', OPT_ENUM, struct top_opts, by, "KEY",
+	    "order by this total, largest first", .choices = top_by),
+	OPT("watch", 'w', OPT_FLAG, struct top_opts, watch, NULL, "refresh every INTERVAL seconds"),
+	OPT("interval", 0, OPT_STR, struct top_opts, interval, "S",
+	    "seconds between the readings that give the rates (default 1)"),
+	OPT("count", 'c', OPT_UINT, struct top_opts, count, "N",
+	    "with --watch: stop after N samples"),
 	{},
 };
-#undef TO
 
-#define EV(field) offsetof(struct events_opts, field)
 static const struct pg_opt events_opts[] = {
-	OPT("count", 'c', OPT_UINT, EV(count), "N", "stop after N events"),
-	OPT("timeout", 't', OPT_DURATION, EV(timeout), "DURATION", "stop after DURATION"),
-	OPT("backlog", 0, OPT_FLAG, EV(backlog), NULL, "also show the events queued in the "
-	    "ring before the command started (skipped by default)"),
+	OPT("count", 'c', OPT_UINT, struct events_opts, count, "N", "stop after N events"),
+	OPT("timeout", 't', OPT_DURATION, struct events_opts, timeout, "DURATION",
+	    "stop after DURATION"),
+	OPT("backlog", 0, OPT_FLAG, struct events_opts, backlog, NULL,
+	    "also show the events queued in the ring before the command started (skipped by "
+	    "default)"),
 	{},
 };
-#undef EV
 
-#define EX(field) offsetof(struct exporter_opts, field)
 static const struct pg_opt exporter_opts[] = {
-	OPT("listen", 'l', OPT_STR, EX(listen), "ADDR:PORT", "address to serve on: IPv4 "
-	    "ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN "; port 0 picks one)"),
-	OPT("top", 0, OPT_UINT, EX(top), "N", "export the N busiest remote addresses "
-	    "(default 10, at most 100)"),
-	OPT("once", 0, OPT_FLAG, EX(once), NULL, "print the metrics to stdout and exit"),
+	OPT("listen", 'l', OPT_STR, struct exporter_opts, listen, "ADDR:PORT",
+	    "address to serve on: IPv4 ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN
+	    "; port 0 picks one)"),
+	OPT("top", 0, OPT_UINT, struct exporter_opts, top, "N",
+	    "export the N busiest remote addresses (default 10, at most 100)"),
+	OPT("once", 0, OPT_FLAG, struct exporter_opts, once, NULL,
+	    "print the metrics to stdout and exit"),
 	{},
 };
-#undef EX
 
-#define RS(field) offsetof(struct restore_opts, field)
 static const struct pg_opt restore_opts[] = {
-	OPT("allow-empty", 0, OPT_FLAG, RS(allow_empty), NULL, "apply a rule set that holds "
-	    "no entries and no settings (it removes every entry)"),
+	OPT("allow-empty", 0, OPT_FLAG, struct restore_opts, allow_empty, NULL,
+	    "apply a rule set that holds no entries and no settings (it removes every entry)"),
 	{},
 };
-#undef RS
 
-#define SV(field) offsetof(struct save_opts, field)
 static const struct pg_opt save_opts[] = {
-	OPT("all", 'a', OPT_FLAG, SV(all), NULL,
+	OPT("all", 'a', OPT_FLAG, struct save_opts, all, NULL,
 	    "the whole configuration (a rule set): settings, all lists, attachments"),
-	OPT("list", 'l', OPT_STR, SV(list), "NAME", "the named list to write, one prefix a "
-	    "line as load reads it (default manual)"),
-	OPT("deny", 0, OPT_FLAG, SV(deny), NULL, "a deny list (the default)"),
-	OPT("allow", 0, OPT_FLAG, SV(allow), NULL, "an allow list"),
+	OPT("list", 'l', OPT_STR, struct save_opts, list, "NAME",
+	    "the named list to write, one prefix a line as load reads it (default manual)"),
+	OPT("deny", 0, OPT_FLAG, struct save_opts, deny, NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, struct save_opts, allow, NULL, "an allow list"),
 	{},
 };
-#undef SV
 
 /* Order matters for prefixes: the first match wins (d = deny, a = allow). */
 static const struct pg_cmd commands[] = {

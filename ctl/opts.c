@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Table-driven option parsing and help for the pktgate CLI. */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,11 +35,26 @@ static void choices_str(const struct pg_opt *o, char *buf, size_t len)
  * pktgate's own name is added once, by the error printer. */
 #define W(where) where, *(where) ? ": " : ""
 
+/* The size of the value each option type writes. */
+static size_t opt_type_size(enum pg_opt_type t)
+{
+	switch (t) {
+	case OPT_FLAG: return sizeof(OPT_CTYPE_OPT_FLAG);
+	case OPT_STR: return sizeof(OPT_CTYPE_OPT_STR);
+	case OPT_DURATION: return sizeof(OPT_CTYPE_OPT_DURATION);
+	case OPT_ENUM: return sizeof(OPT_CTYPE_OPT_ENUM);
+	case OPT_UINT: return sizeof(OPT_CTYPE_OPT_UINT);
+	}
+	return 0;
+}
+
 static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, const char *val)
 {
 	void *dst = (char *)optbuf + o->off;
 	char buf[128];
 
+	/* A table written without OPT_FIELD would write past its member. */
+	assert(o->size == opt_type_size(o->type));
 	switch (o->type) {
 	case OPT_FLAG:
 		*(bool *)dst = true;
@@ -80,7 +96,7 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 static void enums_unset(const struct pg_opt *opts, void *optbuf)
 {
 	for (const struct pg_opt *o = opts; o && o->name; o++)
-		if (o->type == OPT_ENUM)
+		if (o->type == OPT_ENUM && o->size == sizeof(int))
 			*(int *)((char *)optbuf + o->off) = -1;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct pg_ctx;
@@ -25,10 +26,36 @@ struct pg_opt {
 	char short_name;		/* 0 if none */
 	enum pg_opt_type type;
 	size_t off;			/* offset of the value in the options struct */
+	size_t size;			/* its size, checked against the type's */
 	const char *arg;		/* argument name in help */
 	const char *help;
 	const char *const *choices;	/* OPT_ENUM: NULL-terminated */
 };
+
+/* The C type an option type writes: OPT_FIELD checks it at compile time,
+ * opt_set() checks the recorded size before every write. */
+#define OPT_CTYPE_OPT_FLAG	bool
+#define OPT_CTYPE_OPT_STR	const char *
+#define OPT_CTYPE_OPT_DURATION	uint64_t
+#define OPT_CTYPE_OPT_ENUM	int
+#define OPT_CTYPE_OPT_UINT	unsigned long
+
+/* Where option type t writes in struct st: member m, which must have the
+ * type's C type (a struct holding a _Static_assert is how C11 lets one sit
+ * in an initialiser). */
+#define OPT_FIELD(t, st, m)							\
+	.type = t, .off = offsetof(st, m),					\
+	.size = sizeof(((st *)0)->m) + 0 * sizeof(struct {			\
+		_Static_assert(_Generic(((st *)0)->m, OPT_CTYPE_##t: 1, default: 0),	\
+			       #st "." #m " is not of the C type of " #t);	\
+		int unused;							\
+	})
+
+/* One option: long name, short letter (0: none), type, the struct and
+ * member it sets, the argument's name in help (NULL for flags), help, and
+ * optionally .choices = (OPT_ENUM). */
+#define OPT(n, s, t, st, m, a, h, ...) \
+	{ .name = n, .short_name = s, OPT_FIELD(t, st, m), .arg = a, .help = h, __VA_ARGS__ }
 
 struct pg_cmd {
 	const char *name;
