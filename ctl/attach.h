@@ -13,21 +13,8 @@
 struct pg_ctx;
 
 enum { MODE_NATIVE, MODE_GENERIC, MODE_AUTO };	/* --mode, in table order */
-enum { TC_INGRESS, TC_EGRESS, TC_BOTH };		/* --tc, in table order */
-
-struct attach_opts {
-	int mode;		/* MODE_*, -1 = auto */
-	int tc;			/* TC_*, -1 = no TC */
-	bool xdp, no_xdp;
-	bool drop_malformed;
-	bool no_top;
-};
 
 #define TC_HOOKS (PG_HOOK_BIT(PG_HOOK_TC_INGRESS) | PG_HOOK_BIT(PG_HOOK_TC_EGRESS))
-
-struct detach_opts {
-	bool all;
-};
 
 /* iface.c: the interface table (pg_ifaces), as the kernel has it now.
  * Every command that reads it goes through iface_table_read(), so they all

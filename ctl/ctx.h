@@ -29,6 +29,7 @@ struct pg_ctx {
 	unsigned long capacity;		/* --capacity, 0 = keep / default */
 	int list_kind;			/* enum pg_list_kind of allow/deny commands */
 	bool check_only;		/* validate the command's input, change nothing */
+	bool in_ruleset;		/* a line of a rule set: restorable commands only */
 	int lock_fd;
 	int ncpus;
 	uint32_t gens;			/* pg_config.gens when the maps were opened */
@@ -70,23 +71,5 @@ int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords);
 
 /* main.c: run one command line (as after the global options). */
 int pg_run(struct pg_ctx *ctx, int argc, char **argv);
-
-/* Commands. */
-int do_attach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_detach(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_status(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_stats(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_top(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_rule_add(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_rule_del(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_rule_list(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_flush(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_events(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_save(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_restore(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_config(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_lists(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_load(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-int do_exporter(struct pg_ctx *ctx, void *opts, int argc, char **argv);
 
 #endif

@@ -25,8 +25,15 @@
 #include "events.h"
 #include "lists.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "rules.h"
+
+struct events_opts {
+	unsigned long count;	/* stop after this many events; 0 = never */
+	uint64_t timeout;	/* stop after this many seconds; 0 = never */
+	bool backlog;		/* also the events queued before the command started */
+};
 
 struct ev_state {
 	struct pg_ctx *ctx;
@@ -230,7 +237,7 @@ int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
 	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
 }
 
-int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct events_opts *o = optp;
 	struct ev_state st = { .ctx = ctx, .limit = o->count, .backlog = o->backlog,
@@ -283,3 +290,18 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	close(lock);
 	return 0;
 }
+
+static const struct pg_opt events_opts[] = {
+	OPT("count", 'c', OPT_UINT, struct events_opts, count, "N", "stop after N events"),
+	OPT("timeout", 't', OPT_DURATION, struct events_opts, timeout, "DURATION",
+	    "stop after DURATION"),
+	OPT("backlog", 0, OPT_FLAG, struct events_opts, backlog, NULL,
+	    "also show the events queued in the ring before the command started (skipped by "
+	    "default)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_events = {
+	.name = "events", .help = "stream drop events (throttled in the kernel; see config)",
+	.run = do_events, PG_CMD_OPTS(events_opts, struct events_opts),
+};

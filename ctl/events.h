@@ -8,12 +8,6 @@
 
 struct pg_ctx;
 
-struct events_opts {
-	unsigned long count;	/* stop after this many events; 0 = never */
-	uint64_t timeout;	/* stop after this many seconds; 0 = never */
-	bool backlog;		/* also the events queued before the command started */
-};
-
 /* A token bucket's counts over all CPUs: what it granted and refused. */
 int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused);
 /* Events emitted and suppressed so far, over all CPUs. */

@@ -29,11 +29,18 @@
 #include "events.h"
 #include "exporter.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
 #include "toptable.h"
 #include "version.h"
+
+struct exporter_opts {
+	const char *listen;	/* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = default */
+	unsigned long top;	/* top talkers exported; 0 = default */
+	bool once;		/* print the metrics to stdout and exit */
+};
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 /* A client that stalls (sends nothing, or reads nothing) loses its
@@ -821,7 +828,7 @@ static int serve(struct exporter *ex, int fd)
 	return 0;
 }
 
-int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct exporter_opts *o = optp;
 	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP,
@@ -856,3 +863,19 @@ int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return err;
 	return serve(&ex, fd);
 }
+
+static const struct pg_opt exporter_opts[] = {
+	OPT("listen", 'l', OPT_STR, struct exporter_opts, listen, "ADDR:PORT",
+	    "address to serve on: IPv4 ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN
+	    "; port 0 picks one)"),
+	OPT("top", 0, OPT_UINT, struct exporter_opts, top, "N",
+	    "export the N busiest remote addresses (default 10, at most 100)"),
+	OPT("once", 0, OPT_FLAG, struct exporter_opts, once, NULL,
+	    "print the metrics to stdout and exit"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_exporter = {
+	.name = "exporter", .help = "serve Prometheus metrics over HTTP at /metrics",
+	.run = do_exporter, PG_CMD_OPTS(exporter_opts, struct exporter_opts),
+};

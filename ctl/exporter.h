@@ -12,10 +12,4 @@
  * scrape hold. */
 #define PG_EXPORTER_TOP_MAX	100
 
-struct exporter_opts {
-	const char *listen;	/* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = default */
-	unsigned long top;	/* top talkers exported; 0 = default */
-	bool once;		/* print the metrics to stdout and exit */
-};
-
 #endif

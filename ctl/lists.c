@@ -15,6 +15,7 @@
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
@@ -188,7 +189,7 @@ static int count_one(void *arg, int tbl, const void *key, const struct pg_rule *
 	return 0;
 }
 
-int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct sizes *s = calloc(1, sizeof(*s));
 	int err;
@@ -255,3 +256,8 @@ out:
 	free(s);
 	return err;
 }
+
+const struct pg_cmd pg_cmd_lists = {
+	.name = "lists", .help = "named lists with their sizes, hit counters and sources",
+	.run = do_lists,
+};

@@ -166,20 +166,20 @@ int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
 	return 0;
 }
 
-const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name)
+const struct pg_cmd *cmd_find(const struct pg_cmd *const *table, const char *name)
 {
 	size_t len = strlen(name);
-	const struct pg_cmd *t;
+	const struct pg_cmd *const *t;
 
 	if (!len)
 		return NULL;
-	for (t = table; t->name; t++)
-		if (!strcmp(t->name, name))
-			return t;
+	for (t = table; *t; t++)
+		if (!strcmp((*t)->name, name))
+			return *t;
 	/* Like bpftool and ip: a prefix picks the first match in table order. */
-	for (t = table; t->name; t++)
-		if (!strncmp(t->name, name, len))
-			return t;
+	for (t = table; *t; t++)
+		if (!strncmp((*t)->name, name, len))
+			return *t;
 	return NULL;
 }
 
@@ -217,8 +217,8 @@ void cmd_help(FILE *f, const char *path, const struct pg_cmd *c)
 
 	if (c->sub) {
 		snprintf(sub, sizeof(sub), "%s %s", path, c->name);
-		for (const struct pg_cmd *s = c->sub; s->name; s++)
-			cmd_help(f, sub, s);
+		for (const struct pg_cmd *const *s = c->sub; *s; s++)
+			cmd_help(f, sub, *s);
 		return;
 	}
 	usage_line(f, path, c);

@@ -57,6 +57,8 @@ struct pg_opt {
 #define OPT(n, s, t, st, m, a, h, ...) \
 	{ .name = n, .short_name = s, OPT_FIELD(t, st, m), .arg = a, .help = h, __VA_ARGS__ }
 
+/* A command: each module defines its own (const struct pg_cmd pg_cmd_NAME)
+ * beside the function it runs, and main.c lists it once. */
 struct pg_cmd {
 	const char *name;
 	const char *args;		/* positional arguments, for help */
@@ -65,8 +67,17 @@ struct pg_cmd {
 	const struct pg_opt *opts;	/* terminated by an entry with name NULL */
 	size_t opts_size;		/* size of the options struct */
 	int (*run)(struct pg_ctx *ctx, void *opts, int argc, char **argv);
-	const struct pg_cmd *sub;	/* subcommands, terminated by name NULL */
+	const struct pg_cmd *const *sub;	/* subcommands, NULL-terminated */
+	int list_kind;			/* with sub: ctx->list_kind of the subcommands */
+	/* May be a line of a rule set (restore runs it). */
+	bool restorable;
+	/* Honours ctx->check_only: checks its input and changes nothing. The
+	 * dispatcher refuses check mode for a command without it. */
+	bool check;
 };
+
+/* The options table of a command and the struct it fills. */
+#define PG_CMD_OPTS(table, type) .opts = table, .opts_size = sizeof(type)
 
 /* Parse options from argv into optbuf; positionals are compacted to the
  * front of argv and counted in *npos. Options of the table more (may be
@@ -79,7 +90,7 @@ int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
 	       const struct pg_opt *more, void *morebuf,
 	       int argc, char **argv, int *npos, bool stop_at_arg);
 /* First command in table order that name is a prefix of. */
-const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name);
+const struct pg_cmd *cmd_find(const struct pg_cmd *const *table, const char *name);
 void cmd_help(FILE *f, const char *path, const struct pg_cmd *c);
 void opts_help(FILE *f, const struct pg_opt *opts);
 

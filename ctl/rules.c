@@ -25,10 +25,32 @@
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
 #include "vec.h"
+
+struct rule_add_opts {
+	uint64_t ttl;
+	const char *comment;
+	const char *list;
+	bool no_counter;
+};
+
+struct rule_del_opts {
+	const char *list;
+};
+enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
+
+struct rule_list_opts {
+	int sort;		/* SORT_*, -1 = by prefix */
+	const char *list;
+};
+
+struct flush_opts {
+	const char *list;
+};
 
 uint64_t mono_now_ns(void)
 {
@@ -573,7 +595,7 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 	return 0;
 }
 
-int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_add_opts *o = optp;
 	int kind = ctx->list_kind, err;
@@ -777,7 +799,7 @@ out:
 
 /* ---- del ---- */
 
-int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_del_opts *o = optp;
 	int kind = ctx->list_kind, err;
@@ -897,7 +919,7 @@ static void fmt_ago(uint64_t now, uint64_t then, char *buf, size_t len)
 	snprintf(buf, len, "%s ago", d);
 }
 
-int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_list_opts *o = optp;
 	int kind = ctx->list_kind, err;
@@ -1011,7 +1033,7 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 /* ---- flush ---- */
 
-int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct flush_opts *o = optp;
 	struct bulk b = {};
@@ -1054,3 +1076,77 @@ int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_obj_close();
 	return 0;
 }
+
+/* ---- the commands ---- */
+
+static const struct pg_opt rule_add_opts[] = {
+	OPT("ttl", 0, OPT_DURATION, struct rule_add_opts, ttl, "DURATION",
+	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
+	OPT("comment", 0, OPT_STR, struct rule_add_opts, comment, "TEXT",
+	    "note kept with the entry"),
+	OPT("list", 'l', OPT_STR, struct rule_add_opts, list, "NAME",
+	    "the named list to add to (default manual; made if missing)"),
+	OPT("no-counter", 0, OPT_FLAG, struct rule_add_opts, no_counter, NULL,
+	    "count the entry with its lists only, as load does (no per-rule counter)"),
+	{},
+};
+
+static const struct pg_opt rule_del_opts[] = {
+	OPT("list", 'l', OPT_STR, struct rule_del_opts, list, "NAME",
+	    "the named list to delete from (default manual); an entry other lists hold stays "
+	    "for them"),
+	{},
+};
+
+static const char *const sort_keys[] = { "prefix", "hits", "bytes", "last-hit", NULL };
+static const struct pg_opt rule_list_opts[] = {
+	OPT("sort", 's', OPT_ENUM, struct rule_list_opts, sort, "KEY",
+	    "order of the entries; counters largest first", .choices = sort_keys),
+	OPT("list", 'l', OPT_STR, struct rule_list_opts, list, "NAME",
+	    "only the entries of this named list"),
+	{},
+};
+
+/* deny and allow: the same three subcommands, on ctx->list_kind. Only add
+ * may appear in a rule set; it is also the one with a check mode. */
+#define RULE_CMDS(kind)								\
+	static const struct pg_cmd kind##_add = {				\
+		.name = "add", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
+		.help = "add " #kind " entries: addresses or prefixes, optionally "	\
+			"only for a protocol and port range",			\
+		.min_args = 1, .max_args = -1, .run = do_rule_add,		\
+		PG_CMD_OPTS(rule_add_opts, struct rule_add_opts),		\
+		.restorable = true, .check = true,				\
+	};									\
+	static const struct pg_cmd kind##_del = {				\
+		.name = "del", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
+		.help = "delete " #kind " entries", .min_args = 1, .max_args = -1,	\
+		.run = do_rule_del, PG_CMD_OPTS(rule_del_opts, struct rule_del_opts), \
+	};									\
+	static const struct pg_cmd kind##_list = {				\
+		.name = "list", .help = "list " #kind " entries with TTL and hit counters", \
+		.run = do_rule_list, PG_CMD_OPTS(rule_list_opts, struct rule_list_opts), \
+	};									\
+	static const struct pg_cmd *const kind##_cmds[] = {			\
+		&kind##_add, &kind##_del, &kind##_list, NULL			\
+	}
+
+RULE_CMDS(deny);
+RULE_CMDS(allow);
+
+const struct pg_cmd pg_cmd_deny = { .name = "deny", .sub = deny_cmds, .list_kind = PG_LIST_DENY };
+const struct pg_cmd pg_cmd_allow = { .name = "allow", .sub = allow_cmds,
+				     .list_kind = PG_LIST_ALLOW };
+
+static const struct pg_opt flush_opts[] = {
+	OPT("list", 'l', OPT_STR, struct flush_opts, list, "NAME",
+	    "only this named list (which then goes)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_flush = {
+	.name = "flush", .args = "deny|allow",
+	.help = "remove every entry of a kind, or of one list, in one atomic switch",
+	.min_args = 1, .max_args = 1, .run = do_flush,
+	PG_CMD_OPTS(flush_opts, struct flush_opts),
+};

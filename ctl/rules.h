@@ -22,28 +22,6 @@ struct pg_entry {
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
 };
 
-struct rule_add_opts {
-	uint64_t ttl;
-	const char *comment;
-	const char *list;
-	bool no_counter;
-};
-
-struct rule_del_opts {
-	const char *list;
-};
-
-enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
-
-struct rule_list_opts {
-	int sort;		/* SORT_*, -1 = by prefix */
-	const char *list;
-};
-
-struct flush_opts {
-	const char *list;
-};
-
 /* All entries of a kind, both families, expired ones included; port
  * ranges as one entry each. */
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);

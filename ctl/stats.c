@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "ctx.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "stats.h"
 
@@ -81,7 +82,7 @@ void stats_iface_head(const struct iface_entry *e)
 	out_str("state", ") %s", iface_state_name(e->state));
 }
 
-int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
 	struct iface_table *t;
@@ -144,3 +145,24 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_text("no counters yet: pktgate was never attached\n");
 	return 0;
 }
+
+static const struct pg_opt stats_opts[] = {
+	OPT("iface", 'i', OPT_STR, struct stats_opts, iface, "IFACE", "only this interface"),
+	OPT("watch", 'w', OPT_FLAG, struct stats_opts, watch, NULL,
+	    "live table of rates and totals, refreshed every INTERVAL seconds (default 1; "
+	    "e.g. 0.5)"),
+	OPT("once", 0, OPT_FLAG, struct stats_opts, once, NULL,
+	    "one sample: rates between two readings INTERVAL apart"),
+	OPT("count", 'c', OPT_UINT, struct stats_opts, count, "N", "stop after N samples"),
+	OPT("interval", 0, OPT_STR, struct stats_opts, interval, "S",
+	    "seconds between readings (as INTERVAL)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_stats = {
+	.name = "stats", .args = "[INTERVAL]",
+	.help = "packets and bytes per interface, hook and verdict reason; rates with --watch "
+		"or --once",
+	.min_args = 0, .max_args = 1, .run = do_stats,
+	PG_CMD_OPTS(stats_opts, struct stats_opts),
+};

@@ -16,16 +16,6 @@ struct stats_opts {
 	const char *interval;	/* seconds between readings; NULL = 1 */
 };
 
-enum { TOP_BY_PACKETS, TOP_BY_BYTES, TOP_BY_DROPS };	/* --by, table order */
-
-struct top_opts {
-	unsigned long limit;	/* -n: talkers shown; 0 = default */
-	int by;			/* TOP_BY_*, -1 = packets */
-	bool watch;
-	unsigned long count;
-	const char *interval;
-};
-
 /* watch.c: stats --watch/--once, and the sampling loop top shares. */
 struct live {
 	double interval;	/* seconds between the readings of a sample */

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "ctx.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
 #include "rules.h"
 #include "tables.h"
@@ -118,7 +119,7 @@ static void print_events(struct pg_ctx *ctx)
 	out_obj_close();
 }
 
-int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct iface_table *t;
 	int err;
@@ -144,3 +145,8 @@ int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	free(t);
 	return err;
 }
+
+const struct pg_cmd pg_cmd_status = {
+	.name = "status", .help = "where pktgate is attached and how full the lists are",
+	.run = do_status,
+};
