@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attach.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
+#include "tc.h"
+#include "xdp.h"
 
 enum { TC_INGRESS, TC_EGRESS, TC_BOTH };		/* --tc, in table order */
 

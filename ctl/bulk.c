@@ -34,6 +34,7 @@
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "vec.h"
 

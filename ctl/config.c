@@ -10,6 +10,7 @@
 #include "events.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 
 #define RATE_MAX 10000000
 

@@ -23,10 +23,12 @@
 
 #include "ctx.h"
 #include "events.h"
+#include "iface.h"
 #include "lists.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 
 struct events_opts {

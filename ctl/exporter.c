@@ -24,13 +24,14 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
-#include "attach.h"
 #include "ctx.h"
 #include "events.h"
 #include "exporter.h"
+#include "iface.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "tables.h"
 #include "toptable.h"

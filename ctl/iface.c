@@ -29,10 +29,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
 #include "ctx.h"
+#include "iface.h"
 #include "link.h"
 #include "out.h"
+#include "pins.h"
+#include "tc.h"
+#include "xdp.h"
 
 int iface_index(struct pg_ctx *ctx, const char *ifname)
 {

@@ -17,6 +17,7 @@
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "tables.h"
 

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 
 struct load_opts {

@@ -16,11 +16,11 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "attach.h"
 #include "ctx.h"
 #include "jsonpretty.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "version.h"
 
 struct global_opts {

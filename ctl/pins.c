@@ -24,6 +24,7 @@
 #include "ctx.h"
 #include "out.h"
 #include "pktgate_xdp.skel.h"
+#include "pins.h"
 #include "tables.h"
 
 int check_privileges(void)

@@ -26,14 +26,15 @@
 #include <dirent.h>
 #include <xdp/libxdp.h>
 
-#include "attach.h"
 #include "bulk.h"
+#include "iface.h"
 #include "listfile.h"
 #include "lists.h"
 #include "ctx.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "rsline.h"
 

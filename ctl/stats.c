@@ -7,11 +7,12 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "stats.h"
 
 

@@ -8,12 +8,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
 #include "events.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "tables.h"
 

@@ -22,10 +22,11 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "stats.h"
 

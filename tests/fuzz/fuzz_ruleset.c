@@ -20,6 +20,7 @@
 #include "bulk.h"
 #include "ctx.h"
 #include "out.h"
+#include "pins.h"
 #include "rsline.h"
 
 static void check(int ok, const char *what)
