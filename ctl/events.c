@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "events.h"
 #include "iface.h"
@@ -145,7 +146,7 @@ static const char *slot_name(struct ev_state *st, unsigned int slot)
 
 static void fmt_time(int64_t real_ns, char *buf, size_t len)
 {
-	time_t sec = real_ns / 1000000000LL;
+	time_t sec = real_ns / (int64_t)PG_NSEC_PER_SEC;
 	struct tm tm;
 	size_t n;
 
@@ -226,7 +227,7 @@ int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refus
 	struct pg_ev_bucket b;
 	int err;
 
-	err = percpu_sum(ctx, fd, 0, (uint64_t *)&b, PG_WORDS(b), false);
+	err = ctr_read_bucket(ctx, fd, &b);
 	if (err)
 		return err;
 	*granted = b.emitted;
@@ -263,7 +264,7 @@ static int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * (int64_t)PG_NSEC_PER_SEC +
 			     (real.tv_nsec - mono.tv_nsec);
 	if (o->timeout)
 		deadline = mono_now_ns() + o->timeout * PG_NSEC_PER_SEC;

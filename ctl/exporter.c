@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "events.h"
 #include "exporter.h"
@@ -156,16 +157,12 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		*rec = tab->e[i].rec;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			struct hook_row *r = &rows[nrow];
-			bool used = rec->hooks & PG_HOOK_BIT(h);
 
-			err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
-					 (uint64_t *)&r->s, PG_WORDS(struct pg_stats), false);
+			err = ctr_read_stats(ctx, s, h, &r->s);
 			if (err)
 				goto out;
-			/* The hooks `stats` shows: attached now, or counted before. */
-			for (int k = 0; k < PG_R_MAX; k++)
-				used |= r->s.reason[k].packets != 0;
-			if (!used)
+			/* The hooks `stats` shows. */
+			if (!hook_in_use(rec, h, &r->s))
 				continue;
 			r->iface = nrec;
 			r->hook = h;
@@ -262,7 +259,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 	};
 	struct pg_ctx *ctx = ex->ctx;
 	struct pg_list *l = calloc(PG_MAX_LISTS, sizeof(*l));
-	uint64_t (*ctr)[2] = calloc(PG_MAX_LISTS, sizeof(*ctr));
+	struct pg_ctr *ctr = calloc(PG_MAX_LISTS, sizeof(*ctr));
 	int err = 0;
 
 	if (!l || !ctr) {
@@ -274,7 +271,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 		    l[id].kind >= PG_LIST_KIND_MAX)
 			l[id].in_use = 0;
 		l[id].name[sizeof(l[id].name) - 1] = '\0';
-		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], PG_WORDS(struct pg_ctr), false)) {
+		if (l[id].in_use && ctr_read_list(ctx, id, &ctr[id])) {
 			err = -EIO;
 			goto out;
 		}
@@ -311,7 +308,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 			fprintf(f, "%s{", hit_names[m]);
 			label(f, true, "kind", pg_list_names[l[id].kind]);
 			label(f, false, "list", l[id].name);
-			fprintf(f, "} %llu\n", (unsigned long long)ctr[id][m]);
+			fprintf(f, "} %llu\n", (unsigned long long)(m ? ctr[id].bytes : ctr[id].packets));
 		}
 	}
 out:

@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
@@ -103,7 +104,7 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 	cache[free_id].kind = kind;
 	snprintf(cache[free_id].name, sizeof(cache[free_id].name), "%s", name);
 	/* New counters: a list id may have been used before. */
-	err = percpu_zero(ctx, ctx->maps.list_stats, free_id, PG_WORDS(struct pg_ctr));
+	err = ctr_zero_list(ctx, free_id);
 	if (err)
 		return p_err("cannot reset the counters of list %s: %s", name, strerror(-err));
 	err = store(ctx, free_id);
@@ -221,12 +222,12 @@ static int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_arr_open("lists");
 	for (unsigned int id = 0; id < PG_MAX_LISTS; id++) {
 		struct pg_list *l = &cache[id];
-		uint64_t ctr[2] = {};
+		struct pg_ctr ctr = {};
 		char when[32] = "-";
 
 		if (!l->in_use)
 			continue;
-		percpu_sum(ctx, ctx->maps.list_stats, id, ctr, PG_WORDS(struct pg_ctr), false);
+		ctr_read_list(ctx, id, &ctr);
 		out_obj_open(NULL);
 		out_u64("id", NULL, id);
 		out_str("kind", "%-5s ", pg_list_names[l->kind < PG_LIST_KIND_MAX ? l->kind : 0]);
@@ -234,8 +235,8 @@ static int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_u64("entries", NULL, s->n[id][0] + s->n[id][1]);
 		out_u64("entries_v4", "%9llu ", s->n[id][0]);
 		out_u64("entries_v6", "%9llu ", s->n[id][1]);
-		out_u64("packets", "%12llu ", ctr[0]);
-		out_u64("bytes", "%14llu ", ctr[1]);
+		out_u64("packets", "%12llu ", ctr.packets);
+		out_u64("bytes", "%14llu ", ctr.bytes);
 		if (l->loaded_ns) {
 			time_t t = l->loaded_ns / PG_NSEC_PER_SEC;
 

@@ -34,10 +34,4 @@ int pins_config_read(struct pg_ctx *ctx, struct pg_config *cfg);
 int pins_config_write(struct pg_ctx *ctx, const struct pg_config *cfg);
 int check_privileges(void);
 
-/* Sum a per-CPU value of nwords u64 words; last_word_max takes the max of
- * the last word instead of the sum (last-hit times). */
-int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwords,
-	       bool last_word_max);
-int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords);
-
 #endif

@@ -22,6 +22,7 @@
 #include "bulk.h"
 #include "compile.h"
 #include "cidr.h"
+#include "counters.h"
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
@@ -691,7 +692,7 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			if (o->comment)
 				snprintf(rm.comment, sizeof(rm.comment), "%s", o->comment);
 			/* Fresh counters before the entry can be hit. */
-			if (fresh[p] && percpu_zero(ctx, ctx->maps.rule_stats, ids[p], PG_WORDS(struct pg_rule_ctr))) {
+			if (fresh[p] && ctr_zero_rule(ctx, ids[p])) {
 				err = p_err("cannot reset the counters of rule %u: %s", ids[p],
 					    strerror(errno));
 				break;
@@ -947,13 +948,12 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		return p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		uint64_t ctr[3];
+		struct pg_rule_ctr ctr;
 
-		if (v[i].rule.rule_id &&
-		    !percpu_sum(ctx, ctx->maps.rule_stats, v[i].rule.rule_id, ctr, PG_WORDS(struct pg_rule_ctr), true)) {
-			v[i].hits = ctr[0];
-			v[i].bytes = ctr[1];
-			v[i].last_hit_ns = ctr[2];
+		if (v[i].rule.rule_id && !ctr_read_rule(ctx, v[i].rule.rule_id, &ctr)) {
+			v[i].hits = ctr.packets;
+			v[i].bytes = ctr.bytes;
+			v[i].last_hit_ns = ctr.last_hit_ns;
 		}
 	}
 	sort_key = o->sort < 0 ? SORT_PREFIX : o->sort;

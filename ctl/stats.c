@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
@@ -31,15 +32,14 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	uint64_t pass_pk = 0, pass_by = 0, drop_pk = 0, drop_by = 0;
 	int err;
 
-	err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(slot, hook), (uint64_t *)&s,
-			 PG_WORDS(struct pg_stats), false);
+	err = ctr_read_stats(ctx, slot, hook, &s);
 	if (err)
 		return p_err("cannot read counters: %s", strerror(-err));
 
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
-	out_bool("attached", NULL, rec->hooks & (1 << hook));
-	out_text(" (%s)\n", rec->hooks & (1 << hook) ? "attached" : "not attached");
+	out_bool("attached", NULL, rec->hooks & PG_HOOK_BIT(hook));
+	out_text(" (%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached");
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		struct pg_ctr *c = &s.reason[r];
@@ -118,13 +118,10 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			/* Show hooks pktgate has used here: attached now, or counted. */
 			struct pg_stats st;
-			bool used = rec->hooks & PG_HOOK_BIT(h);
+			bool used = hook_in_use(rec, h, NULL);
 
-			if (!used && !percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
-						 (uint64_t *)&st, PG_WORDS(struct pg_stats), false)) {
-				for (int r = 0; r < PG_R_MAX; r++)
-					used |= st.reason[r].packets != 0;
-			}
+			if (!used && !ctr_read_stats(ctx, s, h, &st))
+				used = hook_in_use(rec, h, &st);
 			if (!used)
 				continue;
 			err = print_hook(ctx, s, h, rec);
