@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "compile.h"
 #include "counters.h"
 #include "ctx.h"

@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
+#include "cidr.h"
 #include "counters.h"
 #include "ctx.h"
 #include "events.h"
@@ -30,7 +32,6 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
-#include "rules.h"
 
 struct events_opts {
 	unsigned long count;	/* stop after this many events; 0 = never */

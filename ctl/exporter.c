@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "ctx.h"
 #include "events.h"

@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "ctx.h"
 #include "lists.h"
@@ -19,7 +20,6 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
-#include "rules.h"
 #include "tables.h"
 
 /* Names are read back from the pins on every call: a CLI run is short and

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "ctx.h"
 #include "listfile.h"
 #include "lists.h"
@@ -20,7 +21,6 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
-#include "rules.h"
 
 struct load_opts {
 	const char *list;

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "compile.h"
 #include "cidr.h"
 #include "counters.h"
@@ -43,6 +44,7 @@ struct rule_add_opts {
 struct rule_del_opts {
 	const char *list;
 };
+
 enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
 
 struct rule_list_opts {
@@ -53,19 +55,6 @@ struct rule_list_opts {
 struct flush_opts {
 	const char *list;
 };
-
-uint64_t mono_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * PG_NSEC_PER_SEC + ts.tv_nsec;
-}
-
-double mono_secs(void)
-{
-	return mono_now_ns() / 1e9;
-}
 
 static const char *proto_name(int proto)
 {

@@ -25,8 +25,6 @@ struct pg_entry {
 /* All entries of a kind, both families, expired ones included; port
  * ranges as one entry each. */
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);
-uint64_t mono_now_ns(void);
-double mono_secs(void);		/* the same clock, in seconds */
 /* Live and expired entries of a kind, per family (0: IPv4, 1: IPv6). An
  * expired entry no longer matches but still takes room. */
 int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2]);

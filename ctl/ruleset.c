@@ -27,6 +27,7 @@
 #include <xdp/libxdp.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "iface.h"
 #include "listfile.h"
 #include "lists.h"

@@ -22,13 +22,13 @@
 
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
 #include "out.h"
 #include "pins.h"
-#include "rules.h"
 #include "stats.h"
 
 #define CTR_WORDS (sizeof(struct pg_ctr) / sizeof(__u64))
