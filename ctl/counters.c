@@ -77,6 +77,24 @@ int ctr_read_bucket(struct pg_ctx *ctx, int fd, struct pg_ev_bucket *out)
 	return percpu_sum(ctx, fd, 0, (uint64_t *)out, PG_WORDS(*out), false);
 }
 
+int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused)
+{
+	struct pg_ev_bucket b;
+	int err;
+
+	err = ctr_read_bucket(ctx, fd, &b);
+	if (err)
+		return err;
+	*granted = b.emitted;
+	*refused = b.suppressed;
+	return 0;
+}
+
+int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
+{
+	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
+}
+
 int ctr_zero_stats(struct pg_ctx *ctx, uint32_t slot, int hook)
 {
 	return percpu_zero(ctx, ctx->maps.stats, PG_STATS_KEY(slot, hook),

@@ -22,6 +22,11 @@ int ctr_read_list(struct pg_ctx *ctx, unsigned int list_id, struct pg_ctr *out);
 /* The granted and refused counts of a token bucket (pg_ev_bucket layout). */
 int ctr_read_bucket(struct pg_ctx *ctx, int fd, struct pg_ev_bucket *out);
 
+/* A token bucket's counts over all CPUs: what it granted and refused. */
+int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused);
+/* Events emitted and suppressed so far, over all CPUs. */
+int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed);
+
 /* Fresh counters, for a slot, rule id or list id about to be reused: 0 or
  * a negative errno (errno is left as the kernel set it). */
 int ctr_zero_stats(struct pg_ctx *ctx, uint32_t slot, int hook);

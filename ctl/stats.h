@@ -51,7 +51,7 @@ void live_rates(uint64_t packets, uint64_t bytes, double secs);
  * value went down (slot reused, entry evicted and added again). Then all of
  * the current value is new, and the difference would be negative. */
 bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n);
-/* stats.c: the head of an interface's counters (name, ifindex, namespace,
+/* cmd_stats.c: the head of an interface's counters (name, ifindex, namespace,
  * state), for stats and stats --watch; text ends without a newline. */
 struct iface_entry;
 void stats_iface_head(const struct iface_entry *e);

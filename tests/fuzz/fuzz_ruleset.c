@@ -4,7 +4,7 @@
  * changes anything. The input is split into lines as restore does (a NUL
  * byte makes it "not a text file"); each line goes through the line parser
  * (ctl/rsline.c), then through the commands' own parsers in check mode with
- * a dry collect, as restore's check pass runs it (ruleset.c: run_line with
+ * a dry collect, as restore's check pass runs it (cmd_ruleset.c: run_line with
  * check set), up to the first line refused. Check mode touches no map and
  * no interface, so this runs without BPF.
  *

@@ -8,7 +8,7 @@
 
 #include <bpf/bpf.h>
 
-#include "events.h"
+#include "counters.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"

@@ -6,8 +6,8 @@
 
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "ctx.h"
-#include "events.h"
 #include "opts.h"
 #include "out.h"
 #include "pins.h"

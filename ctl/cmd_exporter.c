@@ -27,8 +27,6 @@
 #include "clock.h"
 #include "counters.h"
 #include "ctx.h"
-#include "events.h"
-#include "exporter.h"
 #include "iface.h"
 #include "names.h"
 #include "opts.h"
@@ -38,6 +36,13 @@
 #include "tables.h"
 #include "toptable.h"
 #include "version.h"
+
+#define PG_EXPORTER_LISTEN	"127.0.0.1:9435"	/* loopback only unless asked */
+#define PG_EXPORTER_TOP		10
+/* Top talkers are labelled by address, and each new address in the set is
+ * a new series: the limit bounds what a flood of spoofed sources can make a
+ * scrape hold. */
+#define PG_EXPORTER_TOP_MAX	100
 
 struct exporter_opts {
 	const char *listen;	/* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = default */

@@ -25,7 +25,6 @@
 #include "cidr.h"
 #include "counters.h"
 #include "ctx.h"
-#include "events.h"
 #include "iface.h"
 #include "lists.h"
 #include "names.h"
@@ -221,24 +220,6 @@ static int on_event(void *data, void *buf, size_t size)
 		return EV_ENOUGH;
 	}
 	return 0;
-}
-
-int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused)
-{
-	struct pg_ev_bucket b;
-	int err;
-
-	err = ctr_read_bucket(ctx, fd, &b);
-	if (err)
-		return err;
-	*granted = b.emitted;
-	*refused = b.suppressed;
-	return 0;
-}
-
-int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
-{
-	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
 }
 
 static int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
