@@ -48,6 +48,7 @@ static int check_line(struct rs_line *l, struct bulk_collect *dry)
 	argv[l->argc] = NULL;
 	sub.netns = l->netns;
 	sub.check_only = true;
+	sub.in_ruleset = true;
 	sub.collect = dry;
 	out_mute(true);
 	out_set_context("fuzz:1");
