@@ -326,5 +326,5 @@ const struct pg_cmd pg_cmd_detach = {
 	.name = "detach", .args = "IFACE|--all",
 	.help = "detach pktgate from IFACE (rules and counters stay); forget a vanished IFACE",
 	.min_args = 0, .max_args = 1, .run = do_detach,
-	PG_CMD_OPTS(detach_opts, struct detach_opts),
+	PG_CMD_OPTS(detach_opts, struct detach_opts), .check = true,
 };

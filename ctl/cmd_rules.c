@@ -918,7 +918,7 @@ static const struct pg_opt rule_list_opts[] = {
 };
 
 /* deny and allow: the same three subcommands, on ctx->list_kind. Only add
- * may appear in a rule set; it is also the one with a check mode. */
+ * may appear in a rule set; add and del have a check mode. */
 #define RULE_CMDS(kind)								\
 	static const struct pg_cmd kind##_add = {				\
 		.name = "add", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
@@ -932,6 +932,7 @@ static const struct pg_opt rule_list_opts[] = {
 		.name = "del", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
 		.help = "delete " #kind " entries", .min_args = 1, .max_args = -1,	\
 		.run = do_rule_del, PG_CMD_OPTS(rule_del_opts, struct rule_del_opts), \
+		.check = true,							\
 	};									\
 	static const struct pg_cmd kind##_list = {				\
 		.name = "list", .help = "list " #kind " entries with TTL and hit counters", \
