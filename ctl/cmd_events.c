@@ -23,9 +23,7 @@
 
 #include "clock.h"
 #include "cidr.h"
-#include "counters.h"
 #include "ctx.h"
-#include "iface.h"
 #include "lists.h"
 #include "names.h"
 #include "opts.h"
