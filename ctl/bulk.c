@@ -30,10 +30,13 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "compile.h"
+#include "counters.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "vec.h"
 
@@ -444,7 +447,7 @@ static int assign_rule_ids(struct pg_ctx *ctx, struct bulk *b, size_t n, uint8_t
 				memcpy(r->meta.comment, old.comment, sizeof(old.comment));
 		} else
 			r->meta.created_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
-		if (fresh && percpu_zero(ctx, ctx->maps.rule_stats, r->rule_id, PG_WORDS(struct pg_rule_ctr)))
+		if (fresh && ctr_zero_rule(ctx, r->rule_id))
 			return p_err("cannot reset the counters of rule %u: %s", r->rule_id,
 				     strerror(errno));
 		if (bpf_map_update_elem(ctx->maps.rule_meta, &r->rule_id, &r->meta, BPF_ANY))

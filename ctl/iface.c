@@ -29,10 +29,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "counters.h"
 #include "ctx.h"
+#include "iface.h"
 #include "link.h"
 #include "out.h"
+#include "tc.h"
+#include "xdp.h"
 
 int iface_index(struct pg_ctx *ctx, const char *ifname)
 {
@@ -290,8 +293,7 @@ int iface_clear(struct pg_ctx *ctx, const struct iface_entry *e)
 static void reset_counters(struct pg_ctx *ctx, int slot)
 {
 	for (int h = 0; h < PG_HOOK_MAX; h++)
-		percpu_zero(ctx, ctx->maps.stats, PG_STATS_KEY(slot, h),
-			    PG_WORDS(struct pg_stats));
+		ctr_zero_stats(ctx, slot, h);
 }
 
 int iface_slot(struct pg_ctx *ctx, int ifindex, const char *ifname, bool alloc,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Named lists: ids, names and sources in pg_lists (user space only), hit
- * counters in pg_list_stats (the datapath's), and the lists command.
+ * Named lists: ids, names and sources in pg_lists (user space only), read
+ * once per command into a cache, and their hit counters in pg_list_stats
+ * (the datapath's). The lists command is in cmd_lists.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,12 +13,11 @@
 
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
 #include "out.h"
-#include "rules.h"
-#include "tables.h"
 
 /* Names are read back from the pins on every call: a CLI run is short and
  * the table is small (PG_MAX_LISTS entries). */
@@ -101,7 +101,7 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 	cache[free_id].kind = kind;
 	snprintf(cache[free_id].name, sizeof(cache[free_id].name), "%s", name);
 	/* New counters: a list id may have been used before. */
-	err = percpu_zero(ctx, ctx->maps.list_stats, free_id, PG_WORDS(struct pg_ctr));
+	err = ctr_zero_list(ctx, free_id);
 	if (err)
 		return p_err("cannot reset the counters of list %s: %s", name, strerror(-err));
 	err = store(ctx, free_id);
@@ -162,96 +162,7 @@ int lists_remove(struct pg_ctx *ctx, unsigned int id)
 	return store(ctx, id);
 }
 
-struct sizes {
-	uint64_t now;
-	size_t n[PG_MAX_LISTS][2];
-	int fam6, tbl;
-};
-
-static int count_one(void *arg, int tbl, const void *key, const struct pg_rule *val)
+const struct pg_list *lists_all(struct pg_ctx *ctx)
 {
-	struct sizes *s = arg;
-
-	if (val->expires_ns && val->expires_ns <= s->now)
-		return 0;
-	if (tbl == PG_TBL_PORT) {
-		uint8_t addr[16], plen, proto;
-		uint16_t port;
-
-		/* A port range is one rule: count it at its last port. */
-		tables_key_decode(s->fam6, tbl, key, addr, &plen, &proto, &port);
-		if (port != val->port_hi)
-			return 0;
-	}
-	for (uint64_t b = val->lists; b; b &= b - 1)
-		s->n[__builtin_ctzll(b)][s->fam6]++;
-	return 0;
-}
-
-int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
-{
-	struct sizes *s = calloc(1, sizeof(*s));
-	int err;
-
-	(void)optp;
-	(void)argc;
-	(void)argv;
-	if (!s)
-		return p_err("out of memory");
-	err = pins_open(ctx, false);
-	if (!err)
-		err = load_cache(ctx);
-	s->now = mono_now_ns();
-	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++)
-		for (s->fam6 = 0; !err && s->fam6 < 2; s->fam6++)
-			for (s->tbl = 0; !err && s->tbl < PG_TBL_MAX; s->tbl++) {
-				err = tables_read(ctx->maps.list[kind][s->fam6][s->tbl], s->fam6,
-						  s->tbl, count_one, s);
-				if (err)
-					err = p_err("cannot read the %s list: %s",
-						    pg_list_names[kind], strerror(-err));
-			}
-	if (err)
-		goto out;
-	out_obj_open(NULL);
-	out_text("%-5s %-20s %9s %9s %12s %14s %-20s %s\n", "KIND", "NAME", "IPV4", "IPV6",
-		 "PACKETS", "BYTES", "LOADED", "SOURCE");
-	out_arr_open("lists");
-	for (unsigned int id = 0; id < PG_MAX_LISTS; id++) {
-		struct pg_list *l = &cache[id];
-		uint64_t ctr[2] = {};
-		char when[32] = "-";
-
-		if (!l->in_use)
-			continue;
-		percpu_sum(ctx, ctx->maps.list_stats, id, ctr, PG_WORDS(struct pg_ctr), false);
-		out_obj_open(NULL);
-		out_u64("id", NULL, id);
-		out_str("kind", "%-5s ", pg_list_names[l->kind < PG_LIST_KIND_MAX ? l->kind : 0]);
-		out_str("name", "%-20s ", l->name);
-		out_u64("entries", NULL, s->n[id][0] + s->n[id][1]);
-		out_u64("entries_v4", "%9llu ", s->n[id][0]);
-		out_u64("entries_v6", "%9llu ", s->n[id][1]);
-		out_u64("packets", "%12llu ", ctr[0]);
-		out_u64("bytes", "%14llu ", ctr[1]);
-		if (l->loaded_ns) {
-			time_t t = l->loaded_ns / PG_NSEC_PER_SEC;
-
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-			out_str("loaded", "%-20s ", when);
-		} else {
-			out_null("loaded", "%-20s ", "-");
-		}
-		if (l->source[0])
-			out_str("source", "%s", l->source);
-		else
-			out_null("source", "%s", "-");
-		out_text("\n");
-		out_obj_close();
-	}
-	out_arr_close();
-	out_obj_close();
-out:
-	free(s);
-	return err;
+	return load_cache(ctx) ? NULL : cache;
 }

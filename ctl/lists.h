@@ -23,6 +23,10 @@ const char *lists_name(struct pg_ctx *ctx, unsigned int id);
 int lists_loaded(struct pg_ctx *ctx, unsigned int id, const char *source);
 /* Forget a named list and its counters (the manual lists stay). */
 int lists_remove(struct pg_ctx *ctx, unsigned int id);
+/* The lists table (PG_MAX_LISTS entries, by id) as read from pg_lists;
+ * NULL after reporting an error. */
+struct pg_list;
+const struct pg_list *lists_all(struct pg_ctx *ctx);
 /* Names of the lists in a bitmask, joined by commas. */
 void lists_names(struct pg_ctx *ctx, uint64_t bits, char *buf, size_t len);
 

@@ -16,17 +16,11 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "attach.h"
 #include "ctx.h"
-#include "events.h"
-#include "load.h"
-#include "exporter.h"
 #include "jsonpretty.h"
 #include "opts.h"
 #include "out.h"
-#include "rules.h"
-#include "ruleset.h"
-#include "stats.h"
+#include "pins.h"
 #include "version.h"
 
 struct global_opts {
@@ -40,235 +34,54 @@ struct global_opts {
 	unsigned long capacity;
 };
 
-#define OPT(n, s, t, o, a, h, ...) \
-	{ .name = n, .short_name = s, .type = t, .off = o, .arg = a, .help = h, __VA_ARGS__ }
-
-#define G(field) offsetof(struct global_opts, field)
 static const struct pg_opt global_opts[] = {
-	OPT("pin-path", 0, OPT_STR, G(pin_path), "DIR",
+	OPT("pin-path", 0, OPT_STR, struct global_opts, pin_path, "DIR",
 	    "pin directory on a bpffs (default " PG_DEFAULT_PIN_PATH ", or $PKTGATE_PIN_PATH)"),
-	OPT("netns", 'n', OPT_STR, G(netns), "NAME",
+	OPT("netns", 'n', OPT_STR, struct global_opts, netns, "NAME",
 	    "run in network namespace NAME (like ip -n; pinned maps stay visible)"),
-	OPT("json", 'j', OPT_FLAG, G(json), NULL, "JSON output; errors as {\"error\": ...}"),
-	OPT("pretty", 'p', OPT_FLAG, G(pretty), NULL, "JSON output, indented for reading "
-	    "(implies --json)"),
-	OPT("verbose", 'v', OPT_FLAG, G(verbose), NULL, "show libbpf/libxdp messages"),
-	OPT("capacity", 0, OPT_UINT, G(capacity), "N", "entries per list table, for the "
-	    "tables built from now on: when the maps are first created and by load, flush "
-	    "and restore (default 1048576)"),
-	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
-	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
+	OPT("json", 'j', OPT_FLAG, struct global_opts, json, NULL,
+	    "JSON output; errors as {\"error\": ...}"),
+	OPT("pretty", 'p', OPT_FLAG, struct global_opts, pretty, NULL,
+	    "JSON output, indented for reading (implies --json)"),
+	OPT("verbose", 'v', OPT_FLAG, struct global_opts, verbose, NULL,
+	    "show libbpf/libxdp messages"),
+	OPT("capacity", 0, OPT_UINT, struct global_opts, capacity, "N",
+	    "entries per list table, for the tables built from now on: when the maps are "
+	    "first created and by load, flush and restore (default 1048576)"),
+	OPT("help", 'h', OPT_FLAG, struct global_opts, help, NULL, "show this help"),
+	OPT("version", 'V', OPT_FLAG, struct global_opts, version, NULL, "show the version"),
 	{},
 };
-#undef G
 
-#define RA(field) offsetof(struct rule_add_opts, field)
-static const struct pg_opt rule_add_opts[] = {
-	OPT("ttl", 0, OPT_DURATION, RA(ttl), "DURATION",
-	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
-	OPT("comment", 0, OPT_STR, RA(comment), "TEXT", "note kept with the entry"),
-	OPT("list", 'l', OPT_STR, RA(list), "NAME", "the named list to add to (default "
-	    "manual; made if missing)"),
-	OPT("no-counter", 0, OPT_FLAG, RA(no_counter), NULL, "count the entry with its "
-	    "lists only, as load does (no per-rule counter)"),
-	{},
-};
-#undef RA
+/* Every command: one line each, and each pg_cmd_NAME is defined beside its
+ * command. Order matters for prefixes: the first match wins (d = deny, a =
+ * allow; "s" is stats, "l" load). A new command goes at the end, so that
+ * no abbreviation that works today picks something else. */
+#define PG_COMMANDS(X)	\
+	X(deny)		\
+	X(allow)	\
+	X(attach)	\
+	X(detach)	\
+	X(status)	\
+	X(stats)	\
+	X(top)		\
+	X(flush)	\
+	X(events)	\
+	X(config)	\
+	X(exporter)	\
+	X(save)		\
+	X(restore)	\
+	X(load)		\
+	X(lists)	\
+	X(help)
 
-#define RD(field) offsetof(struct rule_del_opts, field)
-static const struct pg_opt rule_del_opts[] = {
-	OPT("list", 'l', OPT_STR, RD(list), "NAME", "the named list to delete from "
-	    "(default manual); an entry other lists hold stays for them"),
-	{},
-};
-#undef RD
+/* help runs no function: the dispatcher prints the usage. */
+const struct pg_cmd pg_cmd_help = { .name = "help", .help = "show this help" };
 
-#define FL(field) offsetof(struct flush_opts, field)
-static const struct pg_opt flush_opts[] = {
-	OPT("list", 'l', OPT_STR, FL(list), "NAME", "only this named list (which then goes)"),
-	{},
-};
-#undef FL
-
-#define LD(field) offsetof(struct load_opts, field)
-static const struct pg_opt load_opts[] = {
-	OPT("list", 'l', OPT_STR, LD(list), "NAME", "the named list to load into (default "
-	    "manual; made if missing)"),
-	OPT("deny", 0, OPT_FLAG, LD(deny), NULL, "a deny list (the default)"),
-	OPT("allow", 0, OPT_FLAG, LD(allow), NULL, "an allow list"),
-	OPT("ttl", 0, OPT_DURATION, LD(ttl), "DURATION", "the entries stop matching after "
-	    "DURATION"),
-	OPT("replace", 'r', OPT_FLAG, LD(replace), NULL, "the list becomes exactly the file, "
-	    "in one atomic switch"),
-	OPT("allow-empty", 0, OPT_FLAG, LD(allow_empty), NULL, "accept a file that holds no "
-	    "entries (with --replace, the list is emptied)"),
-	{},
-};
-#undef LD
-
-#define CMD(n, a, h, mn, mx, fn, ...) \
-	{ .name = n, .args = a, .help = h, .min_args = mn, .max_args = mx, .run = fn, __VA_ARGS__ }
-#define WITH_OPTS(table, type) .opts = table, .opts_size = sizeof(type)
-
-#define RL(field) offsetof(struct rule_list_opts, field)
-static const char *const sort_keys[] = { "prefix", "hits", "bytes", "last-hit", NULL };
-static const struct pg_opt rule_list_opts[] = {
-	OPT("sort", 's', OPT_ENUM, RL(sort), "KEY", "order of the entries; counters largest "
-	    "first", .choices = sort_keys),
-	OPT("list", 'l', OPT_STR, RL(list), "NAME", "only the entries of this named list"),
-	{},
-};
-#undef RL
-
-#define RULE_CMDS(list)								\
-	CMD("add", "CIDR... [proto tcp|udp [port N[-M]]]", "add " list " entries: "	\
-	    "addresses or prefixes, optionally only for a protocol and port range", 1, -1, \
-	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
-	CMD("del", "CIDR... [proto tcp|udp [port N[-M]]]", "delete " list " entries", \
-	    1, -1, do_rule_del, WITH_OPTS(rule_del_opts, struct rule_del_opts)), \
-	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
-	    do_rule_list, WITH_OPTS(rule_list_opts, struct rule_list_opts)),	\
-	{}
-
-static const struct pg_cmd deny_cmds[] = { RULE_CMDS("deny") };
-static const struct pg_cmd allow_cmds[] = { RULE_CMDS("allow") };
-
-#define AT(field) offsetof(struct attach_opts, field)
-static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
-static const char *const tc_dirs[] = { "ingress", "egress", "both", NULL };
-static const struct pg_opt attach_opts[] = {
-	OPT("mode", 0, OPT_ENUM, AT(mode), "MODE",
-	    "XDP mode; auto tries native, then generic, then TC ingress", .choices = xdp_modes),
-	OPT("tc", 0, OPT_ENUM, AT(tc), "DIR", "also attach TC programs (egress matches "
-	    "destinations)", .choices = tc_dirs),
-	OPT("xdp", 0, OPT_FLAG, AT(xdp), NULL, "attach XDP on ingress (the default)"),
-	OPT("no-xdp", 0, OPT_FLAG, AT(no_xdp), NULL, "leave XDP out (with --tc)"),
-	OPT("no-top", 0, OPT_FLAG, AT(no_top), NULL,
-	    "keep no per-address counters (top talkers): no sketch update per packet"),
-	OPT("drop-malformed", 0, OPT_FLAG, AT(drop_malformed), NULL,
-	    "drop packets that cannot be parsed (default: pass and count them)"),
-	{},
-};
-#undef AT
-
-#define DT(field) offsetof(struct detach_opts, field)
-static const struct pg_opt detach_opts[] = {
-	OPT("all", 'a', OPT_FLAG, DT(all), NULL, "every interface pktgate is attached to, in "
-	    "every namespace (with -n: in that one); forget vanished interfaces"),
-	{},
-};
-#undef DT
-
-#define ST(field) offsetof(struct stats_opts, field)
-static const struct pg_opt stats_opts[] = {
-	OPT("iface", 'i', OPT_STR, ST(iface), "IFACE", "only this interface"),
-	OPT("watch", 'w', OPT_FLAG, ST(watch), NULL, "live table of rates and totals, "
-	    "refreshed every INTERVAL seconds (default 1; e.g. 0.5)"),
-	OPT("once", 0, OPT_FLAG, ST(once), NULL, "one sample: rates between two readings "
-	    "INTERVAL apart"),
-	OPT("count", 'c', OPT_UINT, ST(count), "N", "stop after N samples"),
-	OPT("interval", 0, OPT_STR, ST(interval), "S", "seconds between readings (as INTERVAL)"),
-	{},
-};
-#undef ST
-
-#define TO(field) offsetof(struct top_opts, field)
-static const char *const top_by[] = { "packets", "bytes", "drops", NULL };
-static const struct pg_opt top_opts[] = {
-	OPT("limit", 'n', OPT_UINT, TO(limit), "N", "show the N busiest (default 20)"),
-	OPT("by", 'b', OPT_ENUM, TO(by), "KEY", "order by this total, largest first",
-	    .choices = top_by),
-	OPT("watch", 'w', OPT_FLAG, TO(watch), NULL, "refresh every INTERVAL seconds"),
-	OPT("interval", 0, OPT_STR, TO(interval), "S", "seconds between the readings that give "
-	    "the rates (default 1)"),
-	OPT("count", 'c', OPT_UINT, TO(count), "N", "with --watch: stop after N samples"),
-	{},
-};
-#undef TO
-
-#define EV(field) offsetof(struct events_opts, field)
-static const struct pg_opt events_opts[] = {
-	OPT("count", 'c', OPT_UINT, EV(count), "N", "stop after N events"),
-	OPT("timeout", 't', OPT_DURATION, EV(timeout), "DURATION", "stop after DURATION"),
-	OPT("backlog", 0, OPT_FLAG, EV(backlog), NULL, "also show the events queued in the "
-	    "ring before the command started (skipped by default)"),
-	{},
-};
-#undef EV
-
-#define EX(field) offsetof(struct exporter_opts, field)
-static const struct pg_opt exporter_opts[] = {
-	OPT("listen", 'l', OPT_STR, EX(listen), "ADDR:PORT", "address to serve on: IPv4 "
-	    "ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN "; port 0 picks one)"),
-	OPT("top", 0, OPT_UINT, EX(top), "N", "export the N busiest remote addresses "
-	    "(default 10, at most 100)"),
-	OPT("once", 0, OPT_FLAG, EX(once), NULL, "print the metrics to stdout and exit"),
-	{},
-};
-#undef EX
-
-#define RS(field) offsetof(struct restore_opts, field)
-static const struct pg_opt restore_opts[] = {
-	OPT("allow-empty", 0, OPT_FLAG, RS(allow_empty), NULL, "apply a rule set that holds "
-	    "no entries and no settings (it removes every entry)"),
-	{},
-};
-#undef RS
-
-#define SV(field) offsetof(struct save_opts, field)
-static const struct pg_opt save_opts[] = {
-	OPT("all", 'a', OPT_FLAG, SV(all), NULL,
-	    "the whole configuration (a rule set): settings, all lists, attachments"),
-	OPT("list", 'l', OPT_STR, SV(list), "NAME", "the named list to write, one prefix a "
-	    "line as load reads it (default manual)"),
-	OPT("deny", 0, OPT_FLAG, SV(deny), NULL, "a deny list (the default)"),
-	OPT("allow", 0, OPT_FLAG, SV(allow), NULL, "an allow list"),
-	{},
-};
-#undef SV
-
-/* Order matters for prefixes: the first match wins (d = deny, a = allow). */
-static const struct pg_cmd commands[] = {
-	{ .name = "deny", .sub = deny_cmds },
-	{ .name = "allow", .sub = allow_cmds },
-	CMD("attach", "IFACE", "filter IFACE: XDP on ingress, TC on request", 1, 1, do_attach,
-	    WITH_OPTS(attach_opts, struct attach_opts)),
-	CMD("detach", "IFACE|--all", "detach pktgate from IFACE (rules and counters stay); "
-	    "forget a vanished IFACE", 0, 1, do_detach,
-	    WITH_OPTS(detach_opts, struct detach_opts)),
-	CMD("status", NULL, "where pktgate is attached and how full the lists are", 0, 0,
-	    do_status),
-	CMD("stats", "[INTERVAL]", "packets and bytes per interface, hook and verdict reason; "
-	    "rates with --watch or --once", 0, 1, do_stats,
-	    WITH_OPTS(stats_opts, struct stats_opts)),
-	/* Placed after stats: a new command must not change what prefixes pick. */
-	CMD("top", "[INTERVAL]", "top talkers: remote addresses by packets, bytes or drops, "
-	    "with rates over INTERVAL seconds", 0, 1, do_top,
-	    WITH_OPTS(top_opts, struct top_opts)),
-	CMD("flush", "deny|allow", "remove every entry of a kind, or of one list, in one "
-	    "atomic switch", 1, 1, do_flush, WITH_OPTS(flush_opts, struct flush_opts)),
-	CMD("events", NULL, "stream drop events (throttled in the kernel; see config)", 0, 0,
-	    do_events, WITH_OPTS(events_opts, struct events_opts)),
-	CMD("config", "[event-rate N] [top-rate N]", "show or change datapath settings: drop "
-	    "events per second (0 = off), new top-talker addresses per second (0 = no cap), "
-	    "both over all CPUs", 0, 4, do_config),
-	CMD("exporter", NULL, "serve Prometheus metrics over HTTP at /metrics", 0, 0,
-	    do_exporter, WITH_OPTS(exporter_opts, struct exporter_opts)),
-	CMD("save", "[FILE]", "write a list (as load reads it), or with --all the whole "
-	    "configuration as a rule set (FILE or - for stdout)",
-	    0, 1, do_save, WITH_OPTS(save_opts, struct save_opts)),
-	CMD("restore", "FILE", "apply a rule set: every line is checked first; entries it "
-	    "does not name are removed", 1, 1, do_restore,
-	    WITH_OPTS(restore_opts, struct restore_opts)),
-	/* After save and status: "s" and "l" keep picking what they did. */
-	CMD("load", "FILE", "load a blocklist (one CIDR a line; # and ; comments; FireHOL, "
-	    "Spamhaus DROP; - for stdin) into a named list; checked in full first", 1, 1,
-	    do_load, WITH_OPTS(load_opts, struct load_opts)),
-	CMD("lists", NULL, "named lists with their sizes, hit counters and sources", 0, 0,
-	    do_lists),
-	CMD("help", NULL, "show this help", 0, 0, NULL),
-	{},
-};
+#define DECLARE(name) extern const struct pg_cmd pg_cmd_##name;
+PG_COMMANDS(DECLARE)
+#define ENTRY(name) &pg_cmd_##name,
+static const struct pg_cmd *const commands[] = { PG_COMMANDS(ENTRY) NULL };
 
 static void usage(FILE *f)
 {
@@ -278,8 +91,8 @@ static void usage(FILE *f)
 		"option of the same letter wins, as -n of top)\n");
 	opts_help(f, global_opts);
 	fprintf(f, "\nCommands (unambiguous prefixes work, e.g. 'pktgate d a 192.0.2.1'):\n");
-	for (const struct pg_cmd *c = commands; c->name; c++)
-		cmd_help(f, "pktgate", c);
+	for (const struct pg_cmd *const *c = commands; *c; c++)
+		cmd_help(f, "pktgate", *c);
 	fprintf(f, "\nExit status: 0 success, 1 runtime error, 2 usage error.\n");
 }
 
@@ -360,7 +173,7 @@ static int apply_globals(struct pg_ctx *ctx, const struct global_opts *g)
  * adds. g collects global options given after the command; NULL where they
  * are not accepted (the lines of a rule set: a line must not change the
  * pin path or the output of the restore that runs it). */
-static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *path,
+static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *const *table, const char *path,
 		   int argc, char **argv, struct global_opts *g)
 {
 	const struct pg_cmd *c;
@@ -385,9 +198,15 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 		return p_usage("%s%sunknown command '%s'", ew, *ew ? ": " : "", argv[0]);
 	snprintf(where, sizeof(where), "%s %s", path, c->name);
 	ew = strchr(where, ' ') + 1;
+	/* The one place that holds commands to what they declare (restore's
+	 * lines are checked for it before they run, in rsline.c, too). */
+	if (!c->sub && ctx->in_ruleset && !c->restorable)
+		return p_usage("%s: not a command a rule set may hold", ew);
+	if (!c->sub && ctx->check_only && !c->check)
+		return p_usage("%s: has no check mode", ew);
 	if (c->sub) {
 		if (table == commands)
-			ctx->list_kind = c->sub == deny_cmds ? PG_LIST_DENY : PG_LIST_ALLOW;
+			ctx->list_kind = c->list_kind;
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			cmd_help(stdout, path, c);
 			return 0;

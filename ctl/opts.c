@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Table-driven option parsing and help for the pktgate CLI. */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,11 +35,26 @@ static void choices_str(const struct pg_opt *o, char *buf, size_t len)
  * pktgate's own name is added once, by the error printer. */
 #define W(where) where, *(where) ? ": " : ""
 
+/* The size of the value each option type writes. */
+static size_t opt_type_size(enum pg_opt_type t)
+{
+	switch (t) {
+	case OPT_FLAG: return sizeof(OPT_CTYPE_OPT_FLAG);
+	case OPT_STR: return sizeof(OPT_CTYPE_OPT_STR);
+	case OPT_DURATION: return sizeof(OPT_CTYPE_OPT_DURATION);
+	case OPT_ENUM: return sizeof(OPT_CTYPE_OPT_ENUM);
+	case OPT_UINT: return sizeof(OPT_CTYPE_OPT_UINT);
+	}
+	return 0;
+}
+
 static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, const char *val)
 {
 	void *dst = (char *)optbuf + o->off;
 	char buf[128];
 
+	/* A table written without OPT_FIELD would write past its member. */
+	assert(o->size == opt_type_size(o->type));
 	switch (o->type) {
 	case OPT_FLAG:
 		*(bool *)dst = true;
@@ -80,7 +96,7 @@ static int opt_set(const char *where, const struct pg_opt *o, void *optbuf, cons
 static void enums_unset(const struct pg_opt *opts, void *optbuf)
 {
 	for (const struct pg_opt *o = opts; o && o->name; o++)
-		if (o->type == OPT_ENUM)
+		if (o->type == OPT_ENUM && o->size == sizeof(int))
 			*(int *)((char *)optbuf + o->off) = -1;
 }
 
@@ -150,20 +166,20 @@ int opts_parse(const char *where, const struct pg_opt *opts, void *optbuf,
 	return 0;
 }
 
-const struct pg_cmd *cmd_find(const struct pg_cmd *table, const char *name)
+const struct pg_cmd *cmd_find(const struct pg_cmd *const *table, const char *name)
 {
 	size_t len = strlen(name);
-	const struct pg_cmd *t;
+	const struct pg_cmd *const *t;
 
 	if (!len)
 		return NULL;
-	for (t = table; t->name; t++)
-		if (!strcmp(t->name, name))
-			return t;
+	for (t = table; *t; t++)
+		if (!strcmp((*t)->name, name))
+			return *t;
 	/* Like bpftool and ip: a prefix picks the first match in table order. */
-	for (t = table; t->name; t++)
-		if (!strncmp(t->name, name, len))
-			return t;
+	for (t = table; *t; t++)
+		if (!strncmp((*t)->name, name, len))
+			return *t;
 	return NULL;
 }
 
@@ -201,8 +217,8 @@ void cmd_help(FILE *f, const char *path, const struct pg_cmd *c)
 
 	if (c->sub) {
 		snprintf(sub, sizeof(sub), "%s %s", path, c->name);
-		for (const struct pg_cmd *s = c->sub; s->name; s++)
-			cmd_help(f, sub, s);
+		for (const struct pg_cmd *const *s = c->sub; *s; s++)
+			cmd_help(f, sub, *s);
 		return;
 	}
 	usage_line(f, path, c);

@@ -24,6 +24,7 @@
 #include "ctx.h"
 #include "out.h"
 #include "pktgate_xdp.skel.h"
+#include "pins.h"
 #include "tables.h"
 
 int check_privileges(void)
@@ -494,44 +495,4 @@ void pins_close(struct pg_ctx *ctx)
 	if (ctx->lock_fd > 0)
 		close(ctx->lock_fd);
 	ctx->lock_fd = -1;
-}
-
-int percpu_sum(struct pg_ctx *ctx, int fd, uint32_t key, uint64_t *out, int nwords,
-	       bool last_word_max)
-{
-	size_t stride = (size_t)nwords * sizeof(uint64_t);	/* already 8-aligned */
-	uint64_t *vals = calloc(ctx->ncpus, stride);
-
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, vals)) {
-		free(vals);
-		return -errno;
-	}
-	memset(out, 0, stride);
-	for (int c = 0; c < ctx->ncpus; c++) {
-		for (int w = 0; w < nwords; w++) {
-			uint64_t v = vals[c * nwords + w];
-
-			if (last_word_max && w == nwords - 1)
-				out[w] = v > out[w] ? v : out[w];
-			else
-				out[w] += v;
-		}
-	}
-	free(vals);
-	return 0;
-}
-
-int percpu_zero(struct pg_ctx *ctx, int fd, uint32_t key, int nwords)
-{
-	uint64_t *vals = calloc(ctx->ncpus, (size_t)nwords * sizeof(uint64_t));
-	int err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &key, vals, BPF_ANY))
-		err = -errno;
-	free(vals);
-	return err;
 }

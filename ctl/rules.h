@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* List entries as the CLI sees them, and the options of the rule commands. */
+/* List entries as the CLI sees them (the model the rule commands, save,
+ * status and the exporter share). */
 #ifndef __PKTGATE_RULES_H
 #define __PKTGATE_RULES_H
 
@@ -22,42 +23,24 @@ struct pg_entry {
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
 };
 
-struct rule_add_opts {
-	uint64_t ttl;
-	const char *comment;
-	const char *list;
-	bool no_counter;
-};
-
-struct rule_del_opts {
-	const char *list;
-};
-
-enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* --sort, table order */
-
-struct rule_list_opts {
-	int sort;		/* SORT_*, -1 = by prefix */
-	const char *list;
-};
-
-struct flush_opts {
-	const char *list;
-};
+enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* list --sort, table order */
 
 /* All entries of a kind, both families, expired ones included; port
  * ranges as one entry each. */
 int rules_collect(struct pg_ctx *ctx, int kind, struct pg_entry **out, size_t *n);
-uint64_t mono_now_ns(void);
-double mono_secs(void);		/* the same clock, in seconds */
 /* Live and expired entries of a kind, per family (0: IPv4, 1: IPv6). An
  * expired entry no longer matches but still takes room. */
 int rules_count(struct pg_ctx *ctx, int kind, size_t live[2], size_t expired[2]);
 /* Order entries by prefix, then protocol and ports. */
 void rules_sort(struct pg_entry *v, size_t n);
+/* By SORT_*: counters largest first, then as rules_sort. */
+void rules_sort_by(struct pg_entry *v, size_t n, int key);
 /* A free per-rule counter slot (taken[]: ids this command already
  * holds, or NULL), looking first where the last one was taken; 0 if all
  * are in use. */
 uint32_t rules_id_alloc(struct pg_ctx *ctx, const uint8_t *taken);
+/* "tcp", "udp" ("?" for another protocol). */
+const char *rules_proto_name(int proto);
 /* "tcp/22", "udp/1000-2000", "tcp" (any port); "" for address entries. */
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len);
 /* The arguments of add/del that give an entry's scope after its prefixes:

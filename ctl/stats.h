@@ -16,16 +16,6 @@ struct stats_opts {
 	const char *interval;	/* seconds between readings; NULL = 1 */
 };
 
-enum { TOP_BY_PACKETS, TOP_BY_BYTES, TOP_BY_DROPS };	/* --by, table order */
-
-struct top_opts {
-	unsigned long limit;	/* -n: talkers shown; 0 = default */
-	int by;			/* TOP_BY_*, -1 = packets */
-	bool watch;
-	unsigned long count;
-	const char *interval;
-};
-
 /* watch.c: stats --watch/--once, and the sampling loop top shares. */
 struct live {
 	double interval;	/* seconds between the readings of a sample */
@@ -61,7 +51,7 @@ void live_rates(uint64_t packets, uint64_t bytes, double secs);
  * value went down (slot reused, entry evicted and added again). Then all of
  * the current value is new, and the difference would be negative. */
 bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n);
-/* stats.c: the head of an interface's counters (name, ifindex, namespace,
+/* cmd_stats.c: the head of an interface's counters (name, ifindex, namespace,
  * state), for stats and stats --watch; text ends without a newline. */
 struct iface_entry;
 void stats_iface_head(const struct iface_entry *e);

@@ -12,11 +12,12 @@
 #include <bpf/libbpf.h>
 #include <linux/pkt_sched.h>
 
-#include "attach.h"
 #include "ctx.h"
 #include "link.h"
 #include "names.h"
 #include "out.h"
+#include "pins.h"
+#include "tc.h"
 #include "toptable.h"
 #include "pktgate_tc.skel.h"
 

@@ -22,11 +22,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "clock.h"
+#include "counters.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
 #include "out.h"
-#include "rules.h"
+#include "pins.h"
 #include "stats.h"
 
 #define CTR_WORDS (sizeof(struct pg_ctr) / sizeof(__u64))
@@ -281,8 +283,7 @@ static int st_read(void *arg)
 		sl->present = true;
 		sl->e = tab->e[i];
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			int err = percpu_sum(v->ctx, v->ctx->maps.stats, PG_STATS_KEY(s, h),
-					     (uint64_t *)&sl->hook[h], PG_WORDS(struct pg_stats), false);
+			int err = ctr_read_stats(v->ctx, s, h, &sl->hook[h]);
 
 			if (err) {
 				free(tab);
@@ -302,17 +303,6 @@ static bool st_same(const struct st_slot *a, const struct st_slot *b)
 	/* Vanished since (ifindex 0 now): the same counters, standing still. */
 	return a->present && b->present && a->e.rec.netns_ino == b->e.rec.netns_ino &&
 	       (a->e.rec.ifindex == b->e.rec.ifindex || !a->e.rec.ifindex);
-}
-
-/* Hooks pktgate uses here, as stats shows them: attached now, or counted. */
-static bool st_hook_used(const struct st_slot *sl, int h)
-{
-	if (sl->e.rec.hooks & PG_HOOK_BIT(h))
-		return true;
-	for (int r = 0; r < PG_R_MAX; r++)
-		if (sl->hook[h].reason[r].packets)
-			return true;
-	return false;
 }
 
 static struct pg_ctr st_delta(const struct pg_ctr *cur, const struct pg_ctr *prev, bool same)
@@ -397,7 +387,7 @@ static void st_iface(const struct st_slot *cur, const struct st_slot *prev,
 	live_eol();
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++)
-		if (st_hook_used(cur, h))
+		if (hook_in_use(&cur->e.rec, h, &cur->hook[h]))
 			st_hook(cur, prev, h, lv, hidden);
 	out_arr_close();
 	out_obj_close();

@@ -13,12 +13,13 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "attach.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "pins.h"
 #include "toptable.h"
 #include "pktgate_xdp.skel.h"
+#include "xdp.h"
 
 #define PG_XDP_PROG_NAME "pktgate_xdp"
 

@@ -4,7 +4,7 @@
  * changes anything. The input is split into lines as restore does (a NUL
  * byte makes it "not a text file"); each line goes through the line parser
  * (ctl/rsline.c), then through the commands' own parsers in check mode with
- * a dry collect, as restore's check pass runs it (ruleset.c: run_line with
+ * a dry collect, as restore's check pass runs it (cmd_ruleset.c: run_line with
  * check set), up to the first line refused. Check mode touches no map and
  * no interface, so this runs without BPF.
  *
@@ -20,6 +20,7 @@
 #include "bulk.h"
 #include "ctx.h"
 #include "out.h"
+#include "pins.h"
 #include "rsline.h"
 
 static void check(int ok, const char *what)
@@ -47,6 +48,7 @@ static int check_line(struct rs_line *l, struct bulk_collect *dry)
 	argv[l->argc] = NULL;
 	sub.netns = l->netns;
 	sub.check_only = true;
+	sub.in_ruleset = true;
 	sub.collect = dry;
 	out_mute(true);
 	out_set_context("fuzz:1");

@@ -8,10 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attach.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
+#include "tc.h"
+#include "xdp.h"
+
+enum { TC_INGRESS, TC_EGRESS, TC_BOTH };		/* --tc, in table order */
+
+struct attach_opts {
+	int mode;		/* MODE_*, -1 = auto */
+	int tc;			/* TC_*, -1 = no TC */
+	bool xdp, no_xdp;
+	bool drop_malformed;
+	bool no_top;
+};
+
+struct detach_opts {
+	bool all;
+};
 
 static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *rec,
 			unsigned int changed)
@@ -40,7 +58,7 @@ static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *
 	out_obj_close();
 }
 
-int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct attach_opts *o = optp;
 	const char *ifname = argv[0], *why = NULL;
@@ -199,7 +217,7 @@ static int detach_all(struct pg_ctx *ctx, struct iface_table *t)
 	return rc;
 }
 
-int do_detach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_detach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct detach_opts *o = optp;
 	const char *ifname = argc ? argv[0] : NULL;
@@ -273,3 +291,40 @@ out:
 	free(t);
 	return err;
 }
+
+static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
+static const char *const tc_dirs[] = { "ingress", "egress", "both", NULL };
+static const struct pg_opt attach_opts[] = {
+	OPT("mode", 0, OPT_ENUM, struct attach_opts, mode, "MODE",
+	    "XDP mode; auto tries native, then generic, then TC ingress", .choices = xdp_modes),
+	OPT("tc", 0, OPT_ENUM, struct attach_opts, tc, "DIR",
+	    "also attach TC programs (egress matches destinations)", .choices = tc_dirs),
+	OPT("xdp", 0, OPT_FLAG, struct attach_opts, xdp, NULL,
+	    "attach XDP on ingress (the default)"),
+	OPT("no-xdp", 0, OPT_FLAG, struct attach_opts, no_xdp, NULL, "leave XDP out (with --tc)"),
+	OPT("no-top", 0, OPT_FLAG, struct attach_opts, no_top, NULL,
+	    "keep no per-address counters (top talkers): no sketch update per packet"),
+	OPT("drop-malformed", 0, OPT_FLAG, struct attach_opts, drop_malformed, NULL,
+	    "drop packets that cannot be parsed (default: pass and count them)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_attach = {
+	.name = "attach", .args = "IFACE", .help = "filter IFACE: XDP on ingress, TC on request",
+	.min_args = 1, .max_args = 1, .run = do_attach,
+	PG_CMD_OPTS(attach_opts, struct attach_opts), .restorable = true, .check = true,
+};
+
+static const struct pg_opt detach_opts[] = {
+	OPT("all", 'a', OPT_FLAG, struct detach_opts, all, NULL,
+	    "every interface pktgate is attached to, in every namespace (with -n: in that "
+	    "one); forget vanished interfaces"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_detach = {
+	.name = "detach", .args = "IFACE|--all",
+	.help = "detach pktgate from IFACE (rules and counters stay); forget a vanished IFACE",
+	.min_args = 0, .max_args = 1, .run = do_detach,
+	PG_CMD_OPTS(detach_opts, struct detach_opts), .check = true,
+};

@@ -13,15 +13,23 @@
 #include <time.h>
 
 #include "bulk.h"
+#include "clock.h"
 #include "ctx.h"
 #include "listfile.h"
 #include "lists.h"
-#include "load.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
-#include "rules.h"
+#include "pins.h"
 
-int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+struct load_opts {
+	const char *list;
+	bool deny, allow;
+	uint64_t ttl;
+	bool replace, allow_empty;
+};
+
+static int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct load_opts *o = optp;
 	const char *path = argv[0], *shown = strcmp(path, "-") ? path : "<stdin>";
@@ -123,3 +131,26 @@ out:
 	bulk_free(&b);
 	return err;
 }
+
+static const struct pg_opt load_opts[] = {
+	OPT("list", 'l', OPT_STR, struct load_opts, list, "NAME",
+	    "the named list to load into (default manual; made if missing)"),
+	OPT("deny", 0, OPT_FLAG, struct load_opts, deny, NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, struct load_opts, allow, NULL, "an allow list"),
+	OPT("ttl", 0, OPT_DURATION, struct load_opts, ttl, "DURATION",
+	    "the entries stop matching after DURATION"),
+	OPT("replace", 'r', OPT_FLAG, struct load_opts, replace, NULL,
+	    "the list becomes exactly the file, in one atomic switch"),
+	OPT("allow-empty", 0, OPT_FLAG, struct load_opts, allow_empty, NULL,
+	    "accept a file that holds no entries (with --replace, the list is emptied)"),
+	{},
+};
+
+/* Checks its file in full in check mode. */
+const struct pg_cmd pg_cmd_load = {
+	.name = "load", .args = "FILE",
+	.help = "load a blocklist (one CIDR a line; # and ; comments; FireHOL, Spamhaus DROP; "
+		"- for stdin) into a named list; checked in full first",
+	.min_args = 1, .max_args = 1, .run = do_load,
+	PG_CMD_OPTS(load_opts, struct load_opts), .check = true,
+};

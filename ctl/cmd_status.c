@@ -8,11 +8,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
-#include "events.h"
+#include "counters.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "tables.h"
 
@@ -118,7 +120,7 @@ static void print_events(struct pg_ctx *ctx)
 	out_obj_close();
 }
 
-int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct iface_table *t;
 	int err;
@@ -144,3 +146,8 @@ int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	free(t);
 	return err;
 }
+
+const struct pg_cmd pg_cmd_status = {
+	.name = "status", .help = "where pktgate is attached and how full the lists are",
+	.run = do_status,
+};

@@ -6,9 +6,11 @@
 
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "ctx.h"
-#include "events.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
 
 #define RATE_MAX 10000000
 
@@ -36,7 +38,7 @@ static int parse_rate(const struct setting *st, const char *s, uint32_t *rate)
 	return 0;
 }
 
-int do_config(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_config(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct pg_config cfg;
 	uint64_t emitted = 0, suppressed = 0, admitted = 0, untracked = 0;
@@ -87,3 +89,10 @@ int do_config(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_obj_close();
 	return 0;
 }
+
+const struct pg_cmd pg_cmd_config = {
+	.name = "config", .args = "[event-rate N] [top-rate N]",
+	.help = "show or change datapath settings: drop events per second (0 = off), new "
+		"top-talker addresses per second (0 = no cap), both over all CPUs",
+	.min_args = 0, .max_args = 4, .run = do_config, .restorable = true, .check = true,
+};

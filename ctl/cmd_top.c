@@ -16,9 +16,20 @@
 #include <bpf/bpf.h>
 
 #include "ctx.h"
+#include "opts.h"
 #include "out.h"
 #include "stats.h"
 #include "toptable.h"
+
+enum { TOP_BY_PACKETS, TOP_BY_BYTES, TOP_BY_DROPS };	/* --by, table order */
+
+struct top_opts {
+	unsigned long limit;	/* -n: talkers shown; 0 = default */
+	int by;			/* TOP_BY_*, -1 = packets */
+	bool watch;
+	unsigned long count;
+	const char *interval;
+};
 
 
 #define TOP_DEFAULT_N 20
@@ -194,7 +205,7 @@ static int top_show(void *arg, const struct live *lv)
 	return 0;
 }
 
-int do_top(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_top(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct top_opts *o = optp;
 	struct top_view v = {
@@ -218,3 +229,24 @@ int do_top(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	free(v.prev.t);
 	return err;
 }
+
+static const char *const top_by[] = { "packets", "bytes", "drops", NULL };
+static const struct pg_opt top_opts[] = {
+	OPT("limit", 'n', OPT_UINT, struct top_opts, limit, "N", "show the N busiest (default 20)"),
+	OPT("by", 'b', OPT_ENUM, struct top_opts, by, "KEY",
+	    "order by this total, largest first", .choices = top_by),
+	OPT("watch", 'w', OPT_FLAG, struct top_opts, watch, NULL, "refresh every INTERVAL seconds"),
+	OPT("interval", 0, OPT_STR, struct top_opts, interval, "S",
+	    "seconds between the readings that give the rates (default 1)"),
+	OPT("count", 'c', OPT_UINT, struct top_opts, count, "N",
+	    "with --watch: stop after N samples"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_top = {
+	.name = "top", .args = "[INTERVAL]",
+	.help = "top talkers: remote addresses by packets, bytes or drops, with rates over "
+		"INTERVAL seconds",
+	.min_args = 0, .max_args = 1, .run = do_top,
+	PG_CMD_OPTS(top_opts, struct top_opts),
+};

@@ -26,16 +26,28 @@
 #include <dirent.h>
 #include <xdp/libxdp.h>
 
-#include "attach.h"
 #include "bulk.h"
+#include "clock.h"
+#include "iface.h"
 #include "listfile.h"
 #include "lists.h"
 #include "ctx.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "rsline.h"
-#include "ruleset.h"
+
+struct save_opts {
+	bool all;
+	const char *list;
+	bool deny, allow;
+};
+
+struct restore_opts {
+	bool allow_empty;
+};
 
 struct rs_file {
 	struct rs_line *lines;
@@ -143,6 +155,7 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	memcpy(argv, l->argv, l->argc * sizeof(char *));
 	sub.netns = l->netns ? l->netns : ctx->netns;
 	sub.check_only = check;
+	sub.in_ruleset = true;
 	sub.collect = collect;
 	sub.lock_fd = -1;
 	memset(&sub.maps, 0, sizeof(sub.maps));
@@ -206,7 +219,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	return err;
 }
 
-int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	const char *path = argv[0];
 	struct rs_file rf = {};
@@ -516,7 +529,7 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 	return 0;
 }
 
-int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct save_opts *o = optp;
 	const char *path = argc ? argv[0] : "-";
@@ -573,3 +586,34 @@ done:
 		unlink(tmp);
 	return err;
 }
+
+static const struct pg_opt save_opts[] = {
+	OPT("all", 'a', OPT_FLAG, struct save_opts, all, NULL,
+	    "the whole configuration (a rule set): settings, all lists, attachments"),
+	OPT("list", 'l', OPT_STR, struct save_opts, list, "NAME",
+	    "the named list to write, one prefix a line as load reads it (default manual)"),
+	OPT("deny", 0, OPT_FLAG, struct save_opts, deny, NULL, "a deny list (the default)"),
+	OPT("allow", 0, OPT_FLAG, struct save_opts, allow, NULL, "an allow list"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_save = {
+	.name = "save", .args = "[FILE]",
+	.help = "write a list (as load reads it), or with --all the whole configuration as a "
+		"rule set (FILE or - for stdout)",
+	.min_args = 0, .max_args = 1, .run = do_save, PG_CMD_OPTS(save_opts, struct save_opts),
+};
+
+static const struct pg_opt restore_opts[] = {
+	OPT("allow-empty", 0, OPT_FLAG, struct restore_opts, allow_empty, NULL,
+	    "apply a rule set that holds no entries and no settings (it removes every entry)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_restore = {
+	.name = "restore", .args = "FILE",
+	.help = "apply a rule set: every line is checked first; entries it does not name are "
+		"removed",
+	.min_args = 1, .max_args = 1, .run = do_restore,
+	PG_CMD_OPTS(restore_opts, struct restore_opts),
+};

@@ -24,16 +24,31 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
-#include "attach.h"
+#include "clock.h"
+#include "counters.h"
 #include "ctx.h"
-#include "events.h"
-#include "exporter.h"
+#include "iface.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "rules.h"
 #include "tables.h"
 #include "toptable.h"
 #include "version.h"
+
+#define PG_EXPORTER_LISTEN	"127.0.0.1:9435"	/* loopback only unless asked */
+#define PG_EXPORTER_TOP		10
+/* Top talkers are labelled by address, and each new address in the set is
+ * a new series: the limit bounds what a flood of spoofed sources can make a
+ * scrape hold. */
+#define PG_EXPORTER_TOP_MAX	100
+
+struct exporter_opts {
+	const char *listen;	/* "ADDR:PORT" or "[ADDR6]:PORT"; NULL = default */
+	unsigned long top;	/* top talkers exported; 0 = default */
+	bool once;		/* print the metrics to stdout and exit */
+};
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 /* A client that stalls (sends nothing, or reads nothing) loses its
@@ -148,16 +163,12 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 		*rec = tab->e[i].rec;
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			struct hook_row *r = &rows[nrow];
-			bool used = rec->hooks & PG_HOOK_BIT(h);
 
-			err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
-					 (uint64_t *)&r->s, PG_WORDS(struct pg_stats), false);
+			err = ctr_read_stats(ctx, s, h, &r->s);
 			if (err)
 				goto out;
-			/* The hooks `stats` shows: attached now, or counted before. */
-			for (int k = 0; k < PG_R_MAX; k++)
-				used |= r->s.reason[k].packets != 0;
-			if (!used)
+			/* The hooks `stats` shows. */
+			if (!hook_in_use(rec, h, &r->s))
 				continue;
 			r->iface = nrec;
 			r->hook = h;
@@ -254,7 +265,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 	};
 	struct pg_ctx *ctx = ex->ctx;
 	struct pg_list *l = calloc(PG_MAX_LISTS, sizeof(*l));
-	uint64_t (*ctr)[2] = calloc(PG_MAX_LISTS, sizeof(*ctr));
+	struct pg_ctr *ctr = calloc(PG_MAX_LISTS, sizeof(*ctr));
 	int err = 0;
 
 	if (!l || !ctr) {
@@ -266,7 +277,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 		    l[id].kind >= PG_LIST_KIND_MAX)
 			l[id].in_use = 0;
 		l[id].name[sizeof(l[id].name) - 1] = '\0';
-		if (l[id].in_use && percpu_sum(ctx, ctx->maps.list_stats, id, ctr[id], PG_WORDS(struct pg_ctr), false)) {
+		if (l[id].in_use && ctr_read_list(ctx, id, &ctr[id])) {
 			err = -EIO;
 			goto out;
 		}
@@ -303,7 +314,7 @@ static int put_named_lists(struct exporter *ex, FILE *f, const struct list_sizes
 			fprintf(f, "%s{", hit_names[m]);
 			label(f, true, "kind", pg_list_names[l[id].kind]);
 			label(f, false, "list", l[id].name);
-			fprintf(f, "} %llu\n", (unsigned long long)ctr[id][m]);
+			fprintf(f, "} %llu\n", (unsigned long long)(m ? ctr[id].bytes : ctr[id].packets));
 		}
 	}
 out:
@@ -821,7 +832,7 @@ static int serve(struct exporter *ex, int fd)
 	return 0;
 }
 
-int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct exporter_opts *o = optp;
 	struct exporter ex = { .ctx = ctx, .top = o->top ? o->top : PG_EXPORTER_TOP,
@@ -856,3 +867,19 @@ int do_exporter(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return err;
 	return serve(&ex, fd);
 }
+
+static const struct pg_opt exporter_opts[] = {
+	OPT("listen", 'l', OPT_STR, struct exporter_opts, listen, "ADDR:PORT",
+	    "address to serve on: IPv4 ADDR:PORT or [IPv6]:PORT (default " PG_EXPORTER_LISTEN
+	    "; port 0 picks one)"),
+	OPT("top", 0, OPT_UINT, struct exporter_opts, top, "N",
+	    "export the N busiest remote addresses (default 10, at most 100)"),
+	OPT("once", 0, OPT_FLAG, struct exporter_opts, once, NULL,
+	    "print the metrics to stdout and exit"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_exporter = {
+	.name = "exporter", .help = "serve Prometheus metrics over HTTP at /metrics",
+	.run = do_exporter, PG_CMD_OPTS(exporter_opts, struct exporter_opts),
+};

@@ -21,12 +21,20 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
+#include "cidr.h"
 #include "ctx.h"
-#include "events.h"
 #include "lists.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
-#include "rules.h"
+#include "pins.h"
+
+struct events_opts {
+	unsigned long count;	/* stop after this many events; 0 = never */
+	uint64_t timeout;	/* stop after this many seconds; 0 = never */
+	bool backlog;		/* also the events queued before the command started */
+};
 
 struct ev_state {
 	struct pg_ctx *ctx;
@@ -136,7 +144,7 @@ static const char *slot_name(struct ev_state *st, unsigned int slot)
 
 static void fmt_time(int64_t real_ns, char *buf, size_t len)
 {
-	time_t sec = real_ns / 1000000000LL;
+	time_t sec = real_ns / (int64_t)PG_NSEC_PER_SEC;
 	struct tm tm;
 	size_t n;
 
@@ -212,25 +220,7 @@ static int on_event(void *data, void *buf, size_t size)
 	return 0;
 }
 
-int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refused)
-{
-	struct pg_ev_bucket b;
-	int err;
-
-	err = percpu_sum(ctx, fd, 0, (uint64_t *)&b, PG_WORDS(b), false);
-	if (err)
-		return err;
-	*granted = b.emitted;
-	*refused = b.suppressed;
-	return 0;
-}
-
-int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
-{
-	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
-}
-
-int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct events_opts *o = optp;
 	struct ev_state st = { .ctx = ctx, .limit = o->count, .backlog = o->backlog,
@@ -254,7 +244,7 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+	st.mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * (int64_t)PG_NSEC_PER_SEC +
 			     (real.tv_nsec - mono.tv_nsec);
 	if (o->timeout)
 		deadline = mono_now_ns() + o->timeout * PG_NSEC_PER_SEC;
@@ -283,3 +273,18 @@ int do_events(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	close(lock);
 	return 0;
 }
+
+static const struct pg_opt events_opts[] = {
+	OPT("count", 'c', OPT_UINT, struct events_opts, count, "N", "stop after N events"),
+	OPT("timeout", 't', OPT_DURATION, struct events_opts, timeout, "DURATION",
+	    "stop after DURATION"),
+	OPT("backlog", 0, OPT_FLAG, struct events_opts, backlog, NULL,
+	    "also show the events queued in the ring before the command started (skipped by "
+	    "default)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_events = {
+	.name = "events", .help = "stream drop events (throttled in the kernel; see config)",
+	.run = do_events, PG_CMD_OPTS(events_opts, struct events_opts),
+};

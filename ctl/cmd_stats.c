@@ -7,10 +7,13 @@
 
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "counters.h"
 #include "ctx.h"
+#include "iface.h"
 #include "names.h"
+#include "opts.h"
 #include "out.h"
+#include "pins.h"
 #include "stats.h"
 
 
@@ -29,15 +32,14 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	uint64_t pass_pk = 0, pass_by = 0, drop_pk = 0, drop_by = 0;
 	int err;
 
-	err = percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(slot, hook), (uint64_t *)&s,
-			 PG_WORDS(struct pg_stats), false);
+	err = ctr_read_stats(ctx, slot, hook, &s);
 	if (err)
 		return p_err("cannot read counters: %s", strerror(-err));
 
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
-	out_bool("attached", NULL, rec->hooks & (1 << hook));
-	out_text(" (%s)\n", rec->hooks & (1 << hook) ? "attached" : "not attached");
+	out_bool("attached", NULL, rec->hooks & PG_HOOK_BIT(hook));
+	out_text(" (%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached");
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		struct pg_ctr *c = &s.reason[r];
@@ -81,7 +83,7 @@ void stats_iface_head(const struct iface_entry *e)
 	out_str("state", ") %s", iface_state_name(e->state));
 }
 
-int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
+static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
 	struct iface_table *t;
@@ -116,13 +118,10 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
 			/* Show hooks pktgate has used here: attached now, or counted. */
 			struct pg_stats st;
-			bool used = rec->hooks & PG_HOOK_BIT(h);
+			bool used = hook_in_use(rec, h, NULL);
 
-			if (!used && !percpu_sum(ctx, ctx->maps.stats, PG_STATS_KEY(s, h),
-						 (uint64_t *)&st, PG_WORDS(struct pg_stats), false)) {
-				for (int r = 0; r < PG_R_MAX; r++)
-					used |= st.reason[r].packets != 0;
-			}
+			if (!used && !ctr_read_stats(ctx, s, h, &st))
+				used = hook_in_use(rec, h, &st);
 			if (!used)
 				continue;
 			err = print_hook(ctx, s, h, rec);
@@ -144,3 +143,24 @@ int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_text("no counters yet: pktgate was never attached\n");
 	return 0;
 }
+
+static const struct pg_opt stats_opts[] = {
+	OPT("iface", 'i', OPT_STR, struct stats_opts, iface, "IFACE", "only this interface"),
+	OPT("watch", 'w', OPT_FLAG, struct stats_opts, watch, NULL,
+	    "live table of rates and totals, refreshed every INTERVAL seconds (default 1; "
+	    "e.g. 0.5)"),
+	OPT("once", 0, OPT_FLAG, struct stats_opts, once, NULL,
+	    "one sample: rates between two readings INTERVAL apart"),
+	OPT("count", 'c', OPT_UINT, struct stats_opts, count, "N", "stop after N samples"),
+	OPT("interval", 0, OPT_STR, struct stats_opts, interval, "S",
+	    "seconds between readings (as INTERVAL)"),
+	{},
+};
+
+const struct pg_cmd pg_cmd_stats = {
+	.name = "stats", .args = "[INTERVAL]",
+	.help = "packets and bytes per interface, hook and verdict reason; rates with --watch "
+		"or --once",
+	.min_args = 0, .max_args = 1, .run = do_stats,
+	PG_CMD_OPTS(stats_opts, struct stats_opts),
+};
