@@ -3,9 +3,11 @@
  * Datapath unit tests: the XDP program and both TC programs under
  * BPF_PROG_TEST_RUN, table-driven.
  *
- * One table of cases and one set of truncation sweeps, run once per
- * program. XDP and TC ingress see the frames as written; TC egress matches
- * the destination (an entry names the remote peer), so it gets every frame
+ * The case tables (cases_*.c, registered in cases.h) and one set of
+ * truncation sweeps (cases_sweeps.c), run once per program; this file is
+ * the harness that loads the programs, sets up the maps and runs them.
+ * XDP and TC ingress see the frames as written; TC egress matches the
+ * destination (an entry names the remote peer), so it gets every frame
  * mirrored: the peer address moved from the source to the destination
  * field, with the same rules and the same expected outcome. A rule naming
  * the local end then sits in the source field, where egress must not see it.
@@ -37,6 +39,7 @@
 #include "pktgate_tc.skel.h"
 #include "pktgate_xdp.skel.h"
 #include "pktbuild.h"
+#include "cases.h"
 #include "compile.h"
 #include "tables.h"
 
@@ -45,11 +48,6 @@
 /* Every rule_id used below is smaller, so scanning this many slots sees
  * any stray rule counter update. Slot 0 included: it must never count. */
 #define RULE_SCAN	64
-#define MAX_RULES	4
-/* The kernel's test_run refuses frames shorter than an Ethernet header
- * (as no driver hands those to XDP or TC): expected outcome for such
- * lengths. See also skb_refuses_short_l3. */
-#define REJECTED	(-1)
 /* Slack for last_hit_ns: it is read from the coarse clock, which lags. */
 #define LAST_HIT_SLACK	(2 * NSEC_PER_SEC)
 #define SWEEP_RULE_ID	7
@@ -83,8 +81,6 @@ static const struct prog_kind progs[PROG_MAX] = {
 		      "TC_ACT_OK", "TC_ACT_SHOT" },
 };
 
-enum inst_id { PLAIN, DROPMAL, INST_MAX };
-
 /* One interface's programs: an XDP object and a TC object (both TC
  * programs), loaded with the same slot and options. */
 struct instance {
@@ -117,33 +113,6 @@ static struct {
 	 * cases); slot 1's are installed only by the generation cases. */
 	int list[PG_GENS][PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 } maps;
-
-enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
-
-struct rule_spec {
-	int kind;		/* enum pg_list_kind */
-	const char *cidr;	/* NULL ends the list */
-	enum ttl ttl;
-	__u32 id;
-	/* Port-scoped entries: protocol, and first and last port (port 0:
-	 * any port; port_hi 0: just port). One key per port, all with the
-	 * same rule_id, as the CLI writes a range. proto 0: an address entry. */
-	__u8 proto;
-	__u16 port, port_hi;
-	int list;		/* list id; 0: the manual list of the kind */
-	__u64 also;		/* more lists holding the entry (pg_rule.lists bits) */
-	int gen;		/* generation slot written */
-	int unannounced;	/* its pg_config.tables bit is left clear */
-};
-
-struct tcase {
-	const char *name;
-	enum inst_id inst;
-	struct pkt_spec pkt;
-	struct rule_spec rules[MAX_RULES];
-	int reason;		/* enum pg_reason or REJECTED */
-	__u32 rule_id;		/* rule counter expected to count, 0: none */
-};
 
 /* Counter state summed over CPUs. */
 struct snap {
@@ -810,610 +779,13 @@ out:
 	report(name, &l);
 }
 
-/* ---- table ---- */
+/* ---- case tables ---- */
 
-#define DENY(c, i)		{ .kind = PG_LIST_DENY, .cidr = c, .id = i }
-#define ALLOW(c, i)		{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i }
-#define DENY_T(c, t, i)		{ .kind = PG_LIST_DENY, .cidr = c, .ttl = t, .id = i }
-#define ALLOW_T(c, t, i)	{ .kind = PG_LIST_ALLOW, .cidr = c, .ttl = t, .id = i }
-#define DENY_ALL4		DENY("0.0.0.0/0", 9)
-#define DENY_ALL6		DENY("::/0", 9)
-/* Any other rule: designated fields after the cidr and rule id, e.g.
- * DENYX(c, 40, TCP(22), .ttl = TTL_EXPIRED, .list = 5). */
-#define DENYX(c, i, ...)	{ .kind = PG_LIST_DENY, .cidr = c, .id = i, __VA_ARGS__ }
-#define ALLOWX(c, i, ...)	{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i, __VA_ARGS__ }
-#define TCP(p)			.proto = IPPROTO_TCP, .port = p
-#define UDP(p)			.proto = IPPROTO_UDP, .port = p
-
-#define QINQ			{ ETH_P_8021AD, ETH_P_8021Q }
-#define EXT(t)			{ .type = t }
-#define EXT_AH			{ .type = IPPROTO_AH, .hdrlen = 4 }	/* 24 bytes */
-#define EXT_FRAG(off)		{ .type = IPPROTO_FRAGMENT, .frag_off = off }
-/* Offsets in 8-byte units, as on the wire; M is the low bit. */
-#define V6_MF			1
-#define V6_OFF(n)		((n) << 3)
-
-#define CHAIN8								\
-	EXT(IPPROTO_HOPOPTS), EXT(IPPROTO_DSTOPTS), EXT(IPPROTO_ROUTING),\
-	EXT_FRAG(V6_MF), EXT_AH, EXT(IPPROTO_DSTOPTS),			\
-	EXT(IPPROTO_DSTOPTS), EXT(IPPROTO_DSTOPTS)
-
-#define ETH_IP4_LEN		(ETH_HLEN + 20)
-#define ETH_IP6_LEN		(ETH_HLEN + 40)
-
-/* Malformed L2/L3 headers that still hold the peer's address whole: a bad
- * IHL, version or total length, more VLAN tags than a well-formed frame
- * has. Address rules apply (README: whenever the addresses can be read),
- * port-scoped ones do not; a peer that matches no rule is malformed. */
-#define READABLE(what, SRC, ALL, ...)					\
-	{ what " from denied source", PLAIN, { __VA_ARGS__ },		\
-	  { DENY(SRC, 16) }, PG_R_DENY, 16 },				\
-	{ what " from allowed source passes despite deny all", PLAIN,	\
-	  { __VA_ARGS__ }, { ALLOW(SRC, 17), DENY(ALL, 9) }, PG_R_ALLOW, 17 }, \
-	{ what " malformed", PLAIN, { __VA_ARGS__ }, {}, PG_R_MALFORMED, 0 }, \
-	{ what " ignores port-scoped deny", PLAIN, { __VA_ARGS__ },	\
-	  { DENYX(ALL, 40, TCP(0)), DENYX(ALL, 41, UDP(0)) }, PG_R_MALFORMED, 0 }, \
-	{ what " from denied source", DROPMAL, { __VA_ARGS__ },	\
-	  { DENY(SRC, 16) }, PG_R_DENY, 16 },				\
-	{ what " dropped as malformed", DROPMAL, { __VA_ARGS__ }, {},	\
-	  PG_R_MALFORMED_DROP, 0 }
-#define READABLE4(what, ...)	READABLE("v4 " what, PKT_SRC4 "/32", "0.0.0.0/0", \
-					 .family = 4, __VA_ARGS__)
-#define READABLE6(what, ...)	READABLE("v6 " what, PKT_SRC6 "/128", "::/0", \
-					 .family = 6, __VA_ARGS__)
-#define BAD_IHL(n)	READABLE4("IHL " #n, .proto = IPPROTO_TCP, .ihl = n, .ihl_set = 1)
-#define VLAN3		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }
-#define VLAN4		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q }
-#define VLAN5		{ ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q, ETH_P_8021Q }
-
-/* Port-scoped entries, per family: NET holds the peer (SRC), OUT does not;
- * WIDE covers NET; LOCAL is the local end. Frames go to the destination
- * port on every hook (mirroring for egress swaps only the addresses). */
-#define PORT_CASES(f, NET, SRC, OUT, WIDE, ALL, LOCAL, ICMP, L3LEN, FRAGL, FRAGF) \
-	{ "port v" #f " deny tcp/22 drops TCP to port 22 from inside the prefix", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 },			\
-	{ "port v" #f " deny tcp/22 passes TCP to port 80 from inside the prefix", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " deny tcp/22 passes UDP to port 22 from inside the prefix", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .dport = 22 },		\
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " deny tcp/22 passes TCP to port 22 from outside the prefix", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .src = OUT }, \
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " deny tcp/443 on the destination address does not match", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP },			\
-	  { DENYX(LOCAL, 40, TCP(443)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " deny udp any port drops UDP to port 53", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_UDP },			\
-	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
-	{ "port v" #f " deny udp any port drops UDP to port 1", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_UDP, .dport = 1 },		\
-	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
-	{ "port v" #f " deny udp any port drops UDP to port 65535", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .dport = 65535 },	\
-	  { DENYX(NET, 41, UDP(0)) }, PG_R_DENY, 41 },			\
-	{ "port v" #f " deny udp any port passes TCP to port 53", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 53 },		\
-	  { DENYX(NET, 41, UDP(0)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " deny udp any port passes UDP from outside the prefix", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .src = OUT },		\
-	  { DENYX(NET, 41, UDP(0)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " tcp/22 entry used before a longer any-port entry", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 41, TCP(0)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 }, \
-	{ "port v" #f " any-port entry for a port without its own entry", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
-	  { DENYX(SRC, 41, TCP(0)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 41 }, \
-	{ "port v" #f " longest prefix among tcp/22 entries", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(WIDE, 42, TCP(22)), DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 }, \
-	{ "port v" #f " address deny used before a port-scoped deny", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENY(NET, 43), DENYX(SRC, 40, TCP(22)) }, PG_R_DENY, 43 },	\
-	{ "port v" #f " allow address entry beats a port-scoped deny", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOW(SRC, 44), DENYX(NET, 40, TCP(22)) }, PG_R_ALLOW, 44 }, \
-	{ "port v" #f " allow prefix beats a port-scoped deny of a host", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOW(WIDE, 44), DENYX(SRC, 40, TCP(22)) }, PG_R_ALLOW, 44 }, \
-	{ "port v" #f " allow tcp/22 beats an address deny", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_ALLOW, 45 },	\
-	{ "port v" #f " allow tcp/22 beats deny all", PLAIN,		\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOWX(NET, 45, TCP(22)), DENY(ALL, 9) }, PG_R_ALLOW, 45 },	\
-	{ "port v" #f " allow tcp/22 does not shield TCP to port 80", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 80 },		\
-	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
-	{ "port v" #f " allow udp any port beats a longer deny udp/53", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP },			\
-	  { ALLOWX(WIDE, 45, UDP(0)), DENYX(SRC, 40, UDP(53)) }, PG_R_ALLOW, 45 }, \
-	{ "port v" #f " ICMP from inside the prefix ignores port entries", PLAIN, \
-	  { .family = f, .proto = ICMP },				\
-	  { DENYX(NET, 40, TCP(0)), DENYX(NET, 41, UDP(0)),		\
-	    DENYX(NET, 42, .proto = ICMP) }, PG_R_DEFAULT, 0 },	\
-	{ "port v" #f " truncated TCP header does not match port entries", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
-	  { DENYX(NET, 40, TCP(22)), DENYX(NET, 41, TCP(0)) }, PG_R_MALFORMED, 0 }, \
-	{ "port v" #f " truncated TCP header to an allowed port dropped as malformed", DROPMAL, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
-	  { ALLOWX(NET, 45, TCP(22)) }, PG_R_MALFORMED_DROP, 0 },	\
-	{ "port v" #f " truncated TCP header: allow tcp/22 does not shield from an address deny", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
-	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
-	{ "port v" #f " TCP options beyond the frame do not match port entries", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .tcp_doff = 15, \
-	    .len = L3LEN + 20 },					\
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_MALFORMED, 0 },		\
-	{ "port v" #f " later fragment does not match port entries", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGL },	\
-	  { DENYX(NET, 40, TCP(22)), DENYX(NET, 41, TCP(0)) }, PG_R_FRAGMENT, 0 }, \
-	{ "port v" #f " later fragment: allow tcp/22 does not shield from an address deny", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGL },	\
-	  { ALLOWX(NET, 45, TCP(22)), DENY(SRC, 43) }, PG_R_DENY, 43 },	\
-	{ "port v" #f " first fragment matches port entries", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, FRAGF },	\
-	  { DENYX(NET, 40, TCP(22)) }, PG_R_DENY, 40 },			\
-	{ "port v" #f " live port entry with a TTL", PLAIN,		\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_LIVE) }, PG_R_DENY, 46 }, \
-	{ "port v" #f " expired port entry: live covering shorter one matches", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED),		\
-	    DENYX(NET, 40, TCP(22), .ttl = TTL_LIVE) }, PG_R_DENY, 40 },	\
-	{ "port v" #f " expired port entry of a short prefix: live covering one matches", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(NET, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(WIDE, 42, TCP(22)) }, \
-	  PG_R_DENY, 42 },						\
-	{ "port v" #f " expired port entry alone", PLAIN,		\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED) }, PG_R_DEFAULT, 0 }, \
-	{ "port v" #f " expired port entry: shorter one of another port does not match", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(NET, 40, TCP(23)), \
-	    DENYX(NET, 41, UDP(22)) }, PG_R_DEFAULT, 0 },		\
-	{ "port v" #f " expired port entry: covering any-port entry matches", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED), DENYX(NET, 41, TCP(0)) }, \
-	  PG_R_DENY, 41 },						\
-	{ "port v" #f " expired port entries down to /0 of the same port", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(SRC, 46, TCP(22), .ttl = TTL_EXPIRED),		\
-	    DENYX(NET, 40, TCP(22), .ttl = TTL_EXPIRED), DENYX(ALL, 47, TCP(22)) }, \
-	  PG_R_DENY, 47 },						\
-	{ "port v" #f " expired port entry of /0 alone", PLAIN,		\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(ALL, 46, TCP(22), .ttl = TTL_EXPIRED) }, PG_R_DEFAULT, 0 }, \
-	{ "port v" #f " expired allow tcp/22 no longer shields from an address deny", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOWX(NET, 45, TCP(22), .ttl = TTL_EXPIRED), DENY(SRC, 43) }, \
-	  PG_R_DENY, 43 },						\
-	{ "port v" #f " port table without its pg_config.tables bit is not consulted", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(NET, 40, TCP(22), .unannounced = 1) }, PG_R_DEFAULT, 0 }, \
-	{ "port v" #f " allow port table without its bit does not shield", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { ALLOWX(NET, 45, TCP(22), .unannounced = 1), DENYX(NET, 40, TCP(22)) }, \
-	  PG_R_DENY, 40 },						\
-	{ "port v" #f " range tcp/8080-8090: port 8080 counted in the rule's slot", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 8080 },	\
-	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
-	{ "port v" #f " range tcp/8080-8090: port 8085 counted in the rule's slot", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 8085 },	\
-	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
-	{ "port v" #f " range tcp/8080-8090: port 8090 counted in the rule's slot", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 8090 },	\
-	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DENY, 48 }, \
-	{ "port v" #f " range tcp/8080-8090: port 8091 passes", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 8091 },	\
-	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DEFAULT, 0 }, \
-	{ "port v" #f " range tcp/8080-8090: port 8079 passes", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 8079 },	\
-	  { DENYX(NET, 48, TCP(8080), .port_hi = 8090) }, PG_R_DEFAULT, 0 }, \
-	{ "port v" #f " allow range udp/5000-5009 beats deny all at port 5004", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .dport = 5004 },	\
-	  { ALLOWX(NET, 49, UDP(5000), .port_hi = 5009), DENY(ALL, 9) }, PG_R_ALLOW, 49 }
-
-#define FRAGL4	.frag_off = 185
-#define FRAGF4	.frag_off = 0x2000
-#define FRAGL6	.n_ext = 1, .ext = { EXT_FRAG(V6_OFF(100)) }
-#define FRAGF6	.n_ext = 1, .ext = { EXT_FRAG(V6_MF) }
-
-/* Per-list counters: a hit counts into the list_id of the entry that
- * decided, packets and bytes; every other case checks that no other list
- * counter moves (none at all for verdicts other than ALLOW and DENY). */
-#define LIST_CASES(f, NET, SRC, OUT, ALL)				\
-	{ "lists v" #f " deny on list 5 counts into list 5", PLAIN,	\
-	  { .family = f, .proto = IPPROTO_UDP },			\
-	  { DENYX(SRC, 50, .list = 5) }, PG_R_DENY, 50 },		\
-	{ "lists v" #f " allow on list 2 beats deny on list 5: list 2 counts", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP },			\
-	  { ALLOWX(NET, 51, .list = 2), DENYX(SRC, 50, .list = 5) }, PG_R_ALLOW, 51 }, \
-	{ "lists v" #f " deny on list 5 outside allow on list 2: list 5 counts", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .src = OUT },		\
-	  { ALLOWX(NET, 51, .list = 2), DENYX(ALL, 50, .list = 5) }, PG_R_DENY, 50 }, \
-	{ "lists v" #f " bulk entry (rule_id 0) on list 5 counts into list 5 only", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .payload = 333 },	\
-	  { DENYX(NET, 0, .list = 5) }, PG_R_DENY, 0 },		\
-	{ "lists v" #f " entry in lists 2 and 5 counts into its list_id (5) only", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP },			\
-	  { DENYX(SRC, 50, .list = 5, .also = 1 << 2) }, PG_R_DENY, 50 }, \
-	{ "lists v" #f " port-scoped deny on list 2 counts into list 2", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .dport = 22 },		\
-	  { DENYX(NET, 52, TCP(22), .list = 2) }, PG_R_DENY, 52 },	\
-	{ "lists v" #f " expired entry on list 5 inside live one on list 2: list 2 counts", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP },			\
-	  { DENYX(SRC, 50, .list = 5, .ttl = TTL_EXPIRED), DENYX(NET, 52, .list = 2) }, \
-	  PG_R_DENY, 52 },						\
-	{ "lists v" #f " default verdict beside entries on lists 2 and 5 counts no list", PLAIN, \
-	  { .family = f, .proto = IPPROTO_UDP, .src = OUT },		\
-	  { ALLOWX(NET, 51, .list = 2), DENYX(NET, 50, .list = 5) }, PG_R_DEFAULT, 0 }, \
-	{ "lists v" #f " malformed frame beside entries on lists 2 and 5 counts no list", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .version = f == 4 ? 6 : 4, .src = OUT }, \
-	  { DENYX(NET, 50, .list = 5), ALLOWX(NET, 51, .list = 2) }, PG_R_MALFORMED, 0 }, \
-	{ "lists v" #f " malformed frame from a source denied on list 5 counts into list 5", PLAIN, \
-	  { .family = f, .proto = IPPROTO_TCP, .version = f == 4 ? 6 : 4 }, \
-	  { DENYX(ALL, 50, .list = 5) }, PG_R_DENY, 50 }
-
-static const struct tcase cases[] = {
-	/* Plain IP, nothing listed. */
-	{ "v4 TCP default pass", PLAIN, { .family = 4, .proto = IPPROTO_TCP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v4 UDP default pass", PLAIN, { .family = 4, .proto = IPPROTO_UDP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v4 ICMP default pass", PLAIN, { .family = 4, .proto = IPPROTO_ICMP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 TCP default pass", PLAIN, { .family = 6, .proto = IPPROTO_TCP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 UDP default pass", PLAIN, { .family = 6, .proto = IPPROTO_UDP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 ICMPv6 default pass", PLAIN, { .family = 6, .proto = IPPROTO_ICMPV6 },
-	  {}, PG_R_DEFAULT, 0 },
-	{ "v4 GRE (no L4 parsing) default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_GRE }, {}, PG_R_DEFAULT, 0 },
-	{ "v4 with IP options (IHL 6) default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .ihl = 6 }, {}, PG_R_DEFAULT, 0 },
-	{ "v4 TCP with options (doff 8) default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 8 }, {}, PG_R_DEFAULT, 0 },
-	{ "v4 tot_len equal to IHL*4 default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_GRE, .tot_len = 20 }, {}, PG_R_DEFAULT, 0 },
-	{ "v4 DF alone is not a fragment", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .frag_off = 0x4000 }, {},
-	  PG_R_DEFAULT, 0 },
-	/* Rules name the peer: the sender here (the receiver when mirrored
-	 * for egress), never the local end. */
-	{ "v4 deny on the destination address does not match", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP }, { DENY("192.0.2.1/32", 1) },
-	  PG_R_DEFAULT, 0 },
-	{ "v6 deny on the destination address does not match", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP }, { DENY("2001:db8:ffff::1/128", 1) },
-	  PG_R_DEFAULT, 0 },
-	{ "v4 deny 0.0.0.0/0 does not touch v6", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP }, { DENY_ALL4 }, PG_R_DEFAULT, 0 },
-	{ "v6 deny ::/0 does not touch v4", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP }, { DENY_ALL6 }, PG_R_DEFAULT, 0 },
-
-	/* Full-size frames: every byte is counted, not just the headers. */
-	{ "v4 UDP full-size frame (1514 bytes) default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .payload = 1514 - ETH_IP4_LEN - 8 },
-	  {}, PG_R_DEFAULT, 0 },
-	{ "v6 TCP full-size frame (1514 bytes) from denied source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .payload = 1514 - ETH_IP6_LEN - 20 },
-	  { DENY(PKT_SRC6 "/128", 15) }, PG_R_DENY, 15 },
-
-	/* Non-IP: never filtered, so a deny-all cannot lock out ARP. */
-	{ "ARP non-IP", PLAIN, { .ethertype = ETH_P_ARP }, {}, PG_R_NON_IP, 0 },
-	{ "ARP non-IP despite deny 0.0.0.0/0", PLAIN, { .ethertype = ETH_P_ARP },
-	  { DENY_ALL4, DENY_ALL6 }, PG_R_NON_IP, 0 },
-	{ "VLAN ARP non-IP despite deny 0.0.0.0/0", PLAIN,
-	  { .vlan = { ETH_P_8021Q }, .ethertype = ETH_P_ARP }, { DENY_ALL4 },
-	  PG_R_NON_IP, 0 },
-	{ "LLDP non-IP", PLAIN, { .ethertype = ETH_P_LLDP }, { DENY_ALL4 },
-	  PG_R_NON_IP, 0 },
-
-	/* VLAN and QinQ. */
-	{ "VLAN v4 TCP default pass", PLAIN,
-	  { .vlan = { ETH_P_8021Q }, .family = 4, .proto = IPPROTO_TCP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "VLAN v4 TCP source denied", PLAIN,
-	  { .vlan = { ETH_P_8021Q }, .family = 4, .proto = IPPROTO_TCP },
-	  { DENY(PKT_SRC4 "/32", 1) }, PG_R_DENY, 1 },
-	{ "QinQ v4 UDP source denied", PLAIN,
-	  { .vlan = QINQ, .family = 4, .proto = IPPROTO_UDP },
-	  { DENY(PKT_SRC4 "/32", 2) }, PG_R_DENY, 2 },
-	{ "double 802.1Q v4 ICMP source denied", PLAIN,
-	  { .vlan = { ETH_P_8021Q, ETH_P_8021Q }, .family = 4, .proto = IPPROTO_ICMP },
-	  { DENY(PKT_SRC4 "/32", 3) }, PG_R_DENY, 3 },
-	{ "VLAN v6 UDP source denied", PLAIN,
-	  { .vlan = { ETH_P_8021Q }, .family = 6, .proto = IPPROTO_UDP },
-	  { DENY(PKT_SRC6 "/128", 4) }, PG_R_DENY, 4 },
-	{ "QinQ v6 TCP source denied", PLAIN,
-	  { .vlan = QINQ, .family = 6, .proto = IPPROTO_TCP },
-	  { DENY(PKT_SRC6 "/128", 5) }, PG_R_DENY, 5 },
-	{ "QinQ v6 ICMPv6 default pass", PLAIN,
-	  { .vlan = QINQ, .family = 6, .proto = IPPROTO_ICMPV6 }, {},
-	  PG_R_DEFAULT, 0 },
-	/* More tags than a well-formed frame: malformed, but the addresses
-	 * behind a third and a fourth tag are read (PG_MAX_VLAN_WALK). */
-	READABLE4("third VLAN tag TCP", .vlan = VLAN3, .proto = IPPROTO_TCP),
-	READABLE6("third VLAN tag UDP", .vlan = VLAN3, .proto = IPPROTO_UDP),
-	READABLE4("fourth VLAN tag UDP", .vlan = VLAN4, .proto = IPPROTO_UDP),
-	READABLE6("fourth VLAN tag TCP", .vlan = VLAN4, .proto = IPPROTO_TCP),
-	{ "fifth VLAN tag malformed though source denied", PLAIN,
-	  { .vlan = VLAN5, .family = 4, .proto = IPPROTO_TCP }, { DENY_ALL4 },
-	  PG_R_MALFORMED, 0 },
-	{ "fifth VLAN tag dropped though source allowed", DROPMAL,
-	  { .vlan = VLAN5, .family = 6, .proto = IPPROTO_UDP },
-	  { ALLOW(PKT_SRC6 "/128", 17) }, PG_R_MALFORMED_DROP, 0 },
-	{ "third VLAN tag cut inside the tag malformed though source denied", PLAIN,
-	  { .vlan = VLAN3, .family = 4, .proto = IPPROTO_TCP, .len = ETH_HLEN + 10 },
-	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
-	{ "third VLAN tag cut inside the source address malformed though denied", PLAIN,
-	  { .vlan = VLAN3, .family = 4, .proto = IPPROTO_TCP, .len = ETH_HLEN + 12 + 14 },
-	  { DENY_ALL4 }, PG_R_MALFORMED, 0 },
-	{ "third VLAN tag non-IP malformed", PLAIN,
-	  { .vlan = VLAN3, .ethertype = ETH_P_ARP }, { DENY_ALL4 }, PG_R_MALFORMED, 0 },
-
-	/* L3 header checks: the header is not trusted, but the addresses
-	 * sit at fixed offsets, so address rules still apply. */
-	BAD_IHL(0), BAD_IHL(1), BAD_IHL(2), BAD_IHL(3), BAD_IHL(4),
-	READABLE4("IHL 15 beyond the frame", .proto = IPPROTO_ICMP, .ihl = 15,
-		  .len = ETH_IP4_LEN + 8),
-	READABLE4("IHL 6 one word beyond the frame", .proto = IPPROTO_GRE, .ihl = 6,
-		  .len = ETH_IP4_LEN),
-	READABLE4("tot_len 19 below IHL*4", .proto = IPPROTO_TCP, .tot_len = 19),
-	READABLE4("tot_len 10", .proto = IPPROTO_UDP, .tot_len = 10),
-	READABLE4("version 5 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 5),
-	READABLE4("version 6 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 6),
-	READABLE6("version 4 in an IPv6 frame", .proto = IPPROTO_TCP, .version = 4),
-	READABLE6("version 5 in an IPv6 frame", .proto = IPPROTO_UDP, .version = 5),
-	READABLE4("IHL 3 behind QinQ", .vlan = QINQ, .proto = IPPROTO_UDP, .ihl = 3),
-	READABLE6("version 4 behind a VLAN tag", .vlan = { ETH_P_8021Q },
-		  .proto = IPPROTO_TCP, .version = 4),
-
-	/* L4 header checks: addresses known, so rules still apply. */
-	{ "v4 TCP doff 4 malformed", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 4 }, {},
-	  PG_R_MALFORMED, 0 },
-	{ "v4 TCP doff 4 from denied source", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 4 },
-	  { DENY(PKT_SRC4 "/32", 6) }, PG_R_DENY, 6 },
-	{ "v4 TCP doff 15 beyond the frame malformed", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 15,
-	    .len = ETH_IP4_LEN + 20 }, {}, PG_R_MALFORMED, 0 },
-	{ "v4 TCP doff 15 beyond the frame from denied source", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 15,
-	    .len = ETH_IP4_LEN + 20 }, { DENY(PKT_SRC4 "/32", 6) }, PG_R_DENY, 6 },
-	{ "v6 truncated UDP from allowed source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .len = ETH_IP6_LEN + 4 },
-	  { ALLOW(PKT_SRC6 "/128", 8) }, PG_R_ALLOW, 8 },
-
-	/* IPv6 extension header chains. */
-	{ "v6 hop-by-hop + UDP default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT(IPPROTO_HOPOPTS) } }, {}, PG_R_DEFAULT, 0 },
-	{ "v6 routing (16 bytes) + TCP default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1,
-	    .ext = { { .type = IPPROTO_ROUTING, .hdrlen = 1 } } }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 destination options + ICMPv6 default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_ICMPV6, .n_ext = 1,
-	    .ext = { EXT(IPPROTO_DSTOPTS) } }, {}, PG_R_DEFAULT, 0 },
-	{ "v6 AH (24 bytes) + TCP default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1, .ext = { EXT_AH } }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 hop-by-hop + no next header default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_NONE, .n_ext = 1,
-	    .ext = { EXT(IPPROTO_HOPOPTS) } }, {}, PG_R_DEFAULT, 0 },
-	{ "v6 8 extension headers + UDP default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 8, .ext = { CHAIN8 } }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v6 8 extension headers + UDP from denied source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 8, .ext = { CHAIN8 } },
-	  { DENY(PKT_SRC6 "/128", 10) }, PG_R_DENY, 10 },
-	{ "v6 9 extension headers malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 9,
-	    .ext = { CHAIN8, EXT(IPPROTO_DSTOPTS) } }, {}, PG_R_MALFORMED, 0 },
-	{ "v6 9 extension headers from denied source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 9,
-	    .ext = { CHAIN8, EXT(IPPROTO_DSTOPTS) } },
-	  { DENY(PKT_SRC6 "/128", 10) }, PG_R_DENY, 10 },
-	{ "v6 hop-by-hop cut short before UDP malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT(IPPROTO_HOPOPTS) }, .len = ETH_IP6_LEN + 4 }, {},
-	  PG_R_MALFORMED, 0 },
-	{ "v6 hop-by-hop cut short, no next header, malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_NONE, .n_ext = 1,
-	    .ext = { EXT(IPPROTO_HOPOPTS) }, .len = ETH_IP6_LEN + 4 }, {},
-	  PG_R_MALFORMED, 0 },
-	{ "v6 AH cut short from denied source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1, .ext = { EXT_AH },
-	    .len = ETH_IP6_LEN + 12 }, { DENY("2001:db8::/32", 11) }, PG_R_DENY, 11 },
-
-	/* Fragments: only a non-first fragment lacks an L4 header. */
-	{ "v4 first fragment TCP default pass", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .frag_off = 0x2000 }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v4 first fragment with truncated TCP malformed", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .frag_off = 0x2000,
-	    .len = ETH_IP4_LEN + 10 }, {}, PG_R_MALFORMED, 0 },
-	{ "v4 middle fragment (MF, offset 185)", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .frag_off = 0x2000 | 185 }, {},
-	  PG_R_FRAGMENT, 0 },
-	{ "v4 last fragment without L4 bytes", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .frag_off = 1, .len = ETH_IP4_LEN },
-	  {}, PG_R_FRAGMENT, 0 },
-	{ "v4 non-first fragment from denied source", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .frag_off = 185 },
-	  { DENY("198.51.100.0/24", 12) }, PG_R_DENY, 12 },
-	{ "v4 non-first fragment from allowed source", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .frag_off = 185 },
-	  { ALLOW(PKT_SRC4 "/32", 13), DENY_ALL4 }, PG_R_ALLOW, 13 },
-	{ "v6 first fragment UDP default pass", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT_FRAG(V6_MF) } }, {}, PG_R_DEFAULT, 0 },
-	{ "v6 first fragment with truncated UDP malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT_FRAG(V6_MF) }, .len = ETH_IP6_LEN + 8 + 4 }, {},
-	  PG_R_MALFORMED, 0 },
-	{ "v6 non-first fragment", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT_FRAG(V6_OFF(100)) } }, {}, PG_R_FRAGMENT, 0 },
-	{ "v6 non-first fragment without L4 bytes after hop-by-hop", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 2,
-	    .ext = { EXT(IPPROTO_HOPOPTS), EXT_FRAG(V6_OFF(100) | V6_MF) },
-	    .len = ETH_IP6_LEN + 16 }, {}, PG_R_FRAGMENT, 0 },
-	{ "v6 non-first fragment from denied source", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT_FRAG(V6_OFF(100)) } }, { DENY(PKT_SRC6 "/128", 14) },
-	  PG_R_DENY, 14 },
-	{ "v6 fragment header cut short malformed", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
-	    .ext = { EXT_FRAG(V6_OFF(100)) }, .len = ETH_IP6_LEN + 4 }, {},
-	  PG_R_MALFORMED, 0 },
-
-	/* Longest prefix within a list; allow beats deny at any length. */
-	{ "LPM v4 deny /24 beats deny /8", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .src = "10.1.2.3" },
-	  { DENY("10.0.0.0/8", 1), DENY("10.1.2.0/24", 2) }, PG_R_DENY, 2 },
-	{ "LPM v4 deny /8 outside the /24", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .src = "10.9.9.9" },
-	  { DENY("10.0.0.0/8", 1), DENY("10.1.2.0/24", 2) }, PG_R_DENY, 1 },
-	{ "LPM v4 outside every deny prefix", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP, .src = "11.1.2.3" },
-	  { DENY("10.0.0.0/8", 1), DENY("10.1.2.0/24", 2) }, PG_R_DEFAULT, 0 },
-	{ "LPM v4 allow /24 inside deny /16", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .src = "10.1.2.3" },
-	  { ALLOW("10.1.2.0/24", 3), DENY("10.1.0.0/16", 4) }, PG_R_ALLOW, 3 },
-	{ "LPM v4 deny /16 outside allow /24", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .src = "10.1.9.9" },
-	  { ALLOW("10.1.2.0/24", 3), DENY("10.1.0.0/16", 4) }, PG_R_DENY, 4 },
-	{ "LPM v4 allow /16 beats deny /32 inside it", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP, .src = "10.1.2.3" },
-	  { ALLOW("10.1.0.0/16", 5), DENY("10.1.2.3/32", 6) }, PG_R_ALLOW, 5 },
-	{ "LPM v4 allow /24 beats allow /8", PLAIN,
-	  { .family = 4, .proto = IPPROTO_ICMP, .src = "10.1.2.3" },
-	  { ALLOW("10.0.0.0/8", 1), ALLOW("10.1.2.0/24", 2) }, PG_R_ALLOW, 2 },
-	{ "LPM v4 deny 0.0.0.0/0", PLAIN, { .family = 4, .proto = IPPROTO_ICMP },
-	  { DENY_ALL4 }, PG_R_DENY, 9 },
-	{ "LPM v4 deny /32 without own counter", PLAIN,
-	  { .family = 4, .proto = IPPROTO_ICMP }, { DENY(PKT_SRC4 "/32", 0) },
-	  PG_R_DENY, 0 },
-	{ "LPM v6 allow /48 inside deny /32", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .src = "2001:db8:100::7" },
-	  { DENY("2001:db8::/32", 1), ALLOW("2001:db8:100::/48", 2) },
-	  PG_R_ALLOW, 2 },
-	{ "LPM v6 deny /32 outside allow /48", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .src = "2001:db8:200::1" },
-	  { DENY("2001:db8::/32", 1), ALLOW("2001:db8:100::/48", 2) },
-	  PG_R_DENY, 1 },
-	{ "LPM v6 outside every prefix", PLAIN,
-	  { .family = 6, .proto = IPPROTO_TCP, .src = "2001:db9::1" },
-	  { DENY("2001:db8::/32", 1), ALLOW("2001:db8:100::/48", 2) },
-	  PG_R_DEFAULT, 0 },
-	{ "LPM v6 deny /128 beats deny /64", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP },
-	  { DENY("2001:db8:100::/64", 1), DENY(PKT_SRC6 "/128", 2) }, PG_R_DENY, 2 },
-	{ "LPM v6 allow ::/0 beats deny /128", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP },
-	  { ALLOW("::/0", 3), DENY(PKT_SRC6 "/128", 2) }, PG_R_ALLOW, 3 },
-	{ "LPM v6 deny ::/0", PLAIN, { .family = 6, .proto = IPPROTO_UDP },
-	  { DENY_ALL6 }, PG_R_DENY, 9 },
-
-	/* TTL: an expired entry is absent, a live one is not. */
-	{ "TTL v4 expired deny /32 inside live deny /24", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP },
-	  { DENY_T(PKT_SRC4 "/32", TTL_EXPIRED, 1),
-	    DENY_T("198.51.100.0/24", TTL_LIVE, 2) }, PG_R_DENY, 2 },
-	{ "TTL v4 expired deny /32 alone", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP },
-	  { DENY_T(PKT_SRC4 "/32", TTL_EXPIRED, 1) }, PG_R_DEFAULT, 0 },
-	{ "TTL v4 live deny /32", PLAIN, { .family = 4, .proto = IPPROTO_TCP },
-	  { DENY_T(PKT_SRC4 "/32", TTL_LIVE, 1) }, PG_R_DENY, 1 },
-	{ "TTL v4 expired /32 and /24 inside permanent /8", PLAIN,
-	  { .family = 4, .proto = IPPROTO_TCP },
-	  { DENY_T(PKT_SRC4 "/32", TTL_EXPIRED, 1),
-	    DENY_T("198.51.100.0/24", TTL_EXPIRED, 2), DENY("198.0.0.0/8", 3) },
-	  PG_R_DENY, 3 },
-	{ "TTL v4 expired deny /0 alone", PLAIN, { .family = 4, .proto = IPPROTO_TCP },
-	  { DENY_T("0.0.0.0/0", TTL_EXPIRED, 1) }, PG_R_DEFAULT, 0 },
-	{ "TTL v4 expired allow /32 no longer shields from deny /24", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP },
-	  { ALLOW_T(PKT_SRC4 "/32", TTL_EXPIRED, 1), DENY("198.51.100.0/24", 2) },
-	  PG_R_DENY, 2 },
-	{ "TTL v4 live allow /32 shields from deny /24", PLAIN,
-	  { .family = 4, .proto = IPPROTO_UDP },
-	  { ALLOW_T(PKT_SRC4 "/32", TTL_LIVE, 1), DENY("198.51.100.0/24", 2) },
-	  PG_R_ALLOW, 1 },
-	{ "TTL v6 expired deny /128 inside live deny /64", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP },
-	  { DENY_T(PKT_SRC6 "/128", TTL_EXPIRED, 1),
-	    DENY_T("2001:db8:100::/64", TTL_LIVE, 2) }, PG_R_DENY, 2 },
-	{ "TTL v6 expired deny /128 alone", PLAIN,
-	  { .family = 6, .proto = IPPROTO_UDP },
-	  { DENY_T(PKT_SRC6 "/128", TTL_EXPIRED, 1) }, PG_R_DEFAULT, 0 },
-
-	/* The drop-malformed instance: only the malformed action changes. */
-	{ "v4 TCP default pass", DROPMAL, { .family = 4, .proto = IPPROTO_TCP }, {},
-	  PG_R_DEFAULT, 0 },
-	{ "v4 IHL 3 dropped", DROPMAL,
-	  { .family = 4, .proto = IPPROTO_TCP, .ihl = 3 }, {},
-	  PG_R_MALFORMED_DROP, 0 },
-	{ "v4 truncated TCP dropped", DROPMAL,
-	  { .family = 4, .proto = IPPROTO_TCP, .len = ETH_IP4_LEN + 10 }, {},
-	  PG_R_MALFORMED_DROP, 0 },
-	{ "v4 truncated TCP from denied source", DROPMAL,
-	  { .family = 4, .proto = IPPROTO_TCP, .len = ETH_IP4_LEN + 10 },
-	  { DENY(PKT_SRC4 "/32", 1) }, PG_R_DENY, 1 },
-	{ "v4 truncated TCP from allowed source passes", DROPMAL,
-	  { .family = 4, .proto = IPPROTO_TCP, .len = ETH_IP4_LEN + 10 },
-	  { ALLOW(PKT_SRC4 "/32", 2) }, PG_R_ALLOW, 2 },
-	{ "three VLAN tags dropped", DROPMAL,
-	  { .vlan = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }, .family = 4,
-	    .proto = IPPROTO_TCP }, {}, PG_R_MALFORMED_DROP, 0 },
-	{ "v6 9 extension headers dropped", DROPMAL,
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 9,
-	    .ext = { CHAIN8, EXT(IPPROTO_DSTOPTS) } }, {}, PG_R_MALFORMED_DROP, 0 },
-	{ "ARP non-IP", DROPMAL, { .ethertype = ETH_P_ARP }, {}, PG_R_NON_IP, 0 },
-	{ "v4 non-first fragment", DROPMAL,
-	  { .family = 4, .proto = IPPROTO_UDP, .frag_off = 185, .len = ETH_IP4_LEN },
-	  {}, PG_R_FRAGMENT, 0 },
-	{ "v6 UDP source denied", DROPMAL, { .family = 6, .proto = IPPROTO_UDP },
-	  { DENY(PKT_SRC6 "/128", 3) }, PG_R_DENY, 3 },
-
-	PORT_CASES(4, "198.51.100.0/24", PKT_SRC4 "/32", "203.0.113.9", "198.0.0.0/8",
-		   "0.0.0.0/0", "192.0.2.1/32", IPPROTO_ICMP, ETH_IP4_LEN, FRAGL4, FRAGF4),
-	PORT_CASES(6, "2001:db8:100::/48", PKT_SRC6 "/128", "2001:db8:200::9",
-		   "2001:db8::/32", "::/0", "2001:db8:ffff::1/128", IPPROTO_ICMPV6,
-		   ETH_IP6_LEN, FRAGL6, FRAGF6),
-	LIST_CASES(4, "198.51.100.0/24", PKT_SRC4 "/32", "203.0.113.9", "0.0.0.0/0"),
-	LIST_CASES(6, "2001:db8:100::/48", PKT_SRC6 "/128", "2001:db8:200::9", "::/0"),
-	{ "lists ARP despite deny all on list 5 counts no list", PLAIN,
-	  { .ethertype = ETH_P_ARP },
-	  { DENYX("0.0.0.0/0", 50, .list = 5), DENYX("::/0", 50, .list = 5) },
-	  PG_R_NON_IP, 0 },
-};
+#define CASE_TABLE_REF(t)	&cases_##t,
+static const struct case_table *const case_tables[] = { CASE_TABLES(CASE_TABLE_REF) };
+#undef CASE_TABLE_REF
 
 /* ---- truncation sweeps ---- */
-
-struct sweep {
-	const char *name;
-	struct pkt_spec pkt;
-};
-
-static const struct sweep sweeps[] = {
-	{ "IPv4/TCP", { .family = 4, .proto = IPPROTO_TCP } },
-	{ "IPv6/UDP", { .family = 6, .proto = IPPROTO_UDP } },
-	{ "QinQ IPv4/ICMP", { .vlan = QINQ, .family = 4, .proto = IPPROTO_ICMP } },
-	/* Behind a tag, so TC sees cuts in the IPv6 header too (see
-	 * skb_refuses_short_l3). */
-	{ "VLAN IPv6/TCP", { .vlan = { ETH_P_8021Q }, .family = 6, .proto = IPPROTO_TCP } },
-	{ "IPv6 hop-by-hop+fragment/UDP",
-	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 2,
-	    .ext = { EXT(IPPROTO_HOPOPTS), EXT_FRAG(V6_MF) } } },
-};
 
 static int malformed_reason(const struct instance *in)
 {
@@ -2880,7 +2252,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	size_t stride, i, scale;
+	size_t stride, i, t, scale;
 	int k, s, pid, rules;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-v")))
@@ -2905,11 +2277,11 @@ int main(int argc, char **argv)
 	if (load_all()) {
 		for (compiled_mode = 0; compiled_mode <= 1; compiled_mode++)
 			for (pid = 0; pid < PROG_MAX; pid++) {
-				for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-					run_case(&cases[i], pid);
+				for (t = 0; t < sizeof(case_tables) / sizeof(case_tables[0]); t++)
+					for (i = 0; i < case_tables[t]->n; i++)
+						run_case(&case_tables[t]->cases[i], pid);
 				for (k = 0; k < INST_MAX; k++)
-					for (s = 0; s < (int)(sizeof(sweeps) / sizeof(sweeps[0]));
-					     s++)
+					for (s = 0; s < (int)n_sweeps; s++)
 						for (rules = SW_NONE; rules < SW_MAX; rules++)
 							run_sweep(&insts[k], pid, &sweeps[s],
 								  rules);
