@@ -123,7 +123,14 @@ $(O)/tests/test_compile: tests/compile/test_compile.c $(O)/ctl/compile.o Makefil
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
-unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile
+# Prefix and duration parsing (ctl/cidr.c): plain C.
+$(O)/tests/test_cidr: tests/cidr/test_cidr.c $(O)/ctl/cidr.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile \
+	$(O)/tests/test_cidr
 
 $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	$(call msg,CC-FUZZ,$@)
