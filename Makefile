@@ -129,8 +129,15 @@ $(O)/tests/test_cidr: tests/cidr/test_cidr.c $(O)/ctl/cidr.o Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
+# The option parser (ctl/opts.c), its messages and help: plain C.
+$(O)/tests/test_opts: tests/opts/test_opts.c $(O)/ctl/opts.o $(O)/ctl/out.o $(O)/ctl/cidr.o \
+		$(O)/ctl/jsonpretty.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
 unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile \
-	$(O)/tests/test_cidr
+	$(O)/tests/test_cidr $(O)/tests/test_opts
 
 $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	$(call msg,CC-FUZZ,$@)
