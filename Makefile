@@ -20,7 +20,7 @@ endif
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Imaps -Ixdp -I/usr/include/$(MULTIARCH) -MMD -MP
+	-Imaps -Ixdp -idirafter /usr/include/$(MULTIARCH) -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -38,6 +38,9 @@ SAN_O ?= build-san
 BPF_SRCS := xdp/pktgate_xdp.bpf.c tc/pktgate_tc.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(O)/pktgate_xdp.skel.h $(O)/pktgate_tc.skel.h
+# The skeletons are made before any C object (order-only), but only an
+# object that includes one is remade when they change: its -MMD file says
+# so. A datapath edit then rebuilds the few skeleton users, not every object.
 
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(patsubst %.c,$(O)/%.o,$(CTL_SRCS))
@@ -89,7 +92,7 @@ $(SKELS):
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $@)))_bpf > $@
 
-$(O)/ctl/%.o: ctl/%.c $(SKELS) Makefile
+$(O)/ctl/%.o: ctl/%.c Makefile | $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -98,7 +101,7 @@ $(O)/pktgate: $(CTL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(O)/tests/%.o: tests/unit/%.c $(SKELS) Makefile
+$(O)/tests/%.o: tests/unit/%.c Makefile | $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
@@ -120,7 +123,21 @@ $(O)/tests/test_compile: tests/compile/test_compile.c $(O)/ctl/compile.o Makefil
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
-unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile
+# Prefix and duration parsing (ctl/cidr.c): plain C.
+$(O)/tests/test_cidr: tests/cidr/test_cidr.c $(O)/ctl/cidr.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+# The option parser (ctl/opts.c), its messages and help: plain C.
+$(O)/tests/test_opts: tests/opts/test_opts.c $(O)/ctl/opts.o $(O)/ctl/out.o $(O)/ctl/cidr.o \
+		$(O)/ctl/jsonpretty.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
+
+unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile \
+	$(O)/tests/test_cidr $(O)/tests/test_opts
 
 $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	$(call msg,CC-FUZZ,$@)
@@ -128,7 +145,7 @@ $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(O)/fuzz/ctl/main.o: FUZZ_CFLAGS += -Dmain=pktgate_main
-$(O)/fuzz/ctl/%.o: ctl/%.c $(SKELS) Makefile
+$(O)/fuzz/ctl/%.o: ctl/%.c Makefile | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
@@ -167,7 +184,7 @@ $(BENCH_SKEL): $(O)/bench/bench.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_bpf > $@
 
 # A static pattern: bench/bench.bpf.c must not match it.
-$(BENCH_OBJS): $(O)/bench/%.o: bench/%.c $(SKELS) $(BENCH_SKEL) Makefile
+$(BENCH_OBJS): $(O)/bench/%.o: bench/%.c Makefile | $(SKELS) $(BENCH_SKEL)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ibench -I$(O)/bench -c $< -o $@
@@ -187,7 +204,7 @@ bench: bench-deps
 # The whole suite; installs what is missing first.
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit $(BENCH_BIN)
-	$(Q)tests/run.sh
+	$(Q)PKTGATE_BUILD=$(abspath $(O)) tests/run.sh
 
 demo: test-deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -81,6 +81,8 @@ run_unit() {	# run_unit PROGRAM LABEL
 selected unit && run_unit test_datapath unit
 selected "unit listfile" && run_unit test_listfile "unit listfile"
 selected "unit compile" && run_unit test_compile "unit compile"
+selected "unit cidr" && run_unit test_cidr "unit cidr"
+selected "unit opts" && run_unit test_opts "unit opts"
 
 # 2. Shell tests: every test_* function of tests/test_*.sh, each in its own
 # subshell with its own pin directory and cleanup.

@@ -4,12 +4,12 @@
 # and the bash completion.
 
 # install_root: `make install` into $TMP/root with PREFIX=/usr; sets ROOT.
-# Like the other tests it takes build/pktgate as built (-o: not remade, so a
+# Like the other tests it takes $BUILD/pktgate as built (-o: not remade, so a
 # source file being edited does not matter); see the dry run below for
 # install building it first.
 install_root() {
 	ROOT=$TMP/root
-	make -s --no-print-directory -C "$TOP" -o build/pktgate install DESTDIR="$ROOT" \
+	make -s --no-print-directory -C "$TOP" -o "$BUILD/pktgate" O="$BUILD" install DESTDIR="$ROOT" \
 		PREFIX=/usr >"$TMP/make.log" 2>&1 ||
 		fail "make install failed: $(cat "$TMP/make.log")"
 }
@@ -51,7 +51,7 @@ test_install_relocated() {
 	assert_eq "./usr/lib/systemd/system/pktgate.service ./usr/sbin/pktgate ./usr/share/bash-completion/completions/pktgate ./usr/share/man/man8/pktgate.8" \
 		"$files" "installed files"
 	[ -x "$ROOT/usr/sbin/pktgate" ] || fail "installed pktgate is not executable"
-	cmp -s "$TOP/build/pktgate" "$ROOT/usr/sbin/pktgate" || fail "installed binary differs from build/pktgate"
+	cmp -s "$BUILD/pktgate" "$ROOT/usr/sbin/pktgate" || fail "installed binary differs from $BUILD/pktgate"
 
 	# The installed binary runs with the tree out of reach.
 	expect 0 hidden sh -c 'command -v pktgate; pwd; ls -A "$0"' "$TOP"
@@ -238,7 +238,7 @@ test_install_bash_completion() {
 }
 
 test_install_systemd_unit() {
-	expect 0 make -s -C "$TOP" -o "$TOP/build/pktgate" install DESTDIR="$TMP/root" PREFIX=/usr
+	expect 0 make -s -C "$TOP" -o "$BUILD/pktgate" O="$BUILD" install DESTDIR="$TMP/root" PREFIX=/usr
 	unit="$TMP/root/usr/lib/systemd/system/pktgate.service"
 	[ -f "$unit" ] || fail "no unit installed"
 	assert_contains "$(cat "$unit")" "ExecStart=/usr/sbin/pktgate restore /etc/pktgate/pktgate.rules"

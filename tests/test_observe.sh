@@ -318,8 +318,8 @@ test_observe_top_reads_a_big_table_fast() {
 # offered a place: an LRU table of as many addresses as the flood evicted
 # the heavy source; the sketch keeps it.
 test_observe_top_names_the_heavy_source_under_a_spoofed_flood() {
-	local heavy=198.51.100.3 gen=$TOP/build/bench/pgbench before after
-	[ -x "$gen" ] || fail "no $gen: make build/bench/pgbench"
+	local heavy=198.51.100.3 gen=$BUILD/bench/pgbench before after
+	[ -x "$gen" ] || fail "no $gen: make $BUILD/bench/pgbench"
 	lab_up
 	gwpg attach gw-a >/dev/null
 	pg config top-rate 0 >/dev/null

@@ -170,7 +170,7 @@ test_traffic_attach_is_idempotent_and_options_replace() {
 
 test_traffic_foreign_xdp_program_is_left_alone() {
 	lab_up
-	on gw ip link set dev gw-c xdpgeneric obj "$TOP/build/tests/bpf/foreign.bpf.o" sec xdp
+	on gw ip link set dev gw-c xdpgeneric obj "$BUILD/tests/bpf/foreign.bpf.o" sec xdp
 	expect 1 gwpg attach gw-c
 	assert_contains "$ERR" "gw-c already has XDP program 'foreign_xdp'"
 	assert_contains "$ERR" "pktgate will not replace it"
@@ -288,7 +288,7 @@ test_tc_detach_removes_only_what_pktgate_added() {
 	# Another tool's qdisc and filter exist first: both stay.
 	on gw tc qdisc add dev gw-c clsact
 	on gw tc filter add dev gw-c ingress pref 7 bpf da \
-		obj "$TOP/build/tests/bpf/foreign.bpf.o" sec tc
+		obj "$BUILD/tests/bpf/foreign.bpf.o" sec tc
 	gwpg attach gw-c --tc both --no-xdp >/dev/null
 	assert_contains "$(on gw tc filter show dev gw-c ingress)" "pktgate_tc_in"
 	gwpg detach gw-c >/dev/null
@@ -302,7 +302,7 @@ test_tc_detach_removes_only_what_pktgate_added() {
 	on gw tc qdisc del dev gw-c clsact
 	gwpg attach gw-c --tc ingress --no-xdp >/dev/null
 	on gw tc filter add dev gw-c egress pref 9 bpf da \
-		obj "$TOP/build/tests/bpf/foreign.bpf.o" sec tc
+		obj "$BUILD/tests/bpf/foreign.bpf.o" sec tc
 	gwpg detach gw-c >/dev/null
 	assert_contains "$(on gw tc filter show dev gw-c egress)" "foreign_tc"
 }

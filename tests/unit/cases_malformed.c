@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Datapath unit cases: L3 and L4 header checks, IPv6 extension header chains. */
+#include "cases.h"
+
+#define BAD_IHL(n)	READABLE4("IHL " #n, .proto = IPPROTO_TCP, .ihl = n, .ihl_set = 1)
+
+static const struct tcase cases[] = {
+	/* L3 header checks: the header is not trusted, but the addresses
+	 * sit at fixed offsets, so address rules still apply. */
+	BAD_IHL(0), BAD_IHL(1), BAD_IHL(2), BAD_IHL(3), BAD_IHL(4),
+	READABLE4("IHL 15 beyond the frame", .proto = IPPROTO_ICMP, .ihl = 15,
+		  .len = ETH_IP4_LEN + 8),
+	READABLE4("IHL 6 one word beyond the frame", .proto = IPPROTO_GRE, .ihl = 6,
+		  .len = ETH_IP4_LEN),
+	READABLE4("tot_len 19 below IHL*4", .proto = IPPROTO_TCP, .tot_len = 19),
+	READABLE4("tot_len 10", .proto = IPPROTO_UDP, .tot_len = 10),
+	READABLE4("version 5 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 5),
+	READABLE4("version 6 in an IPv4 frame", .proto = IPPROTO_TCP, .version = 6),
+	READABLE6("version 4 in an IPv6 frame", .proto = IPPROTO_TCP, .version = 4),
+	READABLE6("version 5 in an IPv6 frame", .proto = IPPROTO_UDP, .version = 5),
+	READABLE4("IHL 3 behind QinQ", .vlan = QINQ, .proto = IPPROTO_UDP, .ihl = 3),
+	READABLE6("version 4 behind a VLAN tag", .vlan = { ETH_P_8021Q },
+		  .proto = IPPROTO_TCP, .version = 4),
+
+	/* L4 header checks: addresses known, so rules still apply. */
+	{ "v4 TCP doff 4 malformed", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 4 }, {},
+	  PG_R_MALFORMED, 0 },
+	{ "v4 TCP doff 4 from denied source", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 4 },
+	  { DENY(PKT_SRC4 "/32", 6) }, PG_R_DENY, 6 },
+	{ "v4 TCP doff 15 beyond the frame malformed", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 15,
+	    .len = ETH_IP4_LEN + 20 }, {}, PG_R_MALFORMED, 0 },
+	{ "v4 TCP doff 15 beyond the frame from denied source", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP, .tcp_doff = 15,
+	    .len = ETH_IP4_LEN + 20 }, { DENY(PKT_SRC4 "/32", 6) }, PG_R_DENY, 6 },
+	{ "v6 truncated UDP from allowed source", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .len = ETH_IP6_LEN + 4 },
+	  { ALLOW(PKT_SRC6 "/128", 8) }, PG_R_ALLOW, 8 },
+
+	/* IPv6 extension header chains. */
+	{ "v6 hop-by-hop + UDP default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
+	    .ext = { EXT(IPPROTO_HOPOPTS) } }, {}, PG_R_DEFAULT, 0 },
+	{ "v6 routing (16 bytes) + TCP default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1,
+	    .ext = { { .type = IPPROTO_ROUTING, .hdrlen = 1 } } }, {},
+	  PG_R_DEFAULT, 0 },
+	{ "v6 destination options + ICMPv6 default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_ICMPV6, .n_ext = 1,
+	    .ext = { EXT(IPPROTO_DSTOPTS) } }, {}, PG_R_DEFAULT, 0 },
+	{ "v6 AH (24 bytes) + TCP default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1, .ext = { EXT_AH } }, {},
+	  PG_R_DEFAULT, 0 },
+	{ "v6 hop-by-hop + no next header default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_NONE, .n_ext = 1,
+	    .ext = { EXT(IPPROTO_HOPOPTS) } }, {}, PG_R_DEFAULT, 0 },
+	{ "v6 8 extension headers + UDP default pass", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 8, .ext = { CHAIN8 } }, {},
+	  PG_R_DEFAULT, 0 },
+	{ "v6 8 extension headers + UDP from denied source", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 8, .ext = { CHAIN8 } },
+	  { DENY(PKT_SRC6 "/128", 10) }, PG_R_DENY, 10 },
+	{ "v6 9 extension headers malformed", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 9,
+	    .ext = { CHAIN8, EXT(IPPROTO_DSTOPTS) } }, {}, PG_R_MALFORMED, 0 },
+	{ "v6 9 extension headers from denied source", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 9,
+	    .ext = { CHAIN8, EXT(IPPROTO_DSTOPTS) } },
+	  { DENY(PKT_SRC6 "/128", 10) }, PG_R_DENY, 10 },
+	{ "v6 hop-by-hop cut short before UDP malformed", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP, .n_ext = 1,
+	    .ext = { EXT(IPPROTO_HOPOPTS) }, .len = ETH_IP6_LEN + 4 }, {},
+	  PG_R_MALFORMED, 0 },
+	{ "v6 hop-by-hop cut short, no next header, malformed", PLAIN,
+	  { .family = 6, .proto = IPPROTO_NONE, .n_ext = 1,
+	    .ext = { EXT(IPPROTO_HOPOPTS) }, .len = ETH_IP6_LEN + 4 }, {},
+	  PG_R_MALFORMED, 0 },
+	{ "v6 AH cut short from denied source", PLAIN,
+	  { .family = 6, .proto = IPPROTO_TCP, .n_ext = 1, .ext = { EXT_AH },
+	    .len = ETH_IP6_LEN + 12 }, { DENY("2001:db8::/32", 11) }, PG_R_DENY, 11 },
+};
+
+CASE_TABLE(malformed, cases);
