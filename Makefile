@@ -136,8 +136,15 @@ $(O)/tests/test_opts: tests/opts/test_opts.c $(O)/ctl/opts.o $(O)/ctl/out.o $(O)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@
 
+# The entry set of bulk changes (ctl/bulkset.c): sort and merge, no maps.
+$(O)/tests/test_bulk: tests/bulk/test_bulk.c $(O)/ctl/bulkset.o $(O)/ctl/tables.o \
+		$(O)/ctl/compile.o Makefile
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS)
+
 unit: $(UNIT_BIN) $(TEST_BPF) $(O)/tests/test_listfile $(O)/tests/test_compile \
-	$(O)/tests/test_cidr $(O)/tests/test_opts
+	$(O)/tests/test_cidr $(O)/tests/test_opts $(O)/tests/test_bulk
 
 $(O)/fuzz/%.o: tests/fuzz/%.c Makefile
 	$(call msg,CC-FUZZ,$@)

@@ -65,6 +65,16 @@ struct bulk_collect {
 	size_t nport, pcap;
 };
 
+/* bulkset.c. Put b->v in key order (fam6, table, key); of equal keys,
+ * the entries read from the maps (b->v[queued..n)) come first, then the
+ * queued ones (b->v[0..queued)) in queue order. */
+int bulk_sort(struct bulk *b, size_t queued);
+/* On sorted b->v: one entry per key, holding the lists of every entry of
+ * that key, the latest expiry of them (0 = never wins), the last queued
+ * rule; keys left in no list are dropped. Counts into res what the focus
+ * lists gain and lose. Returns the new b->n. */
+size_t bulk_merge(struct bulk *b, struct bulk_result *res);
+
 /* Room for more entries, to be queued next. */
 int bulk_reserve(struct bulk *b, size_t more);
 /* Queue an entry of list_id: a prefix, or with proto a port range

@@ -83,6 +83,7 @@ selected "unit listfile" && run_unit test_listfile "unit listfile"
 selected "unit compile" && run_unit test_compile "unit compile"
 selected "unit cidr" && run_unit test_cidr "unit cidr"
 selected "unit opts" && run_unit test_opts "unit opts"
+selected "unit bulk" && run_unit test_bulk "unit bulk"
 
 # 2. Shell tests: every test_* function of tests/test_*.sh, each in its own
 # subshell with its own pin directory and cleanup.
