@@ -17,6 +17,7 @@
 #include <xdp/libxdp.h>
 
 #include "attach.h"
+#include "confirm.h"
 #include "ctx.h"
 #include "events.h"
 #include "load.h"
@@ -24,6 +25,7 @@
 #include "jsonpretty.h"
 #include "opts.h"
 #include "out.h"
+#include "protect.h"
 #include "rules.h"
 #include "ruleset.h"
 #include "stats.h"
@@ -38,6 +40,8 @@ struct global_opts {
 	bool help;
 	bool version;
 	unsigned long capacity;
+	bool force;
+	unsigned long confirm;
 };
 
 #define OPT(n, s, t, o, a, h, ...) \
@@ -56,6 +60,10 @@ static const struct pg_opt global_opts[] = {
 	OPT("capacity", 0, OPT_UINT, G(capacity), "N", "entries per list table, for the "
 	    "tables built from now on: when the maps are first created and by load, flush "
 	    "and restore (default 1048576)"),
+	OPT("force", 0, OPT_FLAG, G(force), NULL, "apply a change even if it would cut off the "
+	    "SSH session pktgate runs from ($SSH_CONNECTION)"),
+	OPT("confirm", 0, OPT_UINT, G(confirm), "SECONDS", "with a command that changes the "
+	    "configuration: undo it after SECONDS unless 'pktgate confirm' runs first"),
 	OPT("help", 'h', OPT_FLAG, G(help), NULL, "show this help"),
 	OPT("version", 'V', OPT_FLAG, G(version), NULL, "show the version"),
 	{},
@@ -266,6 +274,10 @@ static const struct pg_cmd commands[] = {
 	    do_load, WITH_OPTS(load_opts, struct load_opts)),
 	CMD("lists", NULL, "named lists with their sizes, hit counters and sources", 0, 0,
 	    do_lists),
+	/* Last: what prefixes picked before stays. */
+	{ .name = "protect", .sub = protect_cmds },
+	CMD("confirm", NULL, "keep the change made with --confirm (cancel its rollback)", 0, 0,
+	    do_confirm),
 	CMD("help", NULL, "show this help", 0, 0, NULL),
 	{},
 };
@@ -350,6 +362,8 @@ static int apply_globals(struct pg_ctx *ctx, const struct global_opts *g)
 		ctx->pin_path = PG_DEFAULT_PIN_PATH;
 	ctx->netns = g->netns;
 	ctx->capacity = g->capacity;
+	ctx->force = g->force;
+	ctx->confirm = g->confirm;
 	if (g->capacity > (1UL << 30))
 		return p_usage("--capacity %lu is too large (at most %lu)", g->capacity, 1UL << 30);
 	return 0;
@@ -424,10 +438,15 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *table, const char *p
 		rc = check_privileges();
 	if (!rc && !ctx->check_only)
 		rc = enter_netns(ctx);
+	/* The command line's own command, not the lines of a rule set. */
+	if (!rc && g)
+		rc = confirm_begin(ctx, where, npos);
 	if (!rc) {
 		ctx->command = c->name;
 		rc = c->run(ctx, optbuf, npos, argv + 1);
 	}
+	if (g)
+		rc = confirm_end(ctx, rc);
 out:
 	free(optbuf);
 	return rc;

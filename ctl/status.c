@@ -9,10 +9,12 @@
 #include <bpf/bpf.h>
 
 #include "attach.h"
+#include "confirm.h"
 #include "events.h"
 #include "ctx.h"
 #include "names.h"
 #include "out.h"
+#include "protect.h"
 #include "rules.h"
 #include "tables.h"
 
@@ -140,6 +142,10 @@ int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = print_lists(ctx);
 	if (!err)
 		print_events(ctx);
+	if (!err)
+		err = protect_status(ctx);
+	if (!err)
+		confirm_status(ctx);
 	out_obj_close();
 	free(t);
 	return err;

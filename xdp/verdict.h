@@ -14,6 +14,7 @@
 #include "pktgate_maps.bpf.h"
 #include "parse.h"
 #include "lookup.h"
+#include "protect.h"
 
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
@@ -83,6 +84,12 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 	if (cfg) {
 		k.tables = cfg->tables;
 		gens = cfg->gens;
+	}
+	/* Protected peers pass before any list, policy or limit. */
+	if (k.tables & PG_PROTECT_ANY &&
+	    pg_protected(k.tables, p->family, m == PG_MATCH_SRC ? p->saddr : p->daddr)) {
+		h->reason = PG_R_PROTECT;
+		return;
 	}
 	if (k.tables) {
 		__builtin_memcpy(k.addr, m == PG_MATCH_SRC ? p->saddr : p->daddr, 16);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Management prefixes (protect add): a packet whose remote peer is in one
+ * passes before any list, policy or limit is looked at, so that no entry
+ * can lock the operator out. One LPM trie per family, small and rarely
+ * changed; pg_config.tables has a bit per family that user space sets
+ * before the first insert and clears after the trie empties, so without
+ * protect entries this costs one predictable branch on a word pg_classify
+ * has already read.
+ */
+#ifndef __PKTGATE_PROTECT_H
+#define __PKTGATE_PROTECT_H
+
+#include "pktgate_maps.bpf.h"
+
+/* 1 if addr (network order, family 4 or 6) is in a protected prefix. */
+static __always_inline int pg_protected(__u32 tables, __u8 family, const __u8 *addr)
+{
+	if (family == 4 && (tables & PG_PROTECT_BIT(4))) {
+		struct pg_lpm_v4 k4 = { .prefixlen = 32 };
+
+		__builtin_memcpy(k4.addr, addr, 4);
+		return !!bpf_map_lookup_elem(&pg_protect_v4, &k4);
+	}
+	if (family == 6 && (tables & PG_PROTECT_BIT(6))) {
+		struct pg_lpm_v6 k6 = { .prefixlen = 128 };
+
+		__builtin_memcpy(k6.addr, addr, 16);
+		return !!bpf_map_lookup_elem(&pg_protect_v6, &k6);
+	}
+	return 0;
+}
+
+#endif /* __PKTGATE_PROTECT_H */
