@@ -330,9 +330,12 @@ int confirm_end(struct pg_ctx *ctx, int rc)
 		fmt_time(real_secs() + ctx->confirm, at, sizeof(at));
 		p_info("pktgate: rolled back at %s (in %lus) unless 'pktgate confirm' runs first",
 		       at, ctx->confirm);
-		/* Tests: be a CLI killed right after the change. */
-		if (getenv("PKTGATE_TEST_STALL_AFTER_CHANGE"))
+		/* Tests: a CLI that stays after the change (its maps closed,
+		 * the confirm lock held), to be killed with -9. */
+		if (getenv("PKTGATE_TEST_STALL_AFTER_CHANGE")) {
+			pins_close(ctx);
 			pause();
+		}
 	}
 	timer_pid = 0;
 	lock_drop();
