@@ -12,20 +12,25 @@
 #define __PKTGATE_PROTECT_H
 
 #include "pktgate_maps.bpf.h"
+#include "lookup.h"
 
-/* 1 if addr (network order, family 4 or 6) is in a protected prefix. */
-static __always_inline int pg_protected(__u32 tables, __u8 family, const __u8 *addr)
+/* 1 if k->addr (family k->family) is in a protected prefix. A global
+ * function, as pg_kind_lookup is: the verifier checks it once, not once
+ * per path of the parser that reaches it. */
+__attribute__((noinline)) int pg_protected(struct pg_lk *k)
 {
-	if (family == 4 && (tables & PG_PROTECT_BIT(4))) {
+	if (!k)
+		return 0;
+	if (k->family == 4 && (k->tables & PG_PROTECT_BIT(4))) {
 		struct pg_lpm_v4 k4 = { .prefixlen = 32 };
 
-		__builtin_memcpy(k4.addr, addr, 4);
+		__builtin_memcpy(k4.addr, k->addr, 4);
 		return !!bpf_map_lookup_elem(&pg_protect_v4, &k4);
 	}
-	if (family == 6 && (tables & PG_PROTECT_BIT(6))) {
+	if (k->family == 6 && (k->tables & PG_PROTECT_BIT(6))) {
 		struct pg_lpm_v6 k6 = { .prefixlen = 128 };
 
-		__builtin_memcpy(k6.addr, addr, 16);
+		__builtin_memcpy(k6.addr, k->addr, 16);
 		return !!bpf_map_lookup_elem(&pg_protect_v6, &k6);
 	}
 	return 0;

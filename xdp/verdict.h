@@ -85,12 +85,6 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		k.tables = cfg->tables;
 		gens = cfg->gens;
 	}
-	/* Protected peers pass before any list, policy or limit. */
-	if (k.tables & PG_PROTECT_ANY &&
-	    pg_protected(k.tables, p->family, m == PG_MATCH_SRC ? p->saddr : p->daddr)) {
-		h->reason = PG_R_PROTECT;
-		return;
-	}
 	if (k.tables) {
 		__builtin_memcpy(k.addr, m == PG_MATCH_SRC ? p->saddr : p->daddr, 16);
 		k.family = p->family;
@@ -98,6 +92,11 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		__builtin_memcpy(k.dport, &p->dport, 2);
 		k.ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
 			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+		/* Protected peers pass before any list, policy or limit. */
+		if ((k.tables & PG_PROTECT_ANY) && pg_protected(&k)) {
+			h->reason = PG_R_PROTECT;
+			return;
+		}
 		/* allow > deny */
 		k.kind = PG_LIST_ALLOW;
 		k.slot = PG_GEN_SLOT(PG_LIST_ALLOW, gens & 1);
