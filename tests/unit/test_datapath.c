@@ -116,6 +116,7 @@ static struct {
 	 * at load and stay (pg_config.gens is 0 but in the generation
 	 * cases); slot 1's are installed only by the generation cases. */
 	int list[PG_GENS][PG_LIST_KIND_MAX][2][PG_TBL_MAX];
+	int protect[2];		/* pg_protect_v4, pg_protect_v6 */
 } maps;
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
@@ -134,6 +135,7 @@ struct rule_spec {
 	__u64 also;		/* more lists holding the entry (pg_rule.lists bits) */
 	int gen;		/* generation slot written */
 	int unannounced;	/* its pg_config.tables bit is left clear */
+	int protect;		/* a protected prefix (protect add), not a list entry */
 };
 
 struct tcase {
@@ -498,6 +500,10 @@ static int clear_lists(void)
 			}
 		}
 	}
+	for (fam = 0; fam < 2; fam++)
+		while (!bpf_map_get_next_key(maps.protect[fam], NULL, key))
+			if (bpf_map_delete_elem(maps.protect[fam], key))
+				return -errno;
 	/* Compiled content goes into fresh arrays: put the empty ones back. */
 	for (kind = 0; compiled_installed && kind < PG_LIST_KIND_MAX; kind++)
 		for (fam = 0; fam < 2; fam++)
@@ -540,6 +546,18 @@ static int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 	if (parse_cidr(rs->cidr, &v6, addr, &plen) || hi < rs->port) {
 		fail(l, "setup: bad rule %s", rs->cidr);
 		return -1;
+	}
+	if (rs->protect) {
+		struct pg_protect pv = { .created_ns = 1 };
+
+		tables_key(v6, PG_TBL_PREFIX, addr, plen, 0, 0, key);
+		if (bpf_map_update_elem(maps.protect[v6], key, &pv, BPF_ANY)) {
+			fail(l, "setup: protecting %s: %s", rs->cidr, strerror(errno));
+			return -1;
+		}
+		if (!rs->unannounced)
+			*tables |= PG_PROTECT_BIT(v6 ? 6 : 4);
+		return 0;
 	}
 	val.prefixlen = plen;
 	val.list_id = list;
@@ -822,6 +840,7 @@ out:
  * DENYX(c, 40, TCP(22), .ttl = TTL_EXPIRED, .list = 5). */
 #define DENYX(c, i, ...)	{ .kind = PG_LIST_DENY, .cidr = c, .id = i, __VA_ARGS__ }
 #define ALLOWX(c, i, ...)	{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i, __VA_ARGS__ }
+#define PROTECT(c)		{ .cidr = c, .protect = 1 }
 #define TCP(p)			.proto = IPPROTO_TCP, .port = p
 #define UDP(p)			.proto = IPPROTO_UDP, .port = p
 
@@ -1394,6 +1413,30 @@ static const struct tcase cases[] = {
 	  { .ethertype = ETH_P_ARP },
 	  { DENYX("0.0.0.0/0", 50, .list = 5), DENYX("::/0", 50, .list = 5) },
 	  PG_R_NON_IP, 0 },
+
+	/* Protected prefixes (protect add) pass before any list: no rule or
+	 * list counter counts, whatever the tier of the deny entry. */
+	{ "protect v4 source beats deny 0.0.0.0/0 and its own /32 deny", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY_ALL4, DENY(PKT_SRC4 "/32", 3), PROTECT("198.51.100.0/24") },
+	  PG_R_PROTECT, 0 },
+	{ "protect v6 source beats deny ::/0 and a port-scoped deny", PLAIN,
+	  { .family = 6, .proto = IPPROTO_TCP },
+	  { DENY_ALL6, DENYX(PKT_SRC6 "/128", 4, TCP(0)), PROTECT(PKT_SRC6 "/128") },
+	  PG_R_PROTECT, 0 },
+	{ "protect v4 source beats deny on a --drop-malformed interface", DROPMAL,
+	  { .family = 4, .proto = IPPROTO_TCP }, { DENY_ALL4, PROTECT(PKT_SRC4 "/32") },
+	  PG_R_PROTECT, 0 },
+	{ "protect of another v4 prefix: the deny still drops", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY(PKT_SRC4 "/32", 3), PROTECT("203.0.113.0/24") }, PG_R_DENY, 3 },
+	{ "protect v4 only: v6 source is denied", PLAIN,
+	  { .family = 6, .proto = IPPROTO_UDP }, { DENY("::/0", 5), PROTECT("0.0.0.0/0") },
+	  PG_R_DENY, 5 },
+	{ "protect without its pg_config bit is not looked up", PLAIN,
+	  { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY(PKT_SRC4 "/32", 3), { .cidr = PKT_SRC4 "/32", .protect = 1, .unannounced = 1 } },
+	  PG_R_DENY, 3 },
 };
 
 /* ---- truncation sweeps ---- */
@@ -1912,6 +1955,8 @@ static int load_all(void)
 			maps.rule_stats = bpf_map__fd(s->maps.pg_rule_stats);
 			maps.config = bpf_map__fd(s->maps.pg_config);
 			maps.list_stats = bpf_map__fd(s->maps.pg_list_stats);
+			maps.protect[0] = bpf_map__fd(s->maps.pg_protect_v4);
+			maps.protect[1] = bpf_map__fd(s->maps.pg_protect_v6);
 			install_lists(owner, &lists);
 			report("[setup] inner maps of the 12 list tables (allow, deny x v4, v6 x exact, prefix, port) x 2 generations created, slot 0 installed",
 			       &lists);
