@@ -129,6 +129,15 @@ static const struct {
 	uint64_t mult;
 } units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
 
+bool pg_prefix_covers(const struct pg_prefix *p, int family, const uint8_t *addr)
+{
+	unsigned int full = p->plen / 8, rest = p->plen % 8;
+
+	if (p->family != family || memcmp(p->addr, addr, full))
+		return false;
+	return !rest || !((p->addr[full] ^ addr[full]) & (0xff00 >> rest));
+}
+
 int pg_duration_parse(const char *s, uint64_t *seconds)
 {
 	uint64_t total = 0;

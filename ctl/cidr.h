@@ -24,6 +24,9 @@ void pg_prefix_fmt(const struct pg_prefix *p, char *buf, size_t len);
 /* Total order: IPv4 before IPv6, then address, then prefix length. */
 int pg_prefix_cmp(const struct pg_prefix *a, const struct pg_prefix *b);
 
+/* Whether p covers the address addr of family (4: addr[0..3]). */
+bool pg_prefix_covers(const struct pg_prefix *p, int family, const uint8_t *addr);
+
 /* "90s", "10m", "2h", "1d", "1h30m": numbers each with a unit, units in
  * the order d h m s, each once. A number without a unit is refused. */
 int pg_duration_parse(const char *s, uint64_t *seconds);

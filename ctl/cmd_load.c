@@ -21,6 +21,8 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "rules.h"
+#include "safety.h"
 
 struct load_opts {
 	const char *list;
@@ -75,6 +77,12 @@ static int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		goto out;
 	}
 	err = pins_open(ctx, true);
+	if (!err && kind == PG_LIST_DENY) {
+		struct lockout_change c = { .what = "load", .deny_add_pfx = lf.v,
+					    .ndeny_add_pfx = lf.n };
+
+		err = lockout_check(ctx, &c);
+	}
 	if (err)
 		goto out;
 	/* From here the load happens in full, list and all, or not at all. */

@@ -31,6 +31,7 @@
 #include "out.h"
 #include "pins.h"
 #include "rules.h"
+#include "safety.h"
 #include "tables.h"
 #include "vec.h"
 
@@ -408,6 +409,29 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 	return 0;
 }
 
+/* Whether the deny entries would cut off this SSH session (safety.h). */
+static int add_lockout_check(struct pg_ctx *ctx, const struct rule_spec *s,
+			     const struct rule_add_opts *o)
+{
+	struct pg_entry *v = calloc(s->n, sizeof(*v));
+	struct lockout_change c = { .what = "deny add", .deny_add = v, .ndeny_add = s->n };
+	int err;
+
+	if (!v)
+		return p_err("out of memory");
+	for (int i = 0; i < s->n; i++) {
+		v[i].prefix = s->pfx[i];
+		v[i].proto = s->proto;
+		v[i].port_lo = s->proto ? s->lo : 0;
+		v[i].port_hi = s->proto ? s->hi : 0;
+		v[i].rule.lists = 1;
+		v[i].rule.expires_ns = o->ttl ? mono_now_ns() + o->ttl * PG_NSEC_PER_SEC : 0;
+	}
+	err = lockout_check(ctx, &c);
+	free(v);
+	return err;
+}
+
 static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_add_opts *o = optp;
@@ -443,6 +467,8 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		goto out;
 	}
 	err = pins_open(ctx, true);
+	if (!err && kind == PG_LIST_DENY)
+		err = add_lockout_check(ctx, &s, o);
 	if (err)
 		goto out;
 	new_list = o->list && !lists_exists(ctx, kind, o->list);

@@ -36,8 +36,10 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "protect.h"
 #include "rules.h"
 #include "rsline.h"
+#include "safety.h"
 
 struct save_opts {
 	bool all;
@@ -169,8 +171,46 @@ static int run_line(struct pg_ctx *ctx, const char *path, struct rs_line *l, boo
 	return rc;
 }
 
+/* The queued entries of a kind in the rule model (struct pg_entry): a
+ * port-scoped rule as one entry per port, as its keys are. */
+static struct pg_entry *queued_entries(const struct bulk *b)
+{
+	struct pg_entry *v = calloc(b->n ? b->n : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < b->n; i++) {
+		const struct bulk_ent *e = &b->v[i];
+		uint16_t port;
+
+		v[i].prefix.family = e->fam6 ? 6 : 4;
+		tables_key_decode(e->fam6, e->tbl, e->key, v[i].prefix.addr, &v[i].prefix.plen,
+				  &v[i].proto, &port);
+		v[i].port_lo = v[i].port_hi = port;
+		v[i].rule = e->val;
+	}
+	return v;
+}
+
+/* The state the rule set makes must keep this SSH session (safety.h). */
+static int restore_lockout_check(struct pg_ctx *ctx, const struct bulk_collect *c)
+{
+	struct pg_entry *deny = queued_entries(&c->b[PG_LIST_DENY]);
+	struct pg_entry *allow = queued_entries(&c->b[PG_LIST_ALLOW]);
+	struct lockout_change lc = { .what = "restore", .deny = deny, .deny_set = true,
+				     .ndeny = c->b[PG_LIST_DENY].n, .allow = allow,
+				     .nallow = c->b[PG_LIST_ALLOW].n, .allow_set = true,
+				     .protect_set = true };
+	int err;
+
+	protect_queued(&lc.protect, &lc.nprotect);
+	err = deny && allow ? lockout_check(ctx, &lc) : p_err("out of memory");
+	free(deny);
+	free(allow);
+	return err;
+}
+
 /* Entries of both kinds, queued from the add lines, in one switch per
- * kind; named lists the file does not mention go. */
+ * kind; named lists the file does not mention go. Protected prefixes
+ * become exactly the file's, just before the switch. */
 static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 		       size_t added[PG_LIST_KIND_MAX], size_t *removed)
 {
@@ -178,6 +218,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	sigset_t saved;
 	int err = pins_open(ctx, true);
 
+	protect_queue_reset();
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		c.b[kind].kind = kind;
 		c.b[kind].focus = ~0ULL;
@@ -186,10 +227,13 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	for (size_t i = 0; !err && i < rf->n; i++) {
 		struct rs_line *l = &rf->lines[i];
 
-		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny"))
+		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny") &&
+		    strcmp(l->argv[0], "protect"))
 			continue;
 		err = run_line(ctx, path, l, false, &c);
 	}
+	if (!err)
+		err = restore_lockout_check(ctx, &c);
 	/* Both kinds are built first, so that a kind that does not fit
 	 * leaves everything as it was; then one switch publishes both. */
 	bulk_signals(true, &saved);
@@ -199,6 +243,13 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 		err = bulk_prepare(ctx, &c.b[kind], ~0ULL, &res);
 		added[kind] = res.listed[0] + res.listed[1];
 		*removed += res.removed;
+	}
+	if (!err) {
+		const struct pg_prefix *pv;
+		size_t pn;
+
+		protect_queued(&pv, &pn);
+		err = protect_replace(ctx, pv, pn);
 	}
 	if (!err) {
 		struct bulk *both[PG_LIST_KIND_MAX] = { &c.b[0], &c.b[1] };
@@ -214,6 +265,7 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		bulk_free(&c.b[kind]);
 	free(c.port_rules);
+	protect_queue_reset();
 	/* attach lines take the lock themselves. */
 	pins_close(ctx);
 	return err;
@@ -569,7 +621,9 @@ static int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		stamp, PKTGATE_SCHEMA_VERSION);
 	bpf_map_lookup_elem(ctx->maps.config, &key, &cfg);
 	fprintf(f, "config event-rate %u top-rate %u\n", cfg.ev_rate, cfg.top_rate);
-	err = save_lists(ctx, f);
+	err = protect_save(ctx, f);
+	if (!err)
+		err = save_lists(ctx, f);
 	if (!err)
 		err = save_attachments(ctx, f);
 done:

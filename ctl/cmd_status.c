@@ -9,12 +9,14 @@
 #include <bpf/bpf.h>
 
 #include "counters.h"
+#include "confirm.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "protect.h"
 #include "rules.h"
 #include "tables.h"
 
@@ -142,6 +144,10 @@ static int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = print_lists(ctx);
 	if (!err)
 		print_events(ctx);
+	if (!err)
+		err = protect_status(ctx);
+	if (!err)
+		confirm_status(ctx);
 	out_obj_close();
 	free(t);
 	return err;

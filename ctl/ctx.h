@@ -20,6 +20,7 @@ struct pg_maps {
 	int outer[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 	int tmpl[2][PG_TBL_MAX];	/* inner-map templates, [v4|v6][table] */
+	int protect[2];			/* pg_protect_v4, pg_protect_v6 (protect.c) */
 };
 
 struct pg_ctx {
@@ -35,6 +36,8 @@ struct pg_ctx {
 	int ncpus;
 	uint32_t gens;			/* pg_config.gens when the maps were opened */
 	struct bulk_collect *collect;	/* restore: add commands queue here instead */
+	bool force;			/* --force: no lock-out check (safety.c) */
+	unsigned long confirm;		/* --confirm SECONDS: undone unless confirmed */
 	struct pg_meta meta;
 	struct pg_maps maps;
 };

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "confirm.h"
 #include "ctx.h"
 #include "jsonpretty.h"
 #include "opts.h"
@@ -32,6 +33,8 @@ struct global_opts {
 	bool help;
 	bool version;
 	unsigned long capacity;
+	bool force;
+	unsigned long confirm;
 };
 
 static const struct pg_opt global_opts[] = {
@@ -48,6 +51,12 @@ static const struct pg_opt global_opts[] = {
 	OPT("capacity", 0, OPT_UINT, struct global_opts, capacity, "N",
 	    "entries per list table, for the tables built from now on: when the maps are "
 	    "first created and by load, flush and restore (default 1048576)"),
+	OPT("force", 0, OPT_FLAG, struct global_opts, force, NULL,
+	    "apply a change even if it would cut off the SSH session pktgate runs from "
+	    "($SSH_CONNECTION)"),
+	OPT("confirm", 0, OPT_UINT, struct global_opts, confirm, "SECONDS",
+	    "with a command that changes the configuration: undo it after SECONDS unless "
+	    "'pktgate confirm' runs first"),
 	OPT("help", 'h', OPT_FLAG, struct global_opts, help, NULL, "show this help"),
 	OPT("version", 'V', OPT_FLAG, struct global_opts, version, NULL, "show the version"),
 	{},
@@ -73,6 +82,8 @@ static const struct pg_opt global_opts[] = {
 	X(restore)	\
 	X(load)		\
 	X(lists)	\
+	X(protect)	\
+	X(confirm)	\
 	X(help)
 
 /* help runs no function: the dispatcher prints the usage. */
@@ -163,6 +174,8 @@ static int apply_globals(struct pg_ctx *ctx, const struct global_opts *g)
 		ctx->pin_path = PG_DEFAULT_PIN_PATH;
 	ctx->netns = g->netns;
 	ctx->capacity = g->capacity;
+	ctx->force = g->force;
+	ctx->confirm = g->confirm;
 	if (g->capacity > (1UL << 30))
 		return p_usage("--capacity %lu is too large (at most %lu)", g->capacity, 1UL << 30);
 	return 0;
@@ -243,10 +256,15 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *const *table, const 
 		rc = check_privileges();
 	if (!rc && !ctx->check_only)
 		rc = enter_netns(ctx);
+	/* The command line's own command, not the lines of a rule set. */
+	if (!rc && g)
+		rc = confirm_begin(ctx, where, npos);
 	if (!rc) {
 		ctx->command = c->name;
 		rc = c->run(ctx, optbuf, npos, argv + 1);
 	}
+	if (g)
+		rc = confirm_end(ctx, rc);
 out:
 	free(optbuf);
 	return rc;

@@ -292,6 +292,8 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->top_bucket, PG_MAP_TOP_BUCKET },
 		{ &m->lists, PG_MAP_LISTS },
 		{ &m->list_stats, PG_MAP_LIST_STATS },
+		{ &m->protect[0], PG_MAP_PROTECT_V4 },
+		{ &m->protect[1], PG_MAP_PROTECT_V6 },
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -87,7 +87,7 @@ static int tokenize(char *s, struct rs_line *l, const char **why)
 	}
 }
 
-static const char *const allowed[] = { "config", "allow", "deny", "attach", NULL };
+static const char *const allowed[] = { "config", "allow", "deny", "attach", "protect", NULL };
 
 /* Commands a rule set may hold: those that describe state. */
 static int line_allowed(const struct rs_line *l, const char **why)
@@ -100,9 +100,14 @@ static int line_allowed(const struct rs_line *l, const char **why)
 			*why = "only 'allow add' and 'deny add' may appear in a rule set";
 			return -1;
 		}
+		if (!strcmp(allowed[i], "protect") && (l->argc < 2 || strcmp(l->argv[1], "add"))) {
+			*why = "only 'protect add' of the protect commands may appear in a rule set";
+			return -1;
+		}
 		return 0;
 	}
-	*why = "a rule set holds only config, allow add, deny add and attach lines";
+	*why = "a rule set holds only config, allow add, deny add and attach lines "
+	       "(and protect add)";
 	return -1;
 }
 

@@ -118,7 +118,8 @@ enum pg_hook {
 	X(NON_IP,	  "non-ip",	    0) /* ARP, LLDP, ...: always pass (no lock-outs) */ \
 	X(FRAGMENT,	  "fragment",	    0) /* non-first fragment, no rule matched */ \
 	X(MALFORMED,	  "malformed",	    0) /* could not be parsed */	\
-	X(MALFORMED_DROP, "malformed-drop", 1) /* could not be parsed, --drop-malformed */
+	X(MALFORMED_DROP, "malformed-drop", 1) /* could not be parsed, --drop-malformed */ \
+	X(PROTECT,	  "protect",	    0) /* the peer is protected: passes first */
 
 enum pg_reason {
 #define PG_R_ENUM(id, name, drops) PG_R_##id,
@@ -520,6 +521,21 @@ struct pg_meta {
 	__u32 schema_version;
 	__u32 list_capacity;	/* max_entries of each list trie */
 	__u32 next_rule_id;	/* where the CLI looks first for a free rule_id */
+};
+
+/* ---- Management prefixes (protect add): checked before everything ----
+ * One LPM trie per family (key struct pg_lpm_v4/v6, value struct
+ * pg_protect), small: a handful of management networks. The bit of a
+ * family in pg_config.tables is set while its trie may hold entries. The
+ * top bits: the list tables use the low 24 (PG_TABLE_BIT). */
+#define PG_MAP_PROTECT_V4	"pg_protect_v4"
+#define PG_MAP_PROTECT_V6	"pg_protect_v6"
+#define PG_PROTECT_MAX		1024	/* entries per family */
+#define PG_PROTECT_BIT(family)	(1u << (30 + ((family) == 6)))
+#define PG_PROTECT_ANY		(PG_PROTECT_BIT(4) | PG_PROTECT_BIT(6))
+
+struct pg_protect {
+	__u64 created_ns;	/* CLOCK_REALTIME, for display */
 };
 
 #endif /* __PKTGATE_H */

@@ -164,4 +164,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_meta SEC(".maps");
 
+/* Management prefixes (xdp/protect.h), looked up before any list. */
+#define PG_PROTECT_MAP(name, keytype)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__uint(max_entries, PG_PROTECT_MAX);			\
+		__type(key, keytype);					\
+		__type(value, struct pg_protect);			\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
+
+PG_PROTECT_MAP(pg_protect_v4, struct pg_lpm_v4);
+PG_PROTECT_MAP(pg_protect_v6, struct pg_lpm_v6);
+
 #endif /* __PKTGATE_MAPS_BPF_H */

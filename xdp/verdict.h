@@ -14,6 +14,7 @@
 #include "pktgate_maps.bpf.h"
 #include "parse.h"
 #include "lookup.h"
+#include "protect.h"
 
 const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
@@ -91,6 +92,11 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		__builtin_memcpy(k.dport, &p->dport, 2);
 		k.ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
 			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+		/* Protected peers pass before any list, policy or limit. */
+		if ((k.tables & PG_PROTECT_ANY) && pg_protected(&k)) {
+			h->reason = PG_R_PROTECT;
+			return;
+		}
 		/* allow > deny */
 		k.kind = PG_LIST_ALLOW;
 		k.slot = PG_GEN_SLOT(PG_LIST_ALLOW, gens & 1);

@@ -44,6 +44,7 @@ struct rule_spec {
 	__u64 also;		/* more lists holding the entry (pg_rule.lists bits) */
 	int gen;		/* generation slot written */
 	int unannounced;	/* its pg_config.tables bit is left clear */
+	int protect;		/* a protected prefix (protect add), not a list entry */
 };
 
 struct tcase {
@@ -76,7 +77,8 @@ struct case_table {
 	X(ttl)								\
 	X(dropmal)							\
 	X(ports)							\
-	X(lists)
+	X(lists)							\
+	X(protect)
 
 #define CASE_TABLE_DECL(t)	extern const struct case_table cases_##t;
 CASE_TABLES(CASE_TABLE_DECL)
@@ -104,6 +106,7 @@ extern const size_t n_sweeps;
 /* Any other rule: designated fields after the cidr and rule id, e.g.
  * DENYX(c, 40, TCP(22), .ttl = TTL_EXPIRED, .list = 5). */
 #define DENYX(c, i, ...)	{ .kind = PG_LIST_DENY, .cidr = c, .id = i, __VA_ARGS__ }
+#define PROTECT(c)		{ .cidr = c, .protect = 1 }
 #define ALLOWX(c, i, ...)	{ .kind = PG_LIST_ALLOW, .cidr = c, .id = i, __VA_ARGS__ }
 #define TCP(p)			.proto = IPPROTO_TCP, .port = p
 #define UDP(p)			.proto = IPPROTO_UDP, .port = p

@@ -62,6 +62,7 @@ struct dp_maps {
 	 * at load and stay (pg_config.gens is 0 but in the generation
 	 * cases); slot 1's are installed only by the generation cases. */
 	int list[PG_GENS][PG_LIST_KIND_MAX][2][PG_TBL_MAX];
+	int protect[2];		/* pg_protect_v4, pg_protect_v6 */
 };
 
 /* Counter state summed over CPUs. */

@@ -412,6 +412,10 @@ int clear_lists(void)
 			}
 		}
 	}
+	for (fam = 0; fam < 2; fam++)
+		while (!bpf_map_get_next_key(maps.protect[fam], NULL, key))
+			if (bpf_map_delete_elem(maps.protect[fam], key))
+				return -errno;
 	/* Compiled content goes into fresh arrays: put the empty ones back. */
 	for (kind = 0; compiled_installed && kind < PG_LIST_KIND_MAX; kind++)
 		for (fam = 0; fam < 2; fam++)
@@ -454,6 +458,18 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 	if (parse_cidr(rs->cidr, &v6, addr, &plen) || hi < rs->port) {
 		fail(l, "setup: bad rule %s", rs->cidr);
 		return -1;
+	}
+	if (rs->protect) {
+		struct pg_protect pv = { .created_ns = 1 };
+
+		tables_key(v6, PG_TBL_PREFIX, addr, plen, 0, 0, key);
+		if (bpf_map_update_elem(maps.protect[v6], key, &pv, BPF_ANY)) {
+			fail(l, "setup: protecting %s: %s", rs->cidr, strerror(errno));
+			return -1;
+		}
+		if (!rs->unannounced)
+			*tables |= PG_PROTECT_BIT(v6 ? 6 : 4);
+		return 0;
 	}
 	val.prefixlen = plen;
 	val.list_id = list;
@@ -1116,6 +1132,8 @@ static int load_all(void)
 			maps.rule_stats = bpf_map__fd(s->maps.pg_rule_stats);
 			maps.config = bpf_map__fd(s->maps.pg_config);
 			maps.list_stats = bpf_map__fd(s->maps.pg_list_stats);
+			maps.protect[0] = bpf_map__fd(s->maps.pg_protect_v4);
+			maps.protect[1] = bpf_map__fd(s->maps.pg_protect_v6);
 			install_lists(owner, &lists);
 			report("[setup] inner maps of the 12 list tables (allow, deny x v4, v6 x exact, prefix, port) x 2 generations created, slot 0 installed",
 			       &lists);

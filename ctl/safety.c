@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * No lock-out (safety.h): the SSH session's peer against the state a
+ * change would make. Precedence as in the datapath: a protected peer
+ * passes, then any live allow entry that matches passes, then any live
+ * deny entry (or a dropping default policy) drops. An entry matches a
+ * packet of the session when its prefix covers the peer and, if it is
+ * port-scoped, it is TCP with the packet's destination port: the
+ * server's port on ingress, the peer's port on egress.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ctx.h"
+#include "out.h"
+#include "protect.h"
+#include "rules.h"
+#include "safety.h"
+
+struct peer {
+	int family;
+	uint8_t addr[16];
+	uint16_t port[2];	/* destination ports: [0] ingress (the server's), [1] egress */
+	char text[INET6_ADDRSTRLEN];
+};
+
+/* $SSH_CONNECTION: "client-address client-port server-address server-port". */
+static bool peer_get(struct peer *p)
+{
+	const char *s = getenv("SSH_CONNECTION");
+	char caddr[INET6_ADDRSTRLEN + 1], saddr[INET6_ADDRSTRLEN + 1];
+	unsigned int cport, sport;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(p, 0, sizeof(*p));
+	if (!s || sscanf(s, "%46s %u %46s %u", caddr, &cport, saddr, &sport) != 4 ||
+	    cport > 65535 || sport > 65535)
+		return false;
+	if (inet_pton(AF_INET, caddr, p->addr) == 1) {
+		p->family = 4;
+	} else if (inet_pton(AF_INET6, caddr, p->addr) == 1) {
+		p->family = 6;
+		/* A dual-stack sshd names an IPv4 client ::ffff:a.b.c.d; the
+		 * datapath sees its packets as IPv4. */
+		if (!memcmp(p->addr, mapped, sizeof(mapped))) {
+			memmove(p->addr, p->addr + 12, 4);
+			memset(p->addr + 4, 0, 12);
+			p->family = 4;
+		}
+	} else {
+		return false;
+	}
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, p->text, sizeof(p->text));
+	p->port[0] = sport;
+	p->port[1] = cport;
+	return true;
+}
+
+static bool entry_live(const struct pg_entry *e, uint64_t now)
+{
+	return e->rule.lists && (!e->rule.expires_ns || e->rule.expires_ns > now);
+}
+
+static bool entry_hits(const struct pg_entry *e, const struct peer *p, uint16_t dport,
+		       uint64_t now)
+{
+	if (!entry_live(e, now) || !pg_prefix_covers(&e->prefix, p->family, p->addr))
+		return false;
+	if (!e->proto)
+		return true;
+	return e->proto == IPPROTO_TCP &&
+	       (!e->port_lo || (dport >= e->port_lo && dport <= e->port_hi));
+}
+
+struct state {
+	const struct pg_entry *deny[2];	/* two parts: there now, added */
+	size_t ndeny[2];
+	const struct pg_prefix *deny_pfx;	/* added address entries */
+	size_t ndeny_pfx;
+	const struct pg_entry *allow;
+	size_t nallow;
+	const struct pg_prefix *protect;
+	size_t nprotect;
+	bool policy_drop;
+};
+
+enum { PASSES, BY_ENTRY, BY_POLICY };
+
+/* What the state does with packets of the session: PASSES, or dropped
+ * BY_ENTRY (*by: the first deny entry that matches, added ones first) or
+ * BY_POLICY. */
+static int verdict(const struct state *st, const struct peer *p, struct pg_entry *by)
+{
+	uint64_t now = mono_now_ns();
+
+	for (size_t i = 0; i < st->nprotect; i++)
+		if (pg_prefix_covers(&st->protect[i], p->family, p->addr))
+			return PASSES;
+	for (int d = 0; d < 2; d++) {
+		bool allowed = false;
+
+		for (size_t i = 0; i < st->nallow && !allowed; i++)
+			allowed = entry_hits(&st->allow[i], p, p->port[d], now);
+		if (allowed)
+			continue;
+		for (size_t i = 0; i < st->ndeny_pfx; i++)
+			if (pg_prefix_covers(&st->deny_pfx[i], p->family, p->addr)) {
+				memset(by, 0, sizeof(*by));
+				by->prefix = st->deny_pfx[i];
+				return BY_ENTRY;
+			}
+		/* The added part first: that is the entry to name. */
+		for (int part = 1; part >= 0; part--)
+			for (size_t i = 0; i < st->ndeny[part]; i++)
+				if (entry_hits(&st->deny[part][i], p, p->port[d], now)) {
+					*by = st->deny[part][i];
+					return BY_ENTRY;
+				}
+		if (st->policy_drop)
+			return BY_POLICY;
+	}
+	return PASSES;
+}
+
+int lockout_check(struct pg_ctx *ctx, const struct lockout_change *c)
+{
+	struct pg_entry *deny = NULL, *allow = NULL;
+	struct pg_prefix *prot = NULL;
+	size_t nd = 0, na = 0, np = 0;
+	struct pg_entry by, unused;
+	struct state now = {}, next;
+	struct peer p;
+	int err = 0, v;
+
+	if (ctx->force || !peer_get(&p))
+		return 0;
+	if (rules_collect(ctx, PG_LIST_DENY, &deny, &nd) ||
+	    rules_collect(ctx, PG_LIST_ALLOW, &allow, &na) || protect_read(ctx, &prot, &np)) {
+		err = p_err("cannot read the lists to check this SSH session's peer %s; nothing "
+			    "was changed (--force skips the check)", p.text);
+		goto out;
+	}
+	now.deny[0] = deny;
+	now.ndeny[0] = nd;
+	now.allow = allow;
+	now.nallow = na;
+	now.protect = prot;
+	now.nprotect = np;
+	now.policy_drop = c->policy_drop_now;
+	next = now;
+	if (c->deny_set) {
+		next.deny[0] = c->deny;
+		next.ndeny[0] = c->ndeny;
+	}
+	next.deny[1] = c->deny_add;
+	next.ndeny[1] = c->ndeny_add;
+	next.deny_pfx = c->deny_add_pfx;
+	next.ndeny_pfx = c->ndeny_add_pfx;
+	if (c->allow_set) {
+		next.allow = c->allow;
+		next.nallow = c->nallow;
+	}
+	if (c->protect_set) {
+		next.protect = c->protect;
+		next.nprotect = c->nprotect;
+	}
+	next.policy_drop = c->policy_drop;
+	/* A peer cut off already is not this session's way in (it reaches
+	 * the host where pktgate does not filter): nothing to protect. */
+	if (verdict(&now, &p, &unused) != PASSES)
+		goto out;
+	v = verdict(&next, &p, &by);
+	if (v == BY_ENTRY) {
+		char pfx[PG_PREFIX_STRLEN], ports[32];
+
+		pg_prefix_fmt(&by.prefix, pfx, sizeof(pfx));
+		rules_ports_fmt(&by, ports, sizeof(ports));
+		err = p_err("%s: deny entry %s%s%s would cut off this SSH session (peer %s, from "
+			    "$SSH_CONNECTION); nothing was changed (protect add the peer first, or "
+			    "give --force)", c->what, pfx, ports[0] ? " " : "", ports, p.text);
+	} else if (v == BY_POLICY) {
+		err = p_err("%s: the default policy drop would cut off this SSH session (peer %s, "
+			    "from $SSH_CONNECTION); nothing was changed (allow or protect add the "
+			    "peer first, or give --force)", c->what, p.text);
+	}
+out:
+	free(deny);
+	free(allow);
+	free(prot);
+	return err;
+}
