@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "check.h"
 #include "clock.h"
 #include "compile.h"
 #include "cidr.h"
@@ -349,7 +350,8 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 			return 0;
 		id = 0;
 	} else {
-		err = lists_open(c->ctx, kind, o->list, true, &id);
+		err = c->plan ? check_list_id(c->ctx, c->plan, kind, o->list, &id) :
+				lists_open(c->ctx, kind, o->list, true, &id);
 		if (err)
 			return err;
 	}
