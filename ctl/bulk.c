@@ -31,7 +31,6 @@
 
 #include "bulk.h"
 #include "clock.h"
-#include "check.h"
 #include "compile.h"
 #include "counters.h"
 #include "ctx.h"
@@ -385,9 +384,9 @@ static size_t merge(struct bulk *b, struct bulk_result *res)
 			if (e->rule)
 				m.rule = e->rule;
 		}
-		if (b->diff)
-			check_note(b->diff, b, &m, b->v[i].src ? 0 : b->v[i].before, queued,
-				   rule_head(&m));
+		if (b->note)
+			b->note(b->note_arg, b->kind, &m, b->v[i].src ? 0 : b->v[i].before,
+				   b->v[i].val.port_hi, queued, rule_head(&m));
 		if (!rule_head(&m))
 			;	/* a port range counts once */
 		else if (m.val.lists & b->focus)

@@ -36,11 +36,19 @@ struct bulk_rule {
 };
 
 struct check_diff;
+struct bulk_ent;
+
+/* Check mode's observer (check.c): each merged entry (a port range key by
+ * key, head = the key it counts at), the lists that held it live before
+ * and its port range's end then, and the lists the queued entries name. */
+typedef void bulk_note_fn(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
+			  uint16_t old_hi, uint64_t queued, bool head);
 
 struct bulk {
 	int kind;
 	uint64_t focus;		/* the lists added and removed are counted for */
-	struct check_diff *diff;	/* check mode: each entry's fate is noted here */
+	bulk_note_fn *note;	/* check mode: told each entry's fate (bulk_plan) */
+	void *note_arg;
 	bool empty_now;		/* check mode without pins: the kind holds nothing yet */
 	struct bulk_ent *v;
 	size_t n, cap;
@@ -87,7 +95,7 @@ int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t 
 int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 int bulk_commit(struct pg_ctx *ctx, struct bulk *b);
-/* Check mode: what bulk_prepare would make of the kind (res, b->diff),
+/* Check mode: what bulk_prepare would make of the kind (res, b->note),
  * with the same refusals (capacity), touching no map at all. */
 int bulk_plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 /* Commit prepared kinds in one switch (restore: allow and deny at once). */

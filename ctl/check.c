@@ -87,10 +87,10 @@ int check_list_id(struct pg_ctx *ctx, struct check_diff *d, int kind, const char
 	return 0;
 }
 
-void check_note(struct check_diff *d, const struct bulk *b, const struct bulk_ent *m,
-		uint64_t before, uint64_t queued, bool head)
+static void note(struct check_diff *d, int kind, const struct bulk_ent *m,
+		 uint64_t before, uint64_t after, uint64_t queued, uint16_t port_hi, bool head)
 {
-	uint64_t after = m->val.lists, touch = (before | after) & d->focus;
+	uint64_t touch = (before | after) & d->focus;
 
 	for (; touch; touch &= touch - 1) {
 		unsigned int l = __builtin_ctzll(touch);
@@ -117,7 +117,7 @@ void check_note(struct check_diff *d, const struct bulk *b, const struct bulk_en
 		}
 		r = &d->v[d->nv++];
 		memset(r, 0, sizeof(*r));
-		r->kind = b->kind;
+		r->kind = kind;
 		r->fate = fate;
 		r->list = l;
 		r->fam6 = m->fam6;
@@ -125,8 +125,27 @@ void check_note(struct check_diff *d, const struct bulk *b, const struct bulk_en
 		tables_key_decode(m->fam6, m->tbl, m->key, r->addr, &r->plen, &r->proto, &port);
 		/* Every port of a range is noted: the report joins them. */
 		r->port_lo = port;
-		r->port_hi = m->tbl == PG_TBL_PORT ? m->val.port_hi : 0;
+		r->port_hi = m->tbl == PG_TBL_PORT ? port_hi : 0;
 	}
+}
+
+void check_note(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
+		uint16_t old_hi, uint64_t queued, bool head)
+{
+	struct check_diff *d = arg;
+	uint8_t addr[16], plen, proto;
+	uint16_t port;
+
+	if (m->tbl != PG_TBL_PORT || !before || old_hi == m->val.port_hi) {
+		note(d, kind, m, before, m->val.lists, queued, m->val.port_hi, head);
+		return;
+	}
+	/* A port range given another end is another rule: the old one goes
+	 * from the lists that held it, the new one comes, though the ports
+	 * they share keep their keys. */
+	tables_key_decode(m->fam6, m->tbl, m->key, addr, &plen, &proto, &port);
+	note(d, kind, m, before, 0, 0, old_hi, port == old_hi);
+	note(d, kind, m, 0, m->val.lists, queued, m->val.port_hi, head);
 }
 
 static struct pg_ctx *sort_ctx;

@@ -15,7 +15,6 @@
 #include "pktgate.h"
 
 struct pg_ctx;
-struct bulk;
 struct bulk_ent;
 
 /* An entry's fate in one list. "kept": the input names it and the list
@@ -54,11 +53,10 @@ int check_open(struct pg_ctx *ctx, struct check_diff *d);
  * does not exist takes the free id the real run would give it. */
 int check_list_id(struct pg_ctx *ctx, struct check_diff *d, int kind, const char *name,
 		  unsigned int *id);
-/* bulk.c's merge: one merged entry (a port range at its last port), the
- * lists that held it live before, the lists the input names it in, and
- * whether it is the head of its rule (a port range counts once). */
-void check_note(struct check_diff *d, const struct bulk *b, const struct bulk_ent *m,
-		uint64_t before, uint64_t queued, bool head);
+/* The bulk_note_fn of check mode (arg: the check_diff): an entry's fate
+ * in each list it was or will be in, counted at the head of its rule. */
+void check_note(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
+		uint16_t old_hi, uint64_t queued, bool head);
 /* The report: per list, then (with -v, or if there are few) the entries.
  * Called inside the command's JSON object. */
 void check_report(struct pg_ctx *ctx, struct check_diff *d);

@@ -59,7 +59,8 @@ static int load_check(struct pg_ctx *ctx, const struct load_opts *o, int kind,
 			goto out;
 		}
 	b.focus = d->focus = 1ULL << lid;
-	b.diff = d;
+	b.note = check_note;
+	b.note_arg = d;
 	b.empty_now = !d->live;
 	err = bulk_plan(ctx, &b, o->replace ? b.focus : 0, &res);
 	if (err)

@@ -239,7 +239,8 @@ static int restore_check(struct pg_ctx *ctx, const char *path, struct rs_file *r
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		c.b[kind].kind = kind;
 		c.b[kind].focus = ~0ULL;
-		c.b[kind].diff = d;
+		c.b[kind].note = check_note;
+		c.b[kind].note_arg = d;
 		c.b[kind].empty_now = !d->live;
 	}
 	c.lists = 1ULL << PG_LIST_MANUAL(PG_LIST_ALLOW) | 1ULL << PG_LIST_MANUAL(PG_LIST_DENY);
