@@ -134,3 +134,128 @@ test_check_restore_output() {
 	assert_eq "2 1 5" "$(echo "$OUT" | jq -r '"\(.allow) \(.settings) \(.deny)"')" "entries after"
 	assert_eq "tcp 20 26" "$(echo "$OUT" | jq -r '.changes[] | select(.action == "add" and .proto != null) | "\(.proto) \(.port_lo) \(.port_hi)"')" "port rule"
 }
+
+# ---- counter reset -------------------------------------------------------
+
+ZR_SERVER4=203.0.113.2
+ZR_SERVER6=2001:db8:3::2
+
+zr_pings() {	# zr_pings 4|6 N: exactly N echo requests from the client
+	local to=$ZR_SERVER4
+	[ "$1" = 6 ] && to=$ZR_SERVER6
+	on client timeout $(($2 + 5)) ping -"$1" -n -c "$2" -i 0.05 -W 1 "$to" \
+		>/dev/null 2>&1 || true
+}
+
+zr_feed() {	# zr_feed: the feed list's packets, as lists shows them
+	pg -j lists | jq -e '.lists[] | select(.name == "feed") | .packets'
+}
+
+# zr_metric REGEX: the value of the one exporter sample matching REGEX.
+zr_metric() {
+	scrape | grep -E "$1" | awk '{ print $2 }'
+}
+
+# The client's IPv4 address is a counted entry of its own (rule counters),
+# its IPv6 address a loaded entry of list feed (list counters): every
+# echo request is dropped at gw-c's XDP hook and counted exactly.
+zr_lab() {
+	lab_up
+	gwpg attach gw-c >/dev/null
+	pg deny add 192.0.2.2 >/dev/null
+	echo 2001:db8:1::2 >"$TMP/feed.txt"
+	pg load "$TMP/feed.txt" --list feed >/dev/null
+}
+
+test_zero_counters_count_again() {
+	zr_lab
+	zr_pings 4 5
+	zr_pings 6 4
+	assert_eq 9 "$(count gw-c deny)" "deny before the reset"
+	assert_eq 5 "$(rule_hits deny 192.0.2.2/32)" "rule before"
+	assert_eq 4 "$(zr_feed)" "list before"
+	# The reset prints what it read, as nft reset does.
+	expect 0 pg -j stats --zero
+	assert_eq "true 9 4" "$(echo "$OUT" | jq -r '"\(.zeroed) \(.interfaces[] | select(.ifname == "gw-c") | .hooks[] | select(.hook == "xdp") | .reasons.deny.packets) \(.lists[] | select(.list_name == "feed") | .packets)"')" "values read"
+	assert_eq 0 "$(count gw-c deny)" "deny after the reset"
+	assert_eq 0 "$(zr_feed)" "list after"
+	assert_eq 5 "$(rule_hits deny 192.0.2.2/32)" "stats --zero leaves rule counters"
+	expect 0 pg deny list --zero
+	assert_contains "$OUT" "counters of 1 entries zeroed"
+	[[ "$OUT" =~ 192\.0\.2\.2/32.*\ 5\  ]] || fail "list --zero prints the values read: $OUT"
+	assert_eq 0 "$(rule_hits deny 192.0.2.2/32)" "rule after"
+	expect 0 pg deny -j list
+	assert_eq null "$(echo "$OUT" | jq -r '.entries[] | select(.prefix == "192.0.2.2/32") | .last_hit_ago')" "no hit since the reset"
+	# And they count again from zero.
+	zr_pings 4 2
+	zr_pings 6 1
+	assert_eq 3 "$(count gw-c deny)" "deny counts again"
+	assert_eq 2 "$(rule_hits deny 192.0.2.2/32)" "rule counts again"
+	assert_eq 1 "$(zr_feed)" "list counts again"
+	# A list filter: only that list's entries (feed has no counted ones).
+	expect 0 pg -j deny list --zero --list feed
+	assert_eq "true 0" "$(echo "$OUT" | jq -r '"\(.zeroed) \(.zeroed_entries)"')" "filtered"
+	assert_eq 2 "$(rule_hits deny 192.0.2.2/32)" "other lists' entries keep theirs"
+	# --iface: that interface only, and no list counters.
+	expect 0 gwpg stats --zero --iface gw-c
+	assert_eq 0 "$(count gw-c deny)" "iface reset"
+	assert_eq 1 "$(zr_feed)" "--iface leaves list counters"
+	expect 2 pg stats --zero --watch
+	expect 2 pg stats --zero 1
+}
+
+test_zero_exporter_stays_monotonic() {
+	zr_lab
+	. "$TOP/tests/test_exporter.sh"
+	exp_start
+	zr_pings 4 5
+	zr_pings 6 4
+	local deny='^pktgate_packets_total\{interface="gw-c",[^}]*hook="xdp",reason="deny"'
+	local feed='^pktgate_named_list_packets_total\{kind="deny",list="feed"\}'
+	assert_eq 9 "$(zr_metric "$deny")" "exported before"
+	assert_eq 4 "$(zr_metric "$feed")" "list exported before"
+	pg stats --zero >/dev/null
+	pg deny list --zero >/dev/null
+	# A reset takes nothing off the exported counters: rate() and
+	# increase() see no drop to explain, and the packets since count on.
+	assert_eq 9 "$(zr_metric "$deny")" "exported after the reset"
+	zr_pings 4 3
+	zr_pings 6 2
+	assert_eq 14 "$(zr_metric "$deny")" "exported counts on"
+	assert_eq 6 "$(zr_metric "$feed")" "list exported counts on"
+	assert_eq 5 "$(count gw-c deny)" "stats counts from the reset"
+	pg exporter --once >"$TMP/once"
+	grep -qE "$deny"'.* 14$' "$TMP/once" || fail "exporter --once: $(grep -E "$deny" "$TMP/once")"
+}
+
+test_zero_watch_across_reset() {
+	zr_lab
+	zr_pings 4 20
+	# Samples every 0.4 s while a bounded ping runs; a reset in between.
+	gwpg -j stats --watch 0.4 --count 8 --iface gw-c >"$TMP/watch" 2>"$TMP/watch.err" &
+	local wpid=$!
+	defer kill "$wpid"
+	on client timeout 10 ping -4 -n -c 50 -i 0.05 -W 1 $ZR_SERVER4 >/dev/null 2>&1 &
+	local ppid=$!
+	sleep 1.3
+	pg stats --zero >/dev/null
+	wait "$ppid" || true
+	wait "$wpid" || fail "watch failed: $(cat "$TMP/watch.err")"
+	jq -e . "$TMP/watch" >/dev/null || fail "watch output is not JSON lines"
+	local rows
+	rows=$(jq -r '.interfaces[].hooks[] | select(.hook == "xdp") | .reasons.deny | "\(.packets) \(.pps)"' "$TMP/watch")
+	assert_eq 8 "$(echo "$rows" | wc -l)" "samples"
+	# Totals fall at the reset (to what counted since); rates never go
+	# negative and keep counting the packets of the sample with the reset.
+	echo "$rows" | awk '$2 < 0 { exit 1 }' || fail "a negative rate: $rows"
+	echo "$rows" | awk 'NR > 1 && $1 < prev { drop = 1 } { prev = $1 } END { exit !drop }' ||
+		fail "the totals never fell: $rows"
+	# Every packet between the first and last sample is in the rates:
+	# the sum of pps x interval is the raw counter's increase (to rounding).
+	local sum want
+	sum=$(jq -r '[.interval, (.interfaces[].hooks[] | select(.hook == "xdp") | .reasons.deny.pps)] | .[0] * .[1]' "$TMP/watch" |
+		awk '{ s += $1 } END { printf "%d", s + 0.5 }')
+	want=$(pg exporter --once | grep -E '^pktgate_packets_total\{interface="gw-c",[^}]*hook="xdp",reason="deny"' | awk '{ print $2 }')
+	[ $((want - 20 - sum)) -ge -1 ] && [ $((want - 20 - sum)) -le 50 ] ||
+		fail "rates sum to $sum of $((want - 20)) new packets: $rows"
+}
