@@ -259,3 +259,15 @@ test_zero_watch_across_reset() {
 	[ $((want - 20 - sum)) -ge -1 ] && [ $((want - 20 - sum)) -le 50 ] ||
 		fail "rates sum to $sum of $((want - 20)) new packets: $rows"
 }
+
+test_check_without_pins() {
+	# A first check on a fresh machine makes nothing, not even the pins.
+	export PKTGATE_PIN_PATH="$PKTGATE_PIN_PATH/fresh"
+	printf '198.51.100.0/24\n2001:db8::/48\n' >"$TMP/feed.txt"
+	expect 0 pg -j load --check "$TMP/feed.txt" --list feed --replace
+	assert_eq "2 0 true" "$(echo "$OUT" | jq -r '"\(.added) \(.removed) \(.new_list)"')" "fresh load"
+	printf 'deny add 192.0.2.1 --list x\nallow add 192.0.2.9\n' >"$TMP/rules"
+	expect 0 pg -j restore --check "$TMP/rules"
+	assert_eq "2 1 1" "$(echo "$OUT" | jq -r '"\(.added) \(.allow) \(.deny)"')" "fresh restore"
+	[ ! -e "$PKTGATE_PIN_PATH" ] || fail "check mode made $(ls "$PKTGATE_PIN_PATH")"
+}
