@@ -111,7 +111,7 @@ test_install_man_page_renders() {
 	assert_eq "" "$ERR" "man -l warnings"
 	for section in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS MATCHING "VERDICT REASONS" \
 		HOOKS FILES ENVIRONMENT "EXIT STATUS" EXAMPLES "SEE ALSO"; do
-		echo "$OUT" | grep -qx "$section" || fail "no $section section"
+		grep -qx "$section" <<<"$OUT" || fail "no $section section"
 	done
 	assert_contains "$OUT" "pktgate - XDP/TC firewall"
 	assert_contains "$OUT" "PKTGATE_PIN_PATH"
@@ -125,14 +125,14 @@ test_install_man_page_renders() {
 		echo "$commands" | grep -Eq "^       $c( |$)" || fail "command '$c' not in COMMANDS"
 	done
 	for o in $opts; do
-		echo "$OUT" | grep -q -- "$o\b" || fail "option '$o' not in the man page"
+		grep -q -- "$o\b" <<<"$OUT" || fail "option '$o' not in the man page"
 	done
 	# Every reason of the contract's list, with its action.
 	local reasons
 	reasons=$(reasons_of_contract)
 	[ "$(echo "$reasons" | wc -l)" -ge 7 ] || fail "reasons not read from maps/pktgate.h"
 	while read -r r act; do
-		echo "$OUT" | grep -Eq "^       $r +$act:" || fail "reason '$r' ($act) not in the table"
+		grep -Eq "^       $r +$act:" <<<"$OUT" || fail "reason '$r' ($act) not in the table"
 	done <<<"$reasons"
 
 	# Installed, man finds it in section 8.
