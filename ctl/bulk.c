@@ -475,29 +475,22 @@ static void unprepare(struct pg_ctx *ctx, struct bulk *b)
 	b->ready = false;
 }
 
-int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+/* The kind's new content in b->v (read, sorted, merged) and its checks,
+ * before any map is made: shared by bulk_prepare and check mode. */
+static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res,
+		size_t count[2][PG_TBL_MAX], double t[3])
 {
-	int kind = b->kind, err = 0;
-	size_t count[2][PG_TBL_MAX];
-	size_t queued = b->n, n, from;
-	double t[4];
-	struct fill fills[2][PG_TBL_MAX] = {};
+	int kind = b->kind, err;
+	size_t queued = b->n, n;
 
-	memset(res, 0, sizeof(*res));
-	memset(b->fds, -1, sizeof(b->fds));
-	b->bits = 0;
-	free(b->used);
-	free(b->was);
-	b->used = calloc(PG_MAX_RULES, 1);
-	b->was = calloc(PG_MAX_RULES, 1);
-	if (!b->used || !b->was)
-		return p_err("out of memory");
-	pins_tables_refresh(ctx);
+	memset(count, 0, 2 * PG_TBL_MAX * sizeof(count[0][0]));
+	if (!b->empty_now)
+		pins_tables_refresh(ctx);
 	t[0] = mono_secs();
-	err = read_tables(ctx, b, drop_mask, count);
+	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count);
 	if (err)
 		return err;
-	for (size_t i = queued; i < b->n; i++)
+	for (size_t i = queued; b->was && i < b->n; i++)
 		if (b->v[i].val.rule_id)
 			b->was[b->v[i].val.rule_id] = 1;
 	t[1] = mono_secs();
@@ -528,6 +521,40 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 		}
 		i = j;
 	}
+	return 0;
+}
+
+int bulk_plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+{
+	size_t count[2][PG_TBL_MAX];
+	double t[3];
+
+	memset(res, 0, sizeof(*res));
+	b->bits = 0;
+	return plan(ctx, b, drop_mask, res, count, t);
+}
+
+int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
+{
+	int kind = b->kind, err = 0;
+	size_t count[2][PG_TBL_MAX];
+	size_t n, from;
+	double t[4];
+	struct fill fills[2][PG_TBL_MAX] = {};
+
+	memset(res, 0, sizeof(*res));
+	memset(b->fds, -1, sizeof(b->fds));
+	b->bits = 0;
+	free(b->used);
+	free(b->was);
+	b->used = calloc(PG_MAX_RULES, 1);
+	b->was = calloc(PG_MAX_RULES, 1);
+	if (!b->used || !b->was)
+		return p_err("out of memory");
+	err = plan(ctx, b, drop_mask, res, count, t);
+	if (err)
+		return err;
+	n = b->n;
 	b->ready = true;
 	err = assign_rule_ids(ctx, b, n, b->used);
 	from = 0;

@@ -35,9 +35,21 @@ struct bulk_rule {
 	bool referenced;	/* some entry of the result is this rule's */
 };
 
+struct check_diff;
+struct bulk_ent;
+
+/* Check mode's observer (check.c): each merged entry (a port range key by
+ * key, head = the key it counts at), the lists that held it live before
+ * and its port range's end then, and the lists the queued entries name. */
+typedef void bulk_note_fn(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
+			  uint16_t old_hi, uint64_t queued, bool head);
+
 struct bulk {
 	int kind;
 	uint64_t focus;		/* the lists added and removed are counted for */
+	bulk_note_fn *note;	/* check mode: told each entry's fate (bulk_plan) */
+	void *note_arg;
+	bool empty_now;		/* check mode without pins: the kind holds nothing yet */
 	struct bulk_ent *v;
 	size_t n, cap;
 	struct bulk_rule *rules;
@@ -59,6 +71,7 @@ struct bulk_result {
 /* restore: what its add lines queue, per kind, to apply in one switch. */
 struct bulk_collect {
 	struct pg_ctx *ctx;	/* maps open under the exclusive lock */
+	struct check_diff *plan;	/* restore --check: lists are looked up, not made */
 	struct bulk b[PG_LIST_KIND_MAX];
 	uint64_t lists;		/* the lists named, both kinds */
 	uint32_t *port_rules;	/* port-scoped rules: index in b[kind].rules << 1 | kind */
@@ -92,6 +105,9 @@ int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t 
 int bulk_apply(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 int bulk_commit(struct pg_ctx *ctx, struct bulk *b);
+/* Check mode: what bulk_prepare would make of the kind (res, b->note),
+ * with the same refusals (capacity), touching no map at all. */
+int bulk_plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res);
 /* Commit prepared kinds in one switch (restore: allow and deny at once). */
 int bulk_commit_all(struct pg_ctx *ctx, struct bulk **bs, int nb);
 void bulk_abort(struct pg_ctx *ctx, struct bulk *b);

@@ -178,6 +178,7 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res)
 	for (size_t i = 0; i < b->n;) {
 		struct bulk_ent m = b->v[i];
 		size_t j = i;
+		uint64_t queued = 0;
 		bool set = false;
 
 		m.rule = 0;
@@ -190,6 +191,7 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res)
 		for (; j < b->n && !key_cmp(&b->v[i], &b->v[j]); j++) {
 			const struct bulk_ent *e = &b->v[j];
 
+			queued |= e->src ? e->val.lists : 0;
 			m.val.expires_ns = set ? max_expiry(m.val.expires_ns, e->val.expires_ns)
 					       : e->val.expires_ns;
 			set = true;
@@ -199,6 +201,9 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res)
 			if (e->rule)
 				m.rule = e->rule;
 		}
+		if (b->note)
+			b->note(b->note_arg, b->kind, &m, b->v[i].src ? 0 : b->v[i].before,
+				b->v[i].val.port_hi, queued, rule_head(&m));
 		if (!rule_head(&m))
 			;	/* a port range counts once */
 		else if (m.val.lists & b->focus)

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "clock.h"
-#include "counters.h"
 #include "ctx.h"
 #include "lists.h"
 #include "names.h"
@@ -14,6 +13,7 @@
 #include "out.h"
 #include "pins.h"
 #include "tables.h"
+#include "zero.h"
 
 struct sizes {
 	uint64_t now;
@@ -78,7 +78,7 @@ static int do_lists(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 
 		if (!l->in_use)
 			continue;
-		ctr_read_list(ctx, id, &ctr);
+		zero_read(ctx, ZERO_LISTS, id, NULL, (uint64_t *)&ctr);
 		out_obj_open(NULL);
 		out_u64("id", NULL, id);
 		out_str("kind", "%-5s ", pg_list_names[l->kind < PG_LIST_KIND_MAX ? l->kind : 0]);

@@ -14,6 +14,7 @@
 
 #include "bulk.h"
 #include "clock.h"
+#include "check.h"
 #include "ctx.h"
 #include "listfile.h"
 #include "lists.h"
@@ -29,7 +30,64 @@ struct load_opts {
 	bool deny, allow;
 	uint64_t ttl;
 	bool replace, allow_empty;
+	bool check;		/* --check: report what would change, change nothing */
 };
+
+/* load --check: the load planned on what the maps hold now, as the real
+ * run would make it (same list id, same capacity refusal), reported. */
+static int load_check(struct pg_ctx *ctx, const struct load_opts *o, int kind,
+		      const struct lf_list *lf, const char *shown)
+{
+	struct check_diff *d = calloc(1, sizeof(*d));
+	struct bulk b = { .kind = kind };
+	struct bulk_result res;
+	unsigned int lid;
+	int err;
+
+	if (!d)
+		return p_err("out of memory");
+	err = check_open(ctx, d);
+	if (!err)
+		err = check_list_id(ctx, d, kind, o->list, &lid);
+	if (err)
+		goto out;
+	if (bulk_reserve(&b, lf->n)) {
+		err = p_err("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < lf->n; i++)
+		if (bulk_add(&b, &lf->v[i], 0, 0, 0, lid, 0, NULL, false)) {
+			err = p_err("out of memory");
+			goto out;
+		}
+	b.focus = d->focus = 1ULL << lid;
+	b.note = check_note;
+	b.note_arg = d;
+	b.empty_now = !d->live;
+	err = bulk_plan(ctx, &b, o->replace ? b.focus : 0, &res);
+	if (err)
+		goto out;
+	out_obj_open(NULL);
+	out_str("file", "check: load %s", shown);
+	out_u64("read", ": %llu entries read", lf->n);
+	out_u64("normalised", " (%llu normalised)", lf->normalised);
+	out_str("list", " into %s", pg_list_names[kind]);
+	out_str("list_name", " list %s", o->list ? o->list : PG_LIST_MANUAL_NAME);
+	out_bool("new_list", NULL, d->fresh >> lid & 1);
+	out_text("%s", d->fresh >> lid & 1 ? " (new)" : "");
+	out_bool("replace", NULL, o->replace);
+	out_text("%s", o->replace ? " (replace)" : "");
+	out_u64("entries", "; the list would hold %llu", res.listed[0] + res.listed[1]);
+	out_u64("entries_v4", " (IPv4 %llu", res.listed[0]);
+	out_u64("entries_v6", ", IPv6 %llu)\n", res.listed[1]);
+	check_report(ctx, d);
+	out_obj_close();
+out:
+	bulk_free(&b);
+	check_free(d);
+	free(d);
+	return err;
+}
 
 static int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
@@ -74,6 +132,10 @@ static int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		else
 			err = p_err("%s holds no entries: nothing was loaded (give --allow-empty "
 				    "if that is meant)", shown);
+		goto out;
+	}
+	if (o->check) {
+		err = load_check(ctx, o, kind, &lf, shown);
 		goto out;
 	}
 	err = pins_open(ctx, true);
@@ -151,6 +213,8 @@ static const struct pg_opt load_opts[] = {
 	    "the list becomes exactly the file, in one atomic switch"),
 	OPT("allow-empty", 0, OPT_FLAG, struct load_opts, allow_empty, NULL,
 	    "accept a file that holds no entries (with --replace, the list is emptied)"),
+	OPT("check", 'c', OPT_FLAG, struct load_opts, check, NULL, "check everything and show "
+	    "what would be added, removed and kept; change nothing (like nft -c)"),
 	{},
 };
 

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "bulk.h"
+#include "check.h"
 #include "clock.h"
 #include "compile.h"
 #include "cidr.h"
@@ -34,6 +35,7 @@
 #include "safety.h"
 #include "tables.h"
 #include "vec.h"
+#include "zero.h"
 
 struct rule_add_opts {
 	uint64_t ttl;
@@ -49,6 +51,7 @@ struct rule_del_opts {
 struct rule_list_opts {
 	int sort;		/* SORT_*, -1 = by prefix */
 	const char *list;
+	bool zero;		/* --zero: reset the entries' counters after reading them */
 };
 
 struct flush_opts {
@@ -350,7 +353,8 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 			return 0;
 		id = 0;
 	} else {
-		err = lists_open(c->ctx, kind, o->list, true, &id);
+		err = c->plan ? check_list_id(c->ctx, c->plan, kind, o->list, &id) :
+				lists_open(c->ctx, kind, o->list, true, &id);
 		if (err)
 			return err;
 	}
@@ -763,14 +767,15 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct rule_list_opts *o = optp;
 	int kind = ctx->list_kind, err;
 	struct pg_entry *v = NULL;
-	size_t n = 0, shown = 0;
+	size_t n = 0, shown = 0, zeroed = 0;
 	uint64_t now, filter = ~0ULL;
 
 	(void)argc;
 	(void)argv;
 	if (o->list && (err = lists_check_name(o->list)))
 		return err;
-	err = pins_open(ctx, false);
+	/* A reset under the writers' lock: two at once read the same values. */
+	err = pins_open(ctx, o->zero);
 	if (err)
 		return err;
 	if (o->list) {
@@ -785,12 +790,13 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (err)
 		return p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		struct pg_rule_ctr ctr;
+		uint64_t ctr[3];
 
-		if (v[i].rule.rule_id && !ctr_read_rule(ctx, v[i].rule.rule_id, &ctr)) {
-			v[i].hits = ctr.packets;
-			v[i].bytes = ctr.bytes;
-			v[i].last_hit_ns = ctr.last_hit_ns;
+		if (v[i].rule.rule_id && !zero_read(ctx, ZERO_RULES, v[i].rule.rule_id, v[i].raw,
+						    ctr)) {
+			v[i].hits = ctr[0];
+			v[i].bytes = ctr[1];
+			v[i].last_hit_ns = ctr[2];
 		}
 	}
 	rules_sort_by(v, n, o->sort < 0 ? SORT_PREFIX : o->sort);
@@ -857,14 +863,25 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_u64("rule_id", NULL, e->rule.rule_id);
 		out_text("\n");
 		out_obj_close();
+		/* What was just read becomes the baseline: a packet counted
+		 * since is counted after the reset. */
+		if (o->zero && e->rule.rule_id && !err &&
+		    !(err = zero_set(ctx, ZERO_RULES, e->rule.rule_id, e->raw)))
+			zeroed++;
 	}
 	out_arr_close();
+	if (o->zero) {
+		out_bool("zeroed", NULL, !err);
+		out_u64("zeroed_entries", NULL, zeroed);
+	}
 	out_obj_close();
 	if (!shown)
 		out_text("(the %s list%s%s is empty)\n", pg_list_names[kind], o->list ? " " : "",
 			 o->list ? o->list : "");
+	if (o->zero && !err)
+		out_text("counters of %zu entries zeroed (the values above were read)\n", zeroed);
 	free(v);
-	return 0;
+	return err;
 }
 
 /* ---- flush ---- */
@@ -940,6 +957,9 @@ static const struct pg_opt rule_list_opts[] = {
 	    "order of the entries; counters largest first", .choices = sort_keys),
 	OPT("list", 'l', OPT_STR, struct rule_list_opts, list, "NAME",
 	    "only the entries of this named list"),
+	OPT("zero", 'z', OPT_FLAG, struct rule_list_opts, zero, NULL, "reset the counters of "
+	    "the entries listed after reading them (like ipset -Z); the exporter's stay "
+	    "monotonic"),
 	{},
 };
 

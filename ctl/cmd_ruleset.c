@@ -29,6 +29,7 @@
 #include "bulk.h"
 #include "clock.h"
 #include "iface.h"
+#include "check.h"
 #include "listfile.h"
 #include "lists.h"
 #include "ctx.h"
@@ -49,6 +50,7 @@ struct save_opts {
 
 struct restore_opts {
 	bool allow_empty;
+	bool check;		/* --check: report what would change, change nothing */
 };
 
 struct rs_file {
@@ -271,6 +273,64 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	return err;
 }
 
+/* restore --check: the lists planned as apply_lists would build them,
+ * from what the maps hold now; settings and attach lines are counted
+ * (their syntax is checked by the pass before). */
+static int restore_check(struct pg_ctx *ctx, const char *path, struct rs_file *rf)
+{
+	struct check_diff *d = calloc(1, sizeof(*d));
+	struct bulk_collect c = { .ctx = ctx, .plan = d };
+	size_t entries[PG_LIST_KIND_MAX] = {}, attach = 0;
+	int err;
+
+	if (!d)
+		return p_err("out of memory");
+	err = check_open(ctx, d);
+	d->focus = ~0ULL;
+	d->all_lists = true;
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
+		c.b[kind].kind = kind;
+		c.b[kind].focus = ~0ULL;
+		c.b[kind].note = check_note;
+		c.b[kind].note_arg = d;
+		c.b[kind].empty_now = !d->live;
+	}
+	c.lists = 1ULL << PG_LIST_MANUAL(PG_LIST_ALLOW) | 1ULL << PG_LIST_MANUAL(PG_LIST_DENY);
+	for (size_t i = 0; !err && i < rf->n; i++) {
+		struct rs_line *l = &rf->lines[i];
+
+		attach += !strcmp(l->argv[0], "attach");
+		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny"))
+			continue;
+		err = run_line(ctx, path, l, false, &c);
+	}
+	for (int kind = 0; !err && kind < PG_LIST_KIND_MAX; kind++) {
+		struct bulk_result res;
+
+		err = bulk_plan(ctx, &c.b[kind], ~0ULL, &res);
+		entries[kind] = res.listed[0] + res.listed[1];
+	}
+	for (unsigned int id = PG_LIST_KIND_MAX; !err && id < PG_MAX_LISTS; id++)
+		if (d->live && lists_in_use(ctx, id) && !(c.lists & (1ULL << id)))
+			d->gone |= 1ULL << id;
+	if (!err) {
+		out_obj_open(NULL);
+		out_str("file", "check: restore %s:", path);
+		out_u64("allow", " the allow list would hold %llu", entries[PG_LIST_ALLOW]);
+		out_u64("deny", " and the deny list %llu entries", entries[PG_LIST_DENY]);
+		out_u64("settings", "; %llu config lines", rf->settings);
+		out_u64("attach", ", %llu attach lines\n", attach);
+		check_report(ctx, d);
+		out_obj_close();
+	}
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		bulk_free(&c.b[kind]);
+	free(c.port_rules);
+	check_free(d);
+	free(d);
+	return err;
+}
+
 static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	const char *path = argv[0];
@@ -299,6 +359,10 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	free(dry.port_rules);
 	if (err)
 		goto out;
+	if (o->check) {
+		err = restore_check(ctx, path, &rf);
+		goto out;
+	}
 
 	/* Lists first, all or nothing (they are what can fail for want of
 	 * room), then settings, interfaces last: nothing is filtered by half
@@ -661,6 +725,8 @@ const struct pg_cmd pg_cmd_save = {
 static const struct pg_opt restore_opts[] = {
 	OPT("allow-empty", 0, OPT_FLAG, struct restore_opts, allow_empty, NULL,
 	    "apply a rule set that holds no entries and no settings (it removes every entry)"),
+	OPT("check", 'c', OPT_FLAG, struct restore_opts, check, NULL, "check every line and "
+	    "show what would be added, removed and kept per list; change nothing (like nft -c)"),
 	{},
 };
 

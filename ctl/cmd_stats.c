@@ -14,7 +14,9 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "lists.h"
 #include "stats.h"
+#include "zero.h"
 
 
 static void print_ctr(const char *key, const char *label, uint64_t pk, uint64_t by)
@@ -26,15 +28,21 @@ static void print_ctr(const char *key, const char *label, uint64_t pk, uint64_t 
 	out_obj_close();
 }
 
-static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_iface *rec)
+static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_iface *rec,
+		      bool zero)
 {
-	struct pg_stats s;
+	struct pg_stats s, raw;
 	uint64_t pass_pk = 0, pass_by = 0, drop_pk = 0, drop_by = 0;
 	int err;
 
-	err = ctr_read_stats(ctx, slot, hook, &s);
+	err = zero_read(ctx, ZERO_STATS, PG_STATS_KEY(slot, hook), (uint64_t *)&raw,
+			(uint64_t *)&s);
 	if (err)
 		return p_err("cannot read counters: %s", strerror(-err));
+	/* The values printed are the ones the reset takes off: none lost. */
+	if (zero && (err = zero_set(ctx, ZERO_STATS, PG_STATS_KEY(slot, hook),
+				    (uint64_t *)&raw)))
+		return err;
 
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
@@ -83,6 +91,38 @@ void stats_iface_head(const struct iface_entry *e)
 	out_str("state", ") %s", iface_state_name(e->state));
 }
 
+/* stats --zero: the named lists' counters too, printed as read. */
+static int zero_lists(struct pg_ctx *ctx)
+{
+	int err = 0;
+
+	out_text("\n%-5s %-24s %14s %16s\n", "KIND", "LIST", "PACKETS", "BYTES");
+	out_arr_open("lists");
+	for (unsigned int id = 0; !err && id < PG_MAX_LISTS; id++) {
+		struct pg_list l;
+		uint64_t raw[2], ctr[2];
+		__u32 key = id;
+
+		if (bpf_map_lookup_elem(ctx->maps.lists, &key, &l) || !l.in_use)
+			continue;
+		err = zero_read(ctx, ZERO_LISTS, id, raw, ctr);
+		if (err) {
+			err = p_err("cannot read the counters of list %s: %s", l.name,
+				    strerror(-err));
+			break;
+		}
+		err = zero_set(ctx, ZERO_LISTS, id, raw);
+		out_obj_open(NULL);
+		out_str("kind", "%-5s ", pg_list_names[l.kind < PG_LIST_KIND_MAX ? l.kind : 0]);
+		out_str("list_name", "%-24s ", l.name);
+		out_u64("packets", " %14llu", ctr[0]);
+		out_u64("bytes", " %16llu\n", ctr[1]);
+		out_obj_close();
+	}
+	out_arr_close();
+	return err;
+}
+
 static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
@@ -91,9 +131,13 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	int err;
 
 	/* Rates need two readings: the live views in watch.c. */
+	if (o->zero && (o->watch || o->once || o->count || o->interval || argc))
+		return p_usage("stats: --zero reads and resets once; leave out --watch, --once, "
+			       "--count and INTERVAL");
 	if (o->watch || o->once || o->count || o->interval || argc)
 		return stats_watch(ctx, o, argc, argv);
-	err = pins_open(ctx, false);
+	/* A reset under the writers' lock: two at once read the same values. */
+	err = pins_open(ctx, o->zero);
 	if (err)
 		return err;
 
@@ -124,7 +168,7 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 				used = hook_in_use(rec, h, &st);
 			if (!used)
 				continue;
-			err = print_hook(ctx, s, h, rec);
+			err = print_hook(ctx, s, h, rec, o->zero);
 			if (err) {
 				free(t);
 				return err;
@@ -135,7 +179,15 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	free(t);
 	out_arr_close();
+	if (o->zero && !o->iface)
+		err = zero_lists(ctx);
+	if (o->zero) {
+		out_bool("zeroed", NULL, !err);
+		out_text(err ? "" : "counters zeroed (the values above were read)\n");
+	}
 	out_obj_close();
+	if (err)
+		return err;
 	if (o->iface && !found)
 		return p_err("no counters for interface '%s' (pktgate was never attached to it)",
 			     o->iface);
@@ -154,6 +206,8 @@ static const struct pg_opt stats_opts[] = {
 	OPT("count", 'c', OPT_UINT, struct stats_opts, count, "N", "stop after N samples"),
 	OPT("interval", 0, OPT_STR, struct stats_opts, interval, "S",
 	    "seconds between readings (as INTERVAL)"),
+	OPT("zero", 'z', OPT_FLAG, struct stats_opts, zero, NULL, "reset the counters after "
+	    "reading them (like nft reset counters); without --iface, the named lists' too"),
 	{},
 };
 

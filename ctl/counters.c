@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Typed reads of the per-CPU counter maps (see counters.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -95,19 +98,38 @@ int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed)
 	return bucket_counts(ctx, ctx->maps.ev_bucket, emitted, suppressed);
 }
 
+/* A slot or id given out again starts from zero: no stats --zero or
+ * list --zero baseline (zero.c) of its previous owner either. */
+static void forget_base(struct pg_ctx *ctx, const char *pin, uint32_t key)
+{
+	uint64_t none[PG_WORDS(struct pg_stats)] = {};	/* the largest value */
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", ctx->pin_path, pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;	/* no reset was ever made */
+	bpf_map_update_elem(fd, &key, none, BPF_ANY);
+	close(fd);
+}
+
 int ctr_zero_stats(struct pg_ctx *ctx, uint32_t slot, int hook)
 {
+	forget_base(ctx, PG_MAP_STATS_ZERO, PG_STATS_KEY(slot, hook));
 	return percpu_zero(ctx, ctx->maps.stats, PG_STATS_KEY(slot, hook),
 			   PG_WORDS(struct pg_stats));
 }
 
 int ctr_zero_rule(struct pg_ctx *ctx, uint32_t rule_id)
 {
+	forget_base(ctx, PG_MAP_RULE_STATS_ZERO, rule_id);
 	return percpu_zero(ctx, ctx->maps.rule_stats, rule_id, PG_WORDS(struct pg_rule_ctr));
 }
 
 int ctr_zero_list(struct pg_ctx *ctx, unsigned int list_id)
 {
+	forget_base(ctx, PG_MAP_LIST_STATS_ZERO, list_id);
 	return percpu_zero(ctx, ctx->maps.list_stats, list_id, PG_WORDS(struct pg_ctr));
 }
 

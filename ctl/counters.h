@@ -27,7 +27,13 @@ int bucket_counts(struct pg_ctx *ctx, int fd, uint64_t *granted, uint64_t *refus
 /* Events emitted and suppressed so far, over all CPUs. */
 int events_counts(struct pg_ctx *ctx, uint64_t *emitted, uint64_t *suppressed);
 
-/* Fresh counters, for a slot, rule id or list id about to be reused: 0 or
+/* The baselines of stats --zero and list --zero (zero.c): arrays as the
+ * counters, not per CPU, user space only, pinned by the first reset. */
+#define PG_MAP_STATS_ZERO	"pg_stats_zero"
+#define PG_MAP_LIST_STATS_ZERO	"pg_list_stats_zero"
+#define PG_MAP_RULE_STATS_ZERO	"pg_rule_stats_zero"
+
+/* Fresh counters (and no reset baseline), for a slot, rule id or list id about to be reused: 0 or
  * a negative errno (errno is left as the kernel set it). */
 int ctr_zero_stats(struct pg_ctx *ctx, uint32_t slot, int hook);
 int ctr_zero_rule(struct pg_ctx *ctx, uint32_t rule_id);

@@ -116,6 +116,11 @@ bool lists_exists(struct pg_ctx *ctx, int kind, const char *name)
 	return !load_cache(ctx) && find(kind, name) >= 0;
 }
 
+bool lists_in_use(struct pg_ctx *ctx, unsigned int id)
+{
+	return id < PG_MAX_LISTS && !load_cache(ctx) && cache[id].in_use;
+}
+
 const char *lists_name(struct pg_ctx *ctx, unsigned int id)
 {
 	__u32 key = id;

@@ -17,6 +17,8 @@ int lists_check_name(const char *name);
  * missing (under the exclusive lock); else a missing list is an error. */
 int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsigned int *id);
 bool lists_exists(struct pg_ctx *ctx, int kind, const char *name);
+/* Whether a list id is taken (check mode: which id a new list would get). */
+bool lists_in_use(struct pg_ctx *ctx, unsigned int id);
 /* The name of a list id ("?" if unknown). */
 const char *lists_name(struct pg_ctx *ctx, unsigned int id);
 /* Record the file a list was loaded from, and when. */

@@ -20,7 +20,8 @@ struct pg_entry {
 	uint8_t proto;			/* port-scoped: IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port_lo, port_hi;	/* port-scoped: 0-0 = any port */
 	struct pg_rule rule;
-	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
+	uint64_t hits, bytes, last_hit_ns;	/* filled by list only: since the last --zero */
+	uint64_t raw[3];		/* list --zero: the counters as read */
 };
 
 enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* list --sort, table order */

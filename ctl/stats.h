@@ -14,6 +14,7 @@ struct stats_opts {
 	bool once;		/* one sample: two readings an interval apart */
 	unsigned long count;	/* samples to show; 0 = no limit */
 	const char *interval;	/* seconds between readings; NULL = 1 */
+	bool zero;		/* --zero: reset the counters after reading them */
 };
 
 /* watch.c: stats --watch/--once, and the sampling loop top shares. */

@@ -30,6 +30,7 @@
 #include "out.h"
 #include "pins.h"
 #include "stats.h"
+#include "zero.h"
 
 #define CTR_WORDS (sizeof(struct pg_ctr) / sizeof(__u64))
 /* Shorter intervals measure the cost of reading more than the traffic. */
@@ -249,7 +250,9 @@ bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n)
 struct st_slot {
 	bool present;		/* in use, and selected by --iface */
 	struct iface_entry e;	/* as the interface table has it, reconciled */
-	struct pg_stats hook[PG_HOOK_MAX];
+	struct pg_stats hook[PG_HOOK_MAX];	/* since the last stats --zero, as stats shows */
+	struct pg_stats raw[PG_HOOK_MAX];	/* the datapath's, for the rates: a reset
+						 * takes nothing off them */
 };
 
 struct st_view {
@@ -283,7 +286,8 @@ static int st_read(void *arg)
 		sl->present = true;
 		sl->e = tab->e[i];
 		for (int h = 0; h < PG_HOOK_MAX; h++) {
-			int err = ctr_read_stats(v->ctx, s, h, &sl->hook[h]);
+			int err = zero_read(v->ctx, ZERO_STATS, PG_STATS_KEY(s, h),
+					    (uint64_t *)&sl->raw[h], (uint64_t *)&sl->hook[h]);
 
 			if (err) {
 				free(tab);
@@ -347,7 +351,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		const struct pg_ctr *c = &cur->hook[h].reason[r];
-		struct pg_ctr d = st_delta(c, &prev->hook[h].reason[r], same);
+		struct pg_ctr d = st_delta(&cur->raw[h].reason[r], &prev->raw[h].reason[r], same);
 
 		ctr_add(&sum_tot[PG_REASON_DROPS(r)], c);
 		ctr_add(&sum_d[PG_REASON_DROPS(r)], &d);
@@ -387,7 +391,7 @@ static void st_iface(const struct st_slot *cur, const struct st_slot *prev,
 	live_eol();
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++)
-		if (hook_in_use(&cur->e.rec, h, &cur->hook[h]))
+		if (hook_in_use(&cur->e.rec, h, &cur->raw[h]))
 			st_hook(cur, prev, h, lv, hidden);
 	out_arr_close();
 	out_obj_close();

@@ -111,7 +111,7 @@ test_install_man_page_renders() {
 	assert_eq "" "$ERR" "man -l warnings"
 	for section in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS MATCHING "VERDICT REASONS" \
 		HOOKS FILES ENVIRONMENT "EXIT STATUS" EXAMPLES "SEE ALSO"; do
-		echo "$OUT" | grep -qx "$section" || fail "no $section section"
+		grep -qx "$section" <<<"$OUT" || fail "no $section section"
 	done
 	assert_contains "$OUT" "pktgate - XDP/TC firewall"
 	assert_contains "$OUT" "PKTGATE_PIN_PATH"
@@ -125,14 +125,14 @@ test_install_man_page_renders() {
 		echo "$commands" | grep -Eq "^       $c( |$)" || fail "command '$c' not in COMMANDS"
 	done
 	for o in $opts; do
-		echo "$OUT" | grep -q -- "$o\b" || fail "option '$o' not in the man page"
+		grep -q -- "$o\b" <<<"$OUT" || fail "option '$o' not in the man page"
 	done
 	# Every reason of the contract's list, with its action.
 	local reasons
 	reasons=$(reasons_of_contract)
 	[ "$(echo "$reasons" | wc -l)" -ge 7 ] || fail "reasons not read from maps/pktgate.h"
 	while read -r r act; do
-		echo "$OUT" | grep -Eq "^       $r +$act:" || fail "reason '$r' ($act) not in the table"
+		grep -Eq "^       $r +$act:" <<<"$OUT" || fail "reason '$r' ($act) not in the table"
 	done <<<"$reasons"
 
 	# Installed, man finds it in section 8.
@@ -202,7 +202,7 @@ test_install_bash_completion() {
 		assert_eq "add del list" "$(comp $lib "pktgate -j d ")" "abbreviated command"
 		assert_eq "--comment --help --list --no-counter --ttl" "$(comp $lib "pktgate d a 192.0.2.1 --")" \
 			"options of deny add"
-		assert_eq "--help --list --sort" "$(comp $lib "pktgate deny list 2001:db8::/32 --")" \
+		assert_eq "--help --list --sort --zero" "$(comp $lib "pktgate deny list 2001:db8::/32 --")" \
 			"options after a word split at ':'"
 		assert_contains "$(comp $lib "pktgate attach ")" "lo"
 		assert_contains "$(comp $lib "pktgate -")" "--pin-path"
