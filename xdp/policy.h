@@ -136,17 +136,24 @@ __attribute__((noinline)) int NAME(CTX *ctx, struct pg_hit *h)			\
 	struct bpf_ct_opts___pg o = {};						\
 										\
 	if (!ctx || !h)								\
-		return 0;							\
+		return PG_R_POLICY;						\
 	if (pg_policy_decide(h, &t, &o))					\
 		pg_policy_ct(h, LOOKUP(ctx, &t, h->pkt.family == 4 ?		\
 				       sizeof(t.ipv4) : sizeof(t.ipv6), &o, PG_CT_OPTS_SZ)); \
-	return 0;								\
+	return h->reason;							\
 }
 
 #define PG_POLICY(h, ctx, NAME)		\
 	do {				\
-		if (cfg_policy_drop)	\
-			NAME(ctx, h);	\
+		/* The verifier knows nothing of *h after the call: the	\
+		 * reason comes back bounded, as a counter index, and the	\
+		 * config pointer is put back. */			\
+		if (cfg_policy_drop) {					\
+			const struct pg_config *c_ = (h)->cfg;		\
+									\
+			(h)->reason = NAME(ctx, h) & (PG_R_SLOTS - 1);	\
+			(h)->cfg = c_;					\
+		}							\
 	} while (0)
 
 #endif /* __PKTGATE_POLICY_H */
