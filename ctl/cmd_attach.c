@@ -25,13 +25,19 @@ struct attach_opts {
 	bool xdp, no_xdp;
 	bool drop_malformed;
 	bool no_top;
+	int policy, egress_policy;	/* POLICY_*, -1 = not given (pass) */
+	bool stateless;
+	const char *lists;		/* --lists NAME,... (NULL: all) */
 };
+
+enum { POLICY_PASS, POLICY_DROP };	/* --policy, in table order */
 
 struct detach_opts {
 	bool all;
 };
+#include "policy.h"
 
-static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *rec,
+static void print_hooks(struct pg_ctx *ctx, const char *ifname, int ifindex, const struct pg_iface *rec,
 			unsigned int changed)
 {
 	out_obj_open(NULL);
@@ -53,8 +59,10 @@ static void print_hooks(const char *ifname, int ifindex, const struct pg_iface *
 	out_arr_close();
 	out_bool("drop_malformed", NULL, rec->drop_malformed);
 	out_bool("top", NULL, !rec->no_top);
-	out_text("%s%s\n", rec->drop_malformed ? ", dropping malformed packets" : "",
+	out_text("%s%s", rec->drop_malformed ? ", dropping malformed packets" : "",
 		 rec->no_top ? ", no top talkers" : "");
+	policy_print(ctx, rec);
+	out_text("\n");
 	out_obj_close();
 }
 
@@ -79,6 +87,17 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return p_usage("attach: nothing to attach (--no-xdp needs --tc)");
 	if (!want_xdp && o->mode >= 0)
 		return p_usage("attach: --mode is for XDP, which --no-xdp leaves out");
+	if (o->policy == POLICY_DROP)
+		want.policy_drop |= PG_HOOK_BIT(PG_HOOK_XDP) | PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
+	if (o->egress_policy == POLICY_DROP)
+		want.policy_drop |= PG_HOOK_BIT(PG_HOOK_TC_EGRESS);
+	if (o->stateless && !want.policy_drop)
+		return p_usage("attach: --stateless is for --policy drop or --egress-policy drop");
+	want.stateless = o->stateless;
+	if (want.policy_drop && !want.stateless && !ctx->check_only && !policy_ct_usable())
+		return p_err("attach: this kernel has no conntrack lookup kfuncs "
+			     "(bpf_xdp_ct_lookup, bpf_skb_ct_lookup): policy drop would cut "
+			     "established connections; add --stateless to drop them knowingly");
 	if (ctx->check_only)
 		return 0;
 
@@ -88,13 +107,17 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = pins_open(ctx, true);
 	if (err)
 		return err;
+	err = policy_lists_mask(ctx, o->lists, &want.lists);
+	if (err)
+		return err;
 	slot = iface_slot(ctx, ifindex, ifname, true, &rec);
 	if (slot < 0)
 		return PG_EXIT_ERR;
 	/* Hooks attached before with other options are re-attached with these;
 	 * with the same options, a TC hook that has our program keeps it, as
 	 * XDP does (the record was checked against the kernel). */
-	if (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top)
+	if (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top ||
+	    !policy_same(&rec, &want))
 		tc_hooks |= rec.hooks & TC_HOOKS;
 	else
 		tc_keep = rec.hooks & TC_HOOKS;
@@ -132,11 +155,14 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	rec.drop_malformed = want.drop_malformed;
 	rec.no_top = want.no_top;
+	rec.policy_drop = want.policy_drop;
+	rec.stateless = want.stateless;
+	rec.lists = want.lists;
 	strncpy(rec.ifname, ifname, sizeof(rec.ifname) - 1);
 	err = iface_save(ctx, slot, &rec);
 	if (err)
 		return err;
-	print_hooks(ifname, ifindex, &rec, changed);
+	print_hooks(ctx, ifname, ifindex, &rec, changed);
 	return 0;
 }
 
@@ -294,6 +320,7 @@ out:
 
 static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
 static const char *const tc_dirs[] = { "ingress", "egress", "both", NULL };
+static const char *const policies[] = { "pass", "drop", NULL };
 static const struct pg_opt attach_opts[] = {
 	OPT("mode", 0, OPT_ENUM, struct attach_opts, mode, "MODE",
 	    "XDP mode; auto tries native, then generic, then TC ingress", .choices = xdp_modes),
@@ -306,6 +333,15 @@ static const struct pg_opt attach_opts[] = {
 	    "keep no per-address counters (top talkers): no sketch update per packet"),
 	OPT("drop-malformed", 0, OPT_FLAG, struct attach_opts, drop_malformed, NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
+	OPT("policy", 0, OPT_ENUM, struct attach_opts, policy, "POLICY",
+	    "default policy of the ingress hooks: pass (the default) or drop (only allow "
+	    "entries, neighbour traffic and established connections pass)", .choices = policies),
+	OPT("egress-policy", 0, OPT_ENUM, struct attach_opts, egress_policy, "POLICY",
+	    "default policy of TC egress (pass or drop)", .choices = policies),
+	OPT("stateless", 0, OPT_FLAG, struct attach_opts, stateless, NULL,
+	    "policy drop without conntrack lookups (established connections are dropped too)"),
+	OPT("lists", 0, OPT_STR, struct attach_opts, lists, "NAME,...",
+	    "the named lists that apply on this interface (default: all)"),
 	{},
 };
 

@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <xdp/libxdp.h>
 
+#include "policy.h"
 #include "bulk.h"
 #include "clock.h"
 #include "iface.h"
@@ -639,6 +640,18 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 			fputs(" --drop-malformed", f);
 		if (r.no_top)
 			fputs(" --no-top", f);
+		if (r.policy_drop & (PG_HOOK_BIT(PG_HOOK_XDP) | PG_HOOK_BIT(PG_HOOK_TC_INGRESS)))
+			fputs(" --policy drop", f);
+		if (r.policy_drop & PG_HOOK_BIT(PG_HOOK_TC_EGRESS))
+			fputs(" --egress-policy drop", f);
+		if (r.stateless)
+			fputs(" --stateless", f);
+		if (r.lists != PG_IFACE_ALL_LISTS) {
+			char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
+
+			policy_lists_names(ctx, r.lists, names, sizeof(names));
+			fprintf(f, " --lists %s", names);
+		}
 		fputc('\n', f);
 	}
 	free(t);

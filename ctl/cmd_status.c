@@ -10,6 +10,7 @@
 
 #include "counters.h"
 #include "confirm.h"
+#include "policy.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
@@ -23,7 +24,7 @@
 /* Every attachment the interface table has, in every namespace (as stats
  * and save --all list them), each checked against the kernel by
  * iface_table_read(). */
-static void print_attached(const struct iface_table *t)
+static void print_attached(struct pg_ctx *ctx, const struct iface_table *t)
 {
 	bool any = false;
 
@@ -38,8 +39,8 @@ static void print_attached(const struct iface_table *t)
 			if (!(rec->hooks & PG_HOOK_BIT(h)))
 				continue;
 			if (!any)
-				out_text("%-16s %7s %-10s %-8s %8s %-9s %s\n", "IFACE", "IFINDEX",
-					 "HOOK", "MODE", "PROG-ID", "MALFORMED", "NETNS");
+				out_text("%-16s %7s %-10s %-8s %8s %-9s %-6s %-12s %s\n", "IFACE", "IFINDEX",
+					 "HOOK", "MODE", "PROG-ID", "MALFORMED", "POLICY", "LISTS", "NETNS");
 			any = true;
 			out_obj_open(NULL);
 			out_str("ifname", "%-16s ", rec->ifname);
@@ -50,6 +51,14 @@ static void print_attached(const struct iface_table *t)
 			out_u64("prog_id", "%8llu ", rec->prog_id[h]);
 			out_bool("drop_malformed", NULL, rec->drop_malformed);
 			out_text("%-9s ", rec->drop_malformed ? "drop" : "pass");
+			{
+				char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
+
+				policy_lists_names(ctx, rec->lists, names, sizeof(names));
+				out_str("policy", "%-6s ", rec->policy_drop & PG_HOOK_BIT(h) ?
+					rec->stateless ? "drop-s" : "drop" : "pass");
+				out_str("lists", "%-12s ", names);
+			}
 			out_u64("netns_ino", NULL, rec->netns_ino);
 			out_bool("this_netns", NULL, e->here);
 			if (e->netns[0])
@@ -140,7 +149,7 @@ static int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_obj_open(NULL);
 	out_str("pin_path", "pins: %s", ctx->pin_path);
 	out_u64("schema", " (schema v%llu)\n\n", ctx->meta.schema_version);
-	print_attached(t);
+	print_attached(ctx, t);
 	err = print_lists(ctx);
 	if (!err)
 		print_events(ctx);

@@ -18,6 +18,7 @@
 #include "out.h"
 #include "pins.h"
 #include "tc.h"
+#include "policy.h"
 #include "toptable.h"
 #include "pktgate_tc.skel.h"
 
@@ -70,8 +71,9 @@ static void maybe_remove_qdisc(int ifindex, struct pg_iface *rec)
 		rec->tc_qdisc_created = 0;
 }
 
-int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
-	      unsigned int hooks, const struct pg_iface *want, struct pg_iface *rec)
+/* hooks share one object, hence one policy: the caller splits them. */
+static int tc_attach_some(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
+			  unsigned int hooks, const struct pg_iface *want, struct pg_iface *rec)
 {
 	struct bpf_object_open_opts opts;
 	struct pktgate_tc_bpf *skel;
@@ -88,6 +90,9 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
 	skel->rodata->cfg_top_seed = top_seed();
+	skel->rodata->cfg_policy_drop = !!(want->policy_drop & hooks);
+	skel->rodata->cfg_ct = !want->stateless;
+	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);
 	bpf_program__set_autoload(skel->progs.pktgate_tc_in, hooks & PG_HOOK_BIT(PG_HOOK_TC_INGRESS));
 	bpf_program__set_autoload(skel->progs.pktgate_tc_eg, hooks & PG_HOOK_BIT(PG_HOOK_TC_EGRESS));
 	err = pktgate_tc_bpf__load(skel);
@@ -137,6 +142,29 @@ int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
 	}
 	rec->hooks |= done;
 	return 0;
+}
+
+int tc_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot,
+	      unsigned int hooks, const struct pg_iface *want, struct pg_iface *rec)
+{
+	unsigned int in = hooks & PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
+	unsigned int eg = hooks & PG_HOOK_BIT(PG_HOOK_TC_EGRESS);
+	unsigned int had = rec->hooks;
+	int err;
+
+	if (!in || !eg || !(want->policy_drop & in) == !(want->policy_drop & eg))
+		return tc_attach_some(ctx, ifindex, ifname, slot, hooks, want, rec);
+	/* Ingress and egress with different policies: one object each. */
+	err = tc_attach_some(ctx, ifindex, ifname, slot, in, want, rec);
+	if (err)
+		return err;
+	err = tc_attach_some(ctx, ifindex, ifname, slot, eg, want, rec);
+	if (err && !(had & in)) {
+		detach_one(ifindex, PG_HOOK_TC_INGRESS);
+		rec->hooks &= ~in;
+		maybe_remove_qdisc(ifindex, rec);
+	}
+	return err;
 }
 
 int tc_detach(struct pg_ctx *ctx, int ifindex, const char *ifname, struct pg_iface *rec)

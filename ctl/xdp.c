@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -17,6 +19,7 @@
 #include "names.h"
 #include "out.h"
 #include "pins.h"
+#include "policy.h"
 #include "toptable.h"
 #include "pktgate_xdp.skel.h"
 #include "xdp.h"
@@ -82,6 +85,17 @@ static int detach_prog(struct xdp_multiprog *mp, struct xdp_program *p, int ifin
 	return xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 }
 
+static void set_rodata(struct pktgate_xdp_bpf *skel, int slot, const struct pg_iface *want)
+{
+	skel->rodata->cfg_slot = slot;
+	skel->rodata->cfg_drop_malformed = want->drop_malformed;
+	skel->rodata->cfg_top = !want->no_top;
+	skel->rodata->cfg_top_seed = top_seed();
+	skel->rodata->cfg_policy_drop = !!(want->policy_drop & PG_HOOK_BIT(PG_HOOK_XDP));
+	skel->rodata->cfg_ct = !want->stateless;
+	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);
+}
+
 /* Load a program instance for this interface and attach it in the first
  * mode the kernel accepts. Returns 0 or a negative errno. */
 static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
@@ -98,10 +112,7 @@ static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 	if (!skel)
 		return -errno;
 	pins_obj_prepare(ctx, skel->obj);
-	skel->rodata->cfg_slot = slot;
-	skel->rodata->cfg_drop_malformed = want->drop_malformed;
-	skel->rodata->cfg_top = !want->no_top;
-	skel->rodata->cfg_top_seed = top_seed();
+	set_rodata(skel, slot, want);
 
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
@@ -128,6 +139,48 @@ static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 	}
 	xdp_program__close(prog);
 	pktgate_xdp_bpf__destroy(skel);
+	return err;
+}
+
+/* Replace our program attached directly (no dispatcher) in mode cur with a
+ * new instance, in one step: the kernel swaps them (XDP_FLAGS_REPLACE),
+ * so no packet sees the interface without a program, nor the old and new
+ * options mixed. 0, or a negative errno with the old program in place. */
+static int replace_atomic(struct pg_ctx *ctx, int ifindex, int slot, enum xdp_attach_mode cur,
+			  __u32 old_id, const struct pg_iface *want, struct pg_iface *rec)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+	struct bpf_object_open_opts opts;
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+	struct pktgate_xdp_bpf *skel;
+	int err, fd;
+
+	pins_obj_opts(ctx, &opts);
+	skel = pktgate_xdp_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	pins_obj_prepare(ctx, skel->obj);
+	set_rodata(skel, slot, want);
+	err = pktgate_xdp_bpf__load(skel);
+	if (err)
+		goto out;
+	xo.old_prog_fd = bpf_prog_get_fd_by_id(old_id);
+	if (xo.old_prog_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	fd = bpf_program__fd(skel->progs.pktgate_xdp);
+	err = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_REPLACE | (cur == XDP_MODE_NATIVE ?
+			     XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE), &xo);
+	close(xo.old_prog_fd);
+	if (err)
+		goto out;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		rec->prog_id[PG_HOOK_XDP] = info.id;
+	rec->xdp_mode = cur;
+out:
+	pktgate_xdp_bpf__destroy(skel);	/* the interface holds the program */
 	return err;
 }
 
@@ -158,14 +211,21 @@ int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, in
 				 (mode == MODE_GENERIC && cur == XDP_MODE_SKB);
 
 		if (same_mode && rec->drop_malformed == want->drop_malformed &&
-		    rec->no_top == want->no_top &&
+		    rec->no_top == want->no_top && policy_same(rec, want) &&
 		    rec->prog_id[PG_HOOK_XDP] == xdp_program__id(ours)) {
 			*already = true;
 			rec->xdp_mode = cur;
 			xdp_multiprog__close(mp);
 			return 0;
 		}
-		/* Other options asked for: replace our own program. */
+		/* Other options asked for: replace our own program, in one step
+		 * where it is attached directly and stays in its mode. */
+		if (same_mode && xdp_multiprog__is_legacy(mp) &&
+		    !replace_atomic(ctx, ifindex, slot, cur, xdp_program__id(ours), want, rec)) {
+			xdp_multiprog__close(mp);
+			rec->hooks |= PG_HOOK_BIT(PG_HOOK_XDP);
+			return 0;
+		}
 		err = detach_prog(mp, ours, ifindex);
 		if (err) {
 			xdp_multiprog__close(mp);

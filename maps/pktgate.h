@@ -119,7 +119,11 @@ enum pg_hook {
 	X(FRAGMENT,	  "fragment",	    0) /* non-first fragment, no rule matched */ \
 	X(MALFORMED,	  "malformed",	    0) /* could not be parsed */	\
 	X(MALFORMED_DROP, "malformed-drop", 1) /* could not be parsed, --drop-malformed */ \
-	X(PROTECT,	  "protect",	    0) /* the peer is protected: passes first */
+	X(PROTECT,	  "protect",	    0) /* the peer is protected: passes first */ \
+	X(NEIGHBOR,	  "neighbor",	    0) /* policy drop: ARP, IPv6 ND/RA/RS/MLD */ \
+	X(ESTABLISHED,	  "established",    0) /* policy drop: a conntrack entry has the flow */ \
+	X(RELATED,	  "related",	    0) /* policy drop: ICMP echo reply or error */ \
+	X(POLICY,	  "policy",	    1) /* policy drop: nothing let it in */
 
 enum pg_reason {
 #define PG_R_ENUM(id, name, drops) PG_R_##id,
@@ -383,11 +387,13 @@ struct pg_iface {
 	__u8 drop_malformed;
 	__u8 tc_qdisc_created;	/* pktgate added the clsact qdisc: remove it last */
 	__u8 no_top;		/* attached without per-address counters */
-	__u8 pad[2];
+	__u8 policy_drop;	/* PG_HOOK_BIT()s of the hooks whose default policy is drop */
+	__u8 stateless;		/* policy drop without conntrack lookups */
 	__u32 ifindex;
 	__u64 netns_ino;	/* interfaces are named per network namespace */
 	__u32 prog_id[PG_HOOK_MAX];
 	char ifname[PG_IFNAME_LEN];
+	__u64 lists;		/* list ids that apply here (PG_IFACE_ALL_LISTS: all) */
 };
 
 /* pg_config value (single entry): datapath settings user space may change
@@ -537,5 +543,11 @@ struct pg_meta {
 struct pg_protect {
 	__u64 created_ns;	/* CLOCK_REALTIME, for display */
 };
+
+/* ---- Firewall policy and per-interface lists (issue 14) ---- */
+
+/* pg_iface.lists of an interface every list applies on (the default, and
+ * what a record written before the field existed holds). */
+#define PG_IFACE_ALL_LISTS	0ULL
 
 #endif /* __PKTGATE_H */

@@ -8,6 +8,9 @@
 #include <linux/pkt_cls.h>
 
 #include "verdict.h"
+#include "policy.h"
+
+PG_DEFINE_POLICY(pg_policy_tc, struct __sk_buff, bpf_skb_ct_lookup)
 
 /* Enough for Ethernet, two VLAN tags, IPv6 with a long extension header
  * chain and a TCP header with options. */
@@ -28,6 +31,7 @@ static __always_inline int pg_tc(struct __sk_buff *skb, enum pg_hook hook, enum 
 		h = (struct pg_hit){};
 		pg_classify((void *)(long)skb->data, (void *)(long)skb->data_end, m, &h);
 	}
+	PG_POLICY(&h, skb, pg_policy_tc);
 	return pg_record(hook, &h, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 

@@ -38,19 +38,22 @@ static __always_inline __u64 pg_lk_now(struct pg_lk *k)
 	return k->now;
 }
 
-/* The one liveness rule of both tiers: in a list, TTL not run out. (A
- * dynamic entry is always in a list; a compiled one is in none after a
- * del, until the next bulk change leaves it out.) */
+#include "lists_sel.h"
+
+/* The one liveness rule of both tiers: in a list that applies on this
+ * interface, TTL not run out. (A dynamic entry is always in a list; a
+ * compiled one is in none after a del, until the next bulk change leaves
+ * it out.) */
 static __always_inline int pg_live(const struct pg_rule *r, struct pg_lk *k)
 {
-	return r->lists && (!r->expires_ns || r->expires_ns > pg_lk_now(k));
+	return (r->lists & cfg_lists) && (!r->expires_ns || r->expires_ns > pg_lk_now(k));
 }
 
 static __always_inline void pg_lk_take(struct pg_lk *k, const struct pg_rule *r)
 {
 	k->found = 1;
 	k->rule_id = r->rule_id;
-	k->list_id = r->list_id;
+	k->list_id = pg_sel_list(r);
 	k->prefixlen = r->prefixlen;
 }
 
@@ -281,7 +284,7 @@ static __always_inline void pg_centry(void *ents, void *hots, __u32 e, __u32 max
 	if (!hot)
 		return;
 	hot += e % PG_CHOT_PER_ELEM;
-	if (!(hot->flags & (PG_CHOT_DEAD | PG_CHOT_SLOW))) {
+	if (!(hot->flags & (PG_CHOT_DEAD | PG_CHOT_SLOW)) && pg_sel_has(hot->list_id)) {
 		k->found = 1;
 		k->rule_id = 0;
 		k->list_id = hot->list_id;

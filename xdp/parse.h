@@ -25,6 +25,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include "policy_cfg.h"
 
 #define PG_MAX_VLAN	2	/* 802.1ad outer + 802.1Q inner */
 /* Tags walked in all to find the addresses of a frame with more than
@@ -62,6 +63,8 @@ struct pg_pkt {
 	__be16 dport;
 	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
 	__u8 daddr[16];
+	__u8 icmp_type;		/* ICMP / ICMPv6 type, for the policy's safety rules */
+	__be16 ethertype;	/* of a non-IP frame, for the policy's safety rules */
 };
 
 struct vlan_hdr_pg {
@@ -131,6 +134,8 @@ static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
 		/* Both headers are 8 bytes: type, code, checksum, 4 more. */
 		if (pos + PG_ICMP_HLEN > end)
 			return PG_PARSE_BAD_L4;
+		if (cfg_policy_drop)	/* only the policy reads it */
+			p->icmp_type = *(__u8 *)pos;
 		return PG_PARSE_OK;
 	default:
 		return PG_PARSE_OK;	/* other protocols: address rules only */
@@ -296,6 +301,8 @@ static __always_inline int pg_parse(void *data, void *end, struct pg_pkt *p)
 	 * than silently non-IP, whatever it carries. */
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
 		return pg_parse_deep_vlan(pos, end, proto, p);
+	if (cfg_policy_drop)
+		p->ethertype = proto;
 	return PG_PARSE_NON_IP;
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pktgate's XDP program: ingress filtering at the earliest hook. */
 #include "verdict.h"
+#include "policy.h"
+
+PG_DEFINE_POLICY(pg_policy_xdp, struct xdp_md, bpf_xdp_ct_lookup)
 
 SEC("xdp")
 int pktgate_xdp(struct xdp_md *ctx)
@@ -10,6 +13,7 @@ int pktgate_xdp(struct xdp_md *ctx)
 	struct pg_hit h = {};
 
 	pg_classify(data, data_end, PG_MATCH_SRC, &h);
+	PG_POLICY(&h, ctx, pg_policy_xdp);
 	return pg_record(PG_HOOK_XDP, &h, data_end - data) ? XDP_DROP : XDP_PASS;
 }
 

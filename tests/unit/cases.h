@@ -26,7 +26,7 @@
 #define REJECTED	(-1)
 
 /* The program instances a case can run on (see insts in test_datapath.c). */
-enum inst_id { PLAIN, DROPMAL, INST_MAX };
+enum inst_id { PLAIN, DROPMAL, POLDROP, INST_MAX };
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
 
@@ -78,7 +78,8 @@ struct case_table {
 	X(dropmal)							\
 	X(ports)							\
 	X(lists)							\
-	X(protect)
+	X(protect)							\
+	X(policy)
 
 #define CASE_TABLE_DECL(t)	extern const struct case_table cases_##t;
 CASE_TABLES(CASE_TABLE_DECL)

@@ -45,6 +45,7 @@ struct instance {
 	const char *name;
 	__u32 slot;
 	__u8 drop_malformed;
+	__u8 policy_drop;	/* default policy drop (conntrack lookups on) */
 	struct pktgate_xdp_bpf *xdp;
 	struct pktgate_tc_bpf *tc;
 	int prog_fd[PROG_MAX];

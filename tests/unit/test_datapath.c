@@ -67,6 +67,7 @@ struct instance insts[INST_MAX] = {
 	[PLAIN] = { .name = "plain", .slot = 5 },
 	[DROPMAL] = { .name = "drop-malformed", .slot = PG_MAX_IFACES - 1,
 		      .drop_malformed = 1 },
+	[POLDROP] = { .name = "policy-drop", .slot = PG_MAX_IFACES - 2, .policy_drop = 1 },
 };
 
 /* The one set of maps every instance uses (the first XDP object's). */
@@ -117,8 +118,7 @@ static const char *reason_name(int r)
  * wrong action table in the contract is caught too. */
 static __u32 expected_verdict(const struct prog_kind *pk, int reason)
 {
-	return reason == PG_R_DENY || reason == PG_R_MALFORMED_DROP ? pk->drop
-								     : pk->pass;
+	return PG_REASON_DROPS(reason) ? pk->drop : pk->pass;
 }
 
 static const char *verdict_name(const struct prog_kind *pk, __u32 v)
@@ -1033,6 +1033,8 @@ static int load_xdp(struct instance *in, struct bpf_object *owner, struct log *l
 		return -1;
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
+	skel->rodata->cfg_policy_drop = in->policy_drop;
+	skel->rodata->cfg_ct = 1;
 	/* As attach does: every program its own seed for the top sketch. */
 	skel->rodata->cfg_top_seed = 0x5eed0000a5a5a5a5ULL + in->slot;
 	err = pktgate_xdp_bpf__load(skel);
@@ -1061,6 +1063,8 @@ static int load_tc(struct instance *in, struct bpf_object *owner, struct log *l)
 		return -1;
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
+	skel->rodata->cfg_policy_drop = in->policy_drop;
+	skel->rodata->cfg_ct = 1;
 	skel->rodata->cfg_top_seed = 0x7c0000005a5a5a5aULL + in->slot;
 	err = pktgate_tc_bpf__load(skel);
 	if (err) {
@@ -1205,8 +1209,10 @@ int main(int argc, char **argv)
 				for (t = 0; t < sizeof(case_tables) / sizeof(case_tables[0]); t++)
 					for (i = 0; i < case_tables[t]->n; i++)
 						run_case(&case_tables[t]->cases[i], pid);
+				/* Sweeps expect policy pass; policy drop has its
+				 * own case table (cases_policy.c). */
 				for (k = 0; k < INST_MAX; k++)
-					for (s = 0; s < (int)n_sweeps; s++)
+					for (s = 0; s < (int)n_sweeps && !insts[k].policy_drop; s++)
 						for (rules = SW_NONE; rules < SW_MAX; rules++)
 							run_sweep(&insts[k], pid, &sweeps[s],
 								  rules);
