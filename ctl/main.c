@@ -67,6 +67,8 @@ static const struct pg_opt rule_add_opts[] = {
 	OPT("ttl", 0, OPT_DURATION, RA(ttl), "DURATION",
 	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
 	OPT("comment", 0, OPT_STR, RA(comment), "TEXT", "note kept with the entry"),
+	OPT("match", 0, OPT_STR, RA(match), "src|dst|any", "the address the entries name: the "
+	    "source, the destination or either, on every hook (default: the remote peer)"),
 	OPT("list", 'l', OPT_STR, RA(list), "NAME", "the named list to add to (default "
 	    "manual; made if missing)"),
 	OPT("no-counter", 0, OPT_FLAG, RA(no_counter), NULL, "count the entry with its "
@@ -77,6 +79,8 @@ static const struct pg_opt rule_add_opts[] = {
 
 #define RD(field) offsetof(struct rule_del_opts, field)
 static const struct pg_opt rule_del_opts[] = {
+	OPT("match", 0, OPT_STR, RD(match), "src|dst|any", "the address the entries name, as "
+	    "given to add"),
 	OPT("list", 'l', OPT_STR, RD(list), "NAME", "the named list to delete from "
 	    "(default manual); an entry other lists hold stays for them"),
 	{},
@@ -121,10 +125,10 @@ static const struct pg_opt rule_list_opts[] = {
 #undef RL
 
 #define RULE_CMDS(list)								\
-	CMD("add", "CIDR... [proto tcp|udp [port N[-M]]]", "add " list " entries: "	\
+	CMD("add", "[CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]]", "add " list " entries: "	\
 	    "addresses or prefixes, optionally only for a protocol and port range", 1, -1, \
 	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
-	CMD("del", "CIDR... [proto tcp|udp [port N[-M]]]", "delete " list " entries", \
+	CMD("del", "[CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]]", "delete " list " entries", \
 	    1, -1, do_rule_del, WITH_OPTS(rule_del_opts, struct rule_del_opts)), \
 	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
 	    do_rule_list, WITH_OPTS(rule_list_opts, struct rule_list_opts)),	\

@@ -27,6 +27,7 @@
 #include "names.h"
 #include "out.h"
 #include "rules.h"
+#include "scope.h"
 #include "tables.h"
 #include "vec.h"
 
@@ -43,35 +44,36 @@ double mono_secs(void)
 	return mono_now_ns() / 1e9;
 }
 
-static const char *proto_name(int proto)
+static void entry_scope(const struct pg_entry *e, struct pg_scope *s)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+	*s = (struct pg_scope){ .proto = e->proto, .proto2 = e->proto2, .amatch = e->amatch,
+				.pfield = e->pfield, .lo = e->port_lo, .hi = e->port_hi };
 }
 
-/* "tcp/22" or, as add/del arguments, "proto tcp port 22". */
-static void scope_fmt(const struct pg_entry *e, bool args, char *buf, size_t len)
+static void entry_set_scope(struct pg_entry *e, const struct pg_scope *s)
 {
-	const char *p = args ? "proto " : "", *sep = args ? " port " : "/";
-
-	if (!e->proto)
-		snprintf(buf, len, "%s", "");
-	else if (!e->port_lo)
-		snprintf(buf, len, "%s%s", p, proto_name(e->proto));
-	else if (e->port_lo == e->port_hi)
-		snprintf(buf, len, "%s%s%s%u", p, proto_name(e->proto), sep, e->port_lo);
-	else
-		snprintf(buf, len, "%s%s%s%u-%u", p, proto_name(e->proto), sep, e->port_lo,
-			 e->port_hi);
+	e->proto = s->proto;
+	e->proto2 = s->proto2;
+	e->amatch = s->amatch;
+	e->pfield = s->pfield;
+	e->port_lo = s->lo;
+	e->port_hi = s->hi;
 }
 
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len)
 {
-	scope_fmt(e, false, buf, len);
+	struct pg_scope s;
+
+	entry_scope(e, &s);
+	scope_fmt(&s, false, buf, len);
 }
 
 void rules_scope_args(const struct pg_entry *e, char *buf, size_t len)
 {
-	scope_fmt(e, true, buf, len);
+	struct pg_scope s;
+
+	entry_scope(e, &s);
+	scope_fmt(&s, true, buf, len);
 }
 
 static const char *family_name(int family)
@@ -101,8 +103,13 @@ static int collect_one(void *arg, int tbl, const void *key, const struct pg_rule
 	e->tbl = tbl;
 	tables_key_decode(c->fam6, tbl, key, e->prefix.addr, &e->prefix.plen, &e->proto,
 			  &port);
-	e->port_lo = port;
-	e->port_hi = e->proto ? rule->port_hi : 0;
+	if (tbl == PG_TBL_PORT) {
+		struct pg_scope s;
+
+		scope_of_key(tables_key_sel(tbl, key), e->proto, port, &s);
+		s.hi = port ? rule->port_hi : 0;
+		entry_set_scope(e, &s);
+	}
 	e->rule = *rule;
 	return 0;
 }
@@ -116,15 +123,24 @@ static void group_ports(struct pg_ctx *ctx, struct collect *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct pg_entry *e = &c->v[i];
 		struct pg_rule_meta rm;
+		struct pg_scope s, ks;
+		uint8_t sel, proto;
+		uint16_t port;
 
-		if (e->proto && e->rule.rule_id &&
+		entry_scope(e, &ks);
+		if (rules_scoped(e) && e->rule.rule_id &&
 		    !bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm) &&
-		    rm.in_use && rm.proto == e->proto) {
-			if (e->port_lo != rm.port_lo)
+		    rm.in_use && (rm.proto == e->proto || rm.proto2 == e->proto)) {
+			/* The rule's first key stands for all of them. */
+			scope_from_meta(&rm, &s);
+			scope_key_at(&s, 0, &sel, &proto, &port);
+			scope_of_key(sel, proto, port, &ks);
+			if (e->proto != proto || e->port_lo != port || e->amatch != ks.amatch ||
+			    e->pfield != ks.pfield)
 				continue;
-			e->port_hi = rm.port_hi;
-		} else if (e->proto) {
-			e->port_hi = e->port_lo;	/* no metadata: one port per entry */
+			entry_set_scope(e, &s);
+		} else if (rules_scoped(e)) {
+			e->port_hi = e->port_lo;	/* no metadata: one key per entry */
 		}
 		c->v[out++] = *e;
 	}
@@ -192,6 +208,12 @@ static int entry_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->proto != b->proto)
 		return a->proto - b->proto;
+	if (a->amatch != b->amatch)
+		return a->amatch - b->amatch;
+	if (a->pfield != b->pfield)
+		return a->pfield - b->pfield;
+	if (a->proto2 != b->proto2)
+		return a->proto2 - b->proto2;
 	return a->port_lo - b->port_lo;
 }
 
@@ -245,86 +267,56 @@ static void sweep_expired(struct pg_ctx *ctx, int kind)
 	bulk_free(&b);
 }
 
-/* ---- rule specifications: CIDR... [proto tcp|udp [port N[-M]]] ---- */
+/* ---- rule specifications: [CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]] ---- */
 
 struct rule_spec {
 	struct pg_prefix *pfx;
 	bool *norm;
 	int n;
-	uint8_t proto;
-	uint16_t lo, hi;	/* proto without port: 0-0, any port */
+	bool implicit;		/* no address given: every address (0.0.0.0/0, ::/0) */
+	struct pg_scope sc;
 };
 
-static int parse_port(const char *s, uint16_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v < 1 || v > 65535)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_spec(int argc, char **argv, struct rule_spec *s)
+static int parse_spec(int argc, char **argv, const char *match, struct rule_spec *s)
 {
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	s->pfx = calloc(argc, sizeof(*s->pfx));
-	s->norm = calloc(argc, sizeof(*s->norm));
+	s->pfx = calloc(argc + 2, sizeof(*s->pfx));
+	s->norm = calloc(argc + 2, sizeof(*s->norm));
 	if (!s->pfx || !s->norm)
 		return p_err("out of memory");
-	for (i = 0; i < argc && strcmp(argv[i], "proto") && strcmp(argv[i], "port"); i++) {
+	int err;
+
+	if (match && (err = scope_match_parse(match, &s->sc.amatch)))
+		return err;
+	for (i = 0; i < argc && !scope_word(argv[i]); i++) {
 		const char *why;
 
 		if (pg_prefix_parse(argv[i], &s->pfx[s->n], &s->norm[s->n], &why))
 			return p_usage("invalid prefix '%s': %s", argv[i], why);
 		s->n++;
 	}
-	if (!s->n)
-		return p_usage("give at least one address or prefix before '%s'", argv[i]);
-	if (i == argc)
-		return 0;
-	if (!strcmp(argv[i], "port"))
-		return p_usage("'port' needs a protocol first: proto tcp|udp port N[-M]");
-	if (++i == argc)
-		return p_usage("'proto' needs tcp or udp");
-	if (!strcmp(argv[i], "tcp"))
-		s->proto = IPPROTO_TCP;
-	else if (!strcmp(argv[i], "udp"))
-		s->proto = IPPROTO_UDP;
-	else
-		return p_usage("proto '%s': port-scoped rules take tcp or udp", argv[i]);
-	if (++i == argc)
-		return 0;
-	if (strcmp(argv[i], "port"))
-		return p_usage("unexpected '%s' after the protocol (expected port N[-M])", argv[i]);
-	if (++i == argc)
-		return p_usage("'port' needs a port or a range N-M");
-	{
-		char buf[32], *dash;
+	if (i < argc && (err = scope_parse(argc - i, argv + i, &s->sc)))
+		return err;
+	if (!s->n && !s->sc.proto)
+		return p_usage("give at least one address or prefix%s%s%s", i < argc ? " before '" : "",
+			       i < argc ? argv[i] : "", i < argc ? "'" : "");
+	if (!s->n) {
+		/* A port entry with no address: every address of the families
+		 * the protocol has. */
+		const char *why;
 
-		snprintf(buf, sizeof(buf), "%s", argv[i]);
-		dash = strchr(buf, '-');
-		if (dash)
-			*dash = '\0';
-		if (parse_port(buf, &s->lo) || (dash && parse_port(dash + 1, &s->hi)))
-			return p_usage("port '%s': give a port 1-65535 or a range N-M", argv[i]);
-		if (!dash)
-			s->hi = s->lo;
-		if (s->hi < s->lo)
-			return p_usage("port range '%s' ends before it starts", argv[i]);
-		if (s->hi - s->lo + 1 > PG_PORT_RANGE_MAX)
-			return p_usage("port range '%s' spans %u ports; a rule takes at most %d "
-				       "(split it, or leave the port out for the whole protocol)",
-				       argv[i], s->hi - s->lo + 1, PG_PORT_RANGE_MAX);
+		s->implicit = true;
+		if (s->sc.proto != IPPROTO_ICMPV6)
+			pg_prefix_parse("0.0.0.0/0", &s->pfx[s->n++], &s->norm[0], &why);
+		if (s->sc.proto != IPPROTO_ICMP)
+			pg_prefix_parse("::/0", &s->pfx[s->n++], &s->norm[1], &why);
+		s->norm[0] = s->norm[1] = false;
 	}
-	if (++i < argc)
-		return p_usage("unexpected '%s' after the port", argv[i]);
+	for (int p = 0; p < s->n; p++)
+		if ((err = scope_check_family(&s->sc, s->pfx[p].family, argv[p < argc ? p : 0])))
+			return err;
 	return 0;
 }
 
@@ -334,29 +326,39 @@ static void spec_free(struct rule_spec *s)
 	free(s->norm);
 }
 
-/* The keys of one prefix under a spec: one per port, or the one key. */
+/* The keys of one prefix under a spec: one per port, protocol, address
+ * and port field, or the one key. */
 static int spec_keys(const struct rule_spec *s)
 {
-	return s->proto ? s->hi - s->lo + 1 : 1;
+	return scope_scoped(&s->sc) ? scope_nkeys(&s->sc) : 1;
+}
+
+static int spec_tbl(const struct rule_spec *s, const struct pg_prefix *p)
+{
+	return scope_scoped(&s->sc) ? PG_TBL_PORT : PG_TABLE_FOR(p->family, p->plen);
 }
 
 static void spec_key(const struct rule_spec *s, const struct pg_prefix *p, int i, int *tbl,
 		     void *key)
 {
-	*tbl = tables_for(p->family, p->plen, s->proto);
-	tables_key(p->family == 6, *tbl, p->addr, p->plen, s->proto,
-		   s->proto ? s->lo + i : 0, key);
+	uint8_t sel = 0, proto = 0;
+	uint16_t port = 0;
+
+	*tbl = spec_tbl(s, p);
+	if (*tbl == PG_TBL_PORT)
+		scope_key_at(&s->sc, i, &sel, &proto, &port);
+	tables_key(p->family == 6, *tbl, p->addr, p->plen, proto, port, key);
+	if (*tbl == PG_TBL_PORT)
+		tables_key_set_sel(key, sel);
 }
 
 static void spec_fmt(const struct rule_spec *s, const struct pg_prefix *p, char *buf,
 		     size_t len)
 {
-	struct pg_entry e = { .prefix = *p, .proto = s->proto, .port_lo = s->lo,
-			      .port_hi = s->hi };
-	char pfx[PG_PREFIX_STRLEN], ports[32];
+	char pfx[PG_PREFIX_STRLEN], ports[64];
 
 	pg_prefix_fmt(p, pfx, sizeof(pfx));
-	rules_ports_fmt(&e, ports, sizeof(ports));
+	scope_fmt(&s->sc, false, ports, sizeof(ports));
 	snprintf(buf, len, "%s%s%s", pfx, ports[0] ? " " : "", ports);
 }
 
@@ -489,19 +491,20 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 
 	/* A port range may not overlap another range of the same prefix:
 	 * each port key has one rule. */
-	for (int i = 0; s->proto && i < s->n; i++)
+	for (int i = 0; s->sc.proto && i < s->n; i++)
 		for (size_t r = 0; r < c->nport; r++) {
 			uint32_t pr = c->port_rules[r];
 			const struct pg_rule_meta *m = &c->b[pr & 1].rules[pr >> 1].meta;
 			const struct pg_prefix *p = &s->pfx[i];
 
 			if (m->list_kind != kind || m->family != p->family || m->prefixlen != p->plen ||
-			    memcmp(m->addr, p->addr, 16) || m->proto != s->proto ||
-			    (m->port_lo == s->lo && m->port_hi == s->hi))
+			    memcmp(m->addr, p->addr, 16) || m->proto != s->sc.proto ||
+			    m->match != PG_RM_MATCH(s->sc.amatch, s->sc.pfield) ||
+			    (m->port_lo == s->sc.lo && m->port_hi == s->sc.hi))
 				continue;
-			if ((!m->port_lo && !s->lo) ||
-			    (m->port_lo && s->lo && m->port_lo <= s->hi && s->lo <= m->port_hi)) {
-				char what[PG_PREFIX_STRLEN + 32];
+			if ((!m->port_lo && !s->sc.lo) ||
+			    (m->port_lo && s->sc.lo && m->port_lo <= s->sc.hi && s->sc.lo <= m->port_hi)) {
+				char what[PG_PREFIX_STRLEN + 96];
 
 				spec_fmt(s, p, what, sizeof(what));
 				return p_err("%s overlaps an earlier rule of the same prefix "
@@ -510,7 +513,7 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 		}
 	if (!c->ctx) {
 		/* The check pass: only port rules are kept, for the check above. */
-		if (!s->proto)
+		if (!s->sc.proto)
 			return 0;
 		id = 0;
 	} else {
@@ -522,10 +525,10 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 	for (int i = 0; i < s->n; i++) {
 		size_t before = c->b[kind].nrules;
 
-		if (bulk_add(&c->b[kind], &s->pfx[i], s->proto, s->proto ? s->lo : 0,
-			     s->proto ? s->hi : 0, id, expires, o->comment, !o->no_counter))
+		if (bulk_add(&c->b[kind], &s->pfx[i], &s->sc, id, expires, o->comment,
+			     !o->no_counter))
 			return p_err("out of memory");
-		if (s->proto && c->b[kind].nrules > before) {
+		if (s->sc.proto && c->b[kind].nrules > before) {
 			if (vec_grow(&c->port_rules, c->nport, &c->pcap, sizeof(*c->port_rules),
 				     64))
 				return p_err("out of memory");
@@ -535,12 +538,20 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 	return 0;
 }
 
+static bool spec_meta_same(const struct rule_spec *s, const struct pg_rule_meta *rm)
+{
+	struct pg_scope m;
+
+	scope_from_meta(rm, &m);
+	return scope_eq(&s->sc, &m);
+}
+
 /* The rule id for a prefix under a spec: the one its keys have (a port
  * range must match the rule it is in), else a new one. */
 static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 			const struct pg_prefix *p, uint32_t *id, bool *fresh)
 {
-	char what[PG_PREFIX_STRLEN + 32];
+	char what[PG_PREFIX_STRLEN + 96];
 
 	*id = 0;
 	for (int i = 0; i < spec_keys(s); i++) {
@@ -554,14 +565,15 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 		if (entry_get(ctx, kind, p->family == 6, tbl, p->addr, p->plen, key, &sl, &old) ||
 		    !old.rule_id || old.rule_id == *id)
 			continue;
-		if (s->proto && (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
-				 rm.port_lo != s->lo || rm.port_hi != s->hi || *id)) {
-			struct pg_entry e = { .prefix = *p, .proto = s->proto,
-					      .port_lo = rm.port_lo, .port_hi = rm.port_hi };
-			char ports[32];
+		if (scope_scoped(&s->sc) &&
+		    (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) || *id ||
+		     !spec_meta_same(s, &rm))) {
+			struct pg_scope other;
+			char ports[64];
 
+			scope_from_meta(&rm, &other);
 			spec_fmt(s, p, what, sizeof(what));
-			rules_ports_fmt(&e, ports, sizeof(ports));
+			scope_fmt(&other, false, ports, sizeof(ports));
 			return p_err("%s overlaps rule %u (%s); delete that rule first, or give "
 				     "the same range; nothing was added", what, old.rule_id, ports);
 		}
@@ -586,7 +598,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct timespec real;
 	unsigned int lid;
 
-	err = parse_spec(argc, argv, &s);
+	err = parse_spec(argc, argv, o->match, &s);
 	if (!err && o->comment && strlen(o->comment) >= PG_COMMENT_LEN)
 		err = p_usage("comment is %zu bytes long; at most %d are kept",
 			      strlen(o->comment), PG_COMMENT_LEN - 1);
@@ -617,20 +629,23 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	bit = 1ULL << lid;
 	clock_gettime(CLOCK_REALTIME, &real);
 	{
-		uint32_t bits = 0;
+		uint32_t bits = 0, sels = 0;
 
-		for (int i = 0; i < s.n; i++)
-			bits |= PG_TABLE_BIT(kind, s.pfx[i].family,
-					     tables_for(s.pfx[i].family, s.pfx[i].plen, s.proto));
+		for (int i = 0; i < s.n; i++) {
+			bits |= PG_TABLE_BIT(kind, s.pfx[i].family, spec_tbl(&s, &s.pfx[i]));
+			sels |= scope_sel_bits(kind, s.pfx[i].family, &s.sc);
+		}
 		/* Before the inserts, or the datapath could skip a new entry. */
 		err = pins_tables_mark(ctx, bits);
+		if (!err)
+			err = pins_sels_mark(ctx, sels);
 		if (err)
 			goto out;
 	}
 	for (int p = 0; p < s.n && !err; p++) {
 		const struct pg_prefix *pfx = &s.pfx[p];
 		struct pg_rule_meta rm = {};
-		char what[PG_PREFIX_STRLEN + 32];
+		char what[PG_PREFIX_STRLEN + 96];
 
 		spec_fmt(&s, pfx, what, sizeof(what));
 		err = pick_rule_id(ctx, kind, &s, pfx, &ids[p], &fresh[p]);
@@ -660,9 +675,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			rm.list_kind = kind;
 			rm.prefixlen = pfx->plen;
 			memcpy(rm.addr, pfx->addr, 16);
-			rm.proto = s.proto;
-			rm.port_lo = s.proto ? s.lo : 0;
-			rm.port_hi = s.proto ? s.hi : 0;
+			scope_to_meta(&s.sc, &rm);
 			if (!keep)
 				rm.created_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
 			if (o->comment)
@@ -681,7 +694,7 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int i = 0; i < spec_keys(&s); i++) {
 			struct undo *u = &undo[nu];
 			struct pg_rule val = { .prefixlen = pfx->plen, .rule_id = ids[p],
-					       .port_hi = s.proto ? s.hi : 0 };
+					       .port_hi = s.sc.hi };
 			uint64_t expires = o->ttl ? now_mono + o->ttl * PG_NSEC_PER_SEC : 0;
 			int tbl;
 
@@ -731,25 +744,14 @@ int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("added");
 	for (int p = 0; p < s.n; p++) {
-		char buf[PG_PREFIX_STRLEN], what[PG_PREFIX_STRLEN + 32];
-		struct pg_entry e = { .prefix = s.pfx[p], .proto = s.proto, .port_lo = s.lo,
-				      .port_hi = s.hi };
+		char buf[PG_PREFIX_STRLEN], what[PG_PREFIX_STRLEN + 96];
 
 		pg_prefix_fmt(&s.pfx[p], buf, sizeof(buf));
 		spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 		out_obj_open(NULL);
 		out_str("prefix", NULL, buf);
 		out_str(NULL, "added %s", what);
-		if (s.proto) {
-			char ports[32];
-
-			rules_ports_fmt(&e, ports, sizeof(ports));
-			out_str("proto", NULL, proto_name(s.proto));
-			out_u64("port_lo", NULL, s.lo);
-			out_u64("port_hi", NULL, s.hi);
-		} else {
-			out_null("proto", NULL, NULL);
-		}
+		scope_json(&s.sc);
 		out_str(NULL, " to %s", pg_list_names[kind]);
 		if (o->list)
 			out_text(" list %s", o->list);
@@ -785,7 +787,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	unsigned int lid;
 	uint64_t bit;
 
-	err = parse_spec(argc, argv, &s);
+	err = parse_spec(argc, argv, o->match, &s);
 	if (!err && o->list)
 		err = lists_check_name(o->list);
 	if (!err && !ctx->check_only)
@@ -800,7 +802,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int i = 0; i < spec_keys(&s); i++) {
 			uint8_t key[PG_KEY_MAX];
 			struct pg_rule old;
-			char what[PG_PREFIX_STRLEN + 32], in[256];
+			char what[PG_PREFIX_STRLEN + 96], in[256];
 			struct slot sl;
 			int tbl, found;
 
@@ -811,9 +813,9 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 				struct pg_rule_meta rm;
 
 				/* A port range goes as a whole, as it was added. */
-				if (!s.proto || !old.rule_id ||
+				if (!scope_scoped(&s.sc) || !old.rule_id ||
 				    bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
-				    (rm.port_lo == s.lo && rm.port_hi == s.hi))
+				    spec_meta_same(&s, &rm))
 					continue;
 				spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 				err = p_err("%s is part of rule %u (ports %u-%u); delete it with the "
@@ -839,7 +841,7 @@ int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("deleted");
 	for (int p = 0; p < s.n; p++) {
-		char what[PG_PREFIX_STRLEN + 32];
+		char what[PG_PREFIX_STRLEN + 96];
 		uint32_t freed = 0;
 		bool gone = false;
 
@@ -949,7 +951,8 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		struct pg_entry *e = &v[i];
 		uint64_t ctr[3] = { e->hits, e->bytes, e->last_hit_ns };
 		struct pg_rule_meta rm = {};
-		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48], ports[32], names[256];
+		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48], ports[64], names[256];
+		struct pg_scope sc;
 
 		if (!(e->rule.lists & filter))
 			continue;
@@ -963,14 +966,9 @@ int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_obj_open(NULL);
 		out_str("prefix", "%-43s ", buf);
 		out_u64("family", NULL, e->prefix.family);
-		if (e->proto) {
-			out_str("proto", NULL, proto_name(e->proto));
-			out_u64("port_lo", NULL, e->port_lo);
-			out_u64("port_hi", NULL, e->port_hi);
-			out_text("%-13s ", ports);
-		} else {
-			out_null("proto", "%-13s ", "-");
-		}
+		entry_scope(e, &sc);
+		scope_json(&sc);
+		out_text("%-13s ", ports[0] ? ports : "-");
 		lists_names(ctx, e->rule.lists, names, sizeof(names));
 		out_text("%-16s ", names);
 		out_arr_open("lists");

@@ -18,11 +18,13 @@ struct pg_entry {
 	uint8_t tbl;			/* enum pg_table */
 	uint8_t proto;			/* port-scoped: IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port_lo, port_hi;	/* port-scoped: 0-0 = any port */
+	uint8_t amatch, pfield, proto2;	/* match keys (scope.h) */
 	struct pg_rule rule;
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only */
 };
 
 struct rule_add_opts {
+	const char *match;		/* --match src|dst|any */
 	uint64_t ttl;
 	const char *comment;
 	const char *list;
@@ -30,6 +32,7 @@ struct rule_add_opts {
 };
 
 struct rule_del_opts {
+	const char *match;
 	const char *list;
 };
 
@@ -58,10 +61,16 @@ void rules_sort(struct pg_entry *v, size_t n);
  * holds, or NULL), looking first where the last one was taken; 0 if all
  * are in use. */
 uint32_t rules_id_alloc(struct pg_ctx *ctx, const uint8_t *taken);
-/* "tcp/22", "udp/1000-2000", "tcp" (any port); "" for address entries. */
+/* "tcp/22", "udp/1000-2000", "tcp" (any port), "src tcp/sport 53"
+ * (scope.h); "" for address entries of the remote peer. */
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len);
 /* The arguments of add/del that give an entry's scope after its prefixes:
  * "proto tcp port 20-30", or "" for address entries. */
 void rules_scope_args(const struct pg_entry *e, char *buf, size_t len);
+/* In the port-scoped table (protocol or match keys), not an address entry. */
+static inline bool rules_scoped(const struct pg_entry *e)
+{
+	return e->tbl == PG_TBL_PORT;
+}
 
 #endif

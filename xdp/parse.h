@@ -62,6 +62,7 @@ struct pg_pkt {
 	__be16 dport;
 	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
 	__u8 daddr[16];
+	__u8 icmp_type;		/* ICMP/ICMPv6 with its header read, else 0 */
 };
 
 struct vlan_hdr_pg {
@@ -131,6 +132,7 @@ static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
 		/* Both headers are 8 bytes: type, code, checksum, 4 more. */
 		if (pos + PG_ICMP_HLEN > end)
 			return PG_PARSE_BAD_L4;
+		p->icmp_type = *(__u8 *)pos;
 		return PG_PARSE_OK;
 	default:
 		return PG_PARSE_OK;	/* other protocols: address rules only */
