@@ -125,10 +125,10 @@ static const struct pg_opt rule_list_opts[] = {
 #undef RL
 
 #define RULE_CMDS(list)								\
-	CMD("add", "[CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]]", "add " list " entries: "	\
+	CMD("add", "CIDR... [proto P[,P] [port|sport|anyport N[-M] | type T]]", "add " list " entries: "	\
 	    "addresses or prefixes, optionally only for a protocol and port range", 1, -1, \
 	    do_rule_add, WITH_OPTS(rule_add_opts, struct rule_add_opts)),	\
-	CMD("del", "[CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]]", "delete " list " entries", \
+	CMD("del", "CIDR... [proto P[,P] [port|sport|anyport N[-M] | type T]]", "delete " list " entries", \
 	    1, -1, do_rule_del, WITH_OPTS(rule_del_opts, struct rule_del_opts)), \
 	CMD("list", NULL, "list " list " entries with TTL and hit counters", 0, 0,	\
 	    do_rule_list, WITH_OPTS(rule_list_opts, struct rule_list_opts)),	\
