@@ -31,6 +31,7 @@
 
 #include "bulk.h"
 #include "clock.h"
+#include "scope.h"
 #include "compile.h"
 #include "counters.h"
 #include "ctx.h"
@@ -59,13 +60,16 @@ int bulk_reserve(struct bulk *b, size_t more)
 	return 0;
 }
 
-int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t lo,
-	     uint16_t hi, unsigned int list_id, uint64_t expires_ns, const char *comment,
-	     bool counted)
+int bulk_add(struct bulk *b, const struct pg_prefix *p, const struct pg_scope *sc,
+	     unsigned int list_id, uint64_t expires_ns, const char *comment, bool counted)
 {
-	int fam6 = p->family == 6, tbl = tables_for(p->family, p->plen, proto);
+	static const struct pg_scope none;
+	int fam6 = p->family == 6, nkeys;
 	uint32_t rule = 0;
 
+	if (!sc)
+		sc = &none;
+	nkeys = scope_scoped(sc) ? scope_nkeys(sc) : 1;
 	if (comment || counted) {
 		struct bulk_rule *r;
 
@@ -78,33 +82,48 @@ int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t 
 		r->meta.list_kind = b->kind;
 		r->meta.prefixlen = p->plen;
 		memcpy(r->meta.addr, p->addr, 16);
-		r->meta.proto = proto;
-		r->meta.port_lo = lo;
-		r->meta.port_hi = hi;
+		scope_to_meta(sc, &r->meta);
 		if (comment)
 			snprintf(r->meta.comment, sizeof(r->meta.comment), "%s", comment);
 		rule = b->nrules;
 	}
-	for (uint32_t port = lo; port <= hi; port++) {
+	for (int i = 0; i < nkeys; i++) {
 		struct bulk_ent *e;
+		uint8_t sel = 0, proto = 0;
+		uint16_t port = 0;
 
 		if (b->n == b->cap && grow(b))
 			return -ENOMEM;
 		e = &b->v[b->n++];
 		memset(e, 0, sizeof(*e));
 		e->fam6 = fam6;
-		e->tbl = tbl;
+		e->tbl = scope_scoped(sc) ? PG_TBL_PORT : PG_TABLE_FOR(p->family, p->plen);
 		e->src = 1;
 		e->rule = rule;
-		tables_key(fam6, tbl, p->addr, p->plen, proto, port, e->key);
+		if (e->tbl == PG_TBL_PORT)
+			scope_key_at(sc, i, &sel, &proto, &port);
+		tables_key(fam6, e->tbl, p->addr, p->plen, proto, port, e->key);
+		if (e->tbl == PG_TBL_PORT)
+			tables_key_set_sel(e->key, sel);
 		e->val.expires_ns = expires_ns;
 		e->val.lists = 1ULL << list_id;
 		e->val.prefixlen = p->plen;
-		e->val.port_hi = hi;
-		if (!proto)
-			break;
+		e->val.port_hi = sc->hi;
 	}
 	return 0;
+}
+
+uint32_t bulk_sel_bits(const struct bulk *b)
+{
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		uint8_t sel = tables_key_sel(b->v[i].tbl, b->v[i].key);
+
+		if (sel)
+			bits |= PG_SEL_BIT(b->kind, b->v[i].fam6 ? 6 : 4, sel);
+	}
+	return bits;
 }
 
 /* Reading the tables now, one thread each: a trie walk costs the kernel
@@ -390,8 +409,14 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 					wait_tbl = f * PG_TBL_MAX + t;
 				}
 			}
-	for (int i = 0; i < nb; i++)
+	uint32_t sels = 0, kind_sels = 0;
+
+	for (int i = 0; i < nb; i++) {
 		bits |= bs[i]->bits;
+		sels |= bs[i]->sels;
+		for (int f = 4; f <= 6; f += 2)
+			kind_sels |= PG_SEL_BIT(bs[i]->kind, f, 0) * 0xffu;
+	}
 	if (!flip)
 		return 0;	/* every table empty before and after */
 	/* Both generations' tables are looked at while either may be used. */
@@ -401,6 +426,7 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 	if ((cfg.gens ^ ctx->gens) & flip)
 		return p_err("the lists changed under this command; nothing was changed");
 	cfg.tables |= bits;
+	cfg.sels |= sels;
 	err = pins_config_write(ctx, &cfg);
 	for (int i = 0; !err && i < nb; i++) {
 		int kind = bs[i]->kind;
@@ -454,6 +480,7 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 						     bs[i]->kind, (ctx->gens >> bs[i]->kind) & 1);
 	ctx->gens = cfg.gens;
 	cfg.tables = (cfg.tables & ~kind_bits) | bits;
+	cfg.sels = (cfg.sels & ~kind_sels) | sels;
 	return pins_config_write(ctx, &cfg);
 }
 
@@ -498,6 +525,7 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 		return p_err("out of memory");
 	n = bulk_merge(b, res);
 	b->n = n;
+	b->sels = bulk_sel_bits(b);
 	t[2] = mono_secs();
 	/* Refuse what does not fit before any map is made. */
 	for (size_t i = 0; i < n;) {

@@ -58,6 +58,7 @@ struct bulk {
 	bool ready;
 	int fds[2][PG_TBL_MAX];	/* the new tables (or the live one, kept) */
 	uint32_t bits;		/* PG_TABLE_BIT()s of the new non-empty tables */
+	uint32_t sels;		/* PG_SEL_BIT()s their port-scoped keys use */
 	uint8_t *used, *was;	/* rule ids after, and before */
 };
 
@@ -90,12 +91,15 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res);
 
 /* Room for more entries, to be queued next. */
 int bulk_reserve(struct bulk *b, size_t more);
-/* Queue an entry of list_id: a prefix, or with proto a port range
- * (lo..hi, 0..0 = any port). comment != NULL or counted gives it its own
- * rule id and counters. expires_ns is CLOCK_MONOTONIC, 0 = never. */
-int bulk_add(struct bulk *b, const struct pg_prefix *p, uint8_t proto, uint16_t lo,
-	     uint16_t hi, unsigned int list_id, uint64_t expires_ns, const char *comment,
-	     bool counted);
+/* Queue an entry of list_id: a prefix, or with a scope (scope.h: a
+ * protocol and port range, match keys) its keys. comment != NULL or
+ * counted gives it its own rule id and counters. expires_ns is
+ * CLOCK_MONOTONIC, 0 = never. */
+struct pg_scope;
+int bulk_add(struct bulk *b, const struct pg_prefix *p, const struct pg_scope *sc,
+	     unsigned int list_id, uint64_t expires_ns, const char *comment, bool counted);
+/* PG_SEL_BIT()s of the selectors a kind's port-scoped keys use. */
+uint32_t bulk_sel_bits(const struct bulk *b);
 /* Make the kind hold: the entries there now, minus the lists in drop_mask
  * (and minus expired entries), plus the queued ones. bulk_apply is
  * bulk_prepare (everything that can fail for want of room: new tables

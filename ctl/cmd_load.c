@@ -56,7 +56,7 @@ static int load_check(struct pg_ctx *ctx, const struct load_opts *o, int kind,
 		goto out;
 	}
 	for (size_t i = 0; i < lf->n; i++)
-		if (bulk_add(&b, &lf->v[i], 0, 0, 0, lid, 0, NULL, false)) {
+		if (bulk_add(&b, &lf->v[i], NULL, lid, 0, NULL, false)) {
 			err = p_err("out of memory");
 			goto out;
 		}
@@ -161,7 +161,7 @@ static int do_load(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < lf.n; i++)
-		if (bulk_add(&b, &lf.v[i], 0, 0, 0, lid, expires, NULL, false)) {
+		if (bulk_add(&b, &lf.v[i], NULL, lid, expires, NULL, false)) {
 			err = p_err("out of memory");
 			goto out;
 		}

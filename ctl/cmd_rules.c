@@ -33,11 +33,13 @@
 #include "pins.h"
 #include "rules.h"
 #include "safety.h"
+#include "scope.h"
 #include "tables.h"
 #include "vec.h"
 #include "zero.h"
 
 struct rule_add_opts {
+	const char *match;		/* --match src|dst|any */
 	uint64_t ttl;
 	const char *comment;
 	const char *list;
@@ -45,6 +47,7 @@ struct rule_add_opts {
 };
 
 struct rule_del_opts {
+	const char *match;
 	const char *list;
 };
 
@@ -84,86 +87,56 @@ static void sweep_expired(struct pg_ctx *ctx, int kind)
 	bulk_free(&b);
 }
 
-/* ---- rule specifications: CIDR... [proto tcp|udp [port N[-M]]] ---- */
+/* ---- rule specifications: [CIDR...] [proto P[,P] [port|sport|anyport N[-M] | type T]] ---- */
 
 struct rule_spec {
 	struct pg_prefix *pfx;
 	bool *norm;
 	int n;
-	uint8_t proto;
-	uint16_t lo, hi;	/* proto without port: 0-0, any port */
+	bool implicit;		/* no address given: every address (0.0.0.0/0, ::/0) */
+	struct pg_scope sc;
 };
 
-static int parse_port(const char *s, uint16_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v < 1 || v > 65535)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_spec(int argc, char **argv, struct rule_spec *s)
+static int parse_spec(int argc, char **argv, const char *match, struct rule_spec *s)
 {
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	s->pfx = calloc(argc, sizeof(*s->pfx));
-	s->norm = calloc(argc, sizeof(*s->norm));
+	s->pfx = calloc(argc + 2, sizeof(*s->pfx));
+	s->norm = calloc(argc + 2, sizeof(*s->norm));
 	if (!s->pfx || !s->norm)
 		return p_err("out of memory");
-	for (i = 0; i < argc && strcmp(argv[i], "proto") && strcmp(argv[i], "port"); i++) {
+	int err;
+
+	if (match && (err = scope_match_parse(match, &s->sc.amatch)))
+		return err;
+	for (i = 0; i < argc && !scope_word(argv[i]); i++) {
 		const char *why;
 
 		if (pg_prefix_parse(argv[i], &s->pfx[s->n], &s->norm[s->n], &why))
 			return p_usage("invalid prefix '%s': %s", argv[i], why);
 		s->n++;
 	}
-	if (!s->n)
-		return p_usage("give at least one address or prefix before '%s'", argv[i]);
-	if (i == argc)
-		return 0;
-	if (!strcmp(argv[i], "port"))
-		return p_usage("'port' needs a protocol first: proto tcp|udp port N[-M]");
-	if (++i == argc)
-		return p_usage("'proto' needs tcp or udp");
-	if (!strcmp(argv[i], "tcp"))
-		s->proto = IPPROTO_TCP;
-	else if (!strcmp(argv[i], "udp"))
-		s->proto = IPPROTO_UDP;
-	else
-		return p_usage("proto '%s': port-scoped rules take tcp or udp", argv[i]);
-	if (++i == argc)
-		return 0;
-	if (strcmp(argv[i], "port"))
-		return p_usage("unexpected '%s' after the protocol (expected port N[-M])", argv[i]);
-	if (++i == argc)
-		return p_usage("'port' needs a port or a range N-M");
-	{
-		char buf[32], *dash;
+	if (i < argc && (err = scope_parse(argc - i, argv + i, &s->sc)))
+		return err;
+	if (!s->n && !s->sc.proto)
+		return p_usage("give at least one address or prefix%s%s%s", i < argc ? " before '" : "",
+			       i < argc ? argv[i] : "", i < argc ? "'" : "");
+	if (!s->n) {
+		/* A port entry with no address: every address of the families
+		 * the protocol has. */
+		const char *why;
 
-		snprintf(buf, sizeof(buf), "%s", argv[i]);
-		dash = strchr(buf, '-');
-		if (dash)
-			*dash = '\0';
-		if (parse_port(buf, &s->lo) || (dash && parse_port(dash + 1, &s->hi)))
-			return p_usage("port '%s': give a port 1-65535 or a range N-M", argv[i]);
-		if (!dash)
-			s->hi = s->lo;
-		if (s->hi < s->lo)
-			return p_usage("port range '%s' ends before it starts", argv[i]);
-		if (s->hi - s->lo + 1 > PG_PORT_RANGE_MAX)
-			return p_usage("port range '%s' spans %u ports; a rule takes at most %d "
-				       "(split it, or leave the port out for the whole protocol)",
-				       argv[i], s->hi - s->lo + 1, PG_PORT_RANGE_MAX);
+		s->implicit = true;
+		if (s->sc.proto != IPPROTO_ICMPV6)
+			pg_prefix_parse("0.0.0.0/0", &s->pfx[s->n++], &s->norm[0], &why);
+		if (s->sc.proto != IPPROTO_ICMP)
+			pg_prefix_parse("::/0", &s->pfx[s->n++], &s->norm[1], &why);
+		s->norm[0] = s->norm[1] = false;
 	}
-	if (++i < argc)
-		return p_usage("unexpected '%s' after the port", argv[i]);
+	for (int p = 0; p < s->n; p++)
+		if ((err = scope_check_family(&s->sc, s->pfx[p].family, argv[p < argc ? p : 0])))
+			return err;
 	return 0;
 }
 
@@ -173,29 +146,39 @@ static void spec_free(struct rule_spec *s)
 	free(s->norm);
 }
 
-/* The keys of one prefix under a spec: one per port, or the one key. */
+/* The keys of one prefix under a spec: one per port, protocol, address
+ * and port field, or the one key. */
 static int spec_keys(const struct rule_spec *s)
 {
-	return s->proto ? s->hi - s->lo + 1 : 1;
+	return scope_scoped(&s->sc) ? scope_nkeys(&s->sc) : 1;
+}
+
+static int spec_tbl(const struct rule_spec *s, const struct pg_prefix *p)
+{
+	return scope_scoped(&s->sc) ? PG_TBL_PORT : PG_TABLE_FOR(p->family, p->plen);
 }
 
 static void spec_key(const struct rule_spec *s, const struct pg_prefix *p, int i, int *tbl,
 		     void *key)
 {
-	*tbl = tables_for(p->family, p->plen, s->proto);
-	tables_key(p->family == 6, *tbl, p->addr, p->plen, s->proto,
-		   s->proto ? s->lo + i : 0, key);
+	uint8_t sel = 0, proto = 0;
+	uint16_t port = 0;
+
+	*tbl = spec_tbl(s, p);
+	if (*tbl == PG_TBL_PORT)
+		scope_key_at(&s->sc, i, &sel, &proto, &port);
+	tables_key(p->family == 6, *tbl, p->addr, p->plen, proto, port, key);
+	if (*tbl == PG_TBL_PORT)
+		tables_key_set_sel(key, sel);
 }
 
 static void spec_fmt(const struct rule_spec *s, const struct pg_prefix *p, char *buf,
 		     size_t len)
 {
-	struct pg_entry e = { .prefix = *p, .proto = s->proto, .port_lo = s->lo,
-			      .port_hi = s->hi };
-	char pfx[PG_PREFIX_STRLEN], ports[32];
+	char pfx[PG_PREFIX_STRLEN], ports[64];
 
 	pg_prefix_fmt(p, pfx, sizeof(pfx));
-	rules_ports_fmt(&e, ports, sizeof(ports));
+	scope_fmt(&s->sc, false, ports, sizeof(ports));
 	snprintf(buf, len, "%s%s%s", pfx, ports[0] ? " " : "", ports);
 }
 
@@ -328,19 +311,20 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 
 	/* A port range may not overlap another range of the same prefix:
 	 * each port key has one rule. */
-	for (int i = 0; s->proto && i < s->n; i++)
+	for (int i = 0; s->sc.proto && i < s->n; i++)
 		for (size_t r = 0; r < c->nport; r++) {
 			uint32_t pr = c->port_rules[r];
 			const struct pg_rule_meta *m = &c->b[pr & 1].rules[pr >> 1].meta;
 			const struct pg_prefix *p = &s->pfx[i];
 
 			if (m->list_kind != kind || m->family != p->family || m->prefixlen != p->plen ||
-			    memcmp(m->addr, p->addr, 16) || m->proto != s->proto ||
-			    (m->port_lo == s->lo && m->port_hi == s->hi))
+			    memcmp(m->addr, p->addr, 16) || m->proto != s->sc.proto ||
+			    m->match != PG_RM_MATCH(s->sc.amatch, s->sc.pfield) ||
+			    (m->port_lo == s->sc.lo && m->port_hi == s->sc.hi))
 				continue;
-			if ((!m->port_lo && !s->lo) ||
-			    (m->port_lo && s->lo && m->port_lo <= s->hi && s->lo <= m->port_hi)) {
-				char what[PG_PREFIX_STRLEN + 32];
+			if ((!m->port_lo && !s->sc.lo) ||
+			    (m->port_lo && s->sc.lo && m->port_lo <= s->sc.hi && s->sc.lo <= m->port_hi)) {
+				char what[PG_PREFIX_STRLEN + 96];
 
 				spec_fmt(s, p, what, sizeof(what));
 				return p_err("%s overlaps an earlier rule of the same prefix "
@@ -349,7 +333,7 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 		}
 	if (!c->ctx) {
 		/* The check pass: only port rules are kept, for the check above. */
-		if (!s->proto)
+		if (!s->sc.proto)
 			return 0;
 		id = 0;
 	} else {
@@ -362,10 +346,10 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 	for (int i = 0; i < s->n; i++) {
 		size_t before = c->b[kind].nrules;
 
-		if (bulk_add(&c->b[kind], &s->pfx[i], s->proto, s->proto ? s->lo : 0,
-			     s->proto ? s->hi : 0, id, expires, o->comment, !o->no_counter))
+		if (bulk_add(&c->b[kind], &s->pfx[i], &s->sc, id, expires, o->comment,
+			     !o->no_counter))
 			return p_err("out of memory");
-		if (s->proto && c->b[kind].nrules > before) {
+		if (s->sc.proto && c->b[kind].nrules > before) {
 			if (vec_grow(&c->port_rules, c->nport, &c->pcap, sizeof(*c->port_rules),
 				     64))
 				return p_err("out of memory");
@@ -375,12 +359,20 @@ static int add_collect(struct pg_ctx *ctx, const struct rule_spec *s,
 	return 0;
 }
 
+static bool spec_meta_same(const struct rule_spec *s, const struct pg_rule_meta *rm)
+{
+	struct pg_scope m;
+
+	scope_from_meta(rm, &m);
+	return scope_eq(&s->sc, &m);
+}
+
 /* The rule id for a prefix under a spec: the one its keys have (a port
  * range must match the rule it is in), else a new one. */
 static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 			const struct pg_prefix *p, uint32_t *id, bool *fresh)
 {
-	char what[PG_PREFIX_STRLEN + 32];
+	char what[PG_PREFIX_STRLEN + 96];
 
 	*id = 0;
 	for (int i = 0; i < spec_keys(s); i++) {
@@ -394,14 +386,15 @@ static int pick_rule_id(struct pg_ctx *ctx, int kind, const struct rule_spec *s,
 		if (entry_get(ctx, kind, p->family == 6, tbl, p->addr, p->plen, key, &sl, &old) ||
 		    !old.rule_id || old.rule_id == *id)
 			continue;
-		if (s->proto && (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
-				 rm.port_lo != s->lo || rm.port_hi != s->hi || *id)) {
-			struct pg_entry e = { .prefix = *p, .proto = s->proto,
-					      .port_lo = rm.port_lo, .port_hi = rm.port_hi };
-			char ports[32];
+		if (scope_scoped(&s->sc) &&
+		    (bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) || *id ||
+		     !spec_meta_same(s, &rm))) {
+			struct pg_scope other;
+			char ports[64];
 
+			scope_from_meta(&rm, &other);
 			spec_fmt(s, p, what, sizeof(what));
-			rules_ports_fmt(&e, ports, sizeof(ports));
+			scope_fmt(&other, false, ports, sizeof(ports));
 			return p_err("%s overlaps rule %u (%s); delete that rule first, or give "
 				     "the same range; nothing was added", what, old.rule_id, ports);
 		}
@@ -425,9 +418,12 @@ static int add_lockout_check(struct pg_ctx *ctx, const struct rule_spec *s,
 		return p_err("out of memory");
 	for (int i = 0; i < s->n; i++) {
 		v[i].prefix = s->pfx[i];
-		v[i].proto = s->proto;
-		v[i].port_lo = s->proto ? s->lo : 0;
-		v[i].port_hi = s->proto ? s->hi : 0;
+		v[i].proto = s->sc.proto;
+		v[i].proto2 = s->sc.proto2;
+		v[i].amatch = s->sc.amatch;
+		v[i].pfield = s->sc.pfield;
+		v[i].port_lo = s->sc.proto ? s->sc.lo : 0;
+		v[i].port_hi = s->sc.proto ? s->sc.hi : 0;
 		v[i].rule.lists = 1;
 		v[i].rule.expires_ns = o->ttl ? mono_now_ns() + o->ttl * PG_NSEC_PER_SEC : 0;
 	}
@@ -449,7 +445,7 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	struct timespec real;
 	unsigned int lid;
 
-	err = parse_spec(argc, argv, &s);
+	err = parse_spec(argc, argv, o->match, &s);
 	if (!err && o->comment && strlen(o->comment) >= PG_COMMENT_LEN)
 		err = p_usage("comment is %zu bytes long; at most %d are kept",
 			      strlen(o->comment), PG_COMMENT_LEN - 1);
@@ -482,20 +478,23 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	bit = 1ULL << lid;
 	clock_gettime(CLOCK_REALTIME, &real);
 	{
-		uint32_t bits = 0;
+		uint32_t bits = 0, sels = 0;
 
-		for (int i = 0; i < s.n; i++)
-			bits |= PG_TABLE_BIT(kind, s.pfx[i].family,
-					     tables_for(s.pfx[i].family, s.pfx[i].plen, s.proto));
+		for (int i = 0; i < s.n; i++) {
+			bits |= PG_TABLE_BIT(kind, s.pfx[i].family, spec_tbl(&s, &s.pfx[i]));
+			sels |= scope_sel_bits(kind, s.pfx[i].family, &s.sc);
+		}
 		/* Before the inserts, or the datapath could skip a new entry. */
 		err = pins_tables_mark(ctx, bits);
+		if (!err)
+			err = pins_sels_mark(ctx, sels);
 		if (err)
 			goto out;
 	}
 	for (int p = 0; p < s.n && !err; p++) {
 		const struct pg_prefix *pfx = &s.pfx[p];
 		struct pg_rule_meta rm = {};
-		char what[PG_PREFIX_STRLEN + 32];
+		char what[PG_PREFIX_STRLEN + 96];
 
 		spec_fmt(&s, pfx, what, sizeof(what));
 		err = pick_rule_id(ctx, kind, &s, pfx, &ids[p], &fresh[p]);
@@ -525,9 +524,7 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			rm.list_kind = kind;
 			rm.prefixlen = pfx->plen;
 			memcpy(rm.addr, pfx->addr, 16);
-			rm.proto = s.proto;
-			rm.port_lo = s.proto ? s.lo : 0;
-			rm.port_hi = s.proto ? s.hi : 0;
+			scope_to_meta(&s.sc, &rm);
 			if (!keep)
 				rm.created_ns = (uint64_t)real.tv_sec * PG_NSEC_PER_SEC + real.tv_nsec;
 			if (o->comment)
@@ -546,7 +543,7 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int i = 0; i < spec_keys(&s); i++) {
 			struct undo *u = &undo[nu];
 			struct pg_rule val = { .prefixlen = pfx->plen, .rule_id = ids[p],
-					       .port_hi = s.proto ? s.hi : 0 };
+					       .port_hi = s.sc.hi };
 			uint64_t expires = o->ttl ? now_mono + o->ttl * PG_NSEC_PER_SEC : 0;
 			int tbl;
 
@@ -596,25 +593,14 @@ static int do_rule_add(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("added");
 	for (int p = 0; p < s.n; p++) {
-		char buf[PG_PREFIX_STRLEN], what[PG_PREFIX_STRLEN + 32];
-		struct pg_entry e = { .prefix = s.pfx[p], .proto = s.proto, .port_lo = s.lo,
-				      .port_hi = s.hi };
+		char buf[PG_PREFIX_STRLEN], what[PG_PREFIX_STRLEN + 96];
 
 		pg_prefix_fmt(&s.pfx[p], buf, sizeof(buf));
 		spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 		out_obj_open(NULL);
 		out_str("prefix", NULL, buf);
 		out_str(NULL, "added %s", what);
-		if (s.proto) {
-			char ports[32];
-
-			rules_ports_fmt(&e, ports, sizeof(ports));
-			out_str("proto", NULL, rules_proto_name(s.proto));
-			out_u64("port_lo", NULL, s.lo);
-			out_u64("port_hi", NULL, s.hi);
-		} else {
-			out_null("proto", NULL, NULL);
-		}
+		scope_json(&s.sc);
 		out_str(NULL, " to %s", pg_list_names[kind]);
 		if (o->list)
 			out_text(" list %s", o->list);
@@ -650,7 +636,7 @@ static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	unsigned int lid;
 	uint64_t bit;
 
-	err = parse_spec(argc, argv, &s);
+	err = parse_spec(argc, argv, o->match, &s);
 	if (!err && o->list)
 		err = lists_check_name(o->list);
 	if (!err && !ctx->check_only)
@@ -665,7 +651,7 @@ static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		for (int i = 0; i < spec_keys(&s); i++) {
 			uint8_t key[PG_KEY_MAX];
 			struct pg_rule old;
-			char what[PG_PREFIX_STRLEN + 32], in[256];
+			char what[PG_PREFIX_STRLEN + 96], in[256];
 			struct slot sl;
 			int tbl, found;
 
@@ -676,9 +662,9 @@ static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 				struct pg_rule_meta rm;
 
 				/* A port range goes as a whole, as it was added. */
-				if (!s.proto || !old.rule_id ||
+				if (!scope_scoped(&s.sc) || !old.rule_id ||
 				    bpf_map_lookup_elem(ctx->maps.rule_meta, &old.rule_id, &rm) ||
-				    (rm.port_lo == s.lo && rm.port_hi == s.hi))
+				    spec_meta_same(&s, &rm))
 					continue;
 				spec_fmt(&s, &s.pfx[p], what, sizeof(what));
 				err = p_err("%s is part of rule %u (ports %u-%u); delete it with the "
@@ -704,7 +690,7 @@ static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_str("list_name", NULL, lists_name(ctx, lid));
 	out_arr_open("deleted");
 	for (int p = 0; p < s.n; p++) {
-		char what[PG_PREFIX_STRLEN + 32];
+		char what[PG_PREFIX_STRLEN + 96];
 		uint32_t freed = 0;
 		bool gone = false;
 
@@ -813,7 +799,8 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		struct pg_entry *e = &v[i];
 		uint64_t ctr[3] = { e->hits, e->bytes, e->last_hit_ns };
 		struct pg_rule_meta rm = {};
-		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48], ports[32], names[256];
+		char buf[PG_PREFIX_STRLEN], ttl[32], ago[48], ports[64], names[256];
+		struct pg_scope sc;
 
 		if (!(e->rule.lists & filter))
 			continue;
@@ -827,14 +814,9 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		out_obj_open(NULL);
 		out_str("prefix", "%-43s ", buf);
 		out_u64("family", NULL, e->prefix.family);
-		if (e->proto) {
-			out_str("proto", NULL, rules_proto_name(e->proto));
-			out_u64("port_lo", NULL, e->port_lo);
-			out_u64("port_hi", NULL, e->port_hi);
-			out_text("%-13s ", ports);
-		} else {
-			out_null("proto", "%-13s ", "-");
-		}
+		rules_entry_scope(e, &sc);
+		scope_json(&sc);
+		out_text("%-13s ", ports[0] ? ports : "-");
 		lists_names(ctx, e->rule.lists, names, sizeof(names));
 		out_text("%-16s ", names);
 		out_arr_open("lists");
@@ -937,6 +919,9 @@ static const struct pg_opt rule_add_opts[] = {
 	    "the entry stops matching after DURATION (90s, 10m, 2h, 1d)"),
 	OPT("comment", 0, OPT_STR, struct rule_add_opts, comment, "TEXT",
 	    "note kept with the entry"),
+	OPT("match", 0, OPT_STR, struct rule_add_opts, match, "src|dst|any",
+	    "the address the entries name: the source, the destination or either, on every "
+	    "hook (default: the remote peer)"),
 	OPT("list", 'l', OPT_STR, struct rule_add_opts, list, "NAME",
 	    "the named list to add to (default manual; made if missing)"),
 	OPT("no-counter", 0, OPT_FLAG, struct rule_add_opts, no_counter, NULL,
@@ -945,6 +930,8 @@ static const struct pg_opt rule_add_opts[] = {
 };
 
 static const struct pg_opt rule_del_opts[] = {
+	OPT("match", 0, OPT_STR, struct rule_del_opts, match, "src|dst|any",
+	    "the address the entries name, as given to add"),
 	OPT("list", 'l', OPT_STR, struct rule_del_opts, list, "NAME",
 	    "the named list to delete from (default manual); an entry other lists hold stays "
 	    "for them"),
@@ -967,7 +954,7 @@ static const struct pg_opt rule_list_opts[] = {
  * may appear in a rule set; add and del have a check mode. */
 #define RULE_CMDS(kind)								\
 	static const struct pg_cmd kind##_add = {				\
-		.name = "add", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
+		.name = "add", .args = "CIDR... [proto P[,P] [port|sport|anyport N[-M] | type T]]",	\
 		.help = "add " #kind " entries: addresses or prefixes, optionally "	\
 			"only for a protocol and port range",			\
 		.min_args = 1, .max_args = -1, .run = do_rule_add,		\
@@ -975,7 +962,7 @@ static const struct pg_opt rule_list_opts[] = {
 		.restorable = true, .check = true,				\
 	};									\
 	static const struct pg_cmd kind##_del = {				\
-		.name = "del", .args = "CIDR... [proto tcp|udp [port N[-M]]]",	\
+		.name = "del", .args = "CIDR... [proto P[,P] [port|sport|anyport N[-M] | type T]]",	\
 		.help = "delete " #kind " entries", .min_args = 1, .max_args = -1,	\
 		.run = do_rule_del, PG_CMD_OPTS(rule_del_opts, struct rule_del_opts), \
 		.check = true,							\

@@ -498,7 +498,7 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 		rules_sort(v, n);
 		for (size_t i = 0; i < n; i++) {
 			struct pg_rule_meta rm = {};
-			char buf[PG_PREFIX_STRLEN], scope[48];
+			char buf[PG_PREFIX_STRLEN], scope[96];
 			uint64_t ttl = 0;
 
 			if (v[i].rule.expires_ns && v[i].rule.expires_ns <= now)
@@ -513,7 +513,7 @@ static int save_lists(struct pg_ctx *ctx, FILE *f)
 				unsigned int id = __builtin_ctzll(bits);
 				struct save_group *g = &groups[id];
 
-				if (!v[i].rule.rule_id && !v[i].proto) {
+				if (!v[i].rule.rule_id && !rules_scoped(&v[i])) {
 					if (g->count && g->ttl != ttl)
 						group_flush(ctx, f, kind, id, g);
 					g->ttl = ttl;
@@ -583,7 +583,7 @@ static int save_one_list(struct pg_ctx *ctx, const struct save_opts *o, FILE *f)
 		if (!(v[i].rule.lists & (1ULL << lid)) ||
 		    (v[i].rule.expires_ns && v[i].rule.expires_ns <= now))
 			continue;
-		if (v[i].proto) {
+		if (rules_scoped(&v[i])) {
 			scoped++;
 			continue;
 		}

@@ -243,10 +243,50 @@ int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits)
 	return config_rw(ctx, &cfg, true);
 }
 
+/* The match selectors of marked ones the port-scoped tables still use
+ * (they are small: entries added one by one). */
+static int sel_one(void *arg, int tbl, const void *key, const struct pg_rule *val)
+{
+	uint32_t *seen = arg;
+
+	(void)val;
+	*seen |= 1u << tables_key_sel(tbl, key);
+	return 0;
+}
+
+static uint32_t pins_sels_used(struct pg_ctx *ctx, uint32_t marked)
+{
+	uint32_t sels = 0;
+
+	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
+		for (int f = 0; f < 2; f++) {
+			uint32_t mask = PG_SEL_BIT(kind, f ? 6 : 4, 0) * 0xffu, seen = 0;
+
+			if (!(marked & mask))
+				continue;
+			if (tables_read(ctx->maps.list[kind][f][PG_TBL_PORT], f, PG_TBL_PORT, sel_one,
+					&seen))
+				seen = 0xff;	/* unknown: keep the marks */
+			sels |= PG_SEL_BIT(kind, f ? 6 : 4, 0) * seen & marked;
+		}
+	return sels;
+}
+
+int pins_sels_mark(struct pg_ctx *ctx, uint32_t sels)
+{
+	struct pg_config cfg;
+	int err = config_rw(ctx, &cfg, false);
+
+	if (err || (cfg.sels & sels) == sels)
+		return err;
+	cfg.sels |= sels;
+	return config_rw(ctx, &cfg, true);
+}
+
 int pins_tables_sweep(struct pg_ctx *ctx)
 {
 	struct pg_config cfg;
-	uint32_t tables;
+	uint32_t tables, sels;
 	int err = config_rw(ctx, &cfg, false);
 
 	if (err)
@@ -257,9 +297,11 @@ int pins_tables_sweep(struct pg_ctx *ctx)
 			for (int t = 0; t < PG_TBL_MAX; t++)
 				if (tables_empty(ctx->maps.list[kind][f][t], t))
 					tables &= ~PG_TABLE_BIT(kind, f ? 6 : 4, t);
-	if (tables == cfg.tables)
+	sels = pins_sels_used(ctx, cfg.sels);
+	if (tables == cfg.tables && sels == cfg.sels)
 		return 0;
 	cfg.tables = tables;
+	cfg.sels = sels;
 	return config_rw(ctx, &cfg, true);
 }
 

@@ -28,6 +28,8 @@ int pins_set_rate(struct pg_ctx *ctx, enum pg_rate which, uint32_t rate);
  * clear the marks of tables that are now empty. */
 int pins_tables_mark(struct pg_ctx *ctx, uint32_t bits);
 int pins_tables_sweep(struct pg_ctx *ctx);
+/* Mark match selectors (PG_SEL_BIT()s) before their first key is added. */
+int pins_sels_mark(struct pg_ctx *ctx, uint32_t sels);
 /* Follow a generation switch made since the maps were opened. */
 int pins_tables_refresh(struct pg_ctx *ctx);
 int pins_config_read(struct pg_ctx *ctx, struct pg_config *cfg);

@@ -17,38 +17,40 @@
 #include "ctx.h"
 #include "pins.h"
 #include "rules.h"
+#include "scope.h"
 #include "tables.h"
 #include "vec.h"
 
-const char *rules_proto_name(int proto)
+void rules_entry_scope(const struct pg_entry *e, struct pg_scope *s)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+	*s = (struct pg_scope){ .proto = e->proto, .proto2 = e->proto2, .amatch = e->amatch,
+				.pfield = e->pfield, .lo = e->port_lo, .hi = e->port_hi };
 }
 
-/* "tcp/22" or, as add/del arguments, "proto tcp port 22". */
-static void scope_fmt(const struct pg_entry *e, bool args, char *buf, size_t len)
+static void entry_set_scope(struct pg_entry *e, const struct pg_scope *s)
 {
-	const char *p = args ? "proto " : "", *sep = args ? " port " : "/";
-
-	if (!e->proto)
-		snprintf(buf, len, "%s", "");
-	else if (!e->port_lo)
-		snprintf(buf, len, "%s%s", p, rules_proto_name(e->proto));
-	else if (e->port_lo == e->port_hi)
-		snprintf(buf, len, "%s%s%s%u", p, rules_proto_name(e->proto), sep, e->port_lo);
-	else
-		snprintf(buf, len, "%s%s%s%u-%u", p, rules_proto_name(e->proto), sep, e->port_lo,
-			 e->port_hi);
+	e->proto = s->proto;
+	e->proto2 = s->proto2;
+	e->amatch = s->amatch;
+	e->pfield = s->pfield;
+	e->port_lo = s->lo;
+	e->port_hi = s->hi;
 }
 
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len)
 {
-	scope_fmt(e, false, buf, len);
+	struct pg_scope s;
+
+	rules_entry_scope(e, &s);
+	scope_fmt(&s, false, buf, len);
 }
 
 void rules_scope_args(const struct pg_entry *e, char *buf, size_t len)
 {
-	scope_fmt(e, true, buf, len);
+	struct pg_scope s;
+
+	rules_entry_scope(e, &s);
+	scope_fmt(&s, true, buf, len);
 }
 
 /* ---- reading ---- */
@@ -73,8 +75,13 @@ static int collect_one(void *arg, int tbl, const void *key, const struct pg_rule
 	e->tbl = tbl;
 	tables_key_decode(c->fam6, tbl, key, e->prefix.addr, &e->prefix.plen, &e->proto,
 			  &port);
-	e->port_lo = port;
-	e->port_hi = e->proto ? rule->port_hi : 0;
+	if (tbl == PG_TBL_PORT) {
+		struct pg_scope s;
+
+		scope_of_key(tables_key_sel(tbl, key), e->proto, port, &s);
+		s.hi = port ? rule->port_hi : 0;
+		entry_set_scope(e, &s);
+	}
 	e->rule = *rule;
 	return 0;
 }
@@ -88,15 +95,24 @@ static void group_ports(struct pg_ctx *ctx, struct collect *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct pg_entry *e = &c->v[i];
 		struct pg_rule_meta rm;
+		struct pg_scope s, ks;
+		uint8_t sel, proto;
+		uint16_t port;
 
-		if (e->proto && e->rule.rule_id &&
+		rules_entry_scope(e, &ks);
+		if (rules_scoped(e) && e->rule.rule_id &&
 		    !bpf_map_lookup_elem(ctx->maps.rule_meta, &e->rule.rule_id, &rm) &&
-		    rm.in_use && rm.proto == e->proto) {
-			if (e->port_lo != rm.port_lo)
+		    rm.in_use && (rm.proto == e->proto || rm.proto2 == e->proto)) {
+			/* The rule's first key stands for all of them. */
+			scope_from_meta(&rm, &s);
+			scope_key_at(&s, 0, &sel, &proto, &port);
+			scope_of_key(sel, proto, port, &ks);
+			if (e->proto != proto || e->port_lo != port || e->amatch != ks.amatch ||
+			    e->pfield != ks.pfield)
 				continue;
-			e->port_hi = rm.port_hi;
-		} else if (e->proto) {
-			e->port_hi = e->port_lo;	/* no metadata: one port per entry */
+			entry_set_scope(e, &s);
+		} else if (rules_scoped(e)) {
+			e->port_hi = e->port_lo;	/* no metadata: one key per entry */
 		}
 		c->v[out++] = *e;
 	}
@@ -164,6 +180,12 @@ static int entry_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->proto != b->proto)
 		return a->proto - b->proto;
+	if (a->amatch != b->amatch)
+		return a->amatch - b->amatch;
+	if (a->pfield != b->pfield)
+		return a->pfield - b->pfield;
+	if (a->proto2 != b->proto2)
+		return a->proto2 - b->proto2;
 	return a->port_lo - b->port_lo;
 }
 

@@ -19,6 +19,7 @@ struct pg_entry {
 	uint8_t tbl;			/* enum pg_table */
 	uint8_t proto;			/* port-scoped: IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port_lo, port_hi;	/* port-scoped: 0-0 = any port */
+	uint8_t amatch, pfield, proto2;	/* match keys (scope.h) */
 	struct pg_rule rule;
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only: since the last --zero */
 	uint64_t raw[3];		/* list --zero: the counters as read */
@@ -40,12 +41,20 @@ void rules_sort_by(struct pg_entry *v, size_t n, int key);
  * holds, or NULL), looking first where the last one was taken; 0 if all
  * are in use. */
 uint32_t rules_id_alloc(struct pg_ctx *ctx, const uint8_t *taken);
-/* "tcp", "udp" ("?" for another protocol). */
-const char *rules_proto_name(int proto);
-/* "tcp/22", "udp/1000-2000", "tcp" (any port); "" for address entries. */
+struct pg_scope;
+/* An entry's scope: protocol(s), ports or ICMP type, match keys. */
+void rules_entry_scope(const struct pg_entry *e, struct pg_scope *s);
+/* "tcp/22", "udp/1000-2000", "tcp" (any port), "src tcp/sport 53"
+ * (scope.h); "" for address entries of the remote peer. */
 void rules_ports_fmt(const struct pg_entry *e, char *buf, size_t len);
 /* The arguments of add/del that give an entry's scope after its prefixes:
  * "proto tcp port 20-30", or "" for address entries. */
 void rules_scope_args(const struct pg_entry *e, char *buf, size_t len);
+
+/* In the port-scoped table (protocol or match keys), not an address entry. */
+static inline bool rules_scoped(const struct pg_entry *e)
+{
+	return e->tbl == PG_TBL_PORT;
+}
 
 #endif

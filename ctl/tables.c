@@ -257,6 +257,16 @@ void tables_key_decode(int fam6, int tbl, const void *key, uint8_t *addr, uint8_
 	}
 }
 
+void tables_key_set_sel(void *key, uint8_t sel)
+{
+	((struct pg_port_v6 *)key)->sel = sel;	/* at the same offset in both */
+}
+
+uint8_t tables_key_sel(int tbl, const void *key)
+{
+	return tbl == PG_TBL_PORT ? ((const struct pg_port_v6 *)key)->sel : 0;
+}
+
 /* Position tokens are a bucket index (hash) or the last key (trie). */
 static int read_batch(int fd, int tbl, size_t ksz, tables_fn fn, void *arg)
 {

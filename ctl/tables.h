@@ -46,6 +46,9 @@ void tables_key(int fam6, int tbl, const uint8_t *addr, uint8_t plen, uint8_t pr
 /* Decode a key; proto and port are 0 outside the port table. */
 void tables_key_decode(int fam6, int tbl, const void *key, uint8_t *addr, uint8_t *plen,
 		       uint8_t *proto, uint16_t *port);
+/* The match selector (PG_SEL_*) of a port-scoped key; 0 elsewhere. */
+void tables_key_set_sel(void *key, uint8_t sel);
+uint8_t tables_key_sel(int tbl, const void *key);
 /* The compiled tier (see compile.h): arrays of n elements; the two maps
  * of compiled content, filled; mapping an array's elements. */
 struct compiled;

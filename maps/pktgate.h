@@ -221,24 +221,25 @@ struct pg_lpm_v6 {
 	__u8 addr[16];
 };
 
-/* Port-scoped keys: protocol and destination port (network order; 0 = any
- * port of the protocol) are always matched in full, so prefixlen is
- * PG_PORT_KEY_BITS + the address prefix length. */
-#define PG_PORT_KEY_BITS	24
+/* Port-scoped keys: the match selector (PG_SEL_*, 0: the remote peer's
+ * address and the destination port), protocol and port (network order; 0
+ * = any port of the protocol; ICMP: PG_ICMP_TYPE_PORT) are always matched
+ * in full, so prefixlen is PG_PORT_KEY_BITS + the address prefix length. */
+#define PG_PORT_KEY_BITS	32
 struct pg_port_v4 {
 	__u32 prefixlen;
+	__u8 sel;
 	__u8 proto;
 	__u8 port[2];
 	__u8 addr[4];
-	__u8 pad;	/* always 0 */
 };
 
 struct pg_port_v6 {
 	__u32 prefixlen;
+	__u8 sel;
 	__u8 proto;
 	__u8 port[2];
 	__u8 addr[16];
-	__u8 pad;	/* always 0 */
 };
 
 /* Value of every list entry. One prefix may be in several lists of its
@@ -370,10 +371,11 @@ struct pg_rule_meta {
 	__u8 list_kind;		/* enum pg_list_kind */
 	__u8 prefixlen;
 	__u8 addr[16];
-	__u8 proto;		/* port-scoped rules: IPPROTO_TCP/UDP; 0 = any */
-	__u8 pad;
-	__u16 port_lo, port_hi;	/* host order; 0 = any port */
-	__u8 pad2[2];
+	__u8 proto;		/* port-scoped rules: IPPROTO_*; 0 = any */
+	__u8 match;		/* PG_RM_AMATCH / PG_RM_PFIELD (match keys) */
+	__u16 port_lo, port_hi;	/* host order; 0 = any port; ICMP: PG_ICMP_TYPE_PORT */
+	__u8 proto2;		/* a second protocol of the rule (tcp,udp); 0 = none */
+	__u8 pad2;
 	__u64 created_ns;	/* CLOCK_REALTIME, for display */
 	char comment[PG_COMMENT_LEN];
 };
@@ -406,6 +408,7 @@ struct pg_config {
 	__u32 tables;		/* PG_TABLE_BIT()s of the tables that may hold entries */
 	__u32 gens;		/* bit per kind: the generation slot in use */
 	__u32 top_rate;		/* new pg_top addresses per second, all CPUs; 0 = no cap */
+	__u32 sels;		/* PG_SEL_BIT()s of the match selectors port tables may hold */
 	__u64 top_cost_ns;	/* as ev_cost_ns, for admissions into pg_top */
 	__u64 top_burst_ns;
 };
@@ -520,6 +523,36 @@ struct pg_event {
 	__u8 match_list;	/* list id of the matching entry */
 	__u8 pad[3];
 };
+
+/* ---- Match keys (issue 14) ----
+ *
+ * An entry names the remote peer's address (source on ingress, destination
+ * on egress) and, if port-scoped, the destination port: selector 0, the
+ * tables above. Other match keys live in the port-scoped tables (never in
+ * the compiled tier) under a selector byte ahead of the protocol:
+ * which address the key names, and whether its port is the source port.
+ * "Either address" (--match any) and "either port" (anyport) are one rule
+ * with a key for each. pg_config.sels marks the selectors other than 0
+ * that a kind's port table of a family may hold (set before the first
+ * insert, cleared after the last), so a packet looks up only those: with
+ * no match keys in use it costs one branch. */
+#define PG_SEL_REMOTE		0	/* the remote peer: source on ingress, destination on egress */
+#define PG_SEL_SRC		1	/* the packet's source address, on every hook */
+#define PG_SEL_DST		2	/* the packet's destination address, on every hook */
+#define PG_SEL_ADDR		3	/* mask of the address part */
+#define PG_SEL_SPORT		4	/* the key's port is the source port */
+#define PG_SEL_MAX		8
+#define PG_SEL_BIT(kind, family, sel) \
+	(1u << ((((kind) * 2 + ((family) == 6)) * PG_SEL_MAX) + (sel)))
+/* The port of an ICMP/ICMPv6 type key: never 0 (any), whatever the type. */
+#define PG_ICMP_TYPE_PORT(type)	(0x100u | (type))
+#define PG_ICMP_TYPE_FLAG	0x100u
+/* pg_rule_meta.match: the rule's address (PG_AM_*) and port (PG_PF_*) keys. */
+#define PG_RM_AMATCH(m)		((m) & 3)
+#define PG_RM_PFIELD(m)		(((m) >> 2) & 3)
+#define PG_RM_MATCH(am, pf)	((__u8)((am) | (pf) << 2))
+enum pg_amatch { PG_AM_REMOTE = 0, PG_AM_SRC, PG_AM_DST, PG_AM_ANY };
+enum pg_pfield { PG_PF_DST = 0, PG_PF_SRC, PG_PF_ANY };
 
 /* pg_meta value (single entry): identifies the pin set and its layout. */
 struct pg_meta {

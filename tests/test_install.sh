@@ -200,7 +200,7 @@ test_install_bash_completion() {
 		assert_eq "egress" "$(comp $lib "pktgate attach lo --tc=e")" "--tc=e"
 		assert_eq "allow deny" "$(comp $lib "pktgate flush ")" "pktgate flush"
 		assert_eq "add del list" "$(comp $lib "pktgate -j d ")" "abbreviated command"
-		assert_eq "--comment --help --list --no-counter --ttl" "$(comp $lib "pktgate d a 192.0.2.1 --")" \
+		assert_eq "--comment --help --list --match --no-counter --ttl" "$(comp $lib "pktgate d a 192.0.2.1 --")" \
 			"options of deny add"
 		assert_eq "--help --list --sort --zero" "$(comp $lib "pktgate deny list 2001:db8::/32 --")" \
 			"options after a word split at ':'"

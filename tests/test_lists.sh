@@ -540,7 +540,7 @@ test_lists_restore_bad_lines_change_nothing() {
 		assert_contains "$ERR" "$2"
 		assert_eq "$before" "$(lst_state)" "state after '$1'"
 	}
-	check "deny add 10.0.0.0/8 proto icmp" "proto 'icmp'"
+	check "deny add 10.0.0.0/8 proto sctp" "proto 'sctp'"
 	check "deny add 10.0.0.0/8 proto tcp port 0" "port '0'"
 	check "deny add 10.0.0.0/8 proto tcp port 70000" "port '70000'"
 	check "deny add 10.0.0.0/8 proto tcp port 30-20" "'30-20'"
@@ -591,9 +591,9 @@ test_lists_port_rules_cli() {
 		expect 2 pg deny del 10.0.0.0/8 "$@"
 		assert_eq "$before" "$(lst_state)" "state after '$*'"
 	}
-	bad "proto 'icmp'" proto icmp
-	bad "proto 'icmp'" proto icmp port 22
-	bad "'proto' needs tcp or udp" proto
+	bad "proto 'sctp'" proto sctp
+	bad "'port' is for tcp or udp" proto icmp port 22
+	bad "'proto' needs tcp" proto
 	bad "'port' needs a protocol first" port 22
 	bad "port '0'" proto tcp port 0
 	bad "port '70000'" proto tcp port 70000

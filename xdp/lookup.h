@@ -23,12 +23,18 @@ struct pg_lk {
 	__u32 slot;		/* the kind's generation: PG_GEN_SLOT() */
 	__u8 family;		/* 4 or 6 */
 	__u8 l4proto;
-	__u8 ports;		/* TCP/UDP with ports read: port-scoped entries apply */
+	__u8 ports;		/* TCP/UDP with ports, or ICMP with its type, read */
 	__u8 found;		/* result: an entry matched */
 	__u8 dport[2];		/* network order */
 	__u8 list_id;		/* result: the list whose counters the hit goes to */
 	__u8 prefixlen;		/* result: the matching entry's address prefix length */
 	__u32 rule_id;		/* result: its own counter, 0 if none */
+	/* Match keys (match.h): set only while pg_config.sels has bits. */
+	__u32 sels;		/* pg_config.sels */
+	__u8 local[16];		/* the other address than addr */
+	__u8 sport[2];		/* network order */
+	__u8 l4;		/* L4 header read (not a later fragment) */
+	__u8 egress;		/* addr is the destination */
 };
 
 static __always_inline __u64 pg_lk_now(struct pg_lk *k)
@@ -309,11 +315,17 @@ static __always_inline void pg_centry(void *ents, void *hots, __u32 e, __u32 max
 #define PG_GEN(map, k)		bpf_map_lookup_elem(&map, &(k)->slot)
 #define PG_HAS(k, F, tbl)	((k)->tables & PG_TABLE_BIT((k)->kind, F, tbl))
 
+#include "match.h"
+
+PG_DEFINE_MATCH(4, 4)
+PG_DEFINE_MATCH(6, 16)
+
 /* A host entry of the dynamic tier if there is one (the longest prefix
  * there can be, and in no other tier); else the longest live prefix of
  * either tier; else a port-scoped entry: the packet's protocol and
- * destination port, then the same protocol with any port. Tables that
- * hold nothing cost nothing. */
+ * destination port (or ICMP type), then the same protocol with any port
+ * (entries with other match keys: match.h). Tables that hold nothing cost
+ * nothing. */
 #define PG_DEFINE_LOOKUP(F, ALEN)					\
 static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 {									\

@@ -63,7 +63,7 @@ struct pg_pkt {
 	__be16 dport;
 	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
 	__u8 daddr[16];
-	__u8 icmp_type;		/* ICMP / ICMPv6 type, for the policy's safety rules */
+	__u8 icmp_type;		/* ICMP/ICMPv6 with its header read, else 0 (match keys, policy) */
 	__be16 ethertype;	/* of a non-IP frame, for the policy's safety rules */
 };
 
@@ -134,8 +134,7 @@ static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
 		/* Both headers are 8 bytes: type, code, checksum, 4 more. */
 		if (pos + PG_ICMP_HLEN > end)
 			return PG_PARSE_BAD_L4;
-		if (cfg_policy_drop)	/* only the policy reads it */
-			p->icmp_type = *(__u8 *)pos;
+		p->icmp_type = *(__u8 *)pos;
 		return PG_PARSE_OK;
 	default:
 		return PG_PARSE_OK;	/* other protocols: address rules only */

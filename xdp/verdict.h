@@ -89,9 +89,7 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		__builtin_memcpy(k.addr, m == PG_MATCH_SRC ? p->saddr : p->daddr, 16);
 		k.family = p->family;
 		k.l4proto = p->l4proto;
-		__builtin_memcpy(k.dport, &p->dport, 2);
-		k.ports = res == PG_PARSE_OK && p->frag != PG_FRAG_LATER &&
-			  (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+		pg_match_prep(&k, p, res == PG_PARSE_OK, m == PG_MATCH_DST, cfg ? cfg->sels : 0);
 		/* Protected peers pass before any list, policy or limit. */
 		if ((k.tables & PG_PROTECT_ANY) && pg_protected(&k)) {
 			h->reason = PG_R_PROTECT;
@@ -100,10 +98,11 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 		/* allow > deny */
 		k.kind = PG_LIST_ALLOW;
 		k.slot = PG_GEN_SLOT(PG_LIST_ALLOW, gens & 1);
-		if (!pg_kind_lookup(&k)) {
+		if (!pg_kind_lookup(&k) && !pg_match_kind(&k)) {
 			k.kind = PG_LIST_DENY;
 			k.slot = PG_GEN_SLOT(PG_LIST_DENY, (gens >> 1) & 1);
-			pg_kind_lookup(&k);
+			if (!pg_kind_lookup(&k))
+				pg_match_kind(&k);
 		}
 		h->now = k.now;
 		if (k.found) {

@@ -45,6 +45,8 @@ struct rule_spec {
 	int gen;		/* generation slot written */
 	int unannounced;	/* its pg_config.tables bit is left clear */
 	int protect;		/* a protected prefix (protect add), not a list entry */
+	__u8 sel;		/* match selector (PG_SEL_*): a port-table key */
+	__u8 icmp;		/* port is an ICMP type (PG_ICMP_TYPE_PORT) */
 };
 
 struct tcase {

@@ -66,10 +66,13 @@
 	{ "port v" #f " allow udp any port beats a longer deny udp/53", PLAIN, \
 	  { .family = f, .proto = IPPROTO_UDP },			\
 	  { ALLOWX(WIDE, 45, UDP(0)), DENYX(SRC, 40, UDP(53)) }, PG_R_ALLOW, 45 }, \
-	{ "port v" #f " ICMP from inside the prefix ignores port entries", PLAIN, \
+	{ "port v" #f " ICMP from inside the prefix ignores TCP/UDP port entries", PLAIN, \
+	  { .family = f, .proto = ICMP },				\
+	  { DENYX(NET, 40, TCP(0)), DENYX(NET, 41, UDP(0)) }, PG_R_DEFAULT, 0 }, \
+	{ "port v" #f " ICMP from inside the prefix matches an ICMP entry (issue 14)", PLAIN, \
 	  { .family = f, .proto = ICMP },				\
 	  { DENYX(NET, 40, TCP(0)), DENYX(NET, 41, UDP(0)),		\
-	    DENYX(NET, 42, .proto = ICMP) }, PG_R_DEFAULT, 0 },	\
+	    DENYX(NET, 42, .proto = ICMP) }, PG_R_DENY, 42 },	\
 	{ "port v" #f " truncated TCP header does not match port entries", PLAIN, \
 	  { .family = f, .proto = IPPROTO_TCP, .dport = 22, .len = L3LEN + 10 }, \
 	  { DENYX(NET, 40, TCP(22)), DENYX(NET, 41, TCP(0)) }, PG_R_MALFORMED, 0 }, \

@@ -72,6 +72,7 @@ struct instance insts[INST_MAX] = {
 
 /* The one set of maps every instance uses (the first XDP object's). */
 struct dp_maps maps;
+static __u32 case_sels;	/* pg_config.sels of the rules set up */
 
 static int verbose;
 static int n_pass, n_fail;
@@ -375,6 +376,7 @@ int set_tables(__u32 tables)
 	if (bpf_map_lookup_elem(maps.config, &zero, &cfg))
 		return -errno;
 	cfg.tables = tables;
+	cfg.sels = tables ? case_sels : 0;
 	return bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
@@ -479,7 +481,7 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 		val.expires_ns = mono_ns() + 3600 * NSEC_PER_SEC;
 	else if (rs->ttl == TTL_EXPIRED)
 		val.expires_ns = mono_ns() - NSEC_PER_SEC;
-	if (compiled_mode && !rs->proto && rs->gen == 0) {
+	if (compiled_mode && !rs->proto && !rs->sel && rs->gen == 0) {
 		struct compile_ent *e;
 
 		if (compiled_n[rs->kind][v6] == COMPILED_MAX) {
@@ -498,10 +500,16 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 	}
 	/* Host entries go to the exact-match hash, keyed by the address
 	 * alone; port-scoped ones to the port trie, a key per port. */
-	tbl = tables_for(v6 ? 6 : 4, plen, rs->proto);
+	tbl = rs->sel ? PG_TBL_PORT : tables_for(v6 ? 6 : 4, plen, rs->proto);
 	fd = maps.list[rs->gen][rs->kind][v6][tbl];
-	for (port = rs->port; port <= hi; port++) {
+	if (rs->sel)
+		case_sels |= PG_SEL_BIT(rs->kind, v6 ? 6 : 4, rs->sel);
+	if (rs->icmp)
+		val.port_hi = hi = PG_ICMP_TYPE_PORT(rs->port);
+	for (port = rs->icmp ? hi : rs->port; port <= hi; port++) {
 		tables_key(v6, tbl, addr, plen, rs->proto, port, key);
+		if (tbl == PG_TBL_PORT)
+			tables_key_set_sel(key, rs->sel);
 		if (bpf_map_update_elem(fd, key, &val, BPF_ANY)) {
 			fail(l, "setup: adding %s: %s", rs->cidr, strerror(errno));
 			return -1;
@@ -598,6 +606,7 @@ int set_rules(const struct rule_spec *rules, int n, struct log *l)
 		fail(l, "setup: clearing lists: %s", strerror(-err));
 		return err;
 	}
+	case_sels = 0;
 	for (i = 0; i < n && rules[i].cidr; i++)
 		if (add_rule(&rules[i], &tables, l))
 			return -1;
@@ -1181,6 +1190,119 @@ static void usage(const char *prog)
 	exit(2);
 }
 
+/* ---- match keys (issue 14): a case table of their own ----
+ *
+ * The frame is mirrored for egress, so an entry naming the remote peer
+ * (PKT_SRC4) matches on every hook; entries naming the source or the
+ * destination match on ingress or on egress only: each case says what
+ * the ingress hooks (XDP, TC ingress) and TC egress give. Ports are not
+ * mirrored (pktbuild.h): sport/dport keys give the same on every hook. */
+struct mcase {
+	const char *name;
+	struct pkt_spec pkt;
+	struct rule_spec rules[MAX_RULES];
+	int reason_in, reason_eg;
+	__u32 rule_id_in, rule_id_eg;
+};
+
+#define SEL(x)		.sel = (x)
+#define SPORT_OF(p)	.port = (p), .sel = PG_SEL_SPORT
+#define ICMPT(pr, t)	.proto = (pr), .port = (t), .icmp = 1
+#define PKT_PEER4	PKT_SRC4 "/32"
+#define PKT_PEER6	PKT_SRC6 "/128"
+
+static const struct mcase match_cases[] = {
+	/* Which address. */
+	{ "match src: the sender on ingress only", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENYX(PKT_PEER4, 60, SEL(PG_SEL_SRC)) }, PG_R_DENY, PG_R_DEFAULT, 60, 0 },
+	{ "match dst: the peer is the destination on egress only", { .family = 4, .proto = IPPROTO_UDP },
+	  { DENYX(PKT_PEER4, 61, SEL(PG_SEL_DST)) }, PG_R_DEFAULT, PG_R_DENY, 0, 61 },
+	{ "match any (two keys, one rule) on every hook", { .family = 6, .proto = IPPROTO_TCP },
+	  { DENYX(PKT_PEER6, 62, SEL(PG_SEL_SRC)), DENYX(PKT_PEER6, 62, SEL(PG_SEL_DST)) },
+	  PG_R_DENY, PG_R_DENY, 62, 62 },
+	{ "match src with a port, v6", { .family = 6, .proto = IPPROTO_TCP, .dport = 22 },
+	  { DENYX("2001:db8:100::/48", 63, TCP(22), SEL(PG_SEL_SRC)) }, PG_R_DENY, PG_R_DEFAULT, 63, 0 },
+	{ "match dst, other port: no match", { .family = 4, .proto = IPPROTO_TCP, .dport = 23 },
+	  { DENYX(PKT_PEER4, 64, TCP(22), SEL(PG_SEL_DST)) }, PG_R_DEFAULT, PG_R_DEFAULT, 0, 0 },
+	/* Which port. */
+	{ "sport of the remote peer", { .family = 4, .proto = IPPROTO_UDP, .sport = 5353 },
+	  { DENYX(PKT_PEER4, 65, .proto = IPPROTO_UDP, SPORT_OF(5353)) }, PG_R_DENY, PG_R_DENY, 65, 65 },
+	{ "sport entry, the port as destination: no match",
+	  { .family = 4, .proto = IPPROTO_UDP, .sport = 40000, .dport = 5353 },
+	  { DENYX(PKT_PEER4, 66, .proto = IPPROTO_UDP, SPORT_OF(5353)) }, PG_R_DEFAULT, PG_R_DEFAULT, 0, 0 },
+	{ "anyport: the dport key", { .family = 6, .proto = IPPROTO_TCP, .dport = 53 },
+	  { DENYX(PKT_PEER6, 67, TCP(53)), DENYX(PKT_PEER6, 67, .proto = IPPROTO_TCP, SPORT_OF(53)) },
+	  PG_R_DENY, PG_R_DENY, 67, 67 },
+	{ "anyport: the sport key", { .family = 6, .proto = IPPROTO_TCP, .sport = 53, .dport = 80 },
+	  { DENYX(PKT_PEER6, 67, TCP(53)), DENYX(PKT_PEER6, 67, .proto = IPPROTO_TCP, SPORT_OF(53)) },
+	  PG_R_DENY, PG_R_DENY, 67, 67 },
+	{ "sport with match src", { .family = 4, .proto = IPPROTO_TCP, .sport = 7000 },
+	  { DENYX("0.0.0.0/0", 68, .proto = IPPROTO_TCP, .port = 7000,
+		  .sel = PG_SEL_SRC | PG_SEL_SPORT) }, PG_R_DENY, PG_R_DENY, 68, 68 },
+	/* Port entries with no address, tcp,udp. */
+	{ "port entry, no address, v4", { .family = 4, .proto = IPPROTO_TCP, .dport = 23 },
+	  { DENYX("0.0.0.0/0", 69, TCP(23)), DENYX("::/0", 70, TCP(23)) }, PG_R_DENY, PG_R_DENY, 69, 69 },
+	{ "port entry, no address, v6", { .family = 6, .proto = IPPROTO_TCP, .dport = 23 },
+	  { DENYX("0.0.0.0/0", 69, TCP(23)), DENYX("::/0", 70, TCP(23)) }, PG_R_DENY, PG_R_DENY, 70, 70 },
+	{ "tcp,udp: the udp key", { .family = 4, .proto = IPPROTO_UDP, .dport = 53 },
+	  { DENYX(PKT_PEER4, 71, TCP(53)), DENYX(PKT_PEER4, 71, UDP(53)) }, PG_R_DENY, PG_R_DENY, 71, 71 },
+	/* ICMP type. */
+	{ "icmp type 8 (echo request)", { .family = 4, .proto = IPPROTO_ICMP },
+	  { DENYX("0.0.0.0/0", 72, ICMPT(IPPROTO_ICMP, 8)) }, PG_R_DENY, PG_R_DENY, 72, 72 },
+	{ "icmp type 0: an echo request passes", { .family = 4, .proto = IPPROTO_ICMP },
+	  { DENYX("0.0.0.0/0", 73, ICMPT(IPPROTO_ICMP, 0)) }, PG_R_DEFAULT, PG_R_DEFAULT, 0, 0 },
+	{ "icmpv6 type 128 with match dst", { .family = 6, .proto = IPPROTO_ICMPV6 },
+	  { DENYX(PKT_PEER6, 74, ICMPT(IPPROTO_ICMPV6, 128), SEL(PG_SEL_DST)) },
+	  PG_R_DEFAULT, PG_R_DENY, 0, 74 },
+	{ "icmp, any type", { .family = 4, .proto = IPPROTO_ICMP },
+	  { DENYX(PKT_PEER4, 75, .proto = IPPROTO_ICMP) }, PG_R_DENY, PG_R_DENY, 75, 75 },
+	/* Precedence: allow > deny whatever the keys; within a kind, the
+	 * remote peer's address, its port entries, then src, then dst. */
+	{ "allow match src (every source) beats a deny address entry", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY(PKT_PEER4, 76), ALLOWX("0.0.0.0/0", 77, SEL(PG_SEL_SRC)) }, PG_R_ALLOW, PG_R_ALLOW, 77, 77 },
+	{ "allow match src (the peer) beats deny on ingress only", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY(PKT_PEER4, 76), ALLOWX(PKT_PEER4, 77, SEL(PG_SEL_SRC)) }, PG_R_ALLOW, PG_R_DENY, 77, 76 },
+	{ "allow sport beats deny any", { .family = 4, .proto = IPPROTO_UDP, .sport = 123 },
+	  { DENYX(PKT_PEER4, 78, SEL(PG_SEL_SRC)), DENYX(PKT_PEER4, 78, SEL(PG_SEL_DST)),
+	    ALLOWX("0.0.0.0/0", 79, .proto = IPPROTO_UDP, SPORT_OF(123)) }, PG_R_ALLOW, PG_R_ALLOW, 79, 79 },
+	{ "deny icmp type beats nothing, allow address beats it", { .family = 6, .proto = IPPROTO_ICMPV6 },
+	  { DENYX("::/0", 80, ICMPT(IPPROTO_ICMPV6, 128)), ALLOW(PKT_PEER6, 81) }, PG_R_ALLOW, PG_R_ALLOW, 81, 81 },
+	{ "within deny: the address entry counts before match src", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENY("198.51.100.0/24", 82), DENYX(PKT_PEER4, 83, SEL(PG_SEL_SRC)) }, PG_R_DENY, PG_R_DENY, 82, 82 },
+	{ "within deny: the port entry counts before match src", { .family = 4, .proto = IPPROTO_TCP, .dport = 22 },
+	  { DENYX("0.0.0.0/0", 84, TCP(22)), DENYX(PKT_PEER4, 85, SEL(PG_SEL_SRC)) }, PG_R_DENY, PG_R_DENY, 84, 84 },
+	{ "within deny: src before dst", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENYX("0.0.0.0/0", 86, SEL(PG_SEL_DST)), DENYX("0.0.0.0/0", 87, SEL(PG_SEL_SRC)) },
+	  PG_R_DENY, PG_R_DENY, 87, 87 },
+	{ "expired match src gives way to a covering one", { .family = 4, .proto = IPPROTO_TCP },
+	  { DENYX(PKT_PEER4, 88, SEL(PG_SEL_SRC), .ttl = TTL_EXPIRED),
+	    DENYX("198.51.0.0/16", 89, SEL(PG_SEL_SRC)) }, PG_R_DENY, PG_R_DEFAULT, 89, 0 },
+	{ "fragment: match src address applies, its port entry does not",
+	  { .family = 4, .proto = IPPROTO_TCP, .frag_off = 0x0010 },
+	  { DENYX(PKT_PEER4, 90, TCP(443), SEL(PG_SEL_SRC)) }, PG_R_FRAGMENT, PG_R_FRAGMENT, 0, 0 },
+};
+
+static void run_mcase(const struct mcase *c, enum prog_id pid)
+{
+	const struct instance *in = &insts[PLAIN];
+	int eg = pid == P_TC_EG, reason = eg ? c->reason_eg : c->reason_in;
+	__u32 rule_id = eg ? c->rule_id_eg : c->rule_id_in;
+	struct log l = {};
+	struct pkt p;
+	char name[320], full[340];
+
+	snprintf(full, sizeof(full), "match keys: %s", c->name);
+	case_name(name, sizeof(name), &progs[pid], full, in);
+	if (build_for(&p, &c->pkt, pid))
+		fail(&l, "setup: packet spec cannot be built");
+	else if (!set_rules(c->rules, MAX_RULES, &l))
+		run_frame(in, pid, &p, expect(pid, &p, reason), rule_id,
+			  reason == PG_R_DENY || reason == PG_R_ALLOW ?
+			  (int)PG_LIST_MANUAL(reason == PG_R_DENY ? PG_LIST_DENY : PG_LIST_ALLOW) : 0,
+			  "", &l);
+	report(name, &l);
+}
+
 int main(int argc, char **argv)
 {
 	size_t stride, i, t;
@@ -1209,6 +1331,8 @@ int main(int argc, char **argv)
 				for (t = 0; t < sizeof(case_tables) / sizeof(case_tables[0]); t++)
 					for (i = 0; i < case_tables[t]->n; i++)
 						run_case(&case_tables[t]->cases[i], pid);
+				for (i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++)
+					run_mcase(&match_cases[i], pid);
 				/* Sweeps expect policy pass; policy drop has its
 				 * own case table (cases_policy.c). */
 				for (k = 0; k < INST_MAX; k++)
