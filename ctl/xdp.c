@@ -96,23 +96,35 @@ static void set_rodata(struct pktgate_xdp_bpf *skel, int slot, const struct pg_i
 	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);
 }
 
+/* A program instance for this interface slot and options, opened with
+ * the pins' maps and not yet loaded; NULL with errno set. */
+static struct pktgate_xdp_bpf *open_instance(struct pg_ctx *ctx, int slot,
+					     const struct pg_iface *want)
+{
+	struct bpf_object_open_opts opts;
+	struct pktgate_xdp_bpf *skel;
+
+	pins_obj_opts(ctx, &opts);
+	skel = pktgate_xdp_bpf__open_opts(&opts);
+	if (!skel)
+		return NULL;
+	pins_obj_prepare(ctx, skel->obj);
+	set_rodata(skel, slot, want);
+	return skel;
+}
+
 /* Load a program instance for this interface and attach it in the first
  * mode the kernel accepts. Returns 0 or a negative errno. */
 static int load_and_attach(struct pg_ctx *ctx, int ifindex, int slot, int mode,
 			   const struct pg_iface *want, struct pg_iface *rec)
 {
-	struct bpf_object_open_opts opts;
-	struct pktgate_xdp_bpf *skel;
+	struct pktgate_xdp_bpf *skel = open_instance(ctx, slot, want);
 	struct xdp_program *prog;
 	enum xdp_attach_mode modes[2];
 	int nmodes = 0, err = -EINVAL;
 
-	pins_obj_opts(ctx, &opts);
-	skel = pktgate_xdp_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	pins_obj_prepare(ctx, skel->obj);
-	set_rodata(skel, slot, want);
 
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
@@ -150,18 +162,13 @@ static int replace_atomic(struct pg_ctx *ctx, int ifindex, int slot, enum xdp_at
 			  __u32 old_id, const struct pg_iface *want, struct pg_iface *rec)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
-	struct bpf_object_open_opts opts;
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
-	struct pktgate_xdp_bpf *skel;
+	struct pktgate_xdp_bpf *skel = open_instance(ctx, slot, want);
 	int err, fd;
 
-	pins_obj_opts(ctx, &opts);
-	skel = pktgate_xdp_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	pins_obj_prepare(ctx, skel->obj);
-	set_rodata(skel, slot, want);
 	err = pktgate_xdp_bpf__load(skel);
 	if (err)
 		goto out;
