@@ -260,3 +260,10 @@ test_install_systemd_unit() {
 	expect 0 make -s -C "$TOP" uninstall DESTDIR="$TMP/root" PREFIX=/usr
 	assert_eq "" "$(find "$TMP/root" -type f)" "files left after uninstall"
 }
+
+# ctl/ has one layer per file and no include cycles (issue 12): between
+# headers, nor between modules (a.c including b.h depends on b.c).
+test_install_no_include_cycles() {
+	expect 0 /usr/bin/python3 "$TOP/scripts/check-includes.py"
+	assert_contains "$OUT" "no include cycles"
+}
