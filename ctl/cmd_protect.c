@@ -11,29 +11,24 @@
 #include "pins.h"
 #include "protect.h"
 #include "safety.h"
-#include "vec.h"
 
+/* The prefixes a command names, one per argument. */
 struct pvec {
 	struct pg_prefix *v;
-	size_t n, cap;
+	size_t n;
 };
-
-static int pvec_push(struct pvec *pv, const struct pg_prefix *p)
-{
-	return vec_grow(&pv->v, pv->n, &pv->cap, sizeof(*pv->v), 16) ? -1 :
-	       (pv->v[pv->n++] = *p, 0);
-}
 
 static int parse_prefixes(int argc, char **argv, struct pvec *pv, bool *norm)
 {
+	pv->v = calloc(argc, sizeof(*pv->v));
+	if (!pv->v)
+		return p_err("out of memory");
 	for (int i = 0; i < argc; i++) {
-		struct pg_prefix p;
 		const char *why;
 
-		if (pg_prefix_parse(argv[i], &p, &norm[i], &why))
+		if (pg_prefix_parse(argv[i], &pv->v[pv->n], &norm[i], &why))
 			return p_usage("invalid prefix '%s': %s", argv[i], why);
-		if (pvec_push(pv, &p))
-			return p_err("out of memory");
+		pv->n++;
 	}
 	return 0;
 }
