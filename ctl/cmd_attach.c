@@ -349,6 +349,7 @@ const struct pg_cmd pg_cmd_attach = {
 	.name = "attach", .args = "IFACE", .help = "filter IFACE: XDP on ingress, TC on request",
 	.min_args = 1, .max_args = 1, .run = do_attach,
 	PG_CMD_OPTS(attach_opts, struct attach_opts), .restorable = true, .check = true,
+	.changes = PG_CHANGES_ALWAYS,
 };
 
 static const struct pg_opt detach_opts[] = {
@@ -363,4 +364,5 @@ const struct pg_cmd pg_cmd_detach = {
 	.help = "detach pktgate from IFACE (rules and counters stay); forget a vanished IFACE",
 	.min_args = 0, .max_args = 1, .run = do_detach,
 	PG_CMD_OPTS(detach_opts, struct detach_opts), .check = true,
+	.changes = PG_CHANGES_ALWAYS,
 };

@@ -95,4 +95,5 @@ const struct pg_cmd pg_cmd_config = {
 	.help = "show or change datapath settings: drop events per second (0 = off), new "
 		"top-talker addresses per second (0 = no cap), both over all CPUs",
 	.min_args = 0, .max_args = 4, .run = do_config, .restorable = true, .check = true,
+	.changes = PG_CHANGES_WITH_ARGS,
 };

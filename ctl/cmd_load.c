@@ -225,4 +225,5 @@ const struct pg_cmd pg_cmd_load = {
 		"- for stdin) into a named list; checked in full first",
 	.min_args = 1, .max_args = 1, .run = do_load,
 	PG_CMD_OPTS(load_opts, struct load_opts), .check = true,
+	.changes = PG_CHANGES_ALWAYS,
 };

@@ -162,12 +162,14 @@ static const struct pg_cmd protect_add = {
 	.name = "add", .args = "CIDR...",
 	.help = "protect management prefixes: their packets pass before any list, policy or limit",
 	.min_args = 1, .max_args = -1, .run = do_protect_add, .restorable = true, .check = true,
+	.changes = PG_CHANGES_ALWAYS,
 };
 static const struct pg_cmd protect_del = {
 	.name = "del", .args = "CIDR...",
 	.help = "delete protected prefixes (refused if that cuts off this SSH session, unless "
 		"--force)",
 	.min_args = 1, .max_args = -1, .run = do_protect_del, .check = true,
+	.changes = PG_CHANGES_ALWAYS,
 };
 static const struct pg_cmd protect_list = {
 	.name = "list", .help = "list the protected prefixes", .run = do_protect_list,

@@ -959,13 +959,13 @@ static const struct pg_opt rule_list_opts[] = {
 			"only for a protocol and port range",			\
 		.min_args = 1, .max_args = -1, .run = do_rule_add,		\
 		PG_CMD_OPTS(rule_add_opts, struct rule_add_opts),		\
-		.restorable = true, .check = true,				\
+		.restorable = true, .check = true, .changes = PG_CHANGES_ALWAYS,	\
 	};									\
 	static const struct pg_cmd kind##_del = {				\
 		.name = "del", .args = "CIDR... [proto P[,P] [port|sport|anyport N[-M] | type T]]",	\
 		.help = "delete " #kind " entries", .min_args = 1, .max_args = -1,	\
 		.run = do_rule_del, PG_CMD_OPTS(rule_del_opts, struct rule_del_opts), \
-		.check = true,							\
+		.check = true, .changes = PG_CHANGES_ALWAYS,			\
 	};									\
 	static const struct pg_cmd kind##_list = {				\
 		.name = "list", .help = "list " #kind " entries with TTL and hit counters", \
@@ -992,5 +992,5 @@ const struct pg_cmd pg_cmd_flush = {
 	.name = "flush", .args = "deny|allow",
 	.help = "remove every entry of a kind, or of one list, in one atomic switch",
 	.min_args = 1, .max_args = 1, .run = do_flush,
-	PG_CMD_OPTS(flush_opts, struct flush_opts),
+	PG_CMD_OPTS(flush_opts, struct flush_opts), .changes = PG_CHANGES_ALWAYS,
 };

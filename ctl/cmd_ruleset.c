@@ -748,5 +748,5 @@ const struct pg_cmd pg_cmd_restore = {
 	.help = "apply a rule set: every line is checked first; entries it does not name are "
 		"removed",
 	.min_args = 1, .max_args = 1, .run = do_restore,
-	PG_CMD_OPTS(restore_opts, struct restore_opts),
+	PG_CMD_OPTS(restore_opts, struct restore_opts), .changes = PG_CHANGES_ALWAYS,
 };

@@ -35,10 +35,6 @@
 #include "rules.h"
 
 /* Commands that change the configuration (config only with settings). */
-static const char *const mutating[] = {
-	"deny add", "deny del", "allow add", "allow del", "protect add", "protect del",
-	"flush", "load", "restore", "attach", "detach", NULL,
-};
 
 struct record {
 	pid_t pid;
@@ -231,19 +227,12 @@ static void timer_main(struct pg_ctx *ctx, uint64_t sleep_ns)
 	_exit(rc ? 1 : 0);
 }
 
-static bool is_mutating(const char *path, int nargs)
+static bool is_mutating(const struct pg_cmd *c, int nargs)
 {
-	const char *cmd = strchr(path, ' ') ? strchr(path, ' ') + 1 : path;
-
-	if (!strcmp(cmd, "config"))
-		return nargs > 0;
-	for (int i = 0; mutating[i]; i++)
-		if (!strcmp(cmd, mutating[i]))
-			return true;
-	return false;
+	return c->changes == PG_CHANGES_ALWAYS || (c->changes == PG_CHANGES_WITH_ARGS && nargs > 0);
 }
 
-int confirm_begin(struct pg_ctx *ctx, const char *path, int nargs)
+int confirm_begin(struct pg_ctx *ctx, const struct pg_cmd *c, const char *path, int nargs)
 {
 	char rules[PATH_MAX + 8], tmp[PATH_MAX + 32];
 	char *argv[] = { "save", "--all", tmp, NULL };
@@ -252,7 +241,7 @@ int confirm_begin(struct pg_ctx *ctx, const char *path, int nargs)
 	int err;
 
 	timer_pid = 0;
-	if (!is_mutating(path, nargs)) {
+	if (!is_mutating(c, nargs)) {
 		if (ctx->confirm)
 			return p_usage("--confirm: %s changes nothing to confirm", path);
 		return 0;

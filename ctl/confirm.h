@@ -23,7 +23,8 @@ struct pg_ctx;
  * with --confirm, save the state and start the timer. Then, with the
  * command's exit code: a change that failed is no change, so its timer
  * goes. Returns 0 or an exit code; confirm_end returns rc or an error. */
-int confirm_begin(struct pg_ctx *ctx, const char *path, int nargs);
+struct pg_cmd;
+int confirm_begin(struct pg_ctx *ctx, const struct pg_cmd *c, const char *path, int nargs);
 int confirm_end(struct pg_ctx *ctx, int rc);
 /* status: the pending rollback, if any. */
 void confirm_status(struct pg_ctx *ctx);

@@ -258,7 +258,7 @@ static int run_cmd(struct pg_ctx *ctx, const struct pg_cmd *const *table, const 
 		rc = enter_netns(ctx);
 	/* The command line's own command, not the lines of a rule set. */
 	if (!rc && g)
-		rc = confirm_begin(ctx, where, npos);
+		rc = confirm_begin(ctx, c, where, npos);
 	if (!rc) {
 		ctx->command = c->name;
 		rc = c->run(ctx, optbuf, npos, argv + 1);

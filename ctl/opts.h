@@ -57,6 +57,13 @@ struct pg_opt {
 #define OPT(n, s, t, st, m, a, h, ...) \
 	{ .name = n, .short_name = s, OPT_FIELD(t, st, m), .arg = a, .help = h, __VA_ARGS__ }
 
+/* Whether a command changes the configuration. */
+enum pg_changes {
+	PG_CHANGES_NOTHING = 0,
+	PG_CHANGES_ALWAYS,
+	PG_CHANGES_WITH_ARGS,	/* config: shows without arguments, sets with them */
+};
+
 /* A command: each module defines its own (const struct pg_cmd pg_cmd_NAME)
  * beside the function it runs, and main.c lists it once. */
 struct pg_cmd {
@@ -74,6 +81,9 @@ struct pg_cmd {
 	/* Honours ctx->check_only: checks its input and changes nothing. The
 	 * dispatcher refuses check mode for a command without it. */
 	bool check;
+	/* Changes the configuration: --confirm applies, and it waits for a
+	 * pending confirm (confirm.c). */
+	enum pg_changes changes;
 };
 
 /* The options table of a command and the struct it fills. */
