@@ -19,7 +19,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Imaps -Ixdp -idirafter /usr/include/$(MULTIARCH) -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Imaps -Ictl -I$(O) -MMD -MP \

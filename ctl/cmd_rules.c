@@ -31,6 +31,7 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "ratelimit.h"
 #include "rules.h"
 #include "safety.h"
 #include "scope.h"
@@ -775,6 +776,11 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = rules_collect(ctx, kind, &v, &n);
 	if (err)
 		return p_err("cannot read the %s list: %s", pg_list_names[kind], strerror(-err));
+	/* Bans the datapath made are deny entries of their list. */
+	if (kind == PG_LIST_DENY && bans_collect(ctx, &v, &n)) {
+		free(v);
+		return p_err("cannot read the bans: %s", strerror(errno));
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t ctr[3];
 
@@ -841,7 +847,15 @@ static int do_rule_list(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		} else {
 			out_null("last_hit_ago", "%-12s ", "never");
 		}
-		out_str("comment", "%s", rm.comment);
+		if (e->ban_limit) {
+			char why[PG_COMMENT_LEN];
+
+			snprintf(why, sizeof(why), "banned by limit %u", e->ban_limit);
+			out_str("comment", "%s", why);
+			out_u64("ban_limit", NULL, e->ban_limit);
+		} else {
+			out_str("comment", "%s", rm.comment);
+		}
 		out_u64("rule_id", NULL, e->rule.rule_id);
 		out_text("\n");
 		out_obj_close();

@@ -39,6 +39,7 @@
 #include "out.h"
 #include "pins.h"
 #include "protect.h"
+#include "ratelimit.h"
 #include "rules.h"
 #include "rsline.h"
 #include "safety.h"
@@ -274,6 +275,26 @@ static int apply_lists(struct pg_ctx *ctx, const char *path, struct rs_file *rf,
 	return err;
 }
 
+/* The limits become exactly the file's limit lines, after the attach
+ * lines (a limit may name an interface). */
+static int apply_limits(struct pg_ctx *ctx, const char *path, struct rs_file *rf, size_t *applied)
+{
+	struct bulk_collect c = { .ctx = ctx };
+	int err = 0;
+
+	limits_queue_reset();
+	for (size_t i = 0; !err && i < rf->n; i++)
+		if (!strcmp(rf->lines[i].argv[0], "limit"))
+			err = run_line(ctx, path, &rf->lines[i], false, &c);
+	if (!err)
+		err = pins_open(ctx, true);
+	if (!err)
+		err = limits_queue_apply(ctx, applied);
+	limits_queue_reset();
+	pins_close(ctx);
+	return err;
+}
+
 /* restore --check: the lists planned as apply_lists would build them,
  * from what the maps hold now; settings and attach lines are counted
  * (their syntax is checked by the pass before). */
@@ -336,7 +357,7 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	const char *path = argv[0];
 	struct rs_file rf = {};
-	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0;
+	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0, limits = 0;
 	struct bulk_collect dry = { .b = { { .kind = PG_LIST_ALLOW }, { .kind = PG_LIST_DENY } } };
 	const struct restore_opts *o = optp;
 	int err = 0, failed = 0;
@@ -368,9 +389,15 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	/* Lists first, all or nothing (they are what can fail for want of
 	 * room), then settings, interfaces last: nothing is filtered by half
 	 * a configuration. */
-	for (int pass = 0; pass < 3; pass++) {
+	for (int pass = 0; pass < 4; pass++) {
 		if (pass == 0) {
 			err = apply_lists(ctx, path, &rf, added, &removed);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (pass == 3) {
+			err = apply_limits(ctx, path, &rf, &limits);
 			if (err)
 				goto out;
 			continue;
@@ -398,6 +425,7 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_u64("deny", " and %llu deny entries", added[PG_LIST_DENY]);
 	out_u64("removed", ", %llu stale entries removed", removed);
 	out_u64("attached", ", %llu attach lines applied", attached);
+	out_u64("limits", ", %llu limits", limits);
 	out_u64("failed", NULL, failed);
 	out_text("\n");
 	out_obj_close();
@@ -703,6 +731,9 @@ static int do_save(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		err = save_lists(ctx, f);
 	if (!err)
 		err = save_attachments(ctx, f);
+	/* After the attach lines: a limit may name an interface. */
+	if (!err)
+		err = limits_save(ctx, f);
 done:
 	if (f == stdout) {
 		fflush(f);

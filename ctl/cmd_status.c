@@ -18,6 +18,7 @@
 #include "out.h"
 #include "pins.h"
 #include "protect.h"
+#include "ratelimit.h"
 #include "rules.h"
 #include "tables.h"
 
@@ -155,6 +156,8 @@ static int do_status(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		print_events(ctx);
 	if (!err)
 		err = protect_status(ctx);
+	if (!err)
+		err = limits_status(ctx);
 	if (!err)
 		confirm_status(ctx);
 	out_obj_close();

@@ -21,6 +21,8 @@ struct pg_maps {
 	int list[PG_LIST_KIND_MAX][2][PG_TBL_MAX];
 	int tmpl[2][PG_TBL_MAX];	/* inner-map templates, [v4|v6][table] */
 	int protect[2];			/* pg_protect_v4, pg_protect_v6 (protect.c) */
+	/* Rate limits and bans (ratelimit.c). */
+	int limit_trie[2], limits, limit_state, limit_stats, src_buckets, bans;
 };
 
 struct pg_ctx {

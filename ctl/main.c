@@ -83,6 +83,7 @@ static const struct pg_opt global_opts[] = {
 	X(load)		\
 	X(lists)	\
 	X(protect)	\
+	X(limit)	\
 	X(confirm)	\
 	X(help)
 

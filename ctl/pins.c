@@ -15,12 +15,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "ctx.h"
 #include "out.h"
 #include "pktgate_xdp.skel.h"
@@ -313,6 +315,16 @@ static int init_config(struct pg_ctx *ctx)
 	if (bpf_map_lookup_elem(ctx->maps.config, &key, &cfg))
 		return p_err("cannot read %s/%s: %s", ctx->pin_path, PG_MAP_CONFIG,
 			     strerror(errno));
+	if (!cfg.limit_seed) {
+		/* One seed for every program: the limit tables are shared. */
+		if (getrandom(&cfg.limit_seed, sizeof(cfg.limit_seed), GRND_NONBLOCK) !=
+		    sizeof(cfg.limit_seed))
+			cfg.limit_seed = mono_now_ns() * 0x9e3779b97f4a7c15ULL;
+		cfg.limit_seed |= 1;
+		if (pins_config_write(ctx, &cfg))
+			return p_err("cannot write %s/%s: %s", ctx->pin_path, PG_MAP_CONFIG,
+				     strerror(errno));
+	}
 	if (cfg.flags & PG_CFG_INITIALIZED)
 		return 0;
 	return pins_set_rate(ctx, PG_RATE_EVENTS, PG_EVENT_RATE_DEFAULT) ||
@@ -336,6 +348,13 @@ static int open_all(struct pg_ctx *ctx)
 		{ &m->list_stats, PG_MAP_LIST_STATS },
 		{ &m->protect[0], PG_MAP_PROTECT_V4 },
 		{ &m->protect[1], PG_MAP_PROTECT_V6 },
+		{ &m->limit_trie[0], PG_MAP_LIMIT_V4 },
+		{ &m->limit_trie[1], PG_MAP_LIMIT_V6 },
+		{ &m->limits, PG_MAP_LIMITS },
+		{ &m->limit_state, PG_MAP_LIMIT_STATE },
+		{ &m->limit_stats, PG_MAP_LIMIT_STATS },
+		{ &m->src_buckets, PG_MAP_SRC_BUCKETS },
+		{ &m->bans, PG_MAP_BANS },
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

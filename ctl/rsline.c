@@ -87,7 +87,8 @@ static int tokenize(char *s, struct rs_line *l, const char **why)
 	}
 }
 
-static const char *const allowed[] = { "config", "allow", "deny", "attach", "protect", NULL };
+static const char *const allowed[] = { "config", "allow", "deny", "attach", "protect", "limit",
+					NULL };
 
 /* Commands a rule set may hold: those that describe state. */
 static int line_allowed(const struct rs_line *l, const char **why)
@@ -104,10 +105,14 @@ static int line_allowed(const struct rs_line *l, const char **why)
 			*why = "only 'protect add' of the protect commands may appear in a rule set";
 			return -1;
 		}
+		if (!strcmp(allowed[i], "limit") && (l->argc < 2 || strcmp(l->argv[1], "add"))) {
+			*why = "only 'limit add' of the limit commands may appear in a rule set";
+			return -1;
+		}
 		return 0;
 	}
 	*why = "a rule set holds only config, allow add, deny add and attach lines "
-	       "(and protect add)";
+	       "(and protect add, limit add)";
 	return -1;
 }
 

@@ -23,6 +23,7 @@ struct pg_entry {
 	struct pg_rule rule;
 	uint64_t hits, bytes, last_hit_ns;	/* filled by list only: since the last --zero */
 	uint64_t raw[3];		/* list --zero: the counters as read */
+	uint8_t ban_limit;		/* a ban (ratelimit.h) by this limit; 0: an entry */
 };
 
 enum { SORT_PREFIX, SORT_HITS, SORT_BYTES, SORT_LAST_HIT };	/* list --sort, table order */

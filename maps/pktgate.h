@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	4
+#define PKTGATE_SCHEMA_VERSION	5
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -123,7 +123,9 @@ enum pg_hook {
 	X(NEIGHBOR,	  "neighbor",	    0) /* policy drop: ARP, IPv6 ND/RA/RS/MLD */ \
 	X(ESTABLISHED,	  "established",    0) /* policy drop: a conntrack entry has the flow */ \
 	X(RELATED,	  "related",	    0) /* policy drop: ICMP echo reply or error */ \
-	X(POLICY,	  "policy",	    1) /* policy drop: nothing let it in */
+	X(POLICY,	  "policy",	    1) /* policy drop: nothing let it in */ \
+	X(LIMIT,	  "limit",	    1) /* over a rate limit (limit add) */ \
+	X(BAN,		  "ban",	    1) /* the source is banned (limit add --ban) */
 
 enum pg_reason {
 #define PG_R_ENUM(id, name, drops) PG_R_##id,
@@ -411,6 +413,7 @@ struct pg_config {
 	__u32 sels;		/* PG_SEL_BIT()s of the match selectors port tables may hold */
 	__u64 top_cost_ns;	/* as ev_cost_ns, for admissions into pg_top */
 	__u64 top_burst_ns;
+	__u64 limit_seed;	/* keys pg_limit_hash(): random, set with the pins */
 };
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
@@ -582,5 +585,153 @@ struct pg_protect {
 /* pg_iface.lists of an interface every list applies on (the default, and
  * what a record written before the field existed holds). */
 #define PG_IFACE_ALL_LISTS	0ULL
+
+/* ---- Rate limits and bans (issue 15) ----
+ *
+ * A limit (limit add) names prefixes, optionally a protocol, a destination
+ * port range, TCP SYNs only and an interface, and a rate: packets and/or
+ * bytes per second, with a burst, for all its sources together
+ * (aggregate) or for each source (per-source). Every limit whose prefix
+ * covers a packet's remote peer applies, in id order: one LPM trie per
+ * family maps a prefix to the ids of every limit covering it (user space
+ * folds the covering prefixes' ids in), so one lookup finds them all.
+ *
+ * A limit applies to what would otherwise pass: a denied packet is dropped
+ * without being charged, and protected peers and neighbour traffic are
+ * never limited. Rates are GCRA (the virtual scheduling form of a token
+ * bucket): one 64-bit "theoretical arrival time" per bucket, moved by
+ * compare-and-swap, so a bucket shared by all CPUs is exact.
+ *
+ * Per-source buckets live in a fixed table (pg_src_buckets): a source of
+ * limit L hashes to one row of PG_SRC_WAYS ways. A source not in its row
+ * takes the way whose bucket is fullest (the smallest arrival time): a
+ * full bucket is the same as no state at all, so a source only loses state
+ * it would not have used, and a heavy source, whose arrival time runs
+ * ahead, is the last to be pushed out. A flood of spoofed sources churns
+ * the light ways and nothing grows: memory is fixed at pin creation.
+ *
+ * Bans (--ban D): a per-source bucket also counts its drops in a window;
+ * once they reach the limit's threshold, the datapath writes the source
+ * into pg_bans, a fixed table (PG_BAN_ROWS x PG_BAN_WAYS), with its
+ * deadline. A banned source's packets are dropped (reason "ban") before
+ * any list is looked at, until the deadline, with no daemon. A row whose
+ * ways all hold live bans takes no more: the source stays limited, not
+ * banned, and the limit counts it (ban_full). */
+#define PG_MAP_LIMIT_V4		"pg_limit_v4"
+#define PG_MAP_LIMIT_V6		"pg_limit_v6"
+#define PG_MAP_LIMITS		"pg_limits"
+#define PG_MAP_LIMIT_STATE	"pg_limit_state"
+#define PG_MAP_LIMIT_STATS	"pg_limit_stats"
+#define PG_MAP_SRC_BUCKETS	"pg_src_buckets"
+#define PG_MAP_BANS		"pg_bans"
+
+#define PG_MAX_LIMITS		256	/* limit ids 1..255; 0: no limit */
+#define PG_LIMIT_PREFIXES	4096	/* trie entries per family */
+#define PG_LIMITS_PER_ADDR	4	/* limits that may cover one address */
+#define PG_SRC_ROWS_SHIFT	12
+#define PG_SRC_ROWS		(1u << PG_SRC_ROWS_SHIFT)
+#define PG_SRC_WAYS		4
+#define PG_BAN_ROWS_SHIFT	10
+#define PG_BAN_ROWS		(1u << PG_BAN_ROWS_SHIFT)
+#define PG_BAN_WAYS		4
+#define PG_BAN_MAX		(PG_BAN_ROWS * PG_BAN_WAYS)
+/* pg_config.tables: a family's limit trie may hold entries; bans may be
+ * live (a limit with --ban exists, or did while bans it made are live). */
+#define PG_LIMIT_BIT(family)	(1u << (24 + ((family) == 6)))
+#define PG_BANS_BIT		(1u << 26)
+/* A byte costs byte_q10 / 1024 ns of a byte rate's bucket. */
+#define PG_Q10			10
+
+/* Value of the limit tries: the limits covering the prefix, ascending,
+ * 0-terminated. */
+struct pg_limit_set {
+	__u8 id[PG_LIMITS_PER_ADDR];
+};
+
+#define PG_LIM_PER_SOURCE	0x1	/* a bucket per source, else one for all */
+#define PG_LIM_SYN		0x2	/* only TCP SYNs without ACK */
+
+/* pg_limits value, indexed by limit id; written by user space only. */
+struct pg_limit {
+	__u64 pkt_ns;		/* GCRA interval of a packet (1e9 / pps); 0: no packet rate */
+	__u64 pkt_tol_ns;	/* (burst - 1) x pkt_ns */
+	__u64 byte_q10;		/* interval of a byte, ns << PG_Q10; 0: no byte rate */
+	__u64 byte_tol_ns;	/* the byte bucket's depth, in ns */
+	__u64 ban_ns;		/* ban duration; 0: no bans */
+	__u64 ban_window_ns;	/* drops are counted over windows this long */
+	__u64 bps;		/* the byte rate as given, bits per second (display) */
+	__u32 pps, burst;	/* the packet rate as given (display) */
+	__u32 ban_drops;	/* drops in one window that ban the source */
+	__u8 in_use;
+	__u8 flags;		/* PG_LIM_* */
+	__u8 proto[2];		/* IPPROTO_*; both 0: any protocol */
+	__u16 port_lo, port_hi;	/* destination port range, host order; 0, 0: any */
+	__u16 ifslot;		/* interface slot + 1; 0: every interface */
+	__u8 ban_list;		/* list id bans are counted in */
+	__u8 pad;
+	__u64 created_ns;	/* CLOCK_REALTIME, for display */
+};
+
+/* pg_limit_state value, indexed by limit id: an aggregate limit's
+ * buckets, shared by all CPUs. */
+struct pg_gcra {
+	__u64 tat_ns;		/* packet bucket's theoretical arrival time */
+	__u64 btat_ns;		/* byte bucket's */
+};
+
+/* pg_limit_stats value, per CPU, indexed by limit id. */
+struct pg_limit_ctr {
+	__u64 passed;
+	__u64 dropped;
+	__u64 dropped_bytes;
+	__u64 bans;		/* sources this limit banned */
+	__u64 ban_full;		/* bans refused: the source's ban row was full */
+};
+
+/* A source of a per-source limit: its buckets and its drop window. */
+struct pg_src_way {
+	struct pg_gcra b;
+	__u64 win_start_ns;
+	__u32 win_drops;
+	__u8 limit_id;		/* 0: a way never used */
+	__u8 family;
+	__u8 pad[2];
+	__u8 addr[16];
+};
+
+struct pg_src_row {
+	struct pg_src_way way[PG_SRC_WAYS];
+};
+
+/* A ban: live while expires_ns (CLOCK_MONOTONIC) is ahead. */
+struct pg_ban {
+	__u64 expires_ns;
+	__u64 packets;		/* dropped since the ban (all CPUs) */
+	__u64 bytes;
+	__u64 created_ns;	/* CLOCK_MONOTONIC */
+	__u8 family;
+	__u8 limit_id;		/* the limit that banned it */
+	__u8 list_id;		/* the list it shows in (deny list --list auto) */
+	__u8 pad[5];
+	__u8 addr[16];
+};
+
+struct pg_ban_row {
+	struct pg_ban way[PG_BAN_WAYS];
+};
+
+/* The row of an address in pg_src_buckets (with its limit id) and in
+ * pg_bans (id 0): shared by both sides and by every program, so the seed
+ * is pg_config.limit_seed. */
+static inline __u64 pg_limit_hash(__u8 family, const __u8 *addr, __u32 id, __u64 seed)
+{
+	__u64 a, b, h;
+
+	__builtin_memcpy(&a, addr, 8);
+	__builtin_memcpy(&b, addr + 8, 8);
+	h = (a ^ seed ^ ((__u64)id << 8 | family)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 32) ^ b) * 0xc2b2ae3d27d4eb4fULL;
+	return h ^ (h >> 29);
+}
 
 #endif /* __PKTGATE_H */

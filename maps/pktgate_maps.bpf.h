@@ -178,4 +178,35 @@ struct {
 PG_PROTECT_MAP(pg_protect_v4, struct pg_lpm_v4);
 PG_PROTECT_MAP(pg_protect_v6, struct pg_lpm_v6);
 
+/* Rate limits and bans (xdp/limit.h). Fixed-size arrays: a lookup is
+ * inlined, and a flood of new sources writes into them in place. */
+#define PG_LIMIT_TRIE(name, keytype)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__uint(max_entries, PG_LIMIT_PREFIXES);			\
+		__type(key, keytype);					\
+		__type(value, struct pg_limit_set);			\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
+PG_LIMIT_TRIE(pg_limit_v4, struct pg_lpm_v4);
+PG_LIMIT_TRIE(pg_limit_v6, struct pg_lpm_v6);
+#define PG_FIXED_ARRAY(name, maptype, flags, n, valtype)		\
+	struct {							\
+		__uint(type, maptype);					\
+		__uint(map_flags, flags);				\
+		__uint(max_entries, n);					\
+		__type(key, __u32);					\
+		__type(value, valtype);					\
+		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
+	} name SEC(".maps")
+PG_FIXED_ARRAY(pg_limits, BPF_MAP_TYPE_ARRAY, 0, PG_MAX_LIMITS, struct pg_limit);
+PG_FIXED_ARRAY(pg_limit_state, BPF_MAP_TYPE_ARRAY, 0, PG_MAX_LIMITS, struct pg_gcra);
+PG_FIXED_ARRAY(pg_limit_stats, BPF_MAP_TYPE_PERCPU_ARRAY, 0, PG_MAX_LIMITS,
+	       struct pg_limit_ctr);
+/* Written in place by user space too (mmap): a way at a time. */
+PG_FIXED_ARRAY(pg_src_buckets, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, PG_SRC_ROWS,
+	       struct pg_src_row);
+PG_FIXED_ARRAY(pg_bans, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, PG_BAN_ROWS, struct pg_ban_row);
+
 #endif /* __PKTGATE_MAPS_BPF_H */

@@ -9,6 +9,7 @@
 
 #include "verdict.h"
 #include "policy.h"
+#include "limit.h"
 
 PG_DEFINE_POLICY(pg_policy_tc, struct __sk_buff, bpf_skb_ct_lookup)
 
@@ -32,6 +33,7 @@ static __always_inline int pg_tc(struct __sk_buff *skb, enum pg_hook hook, enum 
 		pg_classify((void *)(long)skb->data, (void *)(long)skb->data_end, m, &h);
 	}
 	PG_POLICY(&h, skb, pg_policy_tc);
+	pg_limit(&h, skb->len);
 	return pg_record(hook, &h, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 

@@ -64,6 +64,7 @@ struct pg_pkt {
 	__u8 saddr[16];		/* IPv4 uses the first 4 bytes */
 	__u8 daddr[16];
 	__u8 icmp_type;		/* ICMP/ICMPv6 with its header read, else 0 (match keys, policy) */
+	__u8 tcp_flags;		/* TCP: the flags byte (FIN..CWR), else 0 (limit syn) */
 	__be16 ethertype;	/* of a non-IP frame, for the policy's safety rules */
 };
 
@@ -118,6 +119,7 @@ static __always_inline int pg_parse_l4(void *pos, void *end, struct pg_pkt *p)
 			return PG_PARSE_BAD_L4;
 		p->sport = th->source;
 		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
 		return PG_PARSE_OK;
 	}
 	case IPPROTO_UDP: {

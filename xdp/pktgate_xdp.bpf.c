@@ -2,6 +2,7 @@
 /* pktgate's XDP program: ingress filtering at the earliest hook. */
 #include "verdict.h"
 #include "policy.h"
+#include "limit.h"
 
 PG_DEFINE_POLICY(pg_policy_xdp, struct xdp_md, bpf_xdp_ct_lookup)
 
@@ -14,6 +15,7 @@ int pktgate_xdp(struct xdp_md *ctx)
 
 	pg_classify(data, data_end, PG_MATCH_SRC, &h);
 	PG_POLICY(&h, ctx, pg_policy_xdp);
+	pg_limit(&h, data_end - data);
 	return pg_record(PG_HOOK_XDP, &h, data_end - data) ? XDP_DROP : XDP_PASS;
 }
 

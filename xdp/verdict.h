@@ -310,7 +310,7 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 			rc->last_hit_ns = pg_now(h);
 		}
 	}
-	if (reason == PG_R_ALLOW || reason == PG_R_DENY) {
+	if (reason == PG_R_ALLOW || reason == PG_R_DENY || reason == PG_R_BAN) {
 		__u32 id = h->list_id;
 		struct pg_ctr *lc = bpf_map_lookup_elem(&pg_list_stats, &id);
 

@@ -166,7 +166,7 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 		put16(h, s->sport ? s->sport : 40000);
 		put16(h + 2, s->dport ? s->dport : 443);
 		h[12] = (s->tcp_doff ? s->tcp_doff : 5) << 4;
-		h[13] = 0x02;			/* SYN */
+		h[13] = s->tcp_flags ? s->tcp_flags : 0x02;	/* default: SYN */
 		put16(h + 14, 65535);
 		return 0;
 	case IPPROTO_UDP:

@@ -53,6 +53,7 @@ struct pkt_spec {
 	uint16_t frag_off;		/* IPv4 flags | offset, host order */
 	uint16_t tot_len;		/* IPv4 tot_len override; 0: computed */
 	uint8_t tcp_doff;		/* TCP words; 0: 5 */
+	uint8_t tcp_flags;		/* TCP flags byte; 0: SYN */
 	uint16_t sport;			/* TCP/UDP source port; 0: 40000 */
 	uint16_t dport;			/* TCP/UDP destination port; 0: 443
 					 * (TCP) or 53 (UDP). Not swapped

@@ -304,6 +304,8 @@ static int expected_list(int reason, int list)
 		return list ? list : (int)PG_LIST_MANUAL(PG_LIST_ALLOW);
 	if (reason == PG_R_DENY)
 		return list ? list : (int)PG_LIST_MANUAL(PG_LIST_DENY);
+	if (reason == PG_R_BAN)
+		return list;	/* the ban's list */
 	return -1;
 }
 
