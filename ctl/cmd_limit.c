@@ -556,13 +556,29 @@ static int do_limit_unban(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	if (!err && !ctx->check_only)
 		err = pins_open(ctx, true);
+	/* All must be banned before any is lifted. */
+	if (!err && !ctx->check_only && !all) {
+		struct pg_entry *v = NULL;
+		size_t n = 0;
+
+		if (bans_collect(ctx, &v, &n))
+			err = p_err("cannot read the bans: %s", strerror(errno));
+		for (int i = 0; !err && i < argc; i++) {
+			size_t j;
+
+			for (j = 0; j < n; j++)
+				if (!pg_prefix_cmp(&v[j].prefix, &p[i]))
+					break;
+			if (j == n)
+				err = p_err("%s is not banned; no ban was lifted", argv[i]);
+		}
+		free(v);
+	}
 	for (int i = 0; !err && !ctx->check_only && i < (all ? 1 : argc); i++) {
 		size_t lifted = 0;
 
 		if (bans_lift(ctx, all ? 0 : p[i].family, all ? NULL : p[i].addr, &lifted))
 			err = p_err("cannot lift bans: %s", strerror(errno));
-		else if (!all && !lifted)
-			p_warn("%s is not banned", argv[i]);
 		total += lifted;
 	}
 	if (!err && !ctx->check_only) {
