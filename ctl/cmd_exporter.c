@@ -30,6 +30,7 @@
 #include "iface.h"
 #include "names.h"
 #include "opts.h"
+#include "ratelimit.h"
 #include "out.h"
 #include "pins.h"
 #include "rules.h"
@@ -471,11 +472,61 @@ static int put_talkers(struct exporter *ex, FILE *f, const char **what)
 	return 0;
 }
 
+/* Each limit's counters, and the live bans. */
+static int put_limits(struct exporter *ex, FILE *f, const char **what)
+{
+	static const char *const names[] = {
+		"pktgate_limit_passed_packets_total", "pktgate_limit_dropped_packets_total",
+		"pktgate_limit_dropped_bytes_total", "pktgate_limit_bans_total",
+		"pktgate_limit_bans_refused_total",
+	};
+	static const char *const helps[] = {
+		"Packets a rate limit let through.",
+		"Packets a rate limit dropped (reason limit).",
+		"Bytes of the packets a rate limit dropped.",
+		"Sources a rate limit banned.",
+		"Bans refused because the source's row of the ban table was full.",
+	};
+	struct limit_rule *v = NULL;
+	size_t n = 0, bans = 0;
+	int err;
+
+	*what = "limits";
+	err = limits_read(ex->ctx, &v, &n);
+	if (err)
+		return err;
+	for (int m = 0; m < 5; m++) {
+		family(f, names[m], "counter", helps[m]);
+		for (size_t i = 0; i < n; i++) {
+			const struct pg_limit_ctr *c = &v[i].ctr;
+			uint64_t val = m == 0 ? c->passed : m == 1 ? c->dropped :
+				       m == 2 ? c->dropped_bytes : m == 3 ? c->bans : c->ban_full;
+			char id[16];
+
+			snprintf(id, sizeof(id), "%u", v[i].id);
+			fprintf(f, "%s{", names[m]);
+			label(f, true, "limit", id);
+			label(f, false, "mode", v[i].l.flags & PG_LIM_PER_SOURCE ? "per-source" :
+						 "aggregate");
+			fprintf(f, "} %llu\n", (unsigned long long)val);
+		}
+	}
+	free(v);
+	*what = "bans";
+	if (bans_count(ex->ctx, &bans))
+		return -errno;
+	family(f, "pktgate_bans", "gauge", "Sources banned now (limit add --ban).");
+	fprintf(f, "pktgate_bans %zu\n", bans);
+	family(f, "pktgate_ban_capacity", "gauge", "Bans the ban table has room for.");
+	fprintf(f, "pktgate_ban_capacity %u\n", PG_BAN_MAX);
+	return 0;
+}
+
 /* The whole exposition, in a malloc()ed buffer; NULL with *why on error. */
 static char *render(struct exporter *ex, size_t *len, char *why, size_t whylen)
 {
 	int (*const parts[])(struct exporter *, FILE *, const char **) = {
-		put_build_info, put_interfaces, put_lists, put_events, put_talkers,
+		put_build_info, put_interfaces, put_lists, put_events, put_limits, put_talkers,
 	};
 	const char *what = "metrics";
 	char *buf = NULL;

@@ -74,6 +74,12 @@ test_limit_ban_from_the_datapath_and_release() {
 	expect 0 gwpg -j lists
 	assert_eq "$bans" "$(echo "$OUT" | jq '.lists[] | select(.name == "auto") | .packets')" \
 		"the auto list's counter"
+	expect 0 gwpg exporter --once
+	assert_contains "$OUT" 'pktgate_limit_bans_total{limit="1",mode="per-source"} 1'
+	assert_contains "$OUT" 'pktgate_bans 1'
+	assert_contains "$OUT" "pktgate_packets_total{"
+	echo "$OUT" | promtool check metrics || fail "promtool rejected the exposition"
+	assert_contains "$(echo "$OUT" | grep 'reason="ban"' | grep 'interface="gw-a"' | grep xdp | grep packets)" " $bans"
 	# Banned: nothing passes while the ban holds.
 	assert_eq 0 "$(limit_pings attacker $LIMIT_SERVER4 2 0.3)" "replies while banned"
 	sleep 3
