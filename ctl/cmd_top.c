@@ -17,6 +17,8 @@
 
 #include "ctx.h"
 #include "opts.h"
+#include "ratelimit.h"
+#include "rules.h"
 #include "out.h"
 #include "stats.h"
 #include "toptable.h"
@@ -129,7 +131,17 @@ static const char *fmt_ago(double s, char *buf, size_t len)
 	return buf;
 }
 
-static void talker_row(const struct talker *t, int width, uint64_t now, double secs)
+/* Whether a talker's address has a live ban (bans[0..nb) from bans_collect). */
+static bool talker_banned(const struct talker *t, const struct pg_entry *bans, size_t nb)
+{
+	for (size_t i = 0; i < nb; i++)
+		if (bans[i].prefix.family == t->key.family && t->key.dir == PG_TOP_IN &&
+		    !memcmp(bans[i].prefix.addr, t->key.addr, t->key.family == 4 ? 4 : 16))
+			return true;
+	return false;
+}
+
+static void talker_row(const struct talker *t, int width, uint64_t now, double secs, bool banned)
 {
 	char addr[INET6_ADDRSTRLEN], ago[16], fmt[16];
 	double seen = now > t->tot.last_seen_ns ? (now - t->tot.last_seen_ns) / 1e9 : 0;
@@ -145,6 +157,7 @@ static void talker_row(const struct talker *t, int width, uint64_t now, double s
 	live_rates(t->d_packets, t->d_bytes, secs);
 	out_double("last_seen_ago", NULL, seen);
 	out_text(" %9s %s", fmt_ago(seen, ago, sizeof(ago)), t->key.dir == PG_TOP_OUT ? "out" : "in");
+	out_bool("banned", banned ? " banned" : NULL, banned);
 	out_obj_close();
 	live_eol();
 }
@@ -169,10 +182,14 @@ static int top_show(void *arg, const struct live *lv)
 	size_t n = v->cur.n < v->limit ? v->cur.n : v->limit, hidden = 0;
 	struct talker **order = calloc(v->cur.n ? v->cur.n : 1, sizeof(*order));
 	uint64_t now = coarse_now_ns();
+	struct pg_entry *bans = NULL;
+	size_t nbans = 0;
 	int width;
 
 	if (!order)
 		return p_err("out of memory");
+	if (v->reader.ctx && bans_collect(v->reader.ctx, &bans, &nbans))
+		nbans = 0;	/* shown without the mark rather than not at all */
 	for (size_t i = 0; i < v->cur.n; i++) {
 		talker_delta(&v->cur.t[i], &v->prev);
 		order[i] = &v->cur.t[i];
@@ -193,7 +210,7 @@ static int top_show(void *arg, const struct live *lv)
 			hidden = n - i;
 			break;
 		}
-		talker_row(order[i], width, now, lv->secs);
+		talker_row(order[i], width, now, lv->secs, talker_banned(order[i], bans, nbans));
 	}
 	out_arr_close();
 	if (hidden) {
@@ -202,6 +219,7 @@ static int top_show(void *arg, const struct live *lv)
 	}
 	live_frame_end();
 	free(order);
+	free(bans);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ test_limit_spoofed_flood_gets_each_source_its_rate() {
 test_limit_ban_from_the_datapath_and_release() {
 	lab_up
 	gwpg attach gw-a >/dev/null
-	expect 0 gwpg limit add 198.51.100.0/24 --pps 5 --burst 5 --ban 3s --ban-after 10
+	expect 0 gwpg limit add 198.51.100.0/24 --pps 5 --burst 5 --ban 8s --ban-after 10
 	# 40 pings at 50 a second: 5 pass, 10 are dropped by the limit, the
 	# 15th drop... is the 10th: banned, the rest are ban drops.
 	limit_pings attacker $LIMIT_SERVER4 40 0.02 >/dev/null
@@ -82,7 +82,15 @@ test_limit_ban_from_the_datapath_and_release() {
 	assert_contains "$(echo "$OUT" | grep 'reason="ban"' | grep 'interface="gw-a"' | grep xdp | grep packets)" " $bans"
 	# Banned: nothing passes while the ban holds.
 	assert_eq 0 "$(limit_pings attacker $LIMIT_SERVER4 2 0.3)" "replies while banned"
-	sleep 3
+	assert_eq true "$(gwpg -j top | jq '.talkers[] | select(.address == "198.51.100.2") | .banned')" \
+		"top marks the banned source"
+	assert_contains "$(gwpg top)" " banned"
+	# Released at the deadline, by nobody.
+	local deadline=$((SECONDS + 15))
+	while [ $SECONDS -lt $deadline ] &&
+		[ "$(gwpg -j deny list --list auto | jq '.entries | length')" != 0 ]; do
+		sleep 0.5
+	done
 	expect 0 gwpg -j deny list --list auto
 	assert_eq 0 "$(echo "$OUT" | jq '.entries | length')" "auto list after the deadline"
 	assert_eq 3 "$(limit_pings attacker $LIMIT_SERVER4 3 0.3)" "replies after the deadline"
@@ -150,4 +158,18 @@ test_limit_commands_round_trip_and_refusals() {
 	assert_contains "$ERR" "more than 4 limits would cover 172.16.1.7/32"
 	for p in 172.16.0.0/12 172.16.0.0/16 172.16.1.0/24; do pg limit del $p >/dev/null; done
 	assert_eq "$state" "$(pg save --all | grep -v '^#')" "refusals changed nothing"
+}
+
+test_limit_confirm_rolls_back_a_limit() {
+	pg limit add 10.0.0.0/8 --pps 50 >/dev/null
+	local before
+	before=$(pg save --all | grep -v '^#')
+	expect 0 pg --confirm 2 limit add 0.0.0.0/0 --pps 1 --burst 1
+	expect 1 pg limit del 1
+	assert_contains "$ERR" "confirm"
+	local deadline=$((SECONDS + 15))
+	while [ $SECONDS -lt $deadline ] && [ "$(pg -j status | jq -c .confirm)" != null ]; do
+		sleep 0.2
+	done
+	assert_eq "$before" "$(pg save --all | grep -v '^#')" "rolled back to the limits before"
 }
