@@ -202,6 +202,10 @@ enum pg_table {
 #define PG_TABLE_BIT(kind, family, tbl) \
 	(1u << ((((kind) * 2 + ((family) == 6)) * PG_TBL_MAX) + (tbl)))
 
+/* Every table bit of one kind and family. */
+#define PG_KIND_TABLES(kind, family) \
+	(PG_TABLE_BIT(kind, family, 0) * ((1u << PG_TBL_MAX) - 1))
+
 /* Exact-match hash keys: the address in network byte order. */
 struct pg_exact_v4 {
 	__u8 addr[4];
@@ -503,6 +507,9 @@ struct pg_ev_bucket {
 	__u64 emitted;		/* events sent; addresses admitted */
 	__u64 suppressed;	/* drops without an event (throttled or ring full);
 				 * packets pg_top did not count (untracked) */
+	__u32 tick;		/* low bits of jiffies when pg_ev_bucket last read
+				 * the clock for a refusal (see pg_drop_event) */
+	__u32 pad;
 };
 
 #define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */

@@ -395,4 +395,13 @@ __attribute__((noinline)) int pg_kind_lookup(struct pg_lk *k)
 	return k->found;
 }
 
+/* pg_kind_lookup() if a table of the kind and family may hold entries. */
+static __always_inline int pg_kind_find(struct pg_lk *k)
+{
+	k->found = 0;
+	if (!(k->tables & PG_KIND_TABLES(k->kind, k->family)))
+		return 0;
+	return pg_kind_lookup(k);
+}
+
 #endif /* __PKTGATE_LOOKUP_H */

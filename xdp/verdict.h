@@ -95,13 +95,14 @@ pg_classify(void *data, void *end, enum pg_match m, struct pg_hit *h)
 			h->reason = PG_R_PROTECT;
 			return;
 		}
-		/* allow > deny */
+		/* allow > deny; a kind with no table of the family holding
+		 * entries (a blocklist alone has no allow entries) costs no call. */
 		k.kind = PG_LIST_ALLOW;
 		k.slot = PG_GEN_SLOT(PG_LIST_ALLOW, gens & 1);
-		if (!pg_kind_lookup(&k) && !pg_match_kind(&k)) {
+		if (!pg_kind_find(&k) && !pg_match_kind(&k)) {
 			k.kind = PG_LIST_DENY;
 			k.slot = PG_GEN_SLOT(PG_LIST_DENY, (gens >> 1) & 1);
-			if (!pg_kind_lookup(&k))
+			if (!pg_kind_find(&k))
 				pg_match_kind(&k);
 		}
 		h->now = k.now;
@@ -262,6 +263,19 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 	if (!cfg->ev_cost_ns) {
 		b->suppressed++;	/* events are off */
 		return;
+	}
+	/* Short of credit, in the tick of the last refusal: the coarse clock
+	 * moves only with jiffies, so it would read the same and refuse
+	 * again. A flood of drops then costs no clock read (bpf_jiffies64()
+	 * is inlined). */
+	if (b->credit_ns < cfg->ev_cost_ns && !h->now) {
+		__u32 tick = bpf_jiffies64();
+
+		if (tick == b->tick) {
+			b->suppressed++;
+			return;
+		}
+		b->tick = tick;
 	}
 	if (!pg_bucket_take(b, cfg->ev_cost_ns, cfg->ev_burst_ns, pg_now(h)))
 		return;
