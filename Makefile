@@ -173,7 +173,7 @@ fuzz: $(FUZZ_BINS)
 # to files, so a report from a command whose status a test ignores counts.
 # The datapath's at-scale cross-check runs with 50k entries there (1M in
 # the plain run): the sanitizers slow its reference matcher tenfold.
-SAN_TESTS ?= unit test_cli test_lists test_ruleset
+SAN_TESTS ?= unit test_cli test_lists test_ruleset test_limit_commands
 check-sanitize:
 	$(Q)$(MAKE) --no-print-directory O=$(SAN_O) SANITIZE=1 all unit
 	$(Q)rm -rf $(SAN_O)/reports && mkdir -p -m 1777 $(SAN_O)/reports

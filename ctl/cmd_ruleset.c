@@ -53,6 +53,7 @@ struct save_opts {
 struct restore_opts {
 	bool allow_empty;
 	bool check;		/* --check: report what would change, change nothing */
+	bool detach_others;	/* --detach-others: the rule set's interfaces, exactly */
 };
 
 struct rs_file {
@@ -295,6 +296,73 @@ static int apply_limits(struct pg_ctx *ctx, const char *path, struct rs_file *rf
 	return err;
 }
 
+static bool netns_name(uint64_t ino, char *name, size_t len);
+
+/* Whether an attach line of the rule set names interface e. */
+static bool attach_named(struct pg_ctx *ctx, const struct rs_file *rf, const struct iface_entry *e)
+{
+	char ns[NAME_MAX + 1] = "";
+	const char *ens = ctx->netns;	/* the entry's namespace; NULL: the current one */
+
+	if (e->rec.netns_ino != ctx->netns_ino) {
+		if (!netns_name(e->rec.netns_ino, ns, sizeof(ns)))
+			return true;	/* not nameable: save --all did not write it either */
+		ens = ns;
+	}
+	for (size_t i = 0; i < rf->n; i++) {
+		const struct rs_line *l = &rf->lines[i];
+		const char *lns = l->netns ? l->netns : ctx->netns;
+
+		if (strcmp(l->argv[0], "attach") || l->argc < 2 || strcmp(l->argv[1], e->rec.ifname))
+			continue;
+		if (ens && lns ? !strcmp(lns, ens) : !ens && !lns)
+			return true;
+	}
+	return false;
+}
+
+/* restore --detach-others: interfaces pktgate is attached to that no
+ * attach line names are detached, so the interfaces are the rule set's. */
+static int detach_others(struct pg_ctx *ctx, const char *path, const struct rs_file *rf,
+			 size_t *detached)
+{
+	struct iface_table *t;
+	int err = pins_open(ctx, false);
+
+	if (err)
+		return err;
+	t = iface_table_read(ctx);
+	pins_close(ctx);
+	if (!t)
+		return PG_EXIT_ERR;
+	for (int i = 0; i < t->n && !err; i++) {
+		const struct iface_entry *e = &t->e[i];
+		char ns[NAME_MAX + 1] = "", ifname[PG_IFNAME_LEN], *argv[] = { "detach", ifname };
+		struct pg_ctx sub = *ctx;
+
+		if (e->state != IFACE_ATTACHED || attach_named(ctx, rf, e))
+			continue;
+		snprintf(ifname, sizeof(ifname), "%s", e->rec.ifname);
+		if (e->rec.netns_ino != ctx->netns_ino) {
+			netns_name(e->rec.netns_ino, ns, sizeof(ns));
+			sub.netns = ns;
+		}
+		/* Not a line of the rule set: detach is not one it may hold. */
+		sub.lock_fd = -1;
+		memset(&sub.maps, 0, sizeof(sub.maps));
+		out_mute(true);
+		out_set_context(path);
+		err = pg_run(&sub, 2, argv);
+		out_set_context(NULL);
+		out_mute(false);
+		pins_close(&sub);
+		if (!err)
+			(*detached)++;
+	}
+	free(t);
+	return err;
+}
+
 /* restore --check: the lists planned as apply_lists would build them,
  * from what the maps hold now; settings and attach lines are counted
  * (their syntax is checked by the pass before). */
@@ -357,7 +425,7 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	const char *path = argv[0];
 	struct rs_file rf = {};
-	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0, limits = 0;
+	size_t added[PG_LIST_KIND_MAX] = {}, removed = 0, attached = 0, limits = 0, detached = 0;
 	struct bulk_collect dry = { .b = { { .kind = PG_LIST_ALLOW }, { .kind = PG_LIST_DENY } } };
 	const struct restore_opts *o = optp;
 	int err = 0, failed = 0;
@@ -398,6 +466,8 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		}
 		if (pass == 3) {
 			err = apply_limits(ctx, path, &rf, &limits);
+			if (!err && o->detach_others)
+				err = detach_others(ctx, path, &rf, &detached);
 			if (err)
 				goto out;
 			continue;
@@ -426,6 +496,8 @@ static int do_restore(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	out_u64("removed", ", %llu stale entries removed", removed);
 	out_u64("attached", ", %llu attach lines applied", attached);
 	out_u64("limits", ", %llu limits", limits);
+	if (o->detach_others)
+		out_u64("detached", ", %llu other interfaces detached", detached);
 	out_u64("failed", NULL, failed);
 	out_text("\n");
 	out_obj_close();
@@ -771,6 +843,8 @@ static const struct pg_opt restore_opts[] = {
 	    "apply a rule set that holds no entries and no settings (it removes every entry)"),
 	OPT("check", 'c', OPT_FLAG, struct restore_opts, check, NULL, "check every line and "
 	    "show what would be added, removed and kept per list; change nothing (like nft -c)"),
+	OPT("detach-others", 0, OPT_FLAG, struct restore_opts, detach_others, NULL,
+	    "also detach the interfaces no attach line names (the rollback of --confirm)"),
 	{},
 };
 

@@ -193,9 +193,13 @@ static int run_quiet(struct pg_ctx *ctx, int argc, char **argv)
  * rule set if the record still names it. */
 static void timer_main(struct pg_ctx *ctx, uint64_t sleep_ns)
 {
-	char rules[PATH_MAX + 8], *argv[] = { "restore", "--allow-empty", rules, NULL };
+	char rules[PATH_MAX + 8],
+	     *argv[] = { "restore", "--allow-empty", "--detach-others", rules, NULL };
 	uint64_t until = mono_now_ns() + sleep_ns;
-	struct pg_ctx r = { .pin_path = ctx->pin_path, .lock_fd = -1, .force = true };
+	/* In the namespace the change was made from: the saved rule set names
+	 * its interfaces from there. */
+	struct pg_ctx r = { .pin_path = ctx->pin_path, .netns = ctx->netns, .lock_fd = -1,
+			    .force = true };
 	struct record rec;
 	int fd = open("/dev/null", O_RDWR), rc = 0;
 
@@ -221,7 +225,7 @@ static void timer_main(struct pg_ctx *ctx, uint64_t sleep_ns)
 	if (record_read(&rec, false) && rec.pid == getpid()) {
 		path_of(rules, sizeof(rules), ".rules");
 		out_init(false, 0);
-		rc = run_quiet(&r, 3, argv);
+		rc = run_quiet(&r, 4, argv);
 		record_remove();
 	}
 	_exit(rc ? 1 : 0);

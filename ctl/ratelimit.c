@@ -315,8 +315,13 @@ static int src_ways_clear(struct pg_ctx *ctx, uint32_t id)
 		return -errno;
 	for (size_t r = 0; r < n; r++)
 		for (int w = 0; w < PG_SRC_WAYS; w++)
-			if (rows[r].way[w].limit_id == id)
+			if (rows[r].way[w].limit_id == id) {
+				/* The id first: the datapath then never matches
+				 * the way, and takes it as a full bucket. */
 				rows[r].way[w].limit_id = 0;
+				rows[r].way[w].b.tat_ns = 0;
+				rows[r].way[w].b.btat_ns = 0;
+			}
 	tables_munmap(rows, n, vsz);
 	return 0;
 }

@@ -189,3 +189,30 @@ test_safety_confirmed_change_stays() {
 	# Without a pending change, changes go on as usual.
 	expect 0 pg deny add 203.0.113.9
 }
+
+# The rollback puts back the interfaces too: one that the unconfirmed
+# change attached is detached again, one it detached is attached again.
+test_safety_confirm_rolls_back_attach_and_detach() {
+	lab_up
+	defer "$PG" -n "$GW" confirm
+	gwpg attach gw-a >/dev/null
+	gwpg limit add 198.51.100.0/24 --pps 100 >/dev/null
+	local before
+	before=$(gwpg save --all | grep -v '^#')
+	expect 0 gwpg attach gw-c --tc egress --confirm 2
+	assert_eq "xdp tc-egress" "$(gwpg -j status | jq -r '[.attached[] | select(.ifname == "gw-c") | .hook] | join(" ")')" \
+		"gw-c attached by the unconfirmed change"
+	local deadline=$((SECONDS + 15))
+	while [ $SECONDS -lt $deadline ] && [ "$(gwpg -j status | jq -c .confirm)" != null ]; do
+		sleep 0.2
+	done
+	assert_eq "$before" "$(gwpg save --all | grep -v '^#')" "the configuration after the rollback"
+	assert_eq "" "$(gwpg -j status | jq -r '[.attached[] | select(.ifname == "gw-c") | .hook] | join(" ")')" \
+		"gw-c detached again"
+	expect 0 gwpg detach gw-a --confirm 2
+	deadline=$((SECONDS + 15))
+	while [ $SECONDS -lt $deadline ] && [ "$(gwpg -j status | jq -c .confirm)" != null ]; do
+		sleep 0.2
+	done
+	assert_eq "$before" "$(gwpg save --all | grep -v '^#')" "gw-a attached again after the rollback"
+}
