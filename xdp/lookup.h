@@ -273,30 +273,37 @@ static long pg_cwalk_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Entry e's answer: from its hot fields if it has neither a TTL nor a
- * counter of its own (most bulk entries), else from the record, walking
- * to covering entries past one that is not live. */
-static __always_inline void pg_centry(void *ents, void *hots, __u32 e, __u32 max_plen,
-				      struct pg_lk *k)
+/* Entry e's answer from its hot fields, if it has neither a TTL nor a
+ * counter of its own (most bulk entries): 1 if that settled it (found or
+ * no entry), 0 if the record is needed (pg_cslow). */
+static __always_inline int pg_chot_take(void *hots, __u32 e, struct pg_lk *k)
 {
-	struct pg_cwalk w = { .ents = ents, .k = k };
 	const struct pg_chot *hot;
-	const struct pg_rule *r;
 	__u32 el = e / PG_CHOT_PER_ELEM;
 
 	if (!e)
-		return;
+		return 1;
 	hot = bpf_map_lookup_elem(hots, &el);
 	if (!hot)
-		return;
+		return 1;
 	hot += e % PG_CHOT_PER_ELEM;
 	if (!(hot->flags & (PG_CHOT_DEAD | PG_CHOT_SLOW)) && pg_sel_has(hot->list_id)) {
 		k->found = 1;
 		k->rule_id = 0;
 		k->list_id = hot->list_id;
 		k->prefixlen = hot->prefixlen;
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+/* Entry e's answer from its record, walking to covering entries past one
+ * that is not live. Only then is the kind's entries array looked up. */
+static __always_inline void pg_cslow(void *ents, __u32 e, __u32 max_plen, struct pg_lk *k)
+{
+	struct pg_cwalk w = { .ents = ents, .k = k };
+	const struct pg_rule *r;
+
 	r = bpf_map_lookup_elem(ents, &e);
 	if (!r)
 		return;
@@ -345,9 +352,12 @@ static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 	}								\
 	if (PG_HAS(k, F, PG_TBL_CENT) &&				\
 	    (t = PG_GEN(pg_tbl_c##F, k)) &&				\
-	    (e = PG_GEN(pg_tbl_e##F, k)) &&				\
-	    (h = PG_GEN(pg_tbl_h##F, k)))				\
-		pg_centry(e, h, pg_cindex_v##F(t, k->addr), (ALEN) * 8 + 1, k); \
+	    (h = PG_GEN(pg_tbl_h##F, k))) {				\
+		__u32 ce = pg_cindex_v##F(t, k->addr);			\
+									\
+		if (!pg_chot_take(h, ce, k) && (e = PG_GEN(pg_tbl_e##F, k))) \
+			pg_cslow(e, ce, (ALEN) * 8 + 1, k);		\
+	}								\
 	if ((!k->found || k->prefixlen < (ALEN) * 8) && PG_HAS(k, F, PG_TBL_PREFIX) && \
 	    (t = PG_GEN(pg_tbl_v##F, k))) {				\
 		struct pg_lpm_v##F key = { .prefixlen = (ALEN) * 8 };	\
