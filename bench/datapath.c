@@ -30,7 +30,8 @@
 #include "pktgate.h"
 #include "pktgate_xdp.skel.h"
 
-enum target { T_BARE_DIRECT, T_BARE, T_DROP, T_PASS, T_DROP_NOTOP, T_PASS_NOTOP, T_MAX };
+enum target { T_BARE_DIRECT, T_BARE, T_DROP, T_PASS, T_DROP_NOTOP, T_PASS_NOTOP, T_PASS_LIMIT,
+	      T_MAX };
 
 struct target_desc {
 	const char *name;
@@ -39,6 +40,7 @@ struct target_desc {
 	int direct;		/* run without bench_vary */
 	__u32 retval;
 	int reason;		/* pg_stats reason every repetition must count */
+	int limit;		/* under a per-source limit every source conforms to */
 };
 
 static const struct target_desc targets[T_MAX] = {
@@ -48,6 +50,7 @@ static const struct target_desc targets[T_MAX] = {
 	[T_PASS] = { "pass", 0, 1, 0, XDP_PASS, PG_R_DEFAULT },
 	[T_DROP_NOTOP] = { "drop_notop", 1, 0, 0, XDP_DROP, PG_R_DENY },
 	[T_PASS_NOTOP] = { "pass_notop", 1, 1, 0, XDP_PASS, PG_R_DEFAULT },
+	[T_PASS_LIMIT] = { "pass_limit", 0, 1, 0, XDP_PASS, PG_R_DEFAULT, 1 },
 };
 
 struct dp {
@@ -196,6 +199,44 @@ static int target_fd(struct dp *d, enum target t)
 	return bpf_program__fd(d->pg[td->inst]->progs.pktgate_xdp);
 }
 
+/* A per-source limit over 0.0.0.0/0 and ::/0, as `limit add` writes it,
+ * that no source exceeds: what a limit costs a packet that passes. Its
+ * trie bits are on only while pass_limit runs. */
+static int limit_setup(struct dp *d)
+{
+	struct pktgate_xdp_bpf *s = d->pg[0];
+	/* A million a second each, a million deep: the coarse clock. */
+	struct pg_limit l = { .in_use = 1, .flags = PG_LIM_PER_SOURCE, .pps = 1000000,
+			      .burst = 1000000, .pkt_ns = 1000 };
+	struct pg_limit_set set = { .id = { 1 } };
+	struct pg_lpm_v6 k = { .prefixlen = 0 };
+	__u32 id = 1;
+
+	l.pkt_tol_ns = (__u64)(l.burst - 1) * l.pkt_ns;
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.pg_limits), &id, &l, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.pg_limit_v4), &k, &set, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.pg_limit_v6), &k, &set, BPF_ANY))
+		return bench_err("writing the limit: %s", strerror(errno));
+	return 0;
+}
+
+static int limit_bits(struct dp *d, int on)
+{
+	int fd = bpf_map__fd(d->pg[0]->maps.pg_config);
+	__u32 key = 0, bits = PG_LIMIT_BIT(4) | PG_LIMIT_BIT(6) | PG_LIMIT_ALL_BIT(4) |
+			      PG_LIMIT_ALL_BIT(6);
+	struct pg_config cfg;
+
+	if (bpf_map_lookup_elem(fd, &key, &cfg))
+		return bench_err("reading pg_config: %s", strerror(errno));
+	/* As `limit add 0.0.0.0/0 ::/0` leaves it: the ids in pg_config. */
+	cfg.limit_all[0][0] = cfg.limit_all[1][0] = 1;
+	cfg.tables = on ? cfg.tables | bits : cfg.tables & ~bits;
+	if (bpf_map_update_elem(fd, &key, &cfg, BPF_ANY))
+		return bench_err("writing pg_config: %s", strerror(errno));
+	return 0;
+}
+
 /* One test_run of a target; checks that every repetition took the path
  * it is meant to measure (pktgate's counters must grow by repeat). */
 static int run_target(struct dp *d, enum target t, int family, unsigned repeat, double *ns)
@@ -215,8 +256,15 @@ static int run_target(struct dp *d, enum target t, int family, unsigned repeat, 
 			return bench_err("tail call slot: %s", strerror(errno));
 		fd = bpf_program__fd(d->b->progs.bench_vary);
 	}
-	if (bpf_prog_test_run_opts(fd, &opts))
+	if (td->limit && limit_bits(d, 1))
+		return -1;
+	if (bpf_prog_test_run_opts(fd, &opts)) {
+		if (td->limit)
+			limit_bits(d, 0);
 		return bench_err("test_run %s: %s", td->name, strerror(errno));
+	}
+	if (td->limit && limit_bits(d, 0))
+		return -1;
 	if (opts.retval != td->retval)
 		return bench_err("%s: program returned %u, expected %u", td->name, opts.retval,
 				 td->retval);
@@ -318,7 +366,8 @@ int cmd_datapath(const struct opts *o)
 	d.ncpus = libbpf_num_possible_cpus();
 	build_frames(&d);
 	err = load_pktgate(&d, 0) || load_pktgate(&d, 1) || set_event_rate(&d) ||
-	      load_bench(&d) || lists_from_obj(&d.lists, d.pg[0]->obj) || run_all(&d, o, f);
+	      load_bench(&d) || lists_from_obj(&d.lists, d.pg[0]->obj) || limit_setup(&d) ||
+	      run_all(&d, o, f);
 	dp_free(&d);
 	if (f != stdout && fclose(f))
 		err = bench_err("writing %s: %s", o->out, strerror(errno));

@@ -28,6 +28,7 @@ def dp_row: {
 	bare_direct: (.bare_direct | stat), bare: (.bare | stat),
 	drop: (.drop | stat), pass: (.pass | stat),
 	drop_notop: (.drop_notop | stat), pass_notop: (.pass_notop | stat),
+	pass_limit: (.pass_limit | stat),
 	memlock_bytes: .memlock,
 	bytes_per_entry: ratio(.memlock - .memlock_empty; .entries)
 } | .wrapper_ns = (.bare.median - .bare_direct.median)

@@ -182,6 +182,18 @@ static int rate_from_opts(const struct limit_opts *o, struct limit_rule *r)
 		if (l->byte_tol_ns < frame)
 			l->byte_tol_ns = frame;
 	}
+	{
+		/* The coarse clock moves a tick at a time and lags by less than
+		 * one: a bucket several ticks deep loses little of its burst to
+		 * it, a shallower one needs the precise clock. */
+		struct timespec res = { .tv_nsec = 4000000 };
+		uint64_t tick;
+
+		clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+		tick = (uint64_t)res.tv_sec * PG_NSEC_PER_SEC + res.tv_nsec;
+		if ((l->pkt_ns && l->pkt_tol_ns < 4 * tick) || (l->byte_q10 && l->byte_tol_ns < 4 * tick))
+			l->flags |= PG_LIM_FINE;
+	}
 	return 0;
 }
 

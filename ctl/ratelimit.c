@@ -231,6 +231,43 @@ static int tables_bit(struct pg_ctx *ctx, uint32_t bit, bool on)
 	return pins_config_write(ctx, &cfg);
 }
 
+/* A family whose trie holds /0 alone: its ids in pg_config, so the
+ * datapath looks nothing up. Written after the trie (which the datapath
+ * uses while the bit is off), cleared before a longer prefix arrives
+ * (tries_apply calls this last, and all_off first). */
+static int all_sync(struct pg_ctx *ctx, const struct trie_ent *plan, size_t k)
+{
+	struct pg_config cfg;
+	int err = pins_config_read(ctx, &cfg);
+
+	if (err)
+		return err;
+	for (int f = 0; f < 2; f++) {
+		const struct trie_ent *only = NULL;
+		size_t n = 0;
+
+		for (size_t x = 0; x < k; x++)
+			if (plan[x].p.family == (f ? 6 : 4)) {
+				only = &plan[x];
+				n++;
+			}
+		if (n == 1 && only->p.plen == 0) {
+			memcpy(cfg.limit_all[f], only->set.id, sizeof(cfg.limit_all[f]));
+			cfg.tables |= PG_LIMIT_ALL_BIT(f ? 6 : 4);
+		} else {
+			cfg.tables &= ~PG_LIMIT_ALL_BIT(f ? 6 : 4);
+			memset(cfg.limit_all[f], 0, sizeof(cfg.limit_all[f]));
+		}
+	}
+	return pins_config_write(ctx, &cfg);
+}
+
+/* Off before the tries change: the datapath then reads them. */
+static int all_off(struct pg_ctx *ctx)
+{
+	return tables_bit(ctx, PG_LIMIT_ALL_BIT(4) | PG_LIMIT_ALL_BIT(6), false);
+}
+
 /* Make the tries hold exactly plan[0..k): new and changed keys first, each
  * written in place, then the keys no longer needed; a family's bit is set
  * before its first key and cleared after its last. */
@@ -243,6 +280,7 @@ static int tries_apply(struct pg_ctx *ctx, const struct trie_ent *plan, size_t k
 
 	if (err)
 		return p_err("cannot read the limit tries: %s", strerror(-err));
+	err = all_off(ctx);
 	for (size_t x = 0; x < k; x++)
 		has[plan[x].p.family == 6] = true;
 	for (int f = 0; f < 2 && !err; f++)
@@ -271,6 +309,8 @@ static int tries_apply(struct pg_ctx *ctx, const struct trie_ent *plan, size_t k
 	for (int f = 0; f < 2 && !err; f++)
 		if (!has[f])
 			err = tables_bit(ctx, PG_LIMIT_BIT(f ? 6 : 4), false);
+	if (!err)
+		err = all_sync(ctx, plan, k);
 	free(cur);
 	return err;
 }

@@ -418,6 +418,8 @@ struct pg_config {
 	__u64 top_cost_ns;	/* as ev_cost_ns, for admissions into pg_top */
 	__u64 top_burst_ns;
 	__u64 limit_seed;	/* keys pg_limit_hash(): random, set with the pins */
+	__u8 limit_all[2][4];	/* [v4, v6]: the limit ids of the family's trie while
+				 * its one prefix is /0 (PG_LIMIT_ALL_BIT): no lookup */
 };
 
 #define PG_CFG_INITIALIZED	0x1	/* defaults written (a rate of 0 is a choice) */
@@ -646,6 +648,9 @@ struct pg_protect {
  * live (a limit with --ban exists, or did while bans it made are live). */
 #define PG_LIMIT_BIT(family)	(1u << (24 + ((family) == 6)))
 #define PG_BANS_BIT		(1u << 26)
+/* The family's limit trie holds only /0, whose ids pg_config.limit_all
+ * has: limits on every source cost no trie lookup. */
+#define PG_LIMIT_ALL_BIT(family)	(1u << (27 + ((family) == 6)))
 /* A byte costs byte_q10 / 1024 ns of a byte rate's bucket. */
 #define PG_Q10			10
 
@@ -657,6 +662,9 @@ struct pg_limit_set {
 
 #define PG_LIM_PER_SOURCE	0x1	/* a bucket per source, else one for all */
 #define PG_LIM_SYN		0x2	/* only TCP SYNs without ACK */
+#define PG_LIM_FINE		0x4	/* a bucket shallower than a few ticks: the
+					 * precise clock (else the coarse one, which
+					 * lags by under a tick: never more credit) */
 
 /* pg_limits value, indexed by limit id; written by user space only. */
 struct pg_limit {

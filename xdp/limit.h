@@ -18,7 +18,8 @@
 /* What the limit code needs of a packet: a copy, since a global function
  * sees its arguments as memory it may not follow pointers out of. */
 struct pg_lim_pkt {
-	__u64 now;		/* bpf_ktime_get_ns(): rates need better than a tick */
+	__u64 now;		/* the coarse clock */
+	__u64 fine;		/* bpf_ktime_get_ns(), read for the first PG_LIM_FINE limit */
 	__u64 seed;
 	__u32 len;
 	__u32 ifslot;		/* cfg_slot + 1, as pg_limit.ifslot */
@@ -26,7 +27,9 @@ struct pg_lim_pkt {
 	__u8 family;
 	__u8 l4proto;
 	__u8 syn;		/* a TCP SYN without ACK */
-	__u8 pad[3];
+	__u8 have_ids;		/* ids holds the limits (PG_LIMIT_ALL_BIT) */
+	__u8 ids[PG_LIMITS_PER_ADDR];
+	__u8 pad[6];
 	__u8 addr[16];
 };
 
@@ -54,12 +57,12 @@ static __always_inline int pg_gcra_take(__u64 *tat, __u64 now, __u64 cost, __u64
 /* A packet against one limit's buckets: 1 if it conforms to both rates. A
  * packet the byte rate refuses gives its packet credit back. */
 static __always_inline int pg_limit_take(struct pg_gcra *b, const struct pg_limit *l,
-					 const struct pg_lim_pkt *c)
+					 const struct pg_lim_pkt *c, __u64 now)
 {
-	if (l->pkt_ns && !pg_gcra_take(&b->tat_ns, c->now, l->pkt_ns, l->pkt_tol_ns))
+	if (l->pkt_ns && !pg_gcra_take(&b->tat_ns, now, l->pkt_ns, l->pkt_tol_ns))
 		return 0;
 	if (l->byte_q10 &&
-	    !pg_gcra_take(&b->btat_ns, c->now, (c->len * l->byte_q10) >> PG_Q10, l->byte_tol_ns)) {
+	    !pg_gcra_take(&b->btat_ns, now, (c->len * l->byte_q10) >> PG_Q10, l->byte_tol_ns)) {
 		if (l->pkt_ns)
 			__sync_fetch_and_add(&b->tat_ns, -l->pkt_ns);
 		return 0;
@@ -156,6 +159,7 @@ __attribute__((noinline)) int pg_limit_one(struct pg_lim_pkt *c, __u32 id)
 	struct pg_limit_ctr *ctr;
 	struct pg_src_way *w = 0;
 	struct pg_gcra *b;
+	__u64 now;
 
 	if (!c || !id || id >= PG_MAX_LIMITS)
 		return 0;
@@ -179,21 +183,27 @@ __attribute__((noinline)) int pg_limit_one(struct pg_lim_pkt *c, __u32 id)
 	ctr = bpf_map_lookup_elem(&pg_limit_stats, &id);
 	if (!b || !ctr)
 		return 0;
-	if (pg_limit_take(b, l, c)) {
+	now = c->now;
+	if (l->flags & PG_LIM_FINE) {
+		if (!c->fine)
+			c->fine = bpf_ktime_get_ns();
+		now = c->fine;
+	}
+	if (pg_limit_take(b, l, c, now)) {
 		ctr->passed++;
 		return 0;
 	}
 	ctr->dropped++;
 	ctr->dropped_bytes += c->len;
 	if (w && l->ban_ns) {
-		if (c->now - w->win_start_ns > l->ban_window_ns) {
-			w->win_start_ns = c->now;
+		if (now - w->win_start_ns > l->ban_window_ns) {
+			w->win_start_ns = now;
 			w->win_drops = 0;
 		}
 		/* == : one ban attempt per window, so a full ban row costs
 		 * no more than one search per window. */
 		if (++w->win_drops == l->ban_drops) {
-			if (pg_ban_write(c, l, id, c->now))
+			if (pg_ban_write(c, l, id, now))
 				ctr->ban_full++;
 			else
 				ctr->bans++;
@@ -241,12 +251,25 @@ __attribute__((noinline)) int pg_limits_apply(struct pg_lim_pkt *c, __u32 *list,
 
 	if (!c || !list)
 		return 0;
+	c->now = bpf_ktime_get_coarse_ns();
 	if (tables & PG_BANS_BIT) {
-		b = pg_ban_find(c, bpf_ktime_get_coarse_ns());
+		b = pg_ban_find(c, c->now);
 		if (b) {
 			*list = b;
 			return PG_R_BAN;
 		}
+	}
+	if (c->have_ids) {
+#pragma unroll
+		for (i = 0; i < PG_LIMITS_PER_ADDR; i++) {
+			__u32 id = c->ids[i];
+
+			if (!id)
+				break;
+			if (pg_limit_one(c, id))
+				return PG_R_LIMIT;
+		}
+		return 0;
 	}
 	if (c->family == 4 && (tables & PG_LIMIT_BIT(4))) {
 		struct pg_lpm_v4 k4 = { .prefixlen = 32 };
@@ -261,7 +284,6 @@ __attribute__((noinline)) int pg_limits_apply(struct pg_lim_pkt *c, __u32 *list,
 	}
 	if (!set)
 		return 0;
-	c->now = bpf_ktime_get_ns();
 #pragma unroll
 	for (i = 0; i < PG_LIMITS_PER_ADDR; i++) {
 		__u32 id = set->id[i];
@@ -284,9 +306,14 @@ static __always_inline void pg_limit(struct pg_hit *h, __u32 len)
 
 	if (!cfg)
 		return;
-	tables = cfg->tables & (PG_LIMIT_BIT(4) | PG_LIMIT_BIT(6) | PG_BANS_BIT);
+	tables = cfg->tables & (PG_LIMIT_BIT(4) | PG_LIMIT_BIT(6) | PG_BANS_BIT |
+				PG_LIMIT_ALL_BIT(4) | PG_LIMIT_ALL_BIT(6));
 	if (!tables || !h->pkt.family || !pg_limit_applies(h->reason))
 		return;
+	if (tables & PG_LIMIT_ALL_BIT(h->pkt.family)) {
+		__builtin_memcpy(c.ids, cfg->limit_all[h->pkt.family == 6], PG_LIMITS_PER_ADDR);
+		c.have_ids = 1;
+	}
 	c.seed = cfg->limit_seed;
 	c.len = len;
 	c.ifslot = cfg_slot + 1;

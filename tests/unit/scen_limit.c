@@ -139,7 +139,25 @@ static const __u8 ID1[PG_LIMITS_PER_ADDR] = { 1 }, ID2[PG_LIMITS_PER_ADDR] = { 2
 /* A per-source limit lets exactly its burst through at once, drops the
  * rest (reason limit), bans at the threshold (the next frame: reason ban,
  * in the ban list), and a ban ends at its deadline with no one acting. */
-static void run_per_source(const struct instance *in, enum prog_id pid, int family)
+/* The /0 shortcut: the ids in pg_config, the trie emptied (so a lookup
+ * there would find nothing). */
+static int limit_all(int family, const __u8 *ids)
+{
+	struct pg_config cfg;
+	struct pg_lpm_v6 k = { .prefixlen = 0 };
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(maps.config, &zero, &cfg))
+		return -errno;
+	memcpy(cfg.limit_all[family == 6], ids, PG_LIMITS_PER_ADDR);
+	cfg.tables |= PG_LIMIT_ALL_BIT(family);
+	if (bpf_map_update_elem(maps.config, &zero, &cfg, BPF_ANY))
+		return -errno;
+	bpf_map_delete_elem(fd_trie[family == 6], &k);
+	return 0;
+}
+
+static void run_per_source(const struct instance *in, enum prog_id pid, int family, int via_all)
 {
 	struct pg_limit lim = pps_limit(10, 5, 1);
 	struct pkt_spec s = { .family = family, .proto = IPPROTO_UDP };
@@ -153,10 +171,12 @@ static void run_per_source(const struct instance *in, enum prog_id pid, int fami
 	lim.ban_drops = 10;
 	lim.ban_list = BAN_LIST;
 	snprintf(name, sizeof(name),
-		 "[%s] v%d per-source limit 10/s burst 5: 5 pass, 10 dropped, banned on the 10th drop, the 16th frame is a ban drop, other sources unaffected, released at the deadline [%s]",
-		 progs[pid].name, family, in->name);
+		 "[%s] v%d per-source limit 10/s burst 5%s: 5 pass, 10 dropped, banned on the 10th drop, the 16th frame is a ban drop, other sources unaffected, released at the deadline [%s]",
+		 progs[pid].name, family, via_all ? " (on every source: no trie lookup)" : "",
+		 in->name);
 	if (limits_reset() || set_rules(NULL, 0, &l) ||
-	    limit_set(1, &lim, family == 4 ? "0.0.0.0/0" : "::/0", ID1)) {
+	    limit_set(1, &lim, family == 4 ? "0.0.0.0/0" : "::/0", ID1) ||
+	    (via_all && limit_all(family, ID1))) {
 		fail(&l, "setup failed: %s", strerror(errno));
 		report(name, &l);
 		return;
@@ -366,6 +386,37 @@ static void run_flood(const struct instance *in)
 	report(name, &l);
 }
 
+/* A bucket shallower than a few ticks uses the precise clock: at 1000/s
+ * with a burst of 1, frames 1.5 ms apart all pass (the coarse clock, a
+ * tick of several ms, would see no time go by between them). */
+static void run_fine(const struct instance *in)
+{
+	struct pg_limit lim = pps_limit(1000, 1, 1);
+	struct pkt_spec s = { .family = 4, .proto = IPPROTO_UDP };
+	struct log l = {};
+	char name[256], what[64];
+
+	lim.flags |= PG_LIM_FINE;
+	snprintf(name, sizeof(name),
+		 "[xdp] v4 per-source 1000/s burst 1 on the precise clock: frames 1.5 ms apart pass, a frame right after one is dropped [%s]",
+		 in->name);
+	if (limits_reset() || set_rules(NULL, 0, &l) || limit_set(1, &lim, "0.0.0.0/0", ID1)) {
+		fail(&l, "setup failed");
+		report(name, &l);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		snprintf(what, sizeof(what), "frame %d: ", i + 1);
+		frame(in, P_XDP, &s, PG_R_DEFAULT, -1, what, &l);
+		usleep(1500);
+		snap_valid = 0;
+	}
+	frame(in, P_XDP, &s, PG_R_DEFAULT, -1, "frame 5: ", &l);
+	frame(in, P_XDP, &s, PG_R_LIMIT, -1, "frame 6, at once: ", &l);
+	check_ctr(1, 5, 1, 0, &l);
+	report(name, &l);
+}
+
 void scen_limit(void)
 {
 	struct pktgate_xdp_bpf *s = insts[PLAIN].xdp;
@@ -377,10 +428,13 @@ void scen_limit(void)
 	fd_trie[1] = bpf_map__fd(s->maps.pg_limit_v6);
 	fd_src = bpf_map__fd(s->maps.pg_src_buckets);
 	fd_bans = bpf_map__fd(s->maps.pg_bans);
-	run_per_source(&insts[PLAIN], P_XDP, 4);
-	run_per_source(&insts[PLAIN], P_XDP, 6);
-	run_per_source(&insts[PLAIN], P_TC_IN, 4);
-	run_per_source(&insts[PLAIN], P_TC_EG, 6);
+	run_per_source(&insts[PLAIN], P_XDP, 4, 0);
+	run_per_source(&insts[PLAIN], P_XDP, 6, 0);
+	run_per_source(&insts[PLAIN], P_TC_IN, 4, 0);
+	run_per_source(&insts[PLAIN], P_TC_EG, 6, 0);
+	run_per_source(&insts[PLAIN], P_XDP, 4, 1);
+	run_per_source(&insts[PLAIN], P_TC_EG, 6, 1);
+	run_fine(&insts[PLAIN]);
 	run_precedence(&insts[PLAIN]);
 	run_aggregate(&insts[PLAIN]);
 	run_bytes(&insts[PLAIN]);
