@@ -259,34 +259,25 @@ __attribute__((noinline)) int pg_limits_apply(struct pg_lim_pkt *c, __u32 *list,
 			return PG_R_BAN;
 		}
 	}
-	if (c->have_ids) {
-#pragma unroll
-		for (i = 0; i < PG_LIMITS_PER_ADDR; i++) {
-			__u32 id = c->ids[i];
+	if (!c->have_ids) {
+		if (c->family == 4 && (tables & PG_LIMIT_BIT(4))) {
+			struct pg_lpm_v4 k4 = { .prefixlen = 32 };
 
-			if (!id)
-				break;
-			if (pg_limit_one(c, id))
-				return PG_R_LIMIT;
+			__builtin_memcpy(k4.addr, c->addr, 4);
+			set = bpf_map_lookup_elem(&pg_limit_v4, &k4);
+		} else if (c->family == 6 && (tables & PG_LIMIT_BIT(6))) {
+			struct pg_lpm_v6 k6 = { .prefixlen = 128 };
+
+			__builtin_memcpy(k6.addr, c->addr, 16);
+			set = bpf_map_lookup_elem(&pg_limit_v6, &k6);
 		}
-		return 0;
+		if (!set)
+			return 0;
+		__builtin_memcpy(c->ids, set->id, PG_LIMITS_PER_ADDR);
 	}
-	if (c->family == 4 && (tables & PG_LIMIT_BIT(4))) {
-		struct pg_lpm_v4 k4 = { .prefixlen = 32 };
-
-		__builtin_memcpy(k4.addr, c->addr, 4);
-		set = bpf_map_lookup_elem(&pg_limit_v4, &k4);
-	} else if (c->family == 6 && (tables & PG_LIMIT_BIT(6))) {
-		struct pg_lpm_v6 k6 = { .prefixlen = 128 };
-
-		__builtin_memcpy(k6.addr, c->addr, 16);
-		set = bpf_map_lookup_elem(&pg_limit_v6, &k6);
-	}
-	if (!set)
-		return 0;
 #pragma unroll
 	for (i = 0; i < PG_LIMITS_PER_ADDR; i++) {
-		__u32 id = set->id[i];
+		__u32 id = c->ids[i];
 
 		if (!id)
 			break;
