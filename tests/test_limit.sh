@@ -62,6 +62,10 @@ test_limit_ban_from_the_datapath_and_release() {
 	# 15th drop... is the 10th: banned, the rest are ban drops.
 	limit_pings attacker $LIMIT_SERVER4 40 0.02 >/dev/null
 	assert_eq 1 "$(limit_json 1 bans)" "bans made by the limit"
+	# Drop events name both reasons, and the ban's list.
+	expect 0 gwpg -j events --backlog --count 35 --timeout 2s
+	assert_eq "ban limit" "$(echo "$OUT" | jq -r .reason | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+		"drop event reasons"
 	expect 0 gwpg -j deny list --list auto
 	assert_eq '["198.51.100.2/32"]' "$(echo "$OUT" | jq -c '[.entries[].prefix]')" "auto list"
 	assert_eq 1 "$(echo "$OUT" | jq '.entries[0].ban_limit')" "the ban names its limit"
