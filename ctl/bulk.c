@@ -393,21 +393,63 @@ static bool kept(struct pg_ctx *ctx, const struct bulk *b, int f, int t)
 	return b->fds[f][t] == ctx->maps.list[b->kind][f][t];
 }
 
+/* Slot updates, all at once: each update (or delete) of a map-in-map slot
+ * returns only after an RCU grace period, and grace periods waited for
+ * at the same time are shared, so n slots in n threads cost about one
+ * grace period where one after the other they cost n (8-20 ms each
+ * here). */
+struct slot_op {
+	int outer, kind, fd;	/* fd < 0: empty the slot */
+	uint32_t gen;
+	int err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *slot_run(void *arg)
+{
+	struct slot_op *op = arg;
+
+	op->err = op->fd >= 0 ? tables_set(op->outer, op->kind, op->gen, op->fd) :
+				tables_clear(op->outer, op->kind, op->gen);
+	return NULL;
+}
+
+/* Run ops[0..n) in parallel; the first error (-errno), and its index. */
+static int slots_apply(struct slot_op *ops, int n, int *failed)
+{
+	int err = 0;
+
+	for (int i = 0; i < n; i++) {
+		ops[i].started = n > 1 && !pthread_create(&ops[i].thread, NULL, slot_run, &ops[i]);
+		if (!ops[i].started)
+			slot_run(&ops[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (ops[i].started)
+			pthread_join(ops[i].thread, NULL);
+		if (!err && ops[i].err) {
+			err = ops[i].err;
+			if (failed)
+				*failed = i;
+		}
+	}
+	return err;
+}
+
 static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 {
+	struct slot_op ops[PG_LIST_KIND_MAX * 2 * PG_TBL_MAX];
 	struct pg_config cfg;
 	uint32_t flip = 0, kind_bits = 0, bits = 0;
-	int err, wait_b = -1, wait_tbl = 0;
+	int err, nops = 0, failed = 0;
 
 	for (int i = 0; i < nb; i++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++) {
 				kind_bits |= PG_TABLE_BIT(bs[i]->kind, f ? 6 : 4, t);
-				if (!kept(ctx, bs[i], f, t)) {
+				if (!kept(ctx, bs[i], f, t))
 					flip |= 1u << bs[i]->kind;
-					wait_b = i;
-					wait_tbl = f * PG_TBL_MAX + t;
-				}
 			}
 	uint32_t sels = 0, kind_sels = 0;
 
@@ -434,28 +476,39 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 
 		if (!(flip & 1u << kind))
 			continue;
-		for (int f = 0; !err && f < 2; f++)
-			for (int t = 0; !err && t < PG_TBL_MAX; t++) {
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
 				int outer = ctx->maps.outer[kind][f][t];
 
 				if (kept(ctx, bs[i], f, t) &&
 				    tables_id(outer, kind, !cur) == tables_id(outer, kind, cur))
 					continue;
-				err = tables_set(outer, kind, !cur, bs[i]->fds[f][t]);
-				if (err)
-					err = p_err("cannot install a new %s %s table: %s",
-						    pg_list_names[kind], table_what(f, t),
-						    strerror(-err));
+				ops[nops++] = (struct slot_op){ .outer = outer, .kind = kind,
+								.gen = !cur, .fd = bs[i]->fds[f][t] };
 			}
 	}
+	if (!err && (err = slots_apply(ops, nops, &failed))) {
+		int t = -1, f = 0;
+
+		/* Name the table that failed. */
+		for (int ff = 0; ff < 2 && t < 0; ff++)
+			for (int tt = 0; tt < PG_TBL_MAX && t < 0; tt++)
+				if (ctx->maps.outer[ops[failed].kind][ff][tt] == ops[failed].outer)
+					f = ff, t = tt;
+		err = p_err("cannot install a new %s %s table: %s", pg_list_names[ops[failed].kind],
+			    table_what(f, t < 0 ? 0 : t), strerror(-err));
+	}
 	if (err) {
+		nops = 0;
 		for (int i = 0; i < nb; i++)
 			for (int f = 0; f < 2; f++)
 				for (int t = 0; t < PG_TBL_MAX; t++)
 					if (!kept(ctx, bs[i], f, t))
-						tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
-							     bs[i]->kind,
-							     !((ctx->gens >> bs[i]->kind) & 1));
+						ops[nops++] = (struct slot_op){
+							.outer = ctx->maps.outer[bs[i]->kind][f][t],
+							.kind = bs[i]->kind, .fd = -1,
+							.gen = !((ctx->gens >> bs[i]->kind) & 1) };
+		slots_apply(ops, nops, NULL);
 		pins_tables_sweep(ctx);
 		return err;
 	}
@@ -464,20 +517,19 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 	if (err)
 		return err;
 	/* Wait out packets that read the old generation (an update of a
-	 * slot waits for them), then empty the old slots. */
-	{
-		struct bulk *w = bs[wait_b];
-		int f = wait_tbl / PG_TBL_MAX, t = wait_tbl % PG_TBL_MAX;
-
-		tables_set(ctx->maps.outer[w->kind][f][t], w->kind, (cfg.gens >> w->kind) & 1,
-			   w->fds[f][t]);
-	}
+	 * slot waits for them: ops[0] again, which changes nothing), then
+	 * empty the old slots. */
+	slots_apply(ops, 1, NULL);
+	nops = 0;
 	for (int i = 0; i < nb; i++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++)
 				if (!kept(ctx, bs[i], f, t))
-					tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
-						     bs[i]->kind, (ctx->gens >> bs[i]->kind) & 1);
+					ops[nops++] = (struct slot_op){
+						.outer = ctx->maps.outer[bs[i]->kind][f][t],
+						.kind = bs[i]->kind, .fd = -1,
+						.gen = (ctx->gens >> bs[i]->kind) & 1 };
+	slots_apply(ops, nops, NULL);
 	ctx->gens = cfg.gens;
 	cfg.tables = (cfg.tables & ~kind_bits) | bits;
 	cfg.sels = (cfg.sels & ~kind_sels) | sels;
