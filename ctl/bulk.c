@@ -167,9 +167,14 @@ static void *read_run(void *arg)
 	return NULL;
 }
 
-/* Append every table's entries to b; count[][] gets each table's size. */
+#define TBL_BIT(f, t)	(1u << ((f) * PG_TBL_MAX + (t)))
+#define TBL_ALL		(TBL_BIT(2, 0) - 1)
+#define TBL_CENT	(TBL_BIT(0, PG_TBL_CENT) | TBL_BIT(1, PG_TBL_CENT))
+
+/* Append the entries of the tables in mask (TBL_BIT()s) to b; count[][]
+ * gets each such table's size. */
 static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
-		       size_t count[2][PG_TBL_MAX])
+		       size_t count[2][PG_TBL_MAX], uint32_t mask)
 {
 	struct reader rd[2][PG_TBL_MAX] = {};
 	uint64_t now = mono_now_ns();
@@ -182,6 +187,8 @@ static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
 
 			*r = (struct reader){ .fd = ctx->maps.list[b->kind][f][t], .fam6 = f,
 					      .tbl = t, .drop_mask = drop_mask, .now = now };
+			if (!(mask & TBL_BIT(f, t)))
+				continue;
 			r->started = !pthread_create(&r->thread, NULL, read_run, r);
 			if (!r->started)
 				read_run(r);
@@ -195,7 +202,8 @@ static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
 			if (!err && r->err)
 				err = p_err("cannot read the %s list: %s", pg_list_names[b->kind],
 					    strerror(-r->err));
-			count[f][t] = r->part.n;
+			if (mask & TBL_BIT(f, t))
+				count[f][t] = r->part.n;
 			total += r->part.n;
 		}
 	if (!err && bulk_reserve(b, total))
@@ -554,19 +562,239 @@ static void unprepare(struct pg_ctx *ctx, struct bulk *b)
 	b->ready = false;
 }
 
+/* A small change beside a big compiled tier (a 1k list loaded while a
+ * million entries of other lists are compiled) goes to the dynamic tier,
+ * so that it costs what it changes rather than a rebuild of every list of
+ * the kind. A queued key the compiled tier holds, and a compiled entry of
+ * a list being dropped, change that record instead, in a copy of the
+ * entry and hot-field arrays published by the same switch (the index,
+ * which only maps addresses to records, is kept). Only when no rule of its
+ * own is queued, at most one in BESIDE_RATIO compiled records changes
+ * (and fewer are left in no list), and for a family it adds to, the
+ * dynamic tier then holds at most BESIDE_MAX entries and the compiled tier
+ * BESIDE_RATIO times as many live ones (else compiling it all costs little
+ * more, and keeps the datapath on one tier). The next change that is not small compiles everything
+ * again. */
+#define BESIDE_MAX	16384
+#define BESIDE_RATIO	8
+
+static uint64_t max_expiry(uint64_t a, uint64_t b)
+{
+	return !a || !b ? 0 : a > b ? a : b;
+}
+
+struct beside_count {
+	size_t live[2];		/* compiled entries in a list, TTL not run out */
+	size_t focus[2];	/* of which in a focus list */
+	size_t added, removed;	/* focus entries the compiled tier gains, loses */
+};
+
+static int cedit_cmp(const void *a, const void *b)
+{
+	const struct bulk_cedit *x = a, *y = b;
+
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cedit_push(struct bulk *b, int f, size_t *cap, struct bulk_cedit e)
+{
+	if (vec_grow(&b->cedit[f], b->ncedit[f], cap, sizeof(e), 64))
+		return -ENOMEM;
+	b->cedit[f][b->ncedit[f]++] = e;
+	return 0;
+}
+
+/* What the edits of one record (a run of equal idx) make of it: the
+ * merge's rules (bulk_merge) for an entry read from the maps and the
+ * queued ones of its key. */
+static void cedit_apply(const struct bulk_cedit *e, size_t n, struct pg_rule *r, uint64_t now)
+{
+	uint64_t lists = r->expires_ns && r->expires_ns <= now ? 0 : r->lists;
+	bool set;
+
+	for (size_t i = 0; i < n; i++)
+		lists &= ~e[i].drop;
+	set = lists != 0;
+	if (!set)
+		r->expires_ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].add)
+			continue;
+		r->expires_ns = set ? max_expiry(r->expires_ns, e[i].expires_ns) : e[i].expires_ns;
+		set = true;
+		lists |= e[i].add;
+	}
+	r->lists = lists;
+	if (lists)
+		r->list_id = __builtin_ctzll(lists);
+}
+
+/* b->v[0..queued): the queued entries; b->v[queued..n): the dynamic
+ * tables' entries, as read. On yes, b->cedit[] holds the compiled records
+ * to change, sorted, and queued entries of those keys are emptied. */
+static bool beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t drop_mask,
+		      struct beside_count *bc)
+{
+	uint64_t now = mono_now_ns();
+	size_t dyn[2] = {}, adds[2] = {};
+
+	memset(bc, 0, sizeof(*bc));
+	for (size_t i = 0; i < b->n; i++) {
+		const struct bulk_ent *e = &b->v[i];
+
+		if (e->tbl == PG_TBL_PORT)
+			continue;
+		adds[e->fam6] += i < queued;
+		dyn[e->fam6] += i < queued || e->val.lists;
+	}
+	for (int f = 0; f < 2; f++) {
+		size_t n, vsz, cap = 0, dead = 0, live0;
+		void *p = tables_mmap(ctx->maps.list[b->kind][f][PG_TBL_CENT], &n, &vsz, false);
+		int err = p ? 0 : -errno;
+
+		b->ncedit[f] = 0;
+		for (size_t i = 1; !err && i < n; i++) {
+			const struct pg_rule *r = compile_rule(p, f, i);
+			bool live = r->lists && (!r->expires_ns || r->expires_ns > now);
+
+			bc->live[f] += live;
+			bc->focus[f] += live && (r->lists & b->focus);
+			if (r->lists & drop_mask)
+				err = cedit_push(b, f, &cap, (struct bulk_cedit){ .idx = i,
+									 .drop = drop_mask });
+		}
+		for (size_t i = 0; !err && i < queued; i++) {
+			struct bulk_ent *e = &b->v[i];
+			uint8_t addr[16], plen, proto;
+			uint16_t port;
+			size_t at;
+
+			if (e->fam6 != f || e->tbl == PG_TBL_PORT)
+				continue;
+			tables_key_decode(f, e->tbl, e->key, addr, &plen, &proto, &port);
+			at = compile_find(p, n, f, addr, plen);
+			if (!at)
+				continue;
+			err = cedit_push(b, f, &cap, (struct bulk_cedit){
+				.idx = at, .add = e->val.lists, .expires_ns = e->val.expires_ns,
+				.queued = i + 1 });
+			dyn[f]--;
+		}
+		if (!err)
+			qsort(b->cedit[f], b->ncedit[f], sizeof(*b->cedit[f]), cedit_cmp);
+		/* Count what the records become. */
+		live0 = bc->live[f];
+		for (size_t i = 0; !err && i < b->ncedit[f];) {
+			size_t j = i;
+			struct pg_rule r = *compile_rule(p, f, b->cedit[f][i].idx);
+			uint64_t before = r.expires_ns && r.expires_ns <= now ? 0 : r.lists;
+
+			while (j < b->ncedit[f] && b->cedit[f][j].idx == b->cedit[f][i].idx)
+				j++;
+			cedit_apply(&b->cedit[f][i], j - i, &r, now);
+			bc->live[f] += !!r.lists - !!before;
+			bc->focus[f] += !!(r.lists & b->focus) - !!(before & b->focus);
+			bc->added += (r.lists & b->focus) && !(before & b->focus);
+			bc->removed += !(r.lists & b->focus) && (before & b->focus);
+			dead += before && !r.lists;
+			i = j;
+		}
+		tables_munmap(p, n, vsz);
+		if (err || b->ncedit[f] * BESIDE_RATIO > live0 || dead * BESIDE_RATIO > bc->live[f] ||
+		    (adds[f] && (dyn[f] > BESIDE_MAX || bc->live[f] < BESIDE_RATIO * dyn[f]))) {
+			b->ncedit[0] = b->ncedit[1] = 0;
+			return false;
+		}
+	}
+	/* Queued entries of compiled keys go into their records, not the
+	 * dynamic tier. */
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < b->ncedit[f]; i++)
+			if (b->cedit[f][i].queued)
+				b->v[b->cedit[f][i].queued - 1].val.lists = 0;
+	return true;
+}
+
+/* Beside: the family's compiled entries with b->cedit[f] applied, in new
+ * entry and hot-field arrays (fds[0], fds[2]); the index stays (fds[1]). */
+static int beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[3])
+{
+	const int *live = &ctx->maps.list[b->kind][f][PG_TBL_CENT];
+	uint64_t now = mono_now_ns();
+	size_t n, vsz, nh, hvsz, en = 0, evsz = 0, hn = 0, hsz = 0;
+	void *p = tables_mmap(live[0], &n, &vsz, false), *hp = tables_mmap(live[2], &nh, &hvsz, false);
+	void *ep = NULL, *hq = NULL;
+	int err = p && hp ? 0 : -errno;
+
+	fds[0] = fds[2] = -1;
+	fds[1] = live[1];
+	if (!err && (fds[0] = tables_create_array(b->kind, f, PG_TBL_CENT, n)) < 0)
+		err = fds[0];
+	if (!err && (fds[2] = tables_create_array(b->kind, f, PG_TBL_CHOT, nh)) < 0)
+		err = fds[2];
+	if (!err && (!(ep = tables_mmap(fds[0], &en, &evsz, true)) ||
+		     !(hq = tables_mmap(fds[2], &hn, &hsz, true))))
+		err = -errno;
+	if (!err) {
+		memcpy(ep, p, n * vsz);
+		memcpy(hq, hp, nh * hvsz);
+		for (size_t i = 0; i < b->ncedit[f];) {
+			size_t j = i;
+			uint32_t at = b->cedit[f][i].idx;
+			struct pg_rule *r = compile_rule(ep, f, at);
+			struct pg_chot h;
+
+			while (j < b->ncedit[f] && b->cedit[f][j].idx == at)
+				j++;
+			cedit_apply(&b->cedit[f][i], j - i, r, now);
+			h = compile_hot_of(r);
+			memcpy((struct pg_chot *)hq + at, &h, sizeof(h));
+			i = j;
+		}
+	}
+	tables_munmap(ep, en, evsz);
+	tables_munmap(hq, hn, hsz);
+	tables_munmap(p, n, vsz);
+	tables_munmap(hp, nh, hvsz);
+	if (err) {
+		for (int c = 0; c < 3; c += 2)
+			if (fds[c] >= 0)
+				close(fds[c]);
+		fds[0] = fds[2] = -1;
+	}
+	return err;
+}
+
 /* The kind's new content in b->v (read, sorted, merged) and its checks,
  * before any map is made: shared by bulk_prepare and check mode. */
 static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res,
-		size_t count[2][PG_TBL_MAX], double t[3])
+		size_t count[2][PG_TBL_MAX], double t[3], bool may_beside)
 {
 	int kind = b->kind, err;
 	size_t queued = b->n, n;
+	struct beside_count bc;
+	uint32_t mask = TBL_ALL;
 
 	memset(count, 0, 2 * PG_TBL_MAX * sizeof(count[0][0]));
 	if (!b->empty_now)
 		pins_tables_refresh(ctx);
 	t[0] = mono_secs();
-	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count);
+	b->beside = false;
+	/* A pass that only drops expired entries (queued nothing, drops no
+	 * list) is for the compiled tier too. */
+	if (may_beside && !b->nrules && (queued || drop_mask))
+		mask &= ~TBL_CENT;
+	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count, mask);
+	if (!err && !b->empty_now && mask != TBL_ALL) {
+		b->beside = beside_ok(ctx, b, queued, drop_mask, &bc);
+		if (b->beside)
+			p_debug("%s: a small change beside the compiled tier (IPv4 %zu, IPv6 %zu "
+				"entries): %zu of its records change, the rest is dynamic",
+				pg_list_names[kind], bc.live[0], bc.live[1],
+				b->ncedit[0] + b->ncedit[1]);
+		else
+			err = read_tables(ctx, b, drop_mask, count, TBL_CENT);
+	}
 	if (err)
 		return err;
 	for (size_t i = queued; b->was && i < b->n; i++)
@@ -592,14 +820,26 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 				     pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
 				     j - i, ctx->meta.list_capacity, ctx->command ? ctx->command : "load");
 		res->entries[b->v[i].fam6] += j - i;
-		/* Host and prefix entries all go to the compiled tier. */
-		if (b->v[i].tbl == PG_TBL_PORT) {
-			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, PG_TBL_PORT);
+		/* Host and prefix entries all go to the compiled tier, but for
+		 * a small change beside it. */
+		if (b->v[i].tbl == PG_TBL_PORT || b->beside) {
+			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
 		} else {
 			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
 				b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, t);
 		}
 		i = j;
+	}
+	if (b->beside) {
+		res->added += bc.added;
+		res->removed += bc.removed;
+	}
+	for (int f = 0; b->beside && f < 2; f++) {
+		res->entries[f] += bc.live[f];
+		res->listed[f] += bc.focus[f];
+		if (!tables_empty(ctx->maps.list[kind][f][PG_TBL_CENT], PG_TBL_CENT))
+			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
+				b->bits |= PG_TABLE_BIT(kind, f ? 6 : 4, t);
 	}
 	return 0;
 }
@@ -611,7 +851,7 @@ int bulk_plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bul
 
 	memset(res, 0, sizeof(*res));
 	b->bits = 0;
-	return plan(ctx, b, drop_mask, res, count, t);
+	return plan(ctx, b, drop_mask, res, count, t, false);
 }
 
 int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
@@ -631,7 +871,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 	b->was = calloc(PG_MAX_RULES, 1);
 	if (!b->used || !b->was)
 		return p_err("out of memory");
-	err = plan(ctx, b, drop_mask, res, count, t);
+	err = plan(ctx, b, drop_mask, res, count, t, true);
 	if (err)
 		return err;
 	n = b->n;
@@ -646,20 +886,36 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 		addr_to = from;
 		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
 			struct fill *fl = &fills[f][t];
-			size_t to = from;
-			bool compiled = t == PG_TBL_CENT, empty = t != PG_TBL_PORT && !compiled;
+			size_t lo = from, to = from;
+			bool compiled = t == PG_TBL_CENT;
+			bool empty = t != PG_TBL_PORT && !compiled && !b->beside;
 
 			if (t == PG_TBL_CIDX || t == PG_TBL_CHOT)
 				continue;	/* built with PG_TBL_CENT */
 			if (t == PG_TBL_PORT)
 				while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
 					to++;
+			if (!empty && !compiled && t != PG_TBL_PORT) {
+				/* beside: this table's share of the address entries */
+				for (lo = addr_from; lo < addr_to && b->v[lo].tbl != t; lo++)
+					;
+				for (to = lo; to < addr_to && b->v[to].tbl == t; to++)
+					;
+			}
 			if (compiled) {
 				*fl = (struct fill){ .b = b, .from = addr_from, .to = addr_to,
 						     .fam6 = f, .tbl = t, .fd = -1,
 						     .cfds = { -1, -1, -1 } };
-				if (addr_to == addr_from && !count[f][t]) {
-					/* empty, stays so */
+				if (b->beside && b->ncedit[f]) {
+					err = beside_edit(ctx, b, f, &b->fds[f][PG_TBL_CENT]);
+					if (err)
+						err = p_err("cannot change the compiled %s %s entries: "
+							    "%s", pg_list_names[kind],
+							    f ? "IPv6" : "IPv4", strerror(-err));
+					continue;
+				}
+				if (b->beside || (addr_to == addr_from && !count[f][t])) {
+					/* empty, stays so; or kept beside */
 					for (int c = PG_TBL_CENT; c <= PG_TBL_CHOT; c++)
 						b->fds[f][c] = ctx->maps.list[kind][f][c];
 					continue;
@@ -669,9 +925,9 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 					compile_run(fl);
 				continue;
 			}
-			*fl = (struct fill){ .b = b, .from = from, .to = empty ? from : to, .fam6 = f,
+			*fl = (struct fill){ .b = b, .from = lo, .to = empty ? lo : to, .fam6 = f,
 					     .tbl = t };
-			if ((empty || to == from) && !count[f][t] &&
+			if ((empty || to == lo) && !count[f][t] &&
 			    tables_capacity(ctx->maps.list[kind][f][t]) == ctx->meta.list_capacity) {
 				b->fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
 				continue;
@@ -680,9 +936,9 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			if (fl->fd < 0)
 				err = p_err("cannot create a %s table: %s",
 					    tables_name(kind, f, t), strerror(-fl->fd));
-			else if (!empty && to > from)
+			else if (!empty && to > lo)
 				fl->started = !pthread_create(&fl->thread, NULL, fill_run, fl);
-			if (!err && !empty && to > from && !fl->started)
+			if (!err && !empty && to > lo && !fl->started)
 				fill_run(fl);	/* no thread: do it here */
 			if (t == PG_TBL_PORT)
 				from = to;

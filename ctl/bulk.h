@@ -44,6 +44,15 @@ struct bulk_ent;
 typedef void bulk_note_fn(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
 			  uint16_t old_hi, uint64_t queued, bool head);
 
+/* A change of one compiled record (beside, see bulk.c): drop some lists,
+ * add a queued entry's. */
+struct bulk_cedit {
+	uint32_t idx;		/* record in PG_TBL_CENT */
+	uint64_t drop, add;	/* list bits */
+	uint64_t expires_ns;	/* of the added entry */
+	size_t queued;		/* 1 + index of the added entry in b->v, 0: a drop */
+};
+
 struct bulk {
 	int kind;
 	uint64_t focus;		/* the lists added and removed are counted for */
@@ -59,6 +68,10 @@ struct bulk {
 	int fds[2][PG_TBL_MAX];	/* the new tables (or the live one, kept) */
 	uint32_t bits;		/* PG_TABLE_BIT()s of the new non-empty tables */
 	uint32_t sels;		/* PG_SEL_BIT()s their port-scoped keys use */
+	bool beside;		/* small, beside a big compiled tier: into the
+				 * dynamic tier, the compiled tables kept */
+	struct bulk_cedit *cedit[2];	/* beside: compiled records to change */
+	size_t ncedit[2];
 	uint8_t *used, *was;	/* rule ids after, and before */
 };
 

@@ -18,6 +18,8 @@ void bulk_free(struct bulk *b)
 	free(b->rules);
 	free(b->used);
 	free(b->was);
+	free(b->cedit[0]);
+	free(b->cedit[1]);
 	memset(b, 0, sizeof(*b));
 }
 
