@@ -647,6 +647,13 @@ static bool beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_
 		adds[e->fam6] += i < queued;
 		dyn[e->fam6] += i < queued || e->val.lists;
 	}
+	/* What can be told from the sizes alone, before reading a record. */
+	for (int f = 0; f < 2; f++) {
+		size_t n = tables_capacity(ctx->maps.list[b->kind][f][PG_TBL_CENT]);
+
+		if (adds[f] && (dyn[f] > BESIDE_MAX || dyn[f] * BESIDE_RATIO > n))
+			return false;
+	}
 	for (int f = 0; f < 2; f++) {
 		size_t n, vsz, cap = 0, dead = 0, live0;
 		void *p = tables_mmap(ctx->maps.list[b->kind][f][PG_TBL_CENT], &n, &vsz, false);
@@ -659,7 +666,11 @@ static bool beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_
 
 			bc->live[f] += live;
 			bc->focus[f] += live && (r->lists & b->focus);
-			if (r->lists & drop_mask)
+			if (!(r->lists & drop_mask))
+				continue;
+			if (b->ncedit[f] * BESIDE_RATIO >= n)
+				err = -E2BIG;	/* not a small change */
+			else
 				err = cedit_push(b, f, &cap, (struct bulk_cedit){ .idx = i,
 									 .drop = drop_mask });
 		}
