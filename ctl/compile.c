@@ -351,6 +351,15 @@ static int build_v6(struct ranges *r, struct out *o)
 	return err;
 }
 
+/* Callers that merged sorted runs (bulk.c) need no sort: one pass tells. */
+static bool is_sorted(const struct compile_ent *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (ent_cmp(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
 int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *out)
 {
 	struct ranges r = {};
@@ -361,7 +370,7 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 	out->fam6 = fam6;
 	if (n >= PG_CENT_MAX)
 		return -E2BIG;
-	if (n)
+	if (n && !is_sorted(v, n))
 		qsort(v, n, sizeof(*v), ent_cmp);
 	out->nents = n + 1;
 	out->ents = calloc(n + 1, compile_ent_size(fam6));

@@ -56,8 +56,9 @@ static inline size_t compile_hot_elems(size_t nents)
 	return (nents + PG_CHOT_PER_ELEM - 1) / PG_CHOT_PER_ELEM;
 }
 
-/* Sorts v (by address, then prefix length) and builds; keys must be
- * unique. 0, -ENOMEM, or -E2BIG past what the index can address. */
+/* Sorts v (by address, then prefix length) unless it is so already, and
+ * builds; keys must be unique. 0, -ENOMEM, or -E2BIG past what the index
+ * can address. */
 int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *out);
 void compile_free(struct compiled *c);
 
