@@ -646,8 +646,8 @@ static void unprepare(struct pg_ctx *ctx, struct bulk *b)
  * (and fewer are left in no list), and for a family it adds to, the
  * dynamic tier then holds at most BESIDE_MAX entries and the compiled tier
  * BESIDE_RATIO times as many live ones (else compiling it all costs little
- * more, and keeps the datapath on one tier). The next change that is not small compiles everything
- * again. */
+ * more, and keeps the datapath on one tier). The next change that is not
+ * small compiles everything again. */
 #define BESIDE_MAX	16384
 #define BESIDE_RATIO	8
 
