@@ -318,71 +318,6 @@ struct fill {
 	bool started;
 };
 
-/* Order of compile_build's input: address, then prefix length. */
-static int cent_cmp(const struct compile_ent *a, const struct compile_ent *b)
-{
-	int c = memcmp(a->addr, b->addr, 16);
-
-	return c ? c : (int)a->plen - (int)b->plen;
-}
-
-/* A binary heap of runs, by their head entries. */
-struct run {
-	size_t at, end;
-};
-
-static void heap_down(struct run *h, size_t k, size_t i, const struct compile_ent *v)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		struct run t;
-
-		if (l < k && cent_cmp(&v[h[l].at], &v[h[m].at]) < 0)
-			m = l;
-		if (l + 1 < k && cent_cmp(&v[h[l + 1].at], &v[h[m].at]) < 0)
-			m = l + 1;
-		if (m == i)
-			return;
-		t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
-/* src[0..n) into dst in compile order. b->v gives a family's host entries
- * by address and its prefixes by length, then address: a few dozen sorted
- * runs (one per prefix length), which a k-way merge orders in one pass,
- * where a qsort of a million records is a fifth of a load. More runs than
- * MAX_RUNS (never, from b->v): left to compile_build's sort. */
-#define MAX_RUNS 256
-
-static bool merge_runs(const struct compile_ent *src, size_t n, struct compile_ent *dst)
-{
-	struct run h[MAX_RUNS];
-	size_t k = 0, out = 0;
-
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-
-		while (j < n && cent_cmp(&src[j - 1], &src[j]) <= 0)
-			j++;
-		if (k == MAX_RUNS)
-			return false;
-		h[k++] = (struct run){ i, j };
-		i = j;
-	}
-	for (size_t i = k; i-- > 0;)
-		heap_down(h, k, i, src);
-	while (k) {
-		dst[out++] = src[h[0].at++];
-		if (h[0].at == h[0].end)
-			h[0] = h[--k];
-		heap_down(h, k, 0, src);
-	}
-	return true;
-}
-
 /* The address entries of a family (host and prefix entries, as merged)
  * compiled into fresh arrays. */
 static void *compile_run(void *arg)
@@ -403,7 +338,7 @@ static void *compile_run(void *arg)
 		tables_key_decode(e->fam6, e->tbl, e->key, v[i].addr, &v[i].plen, &proto, &port);
 		v[i].rule = e->val;
 	}
-	if (!err && merge_runs(v, n, sorted)) {
+	if (!err && compile_order(v, n, sorted)) {
 		struct compile_ent *t = v;
 
 		v = sorted;
@@ -635,220 +570,6 @@ static void unprepare(struct pg_ctx *ctx, struct bulk *b)
 	b->ready = false;
 }
 
-/* A small change beside a big compiled tier (a 1k list loaded while a
- * million entries of other lists are compiled) goes to the dynamic tier,
- * so that it costs what it changes rather than a rebuild of every list of
- * the kind. A queued key the compiled tier holds, and a compiled entry of
- * a list being dropped, change that record instead, in a copy of the
- * entry and hot-field arrays published by the same switch (the index,
- * which only maps addresses to records, is kept). Only when no rule of its
- * own is queued, at most one in BESIDE_RATIO compiled records changes
- * (and fewer are left in no list), and for a family it adds to, the
- * dynamic tier then holds at most BESIDE_MAX entries and the compiled tier
- * BESIDE_RATIO times as many live ones (else compiling it all costs little
- * more, and keeps the datapath on one tier). The next change that is not
- * small compiles everything again. */
-#define BESIDE_MAX	16384
-#define BESIDE_RATIO	8
-
-static uint64_t max_expiry(uint64_t a, uint64_t b)
-{
-	return !a || !b ? 0 : a > b ? a : b;
-}
-
-struct beside_count {
-	size_t live[2];		/* compiled entries in a list, TTL not run out */
-	size_t focus[2];	/* of which in a focus list */
-	size_t added, removed;	/* focus entries the compiled tier gains, loses */
-};
-
-static int cedit_cmp(const void *a, const void *b)
-{
-	const struct bulk_cedit *x = a, *y = b;
-
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static int cedit_push(struct bulk *b, int f, size_t *cap, struct bulk_cedit e)
-{
-	if (vec_grow(&b->cedit[f], b->ncedit[f], cap, sizeof(e), 64))
-		return -ENOMEM;
-	b->cedit[f][b->ncedit[f]++] = e;
-	return 0;
-}
-
-/* What the edits of one record (a run of equal idx) make of it: the
- * merge's rules (bulk_merge) for an entry read from the maps and the
- * queued ones of its key. */
-static void cedit_apply(const struct bulk_cedit *e, size_t n, struct pg_rule *r, uint64_t now)
-{
-	uint64_t lists = r->expires_ns && r->expires_ns <= now ? 0 : r->lists;
-	bool set;
-
-	for (size_t i = 0; i < n; i++)
-		lists &= ~e[i].drop;
-	set = lists != 0;
-	if (!set)
-		r->expires_ns = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!e[i].add)
-			continue;
-		r->expires_ns = set ? max_expiry(r->expires_ns, e[i].expires_ns) : e[i].expires_ns;
-		set = true;
-		lists |= e[i].add;
-	}
-	r->lists = lists;
-	if (lists)
-		r->list_id = __builtin_ctzll(lists);
-}
-
-/* b->v[0..queued): the queued entries; b->v[queued..n): the dynamic
- * tables' entries, as read. On yes, b->cedit[] holds the compiled records
- * to change, sorted, and queued entries of those keys are emptied. */
-static bool beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t drop_mask,
-		      struct beside_count *bc)
-{
-	uint64_t now = mono_now_ns();
-	size_t dyn[2] = {}, adds[2] = {};
-
-	memset(bc, 0, sizeof(*bc));
-	for (size_t i = 0; i < b->n; i++) {
-		const struct bulk_ent *e = &b->v[i];
-
-		if (e->tbl == PG_TBL_PORT)
-			continue;
-		adds[e->fam6] += i < queued;
-		dyn[e->fam6] += i < queued || e->val.lists;
-	}
-	/* What can be told from the sizes alone, before reading a record. */
-	for (int f = 0; f < 2; f++) {
-		size_t n = tables_capacity(ctx->maps.list[b->kind][f][PG_TBL_CENT]);
-
-		if (adds[f] && (dyn[f] > BESIDE_MAX || dyn[f] * BESIDE_RATIO > n))
-			return false;
-	}
-	for (int f = 0; f < 2; f++) {
-		size_t n, vsz, cap = 0, dead = 0, live0;
-		void *p = tables_mmap(ctx->maps.list[b->kind][f][PG_TBL_CENT], &n, &vsz, false);
-		int err = p ? 0 : -errno;
-
-		b->ncedit[f] = 0;
-		for (size_t i = 1; !err && i < n; i++) {
-			const struct pg_rule *r = compile_rule(p, f, i);
-			bool live = r->lists && (!r->expires_ns || r->expires_ns > now);
-
-			bc->live[f] += live;
-			bc->focus[f] += live && (r->lists & b->focus);
-			if (!(r->lists & drop_mask))
-				continue;
-			if (b->ncedit[f] * BESIDE_RATIO >= n)
-				err = -E2BIG;	/* not a small change */
-			else
-				err = cedit_push(b, f, &cap, (struct bulk_cedit){ .idx = i,
-									 .drop = drop_mask });
-		}
-		for (size_t i = 0; !err && i < queued; i++) {
-			struct bulk_ent *e = &b->v[i];
-			uint8_t addr[16], plen, proto;
-			uint16_t port;
-			size_t at;
-
-			if (e->fam6 != f || e->tbl == PG_TBL_PORT)
-				continue;
-			tables_key_decode(f, e->tbl, e->key, addr, &plen, &proto, &port);
-			at = compile_find(p, n, f, addr, plen);
-			if (!at)
-				continue;
-			err = cedit_push(b, f, &cap, (struct bulk_cedit){
-				.idx = at, .add = e->val.lists, .expires_ns = e->val.expires_ns,
-				.queued = i + 1 });
-			dyn[f]--;
-		}
-		if (!err)
-			qsort(b->cedit[f], b->ncedit[f], sizeof(*b->cedit[f]), cedit_cmp);
-		/* Count what the records become. */
-		live0 = bc->live[f];
-		for (size_t i = 0; !err && i < b->ncedit[f];) {
-			size_t j = i;
-			struct pg_rule r = *compile_rule(p, f, b->cedit[f][i].idx);
-			uint64_t before = r.expires_ns && r.expires_ns <= now ? 0 : r.lists;
-
-			while (j < b->ncedit[f] && b->cedit[f][j].idx == b->cedit[f][i].idx)
-				j++;
-			cedit_apply(&b->cedit[f][i], j - i, &r, now);
-			bc->live[f] += !!r.lists - !!before;
-			bc->focus[f] += !!(r.lists & b->focus) - !!(before & b->focus);
-			bc->added += (r.lists & b->focus) && !(before & b->focus);
-			bc->removed += !(r.lists & b->focus) && (before & b->focus);
-			dead += before && !r.lists;
-			i = j;
-		}
-		tables_munmap(p, n, vsz);
-		if (err || b->ncedit[f] * BESIDE_RATIO > live0 || dead * BESIDE_RATIO > bc->live[f] ||
-		    (adds[f] && (dyn[f] > BESIDE_MAX || bc->live[f] < BESIDE_RATIO * dyn[f]))) {
-			b->ncedit[0] = b->ncedit[1] = 0;
-			return false;
-		}
-	}
-	/* Queued entries of compiled keys go into their records, not the
-	 * dynamic tier. */
-	for (int f = 0; f < 2; f++)
-		for (size_t i = 0; i < b->ncedit[f]; i++)
-			if (b->cedit[f][i].queued)
-				b->v[b->cedit[f][i].queued - 1].val.lists = 0;
-	return true;
-}
-
-/* Beside: the family's compiled entries with b->cedit[f] applied, in new
- * entry and hot-field arrays (fds[0], fds[2]); the index stays (fds[1]). */
-static int beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[3])
-{
-	const int *live = &ctx->maps.list[b->kind][f][PG_TBL_CENT];
-	uint64_t now = mono_now_ns();
-	size_t n, vsz, nh, hvsz, en = 0, evsz = 0, hn = 0, hsz = 0;
-	void *p = tables_mmap(live[0], &n, &vsz, false), *hp = tables_mmap(live[2], &nh, &hvsz, false);
-	void *ep = NULL, *hq = NULL;
-	int err = p && hp ? 0 : -errno;
-
-	fds[0] = fds[2] = -1;
-	fds[1] = live[1];
-	if (!err && (fds[0] = tables_create_array(b->kind, f, PG_TBL_CENT, n)) < 0)
-		err = fds[0];
-	if (!err && (fds[2] = tables_create_array(b->kind, f, PG_TBL_CHOT, nh)) < 0)
-		err = fds[2];
-	if (!err && (!(ep = tables_mmap(fds[0], &en, &evsz, true)) ||
-		     !(hq = tables_mmap(fds[2], &hn, &hsz, true))))
-		err = -errno;
-	if (!err) {
-		memcpy(ep, p, n * vsz);
-		memcpy(hq, hp, nh * hvsz);
-		for (size_t i = 0; i < b->ncedit[f];) {
-			size_t j = i;
-			uint32_t at = b->cedit[f][i].idx;
-			struct pg_rule *r = compile_rule(ep, f, at);
-			struct pg_chot h;
-
-			while (j < b->ncedit[f] && b->cedit[f][j].idx == at)
-				j++;
-			cedit_apply(&b->cedit[f][i], j - i, r, now);
-			h = compile_hot_of(r);
-			memcpy((struct pg_chot *)hq + at, &h, sizeof(h));
-			i = j;
-		}
-	}
-	tables_munmap(ep, en, evsz);
-	tables_munmap(hq, hn, hsz);
-	tables_munmap(p, n, vsz);
-	tables_munmap(hp, nh, hvsz);
-	if (err) {
-		for (int c = 0; c < 3; c += 2)
-			if (fds[c] >= 0)
-				close(fds[c]);
-		fds[0] = fds[2] = -1;
-	}
-	return err;
-}
-
 /* The kind's new content in b->v (read, sorted, merged) and its checks,
  * before any map is made: shared by bulk_prepare and check mode. */
 static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res,
@@ -856,7 +577,7 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 {
 	int kind = b->kind, err;
 	size_t queued = b->n, n;
-	struct beside_count bc;
+	struct bulk_beside bc;
 	uint32_t mask = TBL_ALL;
 
 	memset(count, 0, 2 * PG_TBL_MAX * sizeof(count[0][0]));
@@ -870,7 +591,7 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 		mask &= ~TBL_CENT;
 	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count, mask);
 	if (!err && !b->empty_now && mask != TBL_ALL) {
-		b->beside = beside_ok(ctx, b, queued, drop_mask, &bc);
+		b->beside = bulk_beside_ok(ctx, b, queued, drop_mask, &bc);
 		if (b->beside)
 			p_debug("%s: a small change beside the compiled tier (IPv4 %zu, IPv6 %zu "
 				"entries): %zu of its records change, the rest is dynamic",
@@ -991,7 +712,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 						     .fam6 = f, .tbl = t, .fd = -1,
 						     .cfds = { -1, -1, -1 } };
 				if (b->beside && b->ncedit[f]) {
-					err = beside_edit(ctx, b, f, &b->fds[f][PG_TBL_CENT]);
+					err = bulk_beside_edit(ctx, b, f, &b->fds[f][PG_TBL_CENT]);
 					if (err)
 						err = p_err("cannot change the compiled %s %s entries: "
 							    "%s", pg_list_names[kind],

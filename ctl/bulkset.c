@@ -243,3 +243,26 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res)
 	}
 	return out;
 }
+
+/* See bulk.h. */
+void bulk_cedit_apply(const struct bulk_cedit *e, size_t n, struct pg_rule *r, uint64_t now)
+{
+	uint64_t lists = r->expires_ns && r->expires_ns <= now ? 0 : r->lists;
+	bool set;
+
+	for (size_t i = 0; i < n; i++)
+		lists &= ~e[i].drop;
+	set = lists != 0;
+	if (!set)
+		r->expires_ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].add)
+			continue;
+		r->expires_ns = set ? max_expiry(r->expires_ns, e[i].expires_ns) : e[i].expires_ns;
+		set = true;
+		lists |= e[i].add;
+	}
+	r->lists = lists;
+	if (lists)
+		r->list_id = __builtin_ctzll(lists);
+}
