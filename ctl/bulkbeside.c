@@ -106,7 +106,7 @@ bool bulk_beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t 
 				.queued = i + 1 });
 			dyn[f]--;
 		}
-		if (!err)
+		if (!err && b->ncedit[f])	/* qsort of NULL is undefined, even empty */
 			qsort(b->cedit[f], b->ncedit[f], sizeof(*b->cedit[f]), cedit_cmp);
 		/* Count what the records become. */
 		live0 = bc->live[f];
