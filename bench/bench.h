@@ -67,6 +67,8 @@ struct opts {
 	int rx_cpu;		/* gen: CPU whose load to report, -1: none */
 	int dynamic;		/* --tier dynamic: entries in the hash and trie, as deny add
 				 * puts them; default: compiled, as load does */
+	int beside;		/* --tier beside: compiled, and BESIDE_ENTRIES others
+				 * in the dynamic tier, as a small load beside them */
 	char **args;		/* what follows the options (time: the command) */
 	int nargs;
 };
@@ -80,6 +82,9 @@ void prefixes_free(struct prefix_set *s);
 void addr_bytes(u128 a, int family, __u8 out[16]);
 void prefixes_hits(struct prefix_set *s, __u8 (*out)[16], size_t m);
 void prefixes_misses(struct prefix_set *s, __u8 (*out)[16], size_t m);
+/* Misses of s that also (NULL: nothing) does not cover either. */
+void prefixes_misses_of(struct prefix_set *s, const struct prefix_set *also, __u8 (*out)[16],
+			size_t m);
 int prefixes_print(const struct prefix_set *s, FILE *f, enum prefix_fmt fmt, const char *set);
 void prefixes_histogram_json(const struct prefix_set *s, FILE *f);
 
@@ -102,6 +107,8 @@ struct bpf_object;
 int lists_from_obj(struct bench_lists *l, struct bpf_object *obj);
 void lists_close(struct bench_lists *l);
 int lists_fill(struct bench_lists *l, const struct prefix_set *s, double *secs);
+/* Put s into (on) or take it out of the dynamic tier, whatever l->dynamic. */
+int lists_dynamic(struct bench_lists *l, const struct prefix_set *s, int on);
 int lists_clear(struct bench_lists *l, const struct prefix_set *s, double *secs);
 long long lists_memlock(const struct bench_lists *l, int family);
 

@@ -58,6 +58,7 @@ struct dp {
 	struct bench_bpf *b;
 	struct bench_lists lists;
 	size_t table;			/* addresses per half of bench_addrs */
+	int beside;			/* --tier beside */
 	unsigned repeat, rounds;
 	int ncpus;
 	__u8 frame[2][64];		/* [v4, v6] */
@@ -151,8 +152,9 @@ static void build_frames(struct dp *d)
 	d->frame_len[1] = frame_build(d->frame[1], 6, mac_a, mac_b, s6, d6);
 }
 
-/* Hits in the first half of bench_addrs, misses in the second. */
-static int load_addrs(struct dp *d, struct prefix_set *s)
+/* Hits in the first half of bench_addrs, misses (of also too) in the
+ * second. */
+static int load_addrs(struct dp *d, struct prefix_set *s, const struct prefix_set *also)
 {
 	size_t n = 2 * d->table;
 	__u8 (*a)[16] = malloc(n * 16);
@@ -165,7 +167,7 @@ static int load_addrs(struct dp *d, struct prefix_set *s)
 		goto out;
 	}
 	prefixes_hits(s, a, d->table);
-	prefixes_misses(s, a + d->table, d->table);
+	prefixes_misses_of(s, also, a + d->table, d->table);
 	for (size_t i = 0; i < n; i++)
 		keys[i] = i;
 	if (bpf_map_update_batch(bpf_map__fd(d->b->maps.bench_addrs), keys, a, &count, &opts))
@@ -290,17 +292,26 @@ static void emit_cell(struct dp *d, const struct prefix_set *s, long long empty,
 	fputc('}', f);
 }
 
+/* --tier beside: what a small list loaded beside the compiled set adds to
+ * every lookup (another seed's prefixes, which the traffic misses). */
+#define BESIDE_ENTRIES 1000
+
 /* One family x layout x size: fill, warm up, measure, empty. */
 static int run_cell(struct dp *d, int family, enum layout l, size_t n, FILE *f, int first)
 {
-	struct prefix_set s;
+	struct prefix_set s, small = {};
 	long long empty = lists_memlock(&d->lists, family);
 	double ns;
 	int err;
 
 	if (prefixes_make(&s, family, l, n, 1))
 		return bench_err("cannot make %zu prefixes", n);
-	err = lists_fill(&d->lists, &s, NULL) || load_addrs(d, &s);
+	if (d->beside && prefixes_make(&small, family, LAYOUT_MIX, BESIDE_ENTRIES, 2)) {
+		prefixes_free(&s);
+		return bench_err("cannot make %d prefixes", BESIDE_ENTRIES);
+	}
+	err = lists_fill(&d->lists, &s, NULL) || load_addrs(d, &s, d->beside ? &small : NULL) ||
+	      (d->beside && lists_dynamic(&d->lists, &small, 1));
 	for (int t = 0; t < T_MAX && !err; t++)	/* warm-up: caches, LRU, checks */
 		err = run_target(d, t, family, d->repeat / 10 + 1, &ns);
 	for (unsigned r = 0; r < d->rounds && !err; r++)
@@ -317,7 +328,11 @@ static int run_cell(struct dp *d, int family, enum layout l, size_t n, FILE *f, 
 	}
 	if (!err && lists_clear(&d->lists, &s, NULL))
 		err = -1;
+	if (!err && d->beside && lists_dynamic(&d->lists, &small, 0))
+		err = -1;
 	prefixes_free(&s);
+	if (d->beside)
+		prefixes_free(&small);
 	return err ? -1 : 0;
 }
 
@@ -329,7 +344,8 @@ static int run_all(struct dp *d, const struct opts *o, FILE *f)
 
 	fprintf(f, "{\"repeat\": %u, \"rounds\": %u, \"addresses\": %zu, \"tier\": \"%s\", "
 		"\"frame_len\": {\"4\": %zu, \"6\": %zu}, \"cells\": [", d->repeat, d->rounds,
-		d->table, d->lists.dynamic ? "dynamic" : "compiled", d->frame_len[0],
+		d->table, d->lists.dynamic ? "dynamic" : d->beside ? "beside" : "compiled",
+		d->frame_len[0],
 		d->frame_len[1]);
 	for (int fi = 0; fi < 2; fi++)
 		for (int li = 0; li < 2; li++)
@@ -352,7 +368,8 @@ static void dp_free(struct dp *d)
 
 int cmd_datapath(const struct opts *o)
 {
-	struct dp d = { .repeat = o->repeat, .rounds = o->rounds, .table = o->table };
+	struct dp d = { .repeat = o->repeat, .rounds = o->rounds, .table = o->table,
+			.beside = o->beside };
 	FILE *f = o->out ? fopen(o->out, "w") : stdout;
 	int err;
 

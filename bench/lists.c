@@ -412,6 +412,11 @@ int lists_fill(struct bench_lists *l, const struct prefix_set *s, double *secs)
 	return l->dynamic ? apply(l, s, 1, secs) : compile_fill(l, s, secs);
 }
 
+int lists_dynamic(struct bench_lists *l, const struct prefix_set *s, int on)
+{
+	return apply(l, s, on, NULL);
+}
+
 int lists_clear(struct bench_lists *l, const struct prefix_set *s, double *secs)
 {
 	return l->dynamic ? apply(l, s, 0, secs) : compile_clear(l, s, secs);

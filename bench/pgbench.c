@@ -20,7 +20,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "datapath", cmd_datapath, "[--sizes N,..] [--rounds R] [--repeat N] [--table N] "
-				    "[--tier compiled|dynamic] [--out FILE]: part 1, ns per packet "
+				    "[--tier compiled|dynamic|beside] [--out FILE]: part 1, ns per packet "
 				    "under test_run" },
 	{ "gen", cmd_gen, "--ifname IF --dst-mac MAC --dst-ip IP [--entries N] [--layout L] "
 			  "[--duration-ms MS] [--max-packets N] [--table N] [--rx-cpu C]: live-frames generator" },
@@ -169,7 +169,8 @@ static int parse_opt(int c, char *arg, struct opts *o)
 	case O_RX_CPU: o->rx_cpu = atoi(arg); return 0;
 	case O_TIER:
 		o->dynamic = !strcmp(arg, "dynamic");
-		return o->dynamic || !strcmp(arg, "compiled") ? 0 : -1;
+		o->beside = !strcmp(arg, "beside");
+		return o->dynamic || o->beside || !strcmp(arg, "compiled") ? 0 : -1;
 	}
 	return -1;
 }

@@ -255,17 +255,25 @@ static int covered(const struct prefix_set *s, u128 a)
  * trie as deep as a hit does. Mixed: random addresses no entry covers. */
 void prefixes_misses(struct prefix_set *s, __u8 (*out)[16], size_t m)
 {
+	prefixes_misses_of(s, NULL, out, m);
+}
+
+void prefixes_misses_of(struct prefix_set *s, const struct prefix_set *also, __u8 (*out)[16],
+			size_t m)
+{
 	u128 one = s->family == 4 ? (u128)1 << 96 : 1;
 
 	for (size_t i = 0; i < m; i++) {
 		u128 a;
 
-		if (s->layout == LAYOUT_SEQ)
-			a = s->p[rng_next(&s->rng) % s->n].addr + one;
-		else
-			do
-				a = random_addr(s->family, &s->rng);
-			while (covered(s, a));
+		do
+			if (s->layout == LAYOUT_SEQ)
+				a = s->p[rng_next(&s->rng) % s->n].addr + one;
+			else
+				do
+					a = random_addr(s->family, &s->rng);
+				while (covered(s, a));
+		while (also && covered(also, a));
 		addr_bytes(a, s->family, out[i]);
 	}
 }

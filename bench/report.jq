@@ -53,7 +53,7 @@ def pps_results: group_by([.entries, .mode]) | map({
 	| .x_nftables = ratio($r.mpps.median; $nft));
 
 def load_results: group_by([.tool, .entries]) | map({
-	tool: .[0].tool, entries: .[0].entries,
+	tool: .[0].tool, entries: .[0].entries, beside: .[0].beside,
 	seconds: (map(.seconds) | stat),
 	delete_s: (map(.delete_s // empty) | stat),
 	# pktgate: time the command's own clock saw (after process start), the
@@ -168,6 +168,15 @@ def md_load: if (.load // []) == [] then "Not run." else
 		load_del("deny-add"; $n), load_mem("batch"; $n), load_mem("nft"; $n)])
 	end;
 
+def md_beside: [.load[] | select(.tool == "beside-load")][0] as $b | if $b == null then "" else
+	"### A small list beside a big one\n\n`pktgate load` of \($b.entries | entries_h) prefixes into list small while list big holds \($b.beside | entries_h) (another seed), then `load --replace` of small with the same file, then `flush deny --list small`. Beside, from the table above: a load of \($b.beside | entries_h) into a new list, and `nft -f` of \($b.entries | entries_h).\n",
+	row(["small", "beside", "load", "load --replace", "flush --list", "load of \($b.beside | entries_h) alone", "`nft -f` of \($b.entries | entries_h)"]),
+	row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+	row([($b.entries | entries_h), ($b.beside | entries_h), load_cell("beside-load"; $b.entries),
+		load_cell("beside-replace"; $b.entries), load_del("beside-load"; $b.entries),
+		load_cell("pktgate-load"; $b.beside), load_cell("nft"; $b.entries)])
+	end;
+
 def md_reads: if (.reads // []) == [] then "Not run." else
 	"Wall time of one command (process start to exit, output discarded), with the deny list holding N entries and the top-talker table full (65,536 addresses). Median (min–max).\n",
 	row(["command", "entries", "time"]), row(["---", "---:", "---:"]),
@@ -186,7 +195,7 @@ def markdown:
 	"## Targets\n", md_targets, "",
 	"## 1. Datapath cost per packet\n", md_datapath, "",
 	"## 2. Packets per second through a veth\n", md_pps, "",
-	"## 3. Control plane\n", "### Loading prefixes\n", md_load, "",
+	"## 3. Control plane\n", "### Loading prefixes\n", md_load, "", md_beside, "",
 	"### Reading full tables\n", md_reads, "",
 	"## Skipped\n", md_skipped;
 

@@ -56,18 +56,20 @@ if [ $SMOKE = 1 ]; then
 	DP_SIZES=1,100 DP_ROUNDS=2 DP_REPEAT=2000 DP_TABLE=256
 	PPS_SIZES="1 100" PPS_ROUNDS=1 PPS_MS=100 PPS_MAX=200k
 	CP_SIZES="100 1000" CP_ROUNDS=2 ADD_SIZES="100" READ_SIZES="1000"
+	BESIDE_BIG=1000 BESIDE_SMALL=100
 	MODE=smoke
 else
 	DP_SIZES=1,1k,100k,1M DP_ROUNDS=5 DP_REPEAT=300k DP_TABLE=65536
 	PPS_SIZES="1 100000 1000000" PPS_ROUNDS=5 PPS_MS=1000 PPS_MAX=50M
 	CP_SIZES="1000 10000 100000 1000000" CP_ROUNDS=5 ADD_SIZES="1000 10000"
 	READ_SIZES="1000 100000 1000000"
+	BESIDE_BIG=1000000 BESIDE_SMALL=1000
 	MODE=full
 fi
 # Any of them can be overridden from the environment as BENCH_<NAME>,
 # e.g. BENCH_PPS_SIZES="1000000" bench/run.sh --parts 2.
 for v in DP_SIZES DP_ROUNDS DP_REPEAT DP_TABLE PPS_SIZES PPS_ROUNDS PPS_MS PPS_MAX \
-	CP_SIZES CP_ROUNDS ADD_SIZES READ_SIZES; do
+	CP_SIZES CP_ROUNDS ADD_SIZES READ_SIZES BESIDE_BIG BESIDE_SMALL; do
 	o="BENCH_$v"
 	[ -z "${!o:-}" ] || printf -v "$v" '%s' "${!o}"
 done
@@ -438,6 +440,29 @@ cp_pktgate_load() {
 		parse_s: $o.read_seconds}')"
 }
 
+# A small list loaded beside a big one (issue 13: a load of a 1k-entry
+# list while a million other entries are present must not pay for
+# rebuilding the others' tables): BESIDE_BIG prefixes in list big, then
+# BESIDE_SMALL other prefixes (another seed) into list small: load, load
+# --replace, flush --list. The big list is loaded untimed, once a round.
+cp_beside() {
+	local r=$1 out="$RAW/cp-load.json" f="$RAW/cp-beside.txt" ld ldo rp rpo fl
+	"$PG" load "$RAW/cp-beside-big.txt" --list big >/dev/null
+	ld=$(timed --out "$out" -- "$PG" -j load "$f" --list small)
+	ldo=$(<"$out")
+	rp=$(timed --out "$out" -- "$PG" -j load "$f" --list small --replace)
+	rpo=$(<"$out")
+	fl=$(timed -- "$PG" flush deny --list small)
+	timed -- "$PG" flush deny --list big >/dev/null
+	[ "$(jq .entries <<<"$ldo")" = "$BESIDE_SMALL" ] && [ "$(jq .entries <<<"$rpo")" = "$BESIDE_SMALL" ] ||
+		die "load of $BESIDE_SMALL beside $BESIDE_BIG: the list held $(jq .entries <<<"$ldo"), then $(jq .entries <<<"$rpo")"
+	cp_emit beside-load "$BESIDE_SMALL" "$r" "$(jq .seconds <<<"$ld")" "$(jq -nc --argjson o "$ldo" \
+		--argjson fl "$fl" --argjson big "$BESIDE_BIG" '{beside: $big, command_s: $o.seconds,
+		delete_s: $fl.seconds}')"
+	cp_emit beside-replace "$BESIDE_SMALL" "$r" "$(jq .seconds <<<"$rp")" "$(jq -nc --argjson o "$rpo" \
+		--argjson big "$BESIDE_BIG" '{beside: $big, command_s: $o.seconds}')"
+}
+
 cp_deny_add() {	# one `pktgate deny add` with every CIDR, then one flush
 	local n=$1 r=$2 ins del cidrs
 	mapfile -t cidrs < <("$PGB" prefixes --entries "$n" --layout mix --seed $SEED)
@@ -479,6 +504,8 @@ part_control() {
 	for n in $CP_SIZES; do
 		"$PGB" prefixes --entries "$n" --layout mix --seed $SEED >"$RAW/cp-$n.txt"
 	done
+	"$PGB" prefixes --entries "$BESIDE_BIG" --layout mix --seed $SEED >"$RAW/cp-beside-big.txt"
+	"$PGB" prefixes --entries "$BESIDE_SMALL" --layout mix --seed $((SEED + 1)) >"$RAW/cp-beside.txt"
 	if command -v nft >/dev/null; then
 		tools+=(nft)
 		for n in $CP_SIZES; do nft_set_file "$n" "$RAW/cp-$n.nft"; done
@@ -494,6 +521,7 @@ part_control() {
 			done
 		done
 		for n in $ADD_SIZES; do cp_deny_add "$n" "$r"; done
+		cp_beside "$r"
 		log "  round $((r + 1)) of $CP_ROUNDS done"
 	done
 	rm -f "$RAW"/cp-*.nft "$RAW"/cp-*.txt "$RAW/cp-load.json"

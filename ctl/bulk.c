@@ -167,9 +167,14 @@ static void *read_run(void *arg)
 	return NULL;
 }
 
-/* Append every table's entries to b; count[][] gets each table's size. */
+#define TBL_BIT(f, t)	(1u << ((f) * PG_TBL_MAX + (t)))
+#define TBL_ALL		(TBL_BIT(2, 0) - 1)
+#define TBL_CENT	(TBL_BIT(0, PG_TBL_CENT) | TBL_BIT(1, PG_TBL_CENT))
+
+/* Append the entries of the tables in mask (TBL_BIT()s) to b; count[][]
+ * gets each such table's size. */
 static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
-		       size_t count[2][PG_TBL_MAX])
+		       size_t count[2][PG_TBL_MAX], uint32_t mask)
 {
 	struct reader rd[2][PG_TBL_MAX] = {};
 	uint64_t now = mono_now_ns();
@@ -182,6 +187,8 @@ static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
 
 			*r = (struct reader){ .fd = ctx->maps.list[b->kind][f][t], .fam6 = f,
 					      .tbl = t, .drop_mask = drop_mask, .now = now };
+			if (!(mask & TBL_BIT(f, t)))
+				continue;
 			r->started = !pthread_create(&r->thread, NULL, read_run, r);
 			if (!r->started)
 				read_run(r);
@@ -195,7 +202,8 @@ static int read_tables(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask,
 			if (!err && r->err)
 				err = p_err("cannot read the %s list: %s", pg_list_names[b->kind],
 					    strerror(-r->err));
-			count[f][t] = r->part.n;
+			if (mask & TBL_BIT(f, t))
+				count[f][t] = r->part.n;
 			total += r->part.n;
 		}
 	if (!err && bulk_reserve(b, total))
@@ -317,8 +325,9 @@ static void *compile_run(void *arg)
 	struct fill *fl = arg;
 	size_t n = fl->to - fl->from;
 	struct compile_ent *v = malloc((n ? n : 1) * sizeof(*v));
+	struct compile_ent *sorted = malloc((n ? n : 1) * sizeof(*v));
 	struct compiled c;
-	int err = v ? 0 : -ENOMEM;
+	int err = v && sorted ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !err && i < n; i++) {
 		const struct bulk_ent *e = &fl->b->v[fl->from + i];
@@ -329,6 +338,13 @@ static void *compile_run(void *arg)
 		tables_key_decode(e->fam6, e->tbl, e->key, v[i].addr, &v[i].plen, &proto, &port);
 		v[i].rule = e->val;
 	}
+	if (!err && compile_order(v, n, sorted)) {
+		struct compile_ent *t = v;
+
+		v = sorted;
+		sorted = t;
+	}
+	free(sorted);
 	if (!err)
 		err = compile_build(fl->fam6, v, n, &c);
 	free(v);
@@ -393,21 +409,63 @@ static bool kept(struct pg_ctx *ctx, const struct bulk *b, int f, int t)
 	return b->fds[f][t] == ctx->maps.list[b->kind][f][t];
 }
 
+/* Slot updates, all at once: each update (or delete) of a map-in-map slot
+ * returns only after an RCU grace period, and grace periods waited for
+ * at the same time are shared, so n slots in n threads cost about one
+ * grace period where one after the other they cost n (8-20 ms each
+ * here). */
+struct slot_op {
+	int outer, kind, fd;	/* fd < 0: empty the slot */
+	uint32_t gen;
+	int err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *slot_run(void *arg)
+{
+	struct slot_op *op = arg;
+
+	op->err = op->fd >= 0 ? tables_set(op->outer, op->kind, op->gen, op->fd) :
+				tables_clear(op->outer, op->kind, op->gen);
+	return NULL;
+}
+
+/* Run ops[0..n) in parallel; the first error (-errno), and its index. */
+static int slots_apply(struct slot_op *ops, int n, int *failed)
+{
+	int err = 0;
+
+	for (int i = 0; i < n; i++) {
+		ops[i].started = n > 1 && !pthread_create(&ops[i].thread, NULL, slot_run, &ops[i]);
+		if (!ops[i].started)
+			slot_run(&ops[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (ops[i].started)
+			pthread_join(ops[i].thread, NULL);
+		if (!err && ops[i].err) {
+			err = ops[i].err;
+			if (failed)
+				*failed = i;
+		}
+	}
+	return err;
+}
+
 static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 {
+	struct slot_op ops[PG_LIST_KIND_MAX * 2 * PG_TBL_MAX];
 	struct pg_config cfg;
 	uint32_t flip = 0, kind_bits = 0, bits = 0;
-	int err, wait_b = -1, wait_tbl = 0;
+	int err, nops = 0, failed = 0;
 
 	for (int i = 0; i < nb; i++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++) {
 				kind_bits |= PG_TABLE_BIT(bs[i]->kind, f ? 6 : 4, t);
-				if (!kept(ctx, bs[i], f, t)) {
+				if (!kept(ctx, bs[i], f, t))
 					flip |= 1u << bs[i]->kind;
-					wait_b = i;
-					wait_tbl = f * PG_TBL_MAX + t;
-				}
 			}
 	uint32_t sels = 0, kind_sels = 0;
 
@@ -434,28 +492,39 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 
 		if (!(flip & 1u << kind))
 			continue;
-		for (int f = 0; !err && f < 2; f++)
-			for (int t = 0; !err && t < PG_TBL_MAX; t++) {
+		for (int f = 0; f < 2; f++)
+			for (int t = 0; t < PG_TBL_MAX; t++) {
 				int outer = ctx->maps.outer[kind][f][t];
 
 				if (kept(ctx, bs[i], f, t) &&
 				    tables_id(outer, kind, !cur) == tables_id(outer, kind, cur))
 					continue;
-				err = tables_set(outer, kind, !cur, bs[i]->fds[f][t]);
-				if (err)
-					err = p_err("cannot install a new %s %s table: %s",
-						    pg_list_names[kind], table_what(f, t),
-						    strerror(-err));
+				ops[nops++] = (struct slot_op){ .outer = outer, .kind = kind,
+								.gen = !cur, .fd = bs[i]->fds[f][t] };
 			}
 	}
+	if (!err && (err = slots_apply(ops, nops, &failed))) {
+		int t = -1, f = 0;
+
+		/* Name the table that failed. */
+		for (int ff = 0; ff < 2 && t < 0; ff++)
+			for (int tt = 0; tt < PG_TBL_MAX && t < 0; tt++)
+				if (ctx->maps.outer[ops[failed].kind][ff][tt] == ops[failed].outer)
+					f = ff, t = tt;
+		err = p_err("cannot install a new %s %s table: %s", pg_list_names[ops[failed].kind],
+			    table_what(f, t < 0 ? 0 : t), strerror(-err));
+	}
 	if (err) {
+		nops = 0;
 		for (int i = 0; i < nb; i++)
 			for (int f = 0; f < 2; f++)
 				for (int t = 0; t < PG_TBL_MAX; t++)
 					if (!kept(ctx, bs[i], f, t))
-						tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
-							     bs[i]->kind,
-							     !((ctx->gens >> bs[i]->kind) & 1));
+						ops[nops++] = (struct slot_op){
+							.outer = ctx->maps.outer[bs[i]->kind][f][t],
+							.kind = bs[i]->kind, .fd = -1,
+							.gen = !((ctx->gens >> bs[i]->kind) & 1) };
+		slots_apply(ops, nops, NULL);
 		pins_tables_sweep(ctx);
 		return err;
 	}
@@ -464,20 +533,19 @@ static int publish(struct pg_ctx *ctx, struct bulk **bs, int nb)
 	if (err)
 		return err;
 	/* Wait out packets that read the old generation (an update of a
-	 * slot waits for them), then empty the old slots. */
-	{
-		struct bulk *w = bs[wait_b];
-		int f = wait_tbl / PG_TBL_MAX, t = wait_tbl % PG_TBL_MAX;
-
-		tables_set(ctx->maps.outer[w->kind][f][t], w->kind, (cfg.gens >> w->kind) & 1,
-			   w->fds[f][t]);
-	}
+	 * slot waits for them: ops[0] again, which changes nothing), then
+	 * empty the old slots. */
+	slots_apply(ops, 1, NULL);
+	nops = 0;
 	for (int i = 0; i < nb; i++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < PG_TBL_MAX; t++)
 				if (!kept(ctx, bs[i], f, t))
-					tables_clear(ctx->maps.outer[bs[i]->kind][f][t],
-						     bs[i]->kind, (ctx->gens >> bs[i]->kind) & 1);
+					ops[nops++] = (struct slot_op){
+						.outer = ctx->maps.outer[bs[i]->kind][f][t],
+						.kind = bs[i]->kind, .fd = -1,
+						.gen = (ctx->gens >> bs[i]->kind) & 1 };
+	slots_apply(ops, nops, NULL);
 	ctx->gens = cfg.gens;
 	cfg.tables = (cfg.tables & ~kind_bits) | bits;
 	cfg.sels = (cfg.sels & ~kind_sels) | sels;
@@ -505,16 +573,33 @@ static void unprepare(struct pg_ctx *ctx, struct bulk *b)
 /* The kind's new content in b->v (read, sorted, merged) and its checks,
  * before any map is made: shared by bulk_prepare and check mode. */
 static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res,
-		size_t count[2][PG_TBL_MAX], double t[3])
+		size_t count[2][PG_TBL_MAX], double t[3], bool may_beside)
 {
 	int kind = b->kind, err;
 	size_t queued = b->n, n;
+	struct bulk_beside bc;
+	uint32_t mask = TBL_ALL;
 
 	memset(count, 0, 2 * PG_TBL_MAX * sizeof(count[0][0]));
 	if (!b->empty_now)
 		pins_tables_refresh(ctx);
 	t[0] = mono_secs();
-	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count);
+	b->beside = false;
+	/* A pass that only drops expired entries (queued nothing, drops no
+	 * list) is for the compiled tier too. */
+	if (may_beside && !b->nrules && (queued || drop_mask))
+		mask &= ~TBL_CENT;
+	err = b->empty_now ? 0 : read_tables(ctx, b, drop_mask, count, mask);
+	if (!err && !b->empty_now && mask != TBL_ALL) {
+		b->beside = bulk_beside_ok(ctx, b, queued, drop_mask, &bc);
+		if (b->beside)
+			p_debug("%s: a small change beside the compiled tier (IPv4 %zu, IPv6 %zu "
+				"entries): %zu of its records change, the rest is dynamic",
+				pg_list_names[kind], bc.live[0], bc.live[1],
+				b->ncedit[0] + b->ncedit[1]);
+		else
+			err = read_tables(ctx, b, drop_mask, count, TBL_CENT);
+	}
 	if (err)
 		return err;
 	for (size_t i = queued; b->was && i < b->n; i++)
@@ -540,14 +625,26 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 				     pg_list_names[kind], table_what(b->v[i].fam6, b->v[i].tbl),
 				     j - i, ctx->meta.list_capacity, ctx->command ? ctx->command : "load");
 		res->entries[b->v[i].fam6] += j - i;
-		/* Host and prefix entries all go to the compiled tier. */
-		if (b->v[i].tbl == PG_TBL_PORT) {
-			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, PG_TBL_PORT);
+		/* Host and prefix entries all go to the compiled tier, but for
+		 * a small change beside it. */
+		if (b->v[i].tbl == PG_TBL_PORT || b->beside) {
+			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
 		} else {
 			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
 				b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, t);
 		}
 		i = j;
+	}
+	if (b->beside) {
+		res->added += bc.added;
+		res->removed += bc.removed;
+	}
+	for (int f = 0; b->beside && f < 2; f++) {
+		res->entries[f] += bc.live[f];
+		res->listed[f] += bc.focus[f];
+		if (!tables_empty(ctx->maps.list[kind][f][PG_TBL_CENT], PG_TBL_CENT))
+			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
+				b->bits |= PG_TABLE_BIT(kind, f ? 6 : 4, t);
 	}
 	return 0;
 }
@@ -559,7 +656,7 @@ int bulk_plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bul
 
 	memset(res, 0, sizeof(*res));
 	b->bits = 0;
-	return plan(ctx, b, drop_mask, res, count, t);
+	return plan(ctx, b, drop_mask, res, count, t, false);
 }
 
 int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct bulk_result *res)
@@ -579,7 +676,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 	b->was = calloc(PG_MAX_RULES, 1);
 	if (!b->used || !b->was)
 		return p_err("out of memory");
-	err = plan(ctx, b, drop_mask, res, count, t);
+	err = plan(ctx, b, drop_mask, res, count, t, true);
 	if (err)
 		return err;
 	n = b->n;
@@ -594,20 +691,36 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 		addr_to = from;
 		for (int t = 0; t < PG_TBL_MAX && !err; t++) {
 			struct fill *fl = &fills[f][t];
-			size_t to = from;
-			bool compiled = t == PG_TBL_CENT, empty = t != PG_TBL_PORT && !compiled;
+			size_t lo = from, to = from;
+			bool compiled = t == PG_TBL_CENT;
+			bool empty = t != PG_TBL_PORT && !compiled && !b->beside;
 
 			if (t == PG_TBL_CIDX || t == PG_TBL_CHOT)
 				continue;	/* built with PG_TBL_CENT */
 			if (t == PG_TBL_PORT)
 				while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
 					to++;
+			if (!empty && !compiled && t != PG_TBL_PORT) {
+				/* beside: this table's share of the address entries */
+				for (lo = addr_from; lo < addr_to && b->v[lo].tbl != t; lo++)
+					;
+				for (to = lo; to < addr_to && b->v[to].tbl == t; to++)
+					;
+			}
 			if (compiled) {
 				*fl = (struct fill){ .b = b, .from = addr_from, .to = addr_to,
 						     .fam6 = f, .tbl = t, .fd = -1,
 						     .cfds = { -1, -1, -1 } };
-				if (addr_to == addr_from && !count[f][t]) {
-					/* empty, stays so */
+				if (b->beside && b->ncedit[f]) {
+					err = bulk_beside_edit(ctx, b, f, &b->fds[f][PG_TBL_CENT]);
+					if (err)
+						err = p_err("cannot change the compiled %s %s entries: "
+							    "%s", pg_list_names[kind],
+							    f ? "IPv6" : "IPv4", strerror(-err));
+					continue;
+				}
+				if (b->beside || (addr_to == addr_from && !count[f][t])) {
+					/* empty, stays so; or kept beside */
 					for (int c = PG_TBL_CENT; c <= PG_TBL_CHOT; c++)
 						b->fds[f][c] = ctx->maps.list[kind][f][c];
 					continue;
@@ -617,9 +730,9 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 					compile_run(fl);
 				continue;
 			}
-			*fl = (struct fill){ .b = b, .from = from, .to = empty ? from : to, .fam6 = f,
+			*fl = (struct fill){ .b = b, .from = lo, .to = empty ? lo : to, .fam6 = f,
 					     .tbl = t };
-			if ((empty || to == from) && !count[f][t] &&
+			if ((empty || to == lo) && !count[f][t] &&
 			    tables_capacity(ctx->maps.list[kind][f][t]) == ctx->meta.list_capacity) {
 				b->fds[f][t] = ctx->maps.list[kind][f][t];	/* empty, stays so */
 				continue;
@@ -628,9 +741,9 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			if (fl->fd < 0)
 				err = p_err("cannot create a %s table: %s",
 					    tables_name(kind, f, t), strerror(-fl->fd));
-			else if (!empty && to > from)
+			else if (!empty && to > lo)
 				fl->started = !pthread_create(&fl->thread, NULL, fill_run, fl);
-			if (!err && !empty && to > from && !fl->started)
+			if (!err && !empty && to > lo && !fl->started)
 				fill_run(fl);	/* no thread: do it here */
 			if (t == PG_TBL_PORT)
 				from = to;

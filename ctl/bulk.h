@@ -44,6 +44,15 @@ struct bulk_ent;
 typedef void bulk_note_fn(void *arg, int kind, const struct bulk_ent *m, uint64_t before,
 			  uint16_t old_hi, uint64_t queued, bool head);
 
+/* A change of one compiled record (beside, see bulk.c): drop some lists,
+ * add a queued entry's. */
+struct bulk_cedit {
+	uint32_t idx;		/* record in PG_TBL_CENT */
+	uint64_t drop, add;	/* list bits */
+	uint64_t expires_ns;	/* of the added entry */
+	size_t queued;		/* 1 + index of the added entry in b->v, 0: a drop */
+};
+
 struct bulk {
 	int kind;
 	uint64_t focus;		/* the lists added and removed are counted for */
@@ -59,6 +68,10 @@ struct bulk {
 	int fds[2][PG_TBL_MAX];	/* the new tables (or the live one, kept) */
 	uint32_t bits;		/* PG_TABLE_BIT()s of the new non-empty tables */
 	uint32_t sels;		/* PG_SEL_BIT()s their port-scoped keys use */
+	bool beside;		/* small, beside a big compiled tier: into the
+				 * dynamic tier, the compiled tables kept */
+	struct bulk_cedit *cedit[2];	/* beside: compiled records to change */
+	size_t ncedit[2];
 	uint8_t *used, *was;	/* rule ids after, and before */
 };
 
@@ -88,6 +101,29 @@ int bulk_sort(struct bulk *b, size_t queued);
  * rule; keys left in no list are dropped. Counts into res what the focus
  * lists gain and lose. Returns the new b->n. */
 size_t bulk_merge(struct bulk *b, struct bulk_result *res);
+
+/* bulkset.c. What the edits e[0..n) of one compiled record make of it,
+ * by bulk_merge's rules for an entry read from the maps and the entries
+ * queued with its key: drop lists (an entry whose TTL ran out at now is
+ * in none), then add the queued ones, with the latest expiry. */
+void bulk_cedit_apply(const struct bulk_cedit *e, size_t n, struct pg_rule *r, uint64_t now);
+
+/* bulkbeside.c: a small change beside a big compiled tier, which goes to
+ * the dynamic tier and changes the compiled records it shares or drops in
+ * copies, the index kept, rather than compiling the kind again. */
+struct bulk_beside {
+	size_t live[2];		/* compiled entries in a list, TTL not run out */
+	size_t focus[2];	/* of which in a focus list */
+	size_t added, removed;	/* focus entries the compiled tier gains, loses */
+};
+/* On b->v[0..queued) queued and the dynamic tables' entries after them:
+ * whether the change is small beside the compiled tier; if so, fills
+ * b->cedit[] (sorted) and empties the queued entries of compiled keys. */
+bool bulk_beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t drop_mask,
+		    struct bulk_beside *bc);
+/* The family's compiled tier with b->cedit[f] applied: new entry and hot
+ * arrays in fds[0] and fds[2], the live index in fds[1]. */
+int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[3]);
 
 /* Room for more entries, to be queued next. */
 int bulk_reserve(struct bulk *b, size_t more);

@@ -18,6 +18,8 @@ void bulk_free(struct bulk *b)
 	free(b->rules);
 	free(b->used);
 	free(b->was);
+	free(b->cedit[0]);
+	free(b->cedit[1]);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -105,11 +107,20 @@ static int radix_sort(struct sort_key *sk, size_t n)
 	return 0;
 }
 
-/* Put b->v in key order: sort the compact keys, then move the entries
- * in place, cycle by cycle (no second copy of a million entries). */
+/* How far ahead the gather prefetches: enough misses in flight to cover
+ * the memory latency, few enough to stay in the L1 cache. */
+#define GATHER_AHEAD 8
+
+/* Put b->v in key order: sort the compact keys, then gather the entries
+ * into a new array in that order. Each entry is one cache miss either
+ * way, but a gather knows its next sources and prefetches them, where
+ * moving in place, cycle by cycle, waits for each miss (two, with the
+ * cycle's own array): a fifth of a 1M load. In place, without a second
+ * copy of the entries, when there is no memory for one. */
 int bulk_sort(struct bulk *b, size_t queued)
 {
 	struct sort_key *sk = malloc(b->n * sizeof(*sk) + 1);
+	struct bulk_ent *nv;
 	uint32_t *dest, *src;
 	size_t k = 0;
 
@@ -123,6 +134,19 @@ int bulk_sort(struct bulk *b, size_t queued)
 	if (radix_sort(sk, b->n)) {
 		free(sk);
 		return -ENOMEM;
+	}
+	nv = malloc(b->n * sizeof(*nv) + 1);
+	if (nv) {
+		for (size_t i = 0; i < b->n; i++) {
+			if (i + GATHER_AHEAD < b->n)
+				__builtin_prefetch(&b->v[sk[i + GATHER_AHEAD].idx]);
+			nv[i] = b->v[sk[i].idx];
+		}
+		free(b->v);
+		b->v = nv;
+		b->cap = b->n;
+		free(sk);
+		return 0;
 	}
 	src = malloc(b->n * sizeof(*src) + 1);
 	if (!src) {
@@ -218,4 +242,27 @@ size_t bulk_merge(struct bulk *b, struct bulk_result *res)
 		i = j;
 	}
 	return out;
+}
+
+/* See bulk.h. */
+void bulk_cedit_apply(const struct bulk_cedit *e, size_t n, struct pg_rule *r, uint64_t now)
+{
+	uint64_t lists = r->expires_ns && r->expires_ns <= now ? 0 : r->lists;
+	bool set;
+
+	for (size_t i = 0; i < n; i++)
+		lists &= ~e[i].drop;
+	set = lists != 0;
+	if (!set)
+		r->expires_ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].add)
+			continue;
+		r->expires_ns = set ? max_expiry(r->expires_ns, e[i].expires_ns) : e[i].expires_ns;
+		set = true;
+		lists |= e[i].add;
+	}
+	r->lists = lists;
+	if (lists)
+		r->list_id = __builtin_ctzll(lists);
 }

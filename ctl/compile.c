@@ -351,6 +351,67 @@ static int build_v6(struct ranges *r, struct out *o)
 	return err;
 }
 
+/* A binary heap of runs, by their head entries. */
+struct run {
+	size_t at, end;
+};
+
+static void heap_down(struct run *h, size_t k, size_t i, const struct compile_ent *v)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct run t;
+
+		if (l < k && ent_cmp(&v[h[l].at], &v[h[m].at]) < 0)
+			m = l;
+		if (l + 1 < k && ent_cmp(&v[h[l + 1].at], &v[h[m].at]) < 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* See compile.h. A k-way merge of the sorted runs, in one pass. */
+
+bool compile_order(const struct compile_ent *src, size_t n, struct compile_ent *dst)
+{
+	struct run h[COMPILE_ORDER_RUNS];
+	size_t k = 0, out = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && ent_cmp(&src[j - 1], &src[j]) <= 0)
+			j++;
+		if (k == COMPILE_ORDER_RUNS)
+			return false;
+		h[k++] = (struct run){ i, j };
+		i = j;
+	}
+	for (size_t i = k; i-- > 0;)
+		heap_down(h, k, i, src);
+	while (k) {
+		dst[out++] = src[h[0].at++];
+		if (h[0].at == h[0].end)
+			h[0] = h[--k];
+		heap_down(h, k, 0, src);
+	}
+	return true;
+}
+
+/* Callers that merged sorted runs (bulk.c) need no sort: one pass tells. */
+static bool is_sorted(const struct compile_ent *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (ent_cmp(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
 int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *out)
 {
 	struct ranges r = {};
@@ -361,7 +422,7 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 	out->fam6 = fam6;
 	if (n >= PG_CENT_MAX)
 		return -E2BIG;
-	if (n)
+	if (n && !is_sorted(v, n))
 		qsort(v, n, sizeof(*v), ent_cmp);
 	out->nents = n + 1;
 	out->ents = calloc(n + 1, compile_ent_size(fam6));

@@ -149,3 +149,66 @@ test_generations_interrupted_load_is_all_or_nothing() {
 	done
 	assert_eq '["192.0.2.1/32"]' "$(pg -j deny list --list manual | jq -c '[.entries[].prefix]')" "manual list"
 }
+
+# deny list entries of one prefix: its lists, sorted ("null" if none).
+gen_lists_of() {
+	pg -j deny list | jq -c --arg p "$1" '[.entries[] | select(.prefix == $p) | .lists | sort][0]'
+}
+
+test_generations_small_load_beside_a_big_list() {
+	local i g idx
+	# 2000 compiled entries in list big, then a list of 40 beside them: 30
+	# hosts, 8 /24s, one prefix of big itself and one inside a big entry.
+	for i in $(seq 0 1999); do echo "10.$((i / 200)).$((i % 200)).0/24"; done >"$TMP/big.txt"
+	{
+		for i in $(seq 1 30); do echo "198.51.100.$i"; done
+		for i in $(seq 1 8); do echo "172.16.$i.0/24"; done
+		echo "10.0.5.0/24"
+		echo "10.0.6.128/25"
+	} >"$TMP/small.txt"
+	expect 0 pg load "$TMP/big.txt" --list big
+	idx=$(slot_id pg_deny_c4 "$(( $(gens) >> 1 & 1 ))")
+	[ "$idx" -gt 0 ] || fail "no live index"
+	expect 0 pg -j load "$TMP/small.txt" --list small
+	assert_eq '{"added":40,"removed":0,"entries":40}' "$(jq -c '{added, removed, entries}' <<<"$OUT")" \
+		"load summary"
+	# Not compiled again: the index is kept (in both slots now), the new
+	# prefixes are in the dynamic tier, the shared one in its record.
+	g=$(( $(gens) >> 1 & 1 ))
+	assert_eq "$idx" "$(slot_id pg_deny_c4 "$g")" "live index after the small load"
+	assert_eq "$idx" "$(slot_id pg_deny_c4 $((g ^ 1)))" "the other slot's index"
+	assert_eq 30 "$(bpftool -j map dump id "$(slot_id pg_deny_x4 "$g")" | jq length)" "hosts in the hash"
+	assert_eq 9 "$(bpftool -j map dump id "$(slot_id pg_deny_v4 "$g")" | jq length)" "prefixes in the trie"
+	assert_eq '["big","small"]' "$(gen_lists_of 10.0.5.0/24)" "the shared prefix"
+	assert_eq '["small"]' "$(gen_lists_of 10.0.6.128/25)" "the nested prefix"
+	assert_eq 2039 "$(pg -j deny list | jq '.entries | length')" "deny entries"
+	assert_eq '[2000,40]' "$(pg -j lists | jq -c '[.lists[] | select(.name == "big" or .name == "small") | .entries]')" \
+		"list sizes"
+
+	# A replace beside: the shared record loses nothing, the rest goes.
+	printf '10.0.5.0/24\n198.51.100.200\n' >"$TMP/small2.txt"
+	expect 0 pg -j load "$TMP/small2.txt" --list small --replace
+	assert_eq '{"added":1,"removed":39,"entries":2}' "$(jq -c '{added, removed, entries}' <<<"$OUT")" \
+		"replace summary"
+	assert_eq "$idx" "$(slot_id pg_deny_c4 "$(( $(gens) >> 1 & 1 ))")" "index after the replace"
+	assert_eq '["big","small"]' "$(gen_lists_of 10.0.5.0/24)" "the shared prefix after the replace"
+	assert_eq null "$(gen_lists_of 10.0.6.128/25)" "the nested prefix after the replace"
+	assert_eq '["small"]' "$(gen_lists_of 198.51.100.200/32)" "the new host"
+	assert_eq null "$(gen_lists_of 198.51.100.1/32)" "an old host"
+
+	# Flushing the small list leaves big as it was loaded.
+	expect 0 pg flush deny --list small
+	assert_eq "$idx" "$(slot_id pg_deny_c4 "$(( $(gens) >> 1 & 1 ))")" "index after the flush"
+	assert_eq '["big"]' "$(gen_lists_of 10.0.5.0/24)" "the shared prefix after the flush"
+	assert_eq 2000 "$(pg -j deny list | jq '.entries | length')" "deny entries after the flush"
+	assert_eq "$(sort "$TMP/big.txt")" "$(pg -j deny list | jq -r '.entries[].prefix' | sort)" "big as loaded"
+
+	# A change that is not small beside the compiled tier compiles it all.
+	expect 0 pg load "$TMP/small.txt" --list small
+	for i in $(seq 0 999); do echo "11.$((i / 200)).$((i % 200)).0/24"; done >"$TMP/big2.txt"
+	expect 0 pg load "$TMP/big2.txt" --list big2
+	g=$(( $(gens) >> 1 & 1 ))
+	[ "$(slot_id pg_deny_c4 "$g")" != "$idx" ] || fail "a load of 1000 beside 2000 kept the index"
+	assert_eq 0 "$(bpftool -j map dump id "$(slot_id pg_deny_x4 "$g")" | jq length)" "hash after a full compile"
+	assert_eq 3039 "$(pg -j deny list | jq '.entries | length')" "deny entries after a full compile"
+}

@@ -86,6 +86,41 @@ rpl_random_set() {
 	}'
 }
 
+# rpl_replaces_under_traffic N LIST FILE1 FILE2: bounded senders, N echo
+# requests each: the attacker over IPv4 and IPv6 (in both files) and the
+# client (in neither, must not lose a packet), while LIST is replaced by
+# FILE1, FILE2, FILE1, ... Checks that at least 5 replaces started while
+# both attacker senders were still sending, that none of the attacker's
+# packets and all of the client's got through, and that the gateway
+# dropped exactly the attacker's. Sets replaces.
+rpl_replaces_under_traffic() {
+	local n=$1 list=$2 files=("$3" "$4") d0 p0 s4 s6 sc
+	d0=$(count gw-a deny)
+	p0=$(count gw-a default)
+	rpl_pings attacker $RPL_SERVER4 "$n" >"$TMP/ping4" &
+	s4=$!
+	rpl_pings attacker $RPL_SERVER6 "$n" >"$TMP/ping6" &
+	s6=$!
+	rpl_pings client $RPL_SERVER4 "$n" >"$TMP/pingc" &
+	sc=$!
+	defer kill $s4 $s6 $sc
+	sleep 0.2
+	replaces=0
+	while kill -0 $s4 2>/dev/null && kill -0 $s6 2>/dev/null && [ $replaces -lt 100 ]; do
+		"$PG" -j load "${files[$((replaces % 2))]}" --list "$list" --replace >"$TMP/load.out" ||
+			fail "load --replace failed: $(cat "$TMP/load.out")"
+		replaces=$((replaces + 1))
+	done
+	[ $replaces -ge 5 ] || fail "only $replaces replaces while the traffic ran"
+	wait $s4 $s6 $sc
+	echo "$replaces replaces of $list during the traffic"
+	assert_eq "$n 0" "$(cat "$TMP/ping4")" "attacker IPv4: sent, replies"
+	assert_eq "$n 0" "$(cat "$TMP/ping6")" "attacker IPv6: sent, replies"
+	assert_eq "$n $n" "$(cat "$TMP/pingc")" "client: sent, replies"
+	assert_eq $((d0 + 2 * n)) "$(count gw-a deny)" "gateway drops = attacker packets sent"
+	assert_eq "$p0" "$(count gw-a default)" "attacker packets passed"
+}
+
 rpl_lab() {	# lab with pktgate (XDP) on the gateway's attacker and client sides
 	lab_up
 	gwpg attach gw-a >/dev/null
@@ -121,37 +156,10 @@ test_replace_is_atomic_under_traffic() {
 	expect 0 pg load "$TMP/old" --list feed --replace
 	assert_eq "$old_n" "$(rpl_list entries feed)" "feed holds the old set"
 
-	d0=$(count gw-a deny)
-	p0=$(count gw-a default)
 	e4=$(rpl_echo_requests server 4)
 	e6=$(rpl_echo_requests server 6)
-	# Bounded senders: the attacker over IPv4 and IPv6, and the client,
-	# who is in neither set and must not lose a packet.
 	n=600
-	rpl_pings attacker $RPL_SERVER4 $n >"$TMP/ping4" &
-	s4=$!
-	rpl_pings attacker $RPL_SERVER6 $n >"$TMP/ping6" &
-	s6=$!
-	rpl_pings client $RPL_SERVER4 $n >"$TMP/pingc" &
-	sc=$!
-	defer kill $s4 $s6 $sc
-	sleep 0.2
-	replaces=0
-	files=("$TMP/new" "$TMP/old")
-	while kill -0 $s4 2>/dev/null && kill -0 $s6 2>/dev/null && [ $replaces -lt 100 ]; do
-		"$PG" -j load "${files[$((replaces % 2))]}" --list feed --replace >"$TMP/load.out" ||
-			fail "load --replace failed: $(cat "$TMP/load.out")"
-		replaces=$((replaces + 1))
-	done
-	# Every one of them started while both senders were still sending.
-	[ $replaces -ge 5 ] || fail "only $replaces replaces while the traffic ran"
-	wait $s4 $s6 $sc
-	echo "$replaces replaces during the traffic"
-	assert_eq "$n 0" "$(cat "$TMP/ping4")" "attacker IPv4: sent, replies"
-	assert_eq "$n 0" "$(cat "$TMP/ping6")" "attacker IPv6: sent, replies"
-	assert_eq "$n $n" "$(cat "$TMP/pingc")" "client: sent, replies"
-	assert_eq $((d0 + 2 * n)) "$(count gw-a deny)" "gateway drops = attacker packets sent"
-	assert_eq "$p0" "$(count gw-a default)" "attacker packets passed"
+	rpl_replaces_under_traffic $n feed "$TMP/new" "$TMP/old"
 	assert_eq 0 "$(count gw-c deny)" "client packets dropped"
 	# The server saw the client's requests and none of the attacker's.
 	assert_eq $((e4 + n)) "$(rpl_echo_requests server 4)" "IPv4 echo requests at the server"
@@ -176,6 +184,37 @@ test_replace_is_atomic_under_traffic() {
 	assert_eq $((d1 + 40)) "$(count gw-a deny)" "drops of Y with the new set"
 	assert_eq $((2 * n + 40)) "$(rpl_list packets feed)" "feed list packets"
 	assert_eq "$new_n" "$(rpl_list entries feed)" "feed holds the new set"
+}
+
+test_replace_small_list_beside_a_big_one_under_traffic() {
+	rpl_lab
+	# 20k prefixes compiled in list big; the attacker in a small list
+	# beside them (changed without compiling big again), replaced under
+	# traffic by another small set that holds it too. Its second address
+	# is in big and in the first small set: a compiled record that each
+	# replace changes.
+	{ rpl_random_set 301 20000; echo "$RPL_Y4"; } >"$TMP/big"
+	{ rpl_random_set 302 100; echo "$RPL_X4"; echo "$RPL_X6"; echo "$RPL_Y4"; } >"$TMP/s1"
+	{ echo "$RPL_X6"; rpl_random_set 303 100; echo "$RPL_X4"; } >"$TMP/s2"
+	expect 0 pg load "$TMP/big" --list big
+	expect 0 pg -v load "$TMP/s1" --list small
+	assert_contains "$ERR" "a small change beside the compiled tier"
+	expect 0 pg -v load "$TMP/s2" --list small --replace
+	assert_contains "$ERR" "a small change beside the compiled tier"
+
+	n=400
+	rpl_replaces_under_traffic $n small "$TMP/s1" "$TMP/s2"
+	assert_eq $((2 * n)) "$(rpl_list packets small)" "small list packets"
+
+	# Y: in big (and in s1); dropped whichever small set is loaded, let
+	# through once neither list holds it.
+	[ $((replaces % 2)) = 0 ] || pg load "$TMP/s2" --list small --replace >/dev/null
+	assert_eq "20 0" "$(rpl_pings attacker $RPL_SERVER4 20 -I $RPL_Y4)" "Y with big and s2"
+	expect 0 pg flush deny --list big
+	assert_eq "20 20" "$(rpl_pings attacker $RPL_SERVER4 20 -I $RPL_Y4)" "Y after big is flushed"
+	assert_eq "20 0" "$(rpl_pings attacker $RPL_SERVER4 20)" "X after big is flushed"
+	expect 0 pg load "$TMP/s1" --list small --replace
+	assert_eq "20 0" "$(rpl_pings attacker $RPL_SERVER4 20 -I $RPL_Y4)" "Y in s1 again"
 }
 
 test_replace_port_scoped_rules_in_the_lab() {

@@ -222,6 +222,56 @@ static void merge_cases(void)
 	bulk_free(&b);
 }
 
+/* A compiled record changed beside (bulk_cedit_apply) ends as the merge
+ * makes the same entry read from the maps (TTL run out: in no list; the
+ * dropped lists cleared) with the entries queued with its key. */
+static void cedit_cases(void)
+{
+	const uint64_t now = 1000;
+	int bad = 0;
+
+	for (int c = 0; c < 2000; c++) {
+		struct bulk b = { .kind = PG_LIST_DENY };
+		struct bulk_result res;
+		struct bulk_ent v[4];
+		struct bulk_cedit e[4];
+		struct pg_rule r = {};
+		uint64_t drop = rnd() % 2 ? 1ULL << (rnd() % 4) : 0;
+		size_t nq = rnd() % 3, ne = 0, n;
+
+		r.lists = rnd() % 16;
+		r.expires_ns = rnd() % 3 ? 0 : 500 + rnd() % 1000;	/* some ran out */
+		r.prefixlen = 24;
+		r.list_id = r.lists ? __builtin_ctzll(r.lists) : 0;
+		ent(&v[nq], 0, PG_TBL_PREFIX, B, 24, 0, 0, r.lists, r.expires_ns, 0);
+		if (r.expires_ns && r.expires_ns <= now)
+			v[nq].val.lists = 0;
+		v[nq].val.lists &= ~drop;
+		if (drop)
+			e[ne++] = (struct bulk_cedit){ .idx = 1, .drop = drop };
+		for (size_t q = 0; q < nq; q++) {
+			uint64_t l = 1ULL << (rnd() % 4), x = rnd() % 2 ? 0 : 1500 + rnd() % 1000;
+
+			ent(&v[q], 0, PG_TBL_PREFIX, B, 24, 0, 1, l, x, 0);
+			e[ne++] = (struct bulk_cedit){ .idx = 1, .add = l, .expires_ns = x };
+		}
+		bulk_cedit_apply(e, ne, &r, now);
+		n = merged(&b, v, nq + 1, nq, 1, &res);
+		if (n ? !(r.lists == b.v[0].val.lists && r.expires_ns == b.v[0].val.expires_ns &&
+			  r.list_id == b.v[0].val.list_id) : r.lists != 0) {
+			if (!bad++)
+				snprintf(why, sizeof(why), "case %d: lists %#llx vs %#llx, expires %llu vs %llu",
+					 c, (unsigned long long)r.lists,
+					 n ? (unsigned long long)b.v[0].val.lists : 0,
+					 (unsigned long long)r.expires_ns,
+					 n ? (unsigned long long)b.v[0].val.expires_ns : 0);
+		}
+		bulk_free(&b);
+	}
+	report("cedit: a compiled record changed in place ends as the merge makes it (2000 random cases)",
+	       !bad);
+}
+
 int main(void)
 {
 	sort_case("sort: 10 entries, all queued", 10, 10, 4);
@@ -230,6 +280,7 @@ int main(void)
 	sort_case("sort: 100000 entries, a tenth queued, wide keys", 100000, 10000, 65536);
 	sort_case("sort: one entry", 1, 1, 1);
 	merge_cases();
+	cedit_cases();
 	printf("%d passed, %d failed\n", n_pass, n_fail);
 	return n_fail != 0;
 }

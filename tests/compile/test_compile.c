@@ -186,6 +186,37 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 	compile_free(&c);
 }
 
+static int order_cmp(const void *pa, const void *pb)
+{
+	const struct compile_ent *a = pa, *b = pb;
+	int c = memcmp(a->addr, b->addr, 16);
+
+	return c ? c : a->plen - b->plen;
+}
+
+/* compile_order: a set dealt at random into k sorted runs, one after the
+ * other, comes back in qsort's order; too many runs are refused. */
+static void check_order(const char *name, int fam6, size_t want, int k)
+{
+	static struct compile_ent ref[4000], in[4000], out[4000];
+	static int run[4000];
+	size_t n, at = 0;
+	bool ok;
+
+	random_set(ref, &n, want, fam6);
+	qsort(ref, n, sizeof(*ref), order_cmp);
+	for (size_t i = 0; i < n; i++)
+		run[i] = rnd() % k;
+	for (int r = 0; r < k; r++)
+		for (size_t i = 0; i < n; i++)
+			if (run[i] == r)
+				in[at++] = ref[i];
+	ok = at == n && compile_order(in, n, out) &&
+	     !memcmp(out, ref, n * sizeof(*out));
+	printf("%s: compile order %s: %zu entries in %d runs\n", ok ? "PASS" : "FAIL", name, n, k);
+	ok ? n_pass++ : n_fail++;
+}
+
 int main(void)
 {
 	static struct compile_ent v[4000];
@@ -233,6 +264,25 @@ int main(void)
 				 want);
 			check_set(name, fam6, v, n, 5000);
 		}
+	}
+	check_order("v4, a few runs", 0, 3000, 5);
+	check_order("v6, as many runs as allowed", 1, 3000, COMPILE_ORDER_RUNS);
+	{
+		static struct compile_ent in[600], out[600];
+		bool refused;
+
+		random_set(in, &n, 600, 0);
+		qsort(in, n, sizeof(*in), order_cmp);
+		for (size_t i = 0; i < n / 2; i++) {	/* reversed: a run per entry */
+			struct compile_ent t = in[i];
+
+			in[i] = in[n - 1 - i];
+			in[n - 1 - i] = t;
+		}
+		refused = !compile_order(in, n, out);
+		printf("%s: compile order refuses more than %d runs\n", refused ? "PASS" : "FAIL",
+		       COMPILE_ORDER_RUNS);
+		refused ? n_pass++ : n_fail++;
 	}
 	printf("compile: %d passed, %d failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;
