@@ -300,7 +300,14 @@ static int restore_check(struct pg_ctx *ctx, const char *path, struct rs_file *r
 	for (size_t i = 0; !err && i < rf->n; i++) {
 		struct rs_line *l = &rf->lines[i];
 
-		attach += !strcmp(l->argv[0], "attach");
+		if (!strcmp(l->argv[0], "attach")) {
+			/* The interface must be there, as restore needs it. */
+			ctx->check_ifaces = true;
+			err = run_line(ctx, path, l, true, NULL);
+			ctx->check_ifaces = false;
+			attach++;
+			continue;
+		}
 		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny"))
 			continue;
 		err = run_line(ctx, path, l, false, &c);
