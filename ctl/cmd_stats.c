@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "policy.h"
 #include "lists.h"
 #include "stats.h"
 #include "zero.h"
@@ -47,7 +48,12 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
 	out_bool("attached", NULL, rec->hooks & PG_HOOK_BIT(hook));
-	out_text(" (%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached");
+	/* What status shows per hook: attach --policy / --egress-policy. */
+	out_str("policy", NULL, rec->policy_drop & PG_HOOK_BIT(hook) ? "drop" : "pass");
+	out_bool("stateless", NULL, rec->policy_drop & PG_HOOK_BIT(hook) && rec->stateless);
+	out_text(" (%s%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached",
+		 !(rec->policy_drop & PG_HOOK_BIT(hook)) ? "" :
+		 rec->stateless ? ", policy drop, stateless" : ", policy drop");
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		struct pg_ctr *c = &s.reason[r];
@@ -127,6 +133,7 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
 	struct iface_table *t;
+	char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 	bool found = false;
 	int err;
 
@@ -156,6 +163,8 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		found = true;
 		out_obj_open(NULL);
 		stats_iface_head(e);
+		policy_lists_names(ctx, rec->lists, names, sizeof(names));
+		out_str("lists", NULL, names);
 		out_text("\n  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
 			 "ACTION");
 		out_arr_open("hooks");

@@ -124,3 +124,28 @@ test_policy_lists_change_leaks_nothing() {
 	assert_eq 0 "$(count gw-a default)" "no flood packet passed during the switches"
 	[ "$(count gw-a deny)" -ge 1000 ] || fail "flood not seen"
 }
+
+# The policy of each hook, stateless and the list selection, in status -j
+# and stats -j alike.
+test_policy_in_status_and_stats_json() {
+	lab_up
+	echo 198.51.100.0/24 >"$TMP/block.txt"
+	pg load "$TMP/block.txt" --list block >/dev/null
+	gwpg attach gw-a --tc egress --policy drop --egress-policy drop --stateless \
+		--lists block >/dev/null
+	gwpg attach gw-c --tc egress >/dev/null
+	expect 0 gwpg -j status
+	assert_eq "gw-a tc-egress drop true block|gw-a xdp drop true block|gw-c tc-egress pass false all|gw-c xdp pass false all" \
+		"$(echo "$OUT" | jq -r '[.attached[] | "\(.ifname) \(.hook) \(.policy) \(.stateless) \(.lists)"] | sort | join("|")')" \
+		"status -j"
+	expect 0 gwpg -j stats
+	assert_eq "gw-a block tc-egress drop true|gw-a block xdp drop true|gw-c all tc-egress pass false|gw-c all xdp pass false" \
+		"$(echo "$OUT" | jq -r '[.interfaces[] | .ifname as $i | .lists as $l | .hooks[] | "\($i) \($l) \(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"stats -j"
+	# Egress alone: ingress stays pass.
+	gwpg attach gw-c --tc egress --egress-policy drop >/dev/null
+	expect 0 gwpg -j stats --iface gw-c
+	assert_eq "tc-egress drop false|xdp pass false" \
+		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"egress policy alone"
+}
