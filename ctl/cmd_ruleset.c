@@ -42,6 +42,7 @@
 #include "rules.h"
 #include "rsline.h"
 #include "safety.h"
+#include "scope.h"
 
 struct save_opts {
 	bool all;
@@ -188,6 +189,13 @@ static struct pg_entry *queued_entries(const struct bulk *b)
 		tables_key_decode(e->fam6, e->tbl, e->key, v[i].prefix.addr, &v[i].prefix.plen,
 				  &v[i].proto, &port);
 		v[i].port_lo = v[i].port_hi = port;
+		if (e->tbl == PG_TBL_PORT) {	/* its match keys: one key, one selector */
+			struct pg_scope ks;
+
+			scope_of_key(tables_key_sel(e->tbl, e->key), v[i].proto, port, &ks);
+			v[i].amatch = ks.amatch;
+			v[i].pfield = ks.pfield;
+		}
 		v[i].rule = e->val;
 	}
 	return v;
