@@ -664,7 +664,7 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 		if (r.lists != PG_IFACE_ALL_LISTS) {
 			char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 
-			policy_lists_names(ctx, r.lists, names, sizeof(names));
+			policy_lists_names(ctx, r.lists, true, names, sizeof(names));
 			fprintf(f, " --lists %s", names);
 		}
 		fputc('\n', f);

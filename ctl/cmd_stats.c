@@ -163,7 +163,7 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		found = true;
 		out_obj_open(NULL);
 		stats_iface_head(e);
-		policy_lists_names(ctx, rec->lists, names, sizeof(names));
+		policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
 		out_str("lists", NULL, names);
 		out_text("\n  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
 			 "ACTION");

@@ -149,3 +149,37 @@ test_policy_in_status_and_stats_json() {
 		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
 		"egress policy alone"
 }
+
+# A selection names lists by name: a list flushed away keeps its place in
+# it (made again, it applies there at once), and a new list of another
+# name never takes over its id and so its place on the interface.
+test_policy_lists_flushed_id_not_taken_over() {
+	lab_up
+	echo 198.51.100.0/24 >"$TMP/a.txt"
+	pg load "$TMP/a.txt" --list la >/dev/null
+	gwpg attach gw-a --lists la >/dev/null
+	assert_eq 0 "$(p_pings attacker 198.51.100.1 2)" "la drops on gw-a"
+	pg flush deny --list la >/dev/null
+	pg load "$TMP/a.txt" --list lb >/dev/null
+	assert_eq 3 "$(p_pings attacker 198.51.100.1 3)" "lb is not selected on gw-a"
+	assert_eq 2 "$(count gw-a deny)" "only la's drops"
+	expect 0 gwpg -j status
+	assert_eq "la" "$(echo "$OUT" | jq -r '.attached[] | select(.ifname == "gw-a") | .lists')" \
+		"the selection still names la"
+	# Saved while la is gone: the selection as it is (restore would name
+	# the missing list rather than apply every list).
+	expect 0 gwpg save --all
+	assert_contains "$OUT" "attach gw-a --mode native --lists la"
+	# la made again: selected by name, it drops at once.
+	pg load "$TMP/a.txt" --list la >/dev/null
+	assert_eq 0 "$(p_pings attacker 198.51.100.1 2)" "la again drops on gw-a"
+	assert_eq 4 "$(count gw-a deny)" "la's drops"
+	expect 0 pg -j lists
+	[ "$(echo "$OUT" | jq '[.lists[] | select(.name == "la" or .name == "lb") | .id] | unique | length')" = 2 ] ||
+		fail "la and lb share an id: $OUT"
+	# Check mode plans the same ids: a new list is not la's either.
+	pg flush deny --list la >/dev/null
+	expect 0 pg load --check "$TMP/a.txt" --list lc
+	pg load "$TMP/a.txt" --list lc >/dev/null
+	assert_eq 3 "$(p_pings attacker 198.51.100.1 3)" "lc is not selected on gw-a"
+}
