@@ -69,6 +69,26 @@ test_policy_drop_established_conntrack() {
 	[ "$(count gw-a policy)" -ge 1 ] || fail "attacker's SYN not dropped by policy"
 }
 
+# Why the documented ct rule is needed: with no conntrack user in the
+# namespace conntrack tracks nothing, so the replies to the gateway's own
+# TCP connection find no entry and policy drop cuts them; with the rule,
+# the same connection gets its replies (established).
+test_policy_drop_replies_need_the_conntrack_rule() {
+	lab_up
+	gwpg attach gw-a --policy drop >/dev/null
+	on attacker socat TCP-LISTEN:7008,reuseaddr,fork EXEC:cat &
+	defer kill $!
+	for _ in $(seq 50); do on attacker ss -ltn | grep -q ":7008 " && break; sleep 0.1; done
+	out=$(echo hello | on gw timeout 5 socat -T2 - TCP:$P_ATTACKER4:7008,connect-timeout=2 2>/dev/null || true)
+	assert_eq "" "$out" "no reply without the conntrack rule"
+	assert_eq 0 "$(count gw-a established)" "nothing established without the rule"
+	[ "$(count gw-a policy)" -ge 1 ] || fail "the SYN-ACK was not dropped by policy"
+	p_conntrack_on
+	out=$(echo hello | on gw timeout 5 socat -T2 - TCP:$P_ATTACKER4:7008,connect-timeout=2 || true)
+	assert_eq hello "$out" "reply with the conntrack rule"
+	[ "$(count gw-a established)" -ge 2 ] || fail "replies not counted as established"
+}
+
 test_policy_stateless_and_missing_kfuncs() {
 	lab_up
 	expect 1 env PKTGATE_TEST_NO_CONNTRACK=1 "$PG" -n "$GW" attach gw-a --policy drop
