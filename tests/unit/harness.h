@@ -46,6 +46,7 @@ struct instance {
 	__u32 slot;
 	__u8 drop_malformed;
 	__u8 policy_drop;	/* default policy drop (conntrack lookups on) */
+	__u64 lists;		/* cfg_lists (attach --lists): list ids that apply; 0: all */
 	struct pktgate_xdp_bpf *xdp;
 	struct pktgate_tc_bpf *tc;
 	int prog_fd[PROG_MAX];
