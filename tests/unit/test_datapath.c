@@ -68,6 +68,8 @@ struct instance insts[INST_MAX] = {
 	[DROPMAL] = { .name = "drop-malformed", .slot = PG_MAX_IFACES - 1,
 		      .drop_malformed = 1 },
 	[POLDROP] = { .name = "policy-drop", .slot = PG_MAX_IFACES - 2, .policy_drop = 1 },
+	[POLSTATELESS] = { .name = "policy-drop-stateless", .slot = PG_MAX_IFACES - 3,
+			   .policy_drop = 1, .stateless = 1 },
 	[SEL_A] = { .name = "lists-a", .slot = 3, .lists = 1ULL << SEL_LIST_A },
 	[SEL_B] = { .name = "lists-b", .slot = 11, .lists = 1ULL << SEL_LIST_B },
 };
@@ -1050,7 +1052,7 @@ static int load_xdp(struct instance *in, struct bpf_object *owner, struct log *l
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
 	skel->rodata->cfg_policy_drop = in->policy_drop;
-	skel->rodata->cfg_ct = 1;
+	skel->rodata->cfg_ct = !in->stateless;
 	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	/* As attach does: every program its own seed for the top sketch. */
 	skel->rodata->cfg_top_seed = 0x5eed0000a5a5a5a5ULL + in->slot;
@@ -1081,7 +1083,7 @@ static int load_tc(struct instance *in, struct bpf_object *owner, struct log *l)
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
 	skel->rodata->cfg_policy_drop = in->policy_drop;
-	skel->rodata->cfg_ct = 1;
+	skel->rodata->cfg_ct = !in->stateless;
 	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	skel->rodata->cfg_top_seed = 0x7c0000005a5a5a5aULL + in->slot;
 	err = pktgate_tc_bpf__load(skel);
