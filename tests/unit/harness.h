@@ -121,7 +121,8 @@ __u64 list_packets(__u32 id);
 	X(gens)								\
 	X(lpm_random)							\
 	X(scale)							\
-	X(top)
+	X(top)								\
+	X(ct)
 
 #define SCENARIO_DECL(t)	void scen_##t(void);
 SCENARIOS(SCENARIO_DECL)
