@@ -48,9 +48,7 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
 	out_bool("attached", NULL, rec->hooks & PG_HOOK_BIT(hook));
-	/* What status shows per hook: attach --policy / --egress-policy. */
-	out_str("policy", NULL, rec->policy_drop & PG_HOOK_BIT(hook) ? "drop" : "pass");
-	out_bool("stateless", NULL, rec->policy_drop & PG_HOOK_BIT(hook) && rec->stateless);
+	stats_hook_policy(rec, hook);
 	out_text(" (%s%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached",
 		 !(rec->policy_drop & PG_HOOK_BIT(hook)) ? "" :
 		 rec->stateless ? ", policy drop, stateless" : ", policy drop");
@@ -77,6 +75,14 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	print_ctr("dropped", "= dropped", drop_pk, drop_by);
 	out_obj_close();
 	return 0;
+}
+
+void stats_hook_policy(const struct pg_iface *rec, int hook)
+{
+	bool drop = rec->policy_drop & PG_HOOK_BIT(hook);
+
+	out_str("policy", NULL, drop ? "drop" : "pass");
+	out_bool("stateless", NULL, drop && rec->stateless);
 }
 
 void stats_iface_head(const struct iface_entry *e)

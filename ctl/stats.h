@@ -56,6 +56,9 @@ bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n);
  * state), for stats and stats --watch; text ends without a newline. */
 struct iface_entry;
 void stats_iface_head(const struct iface_entry *e);
+/* JSON only: a hook's default policy (attach --policy, --egress-policy). */
+struct pg_iface;
+void stats_hook_policy(const struct pg_iface *rec, int hook);
 int stats_watch(struct pg_ctx *ctx, struct stats_opts *o, int argc, char **argv);
 
 #endif

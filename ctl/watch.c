@@ -348,6 +348,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 	out_obj_open(NULL);
 	out_str("hook", NULL, pg_hook_names[h]);
 	out_bool("attached", NULL, cur->e.rec.hooks & PG_HOOK_BIT(h));
+	stats_hook_policy(&cur->e.rec, h);
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		const struct pg_ctr *c = &cur->hook[h].reason[r];

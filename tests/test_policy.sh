@@ -162,6 +162,10 @@ test_policy_in_status_and_stats_json() {
 	assert_eq "gw-a block tc-egress drop true|gw-a block xdp drop true|gw-c all tc-egress pass false|gw-c all xdp pass false" \
 		"$(echo "$OUT" | jq -r '[.interfaces[] | .ifname as $i | .lists as $l | .hooks[] | "\($i) \($l) \(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
 		"stats -j"
+	expect 0 gwpg -j stats --once 0.2 --iface gw-a
+	assert_eq "tc-egress drop true|xdp drop true" \
+		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"stats --once -j (the watch view)"
 	# Egress alone: ingress stays pass.
 	gwpg attach gw-c --tc egress --egress-policy drop >/dev/null
 	expect 0 gwpg -j stats --iface gw-c
