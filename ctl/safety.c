@@ -30,6 +30,7 @@ struct peer {
 	int family;
 	uint8_t addr[16];	/* the client's (the remote peer) */
 	uint8_t server[16];	/* this host's end */
+	bool server_known;	/* else every prefix is taken to cover it */
 	uint16_t cport, sport;
 	char text[INET6_ADDRSTRLEN];
 };
@@ -52,20 +53,22 @@ static bool peer_get(struct peer *p)
 	if (!s || sscanf(s, "%46s %u %46s %u", caddr, &cport, saddr, &sport) != 4 ||
 	    cport > 65535 || sport > 65535)
 		return false;
-	if (inet_pton(AF_INET, caddr, p->addr) == 1 && inet_pton(AF_INET, saddr, p->server) == 1) {
+	if (inet_pton(AF_INET, caddr, p->addr) == 1) {
 		p->family = 4;
-	} else if (inet_pton(AF_INET6, caddr, p->addr) == 1 &&
-		   inet_pton(AF_INET6, saddr, p->server) == 1) {
+		p->server_known = inet_pton(AF_INET, saddr, p->server) == 1;
+	} else if (inet_pton(AF_INET6, caddr, p->addr) == 1) {
 		p->family = 6;
+		p->server_known = inet_pton(AF_INET6, saddr, p->server) == 1;
 		/* A dual-stack sshd names an IPv4 client ::ffff:a.b.c.d; the
 		 * datapath sees its packets as IPv4. */
-		if (!memcmp(p->addr, mapped, sizeof(mapped)) &&
-		    !memcmp(p->server, mapped, sizeof(mapped))) {
+		if (!memcmp(p->addr, mapped, sizeof(mapped))) {
 			memmove(p->addr, p->addr + 12, 4);
 			memset(p->addr + 4, 0, 12);
+			p->family = 4;
+			p->server_known = p->server_known &&
+					  !memcmp(p->server, mapped, sizeof(mapped));
 			memmove(p->server, p->server + 12, 4);
 			memset(p->server + 4, 0, 12);
-			p->family = 4;
 		}
 	} else {
 		return false;
@@ -86,6 +89,12 @@ static bool port_in(const struct pg_entry *e, uint16_t port)
 	return port >= e->port_lo && port <= e->port_hi;
 }
 
+/* NULL: an address not known, which any prefix of the family may cover. */
+static bool covers(const struct pg_prefix *x, int family, const uint8_t *addr)
+{
+	return addr ? pg_prefix_covers(x, family, addr) : x->family == family;
+}
+
 static bool entry_hits(const struct pg_entry *e, int family, const struct sess_pkt *k,
 		       uint64_t now)
 {
@@ -96,16 +105,16 @@ static bool entry_hits(const struct pg_entry *e, int family, const struct sess_p
 		return false;
 	switch (e->amatch) {
 	case PG_AM_SRC:
-		addr = pg_prefix_covers(x, family, k->src);
+		addr = covers(x, family, k->src);
 		break;
 	case PG_AM_DST:
-		addr = pg_prefix_covers(x, family, k->dst);
+		addr = covers(x, family, k->dst);
 		break;
 	case PG_AM_ANY:
-		addr = pg_prefix_covers(x, family, k->src) || pg_prefix_covers(x, family, k->dst);
+		addr = covers(x, family, k->src) || covers(x, family, k->dst);
 		break;
 	default:
-		addr = pg_prefix_covers(x, family, k->remote);
+		addr = covers(x, family, k->remote);
 	}
 	if (!addr || !e->proto)
 		return addr;
@@ -142,17 +151,17 @@ enum { PASSES, BY_ENTRY, BY_POLICY };
  * BY_POLICY. */
 static int verdict(const struct state *st, const struct peer *p, struct pg_entry *by)
 {
+	const uint8_t *server = p->server_known ? p->server : NULL;
+	/* Ingress from the peer, egress to it. */
+	const struct sess_pkt dirs[2] = {
+		{ p->addr, server, p->addr, p->cport, p->sport },
+		{ server, p->addr, p->addr, p->sport, p->cport },
+	};
 	uint64_t now = mono_now_ns();
 
 	for (size_t i = 0; i < st->nprotect; i++)
 		if (pg_prefix_covers(&st->protect[i], p->family, p->addr))
 			return PASSES;
-	/* Ingress from the peer, egress to it. */
-	const struct sess_pkt dirs[2] = {
-		{ p->addr, p->server, p->addr, p->cport, p->sport },
-		{ p->server, p->addr, p->addr, p->sport, p->cport },
-	};
-
 	for (int d = 0; d < 2; d++) {
 		bool allowed = false;
 

@@ -170,6 +170,13 @@ test_safety_ssh_match_keys_exact() {
 	expect 1 pg deny add 0.0.0.0/0
 	pg allow add 192.0.2.1 --match src proto tcp sport 22 >/dev/null
 	expect 0 pg deny add 0.0.0.0/0
+	pg flush allow >/dev/null
+	pg flush deny >/dev/null
+	# A server address that cannot be read: any src/dst prefix of the
+	# family may cover it (refused, not waved through).
+	export SSH_CONNECTION="198.51.100.9 40022 not-an-address 22"
+	expect 1 pg deny add 10.0.0.0/8 --match dst
+	expect 0 pg deny add 10.0.0.0/8
 }
 
 test_safety_confirm_not_confirmed_rolls_back() {
