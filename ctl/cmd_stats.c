@@ -85,9 +85,10 @@ void stats_hook_policy(const struct pg_iface *rec, int hook)
 	out_bool("stateless", NULL, drop && rec->stateless);
 }
 
-void stats_iface_head(const struct iface_entry *e)
+void stats_iface_head(struct pg_ctx *ctx, const struct iface_entry *e)
 {
 	const struct pg_iface *rec = &e->rec;
+	char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 
 	out_str("ifname", "%s", rec->ifname);
 	if (rec->ifindex)
@@ -101,6 +102,9 @@ void stats_iface_head(const struct iface_entry *e)
 	else
 		out_null("netns", e->here ? NULL : ", %s", e->ns_lost ? "netns gone" : "other netns");
 	out_str("state", ") %s", iface_state_name(e->state));
+	/* JSON only, as status shows it: the lists that apply here. */
+	policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
+	out_str("lists", NULL, names);
 }
 
 /* stats --zero: the named lists' counters too, printed as read. */
@@ -139,7 +143,6 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct stats_opts *o = optp;
 	struct iface_table *t;
-	char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 	bool found = false;
 	int err;
 
@@ -168,9 +171,7 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			continue;
 		found = true;
 		out_obj_open(NULL);
-		stats_iface_head(e);
-		policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
-		out_str("lists", NULL, names);
+		stats_iface_head(ctx, e);
 		out_text("\n  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
 			 "ACTION");
 		out_arr_open("hooks");

@@ -384,11 +384,11 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 	out_obj_close();
 }
 
-static void st_iface(const struct st_slot *cur, const struct st_slot *prev,
+static void st_iface(struct pg_ctx *ctx, const struct st_slot *cur, const struct st_slot *prev,
 		     const struct live *lv, int *hidden)
 {
 	out_obj_open(NULL);
-	stats_iface_head(&cur->e);
+	stats_iface_head(ctx, &cur->e);
 	live_eol();
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++)
@@ -423,7 +423,7 @@ static int st_show(void *arg, const struct live *lv)
 			hidden++;
 			continue;
 		}
-		st_iface(&v->cur[s], &v->prev[s], lv, &hidden);
+		st_iface(v->ctx, &v->cur[s], &v->prev[s], lv, &hidden);
 	}
 	out_arr_close();
 	if (!st_any(v)) {

@@ -166,6 +166,7 @@ test_policy_in_status_and_stats_json() {
 	assert_eq "tc-egress drop true|xdp drop true" \
 		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
 		"stats --once -j (the watch view)"
+	assert_eq block "$(echo "$OUT" | jq -r '.interfaces[0].lists')" "lists in the watch view"
 	# Egress alone: ingress stays pass.
 	gwpg attach gw-c --tc egress --egress-policy drop >/dev/null
 	expect 0 gwpg -j stats --iface gw-c
