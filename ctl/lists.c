@@ -201,9 +201,8 @@ int lists_loaded(struct pg_ctx *ctx, unsigned int id, const char *source)
 
 int lists_remove(struct pg_ctx *ctx, unsigned int id)
 {
-	int err = load_cache(ctx);
-
 	struct pg_list gone = {};
+	int err = load_cache(ctx);
 
 	if (err || id < PG_LIST_KIND_MAX)
 		return err;
