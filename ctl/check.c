@@ -74,12 +74,18 @@ int check_list_id(struct pg_ctx *ctx, struct check_diff *d, int kind, const char
 			*id = i;
 			return 0;
 		}
-	for (i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS; i++)
-		if (!(d->fresh >> i & 1) && !(d->live && lists_in_use(ctx, i)))
-			break;
-	if (i == PG_MAX_LISTS)
-		return p_err("all %d lists are in use; flush one with pktgate flush %s --list NAME",
-			     PG_MAX_LISTS, pg_list_names[kind]);
+	if (d->live) {
+		int err = lists_new_id(ctx, kind, name, d->fresh, &i);
+
+		if (err)
+			return err;
+	} else {
+		for (i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS && (d->fresh >> i & 1); i++)
+			;
+		if (i == PG_MAX_LISTS)
+			return p_err("all %d lists are in use; flush one with pktgate flush %s "
+				     "--list NAME", PG_MAX_LISTS, pg_list_names[kind]);
+	}
 	d->fresh |= 1ULL << i;
 	d->kinds |= (uint64_t)kind << i;
 	snprintf(d->names[i], sizeof(d->names[i]), "%s", name);

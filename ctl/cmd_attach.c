@@ -98,8 +98,10 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return p_err("attach: this kernel has no conntrack lookup kfuncs "
 			     "(bpf_xdp_ct_lookup, bpf_skb_ct_lookup): policy drop would cut "
 			     "established connections; add --stateless to drop them knowingly");
+	/* restore --check reports what restore would fail on; restore's own
+	 * pass before applying leaves a missing interface to fail its line. */
 	if (ctx->check_only)
-		return 0;
+		return ctx->check_ifaces ? iface_check(ctx, ifname) : 0;
 
 	ifindex = iface_index(ctx, ifname);
 	if (ifindex < 0)

@@ -43,6 +43,7 @@
 #include "rules.h"
 #include "rsline.h"
 #include "safety.h"
+#include "scope.h"
 
 struct save_opts {
 	bool all;
@@ -190,6 +191,13 @@ static struct pg_entry *queued_entries(const struct bulk *b)
 		tables_key_decode(e->fam6, e->tbl, e->key, v[i].prefix.addr, &v[i].prefix.plen,
 				  &v[i].proto, &port);
 		v[i].port_lo = v[i].port_hi = port;
+		if (e->tbl == PG_TBL_PORT) {	/* its match keys: one key, one selector */
+			struct pg_scope ks;
+
+			scope_of_key(tables_key_sel(e->tbl, e->key), v[i].proto, port, &ks);
+			v[i].amatch = ks.amatch;
+			v[i].pfield = ks.pfield;
+		}
 		v[i].rule = e->val;
 	}
 	return v;
@@ -389,7 +397,14 @@ static int restore_check(struct pg_ctx *ctx, const char *path, struct rs_file *r
 	for (size_t i = 0; !err && i < rf->n; i++) {
 		struct rs_line *l = &rf->lines[i];
 
-		attach += !strcmp(l->argv[0], "attach");
+		if (!strcmp(l->argv[0], "attach")) {
+			/* The interface must be there, as restore needs it. */
+			ctx->check_ifaces = true;
+			err = run_line(ctx, path, l, true, NULL);
+			ctx->check_ifaces = false;
+			attach++;
+			continue;
+		}
 		if (strcmp(l->argv[0], "allow") && strcmp(l->argv[0], "deny"))
 			continue;
 		err = run_line(ctx, path, l, false, &c);
@@ -749,7 +764,7 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 		if (r.lists != PG_IFACE_ALL_LISTS) {
 			char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 
-			policy_lists_names(ctx, r.lists, names, sizeof(names));
+			policy_lists_names(ctx, r.lists, true, names, sizeof(names));
 			fprintf(f, " --lists %s", names);
 		}
 		fputc('\n', f);

@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "policy.h"
 #include "lists.h"
 #include "stats.h"
 #include "zero.h"
@@ -47,7 +48,10 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	out_obj_open(NULL);
 	out_str("hook", "  %s", pg_hook_names[hook]);
 	out_bool("attached", NULL, rec->hooks & PG_HOOK_BIT(hook));
-	out_text(" (%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached");
+	stats_hook_policy(rec, hook);
+	out_text(" (%s%s)\n", rec->hooks & PG_HOOK_BIT(hook) ? "attached" : "not attached",
+		 !(rec->policy_drop & PG_HOOK_BIT(hook)) ? "" :
+		 rec->stateless ? ", policy drop, stateless" : ", policy drop");
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		struct pg_ctr *c = &s.reason[r];
@@ -73,9 +77,18 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 	return 0;
 }
 
-void stats_iface_head(const struct iface_entry *e)
+void stats_hook_policy(const struct pg_iface *rec, int hook)
+{
+	bool drop = rec->policy_drop & PG_HOOK_BIT(hook);
+
+	out_str("policy", NULL, drop ? "drop" : "pass");
+	out_bool("stateless", NULL, drop && rec->stateless);
+}
+
+void stats_iface_head(struct pg_ctx *ctx, const struct iface_entry *e)
 {
 	const struct pg_iface *rec = &e->rec;
+	char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 
 	out_str("ifname", "%s", rec->ifname);
 	if (rec->ifindex)
@@ -89,6 +102,9 @@ void stats_iface_head(const struct iface_entry *e)
 	else
 		out_null("netns", e->here ? NULL : ", %s", e->ns_lost ? "netns gone" : "other netns");
 	out_str("state", ") %s", iface_state_name(e->state));
+	/* JSON only, as status shows it: the lists that apply here. */
+	policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
+	out_str("lists", NULL, names);
 }
 
 /* stats --zero: the named lists' counters too, printed as read. */
@@ -155,7 +171,7 @@ static int do_stats(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			continue;
 		found = true;
 		out_obj_open(NULL);
-		stats_iface_head(e);
+		stats_iface_head(ctx, e);
 		out_text("\n  %-12s %-16s %14s %16s  %s\n", "HOOK", "REASON", "PACKETS", "BYTES",
 			 "ACTION");
 		out_arr_open("hooks");

@@ -54,10 +54,12 @@ static void print_attached(struct pg_ctx *ctx, const struct iface_table *t)
 			out_text("%-9s ", rec->drop_malformed ? "drop" : "pass");
 			{
 				char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
+				bool drop = rec->policy_drop & PG_HOOK_BIT(h);
 
-				policy_lists_names(ctx, rec->lists, names, sizeof(names));
-				out_str("policy", "%-6s ", rec->policy_drop & PG_HOOK_BIT(h) ?
-					rec->stateless ? "drop-s" : "drop" : "pass");
+				policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
+				out_str("policy", NULL, drop ? "drop" : "pass");
+				out_bool("stateless", NULL, drop && rec->stateless);
+				out_text("%-6s ", drop ? rec->stateless ? "drop-s" : "drop" : "pass");
 				out_str("lists", "%-12s ", names);
 			}
 			out_u64("netns_ino", NULL, rec->netns_ino);

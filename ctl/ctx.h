@@ -34,6 +34,7 @@ struct pg_ctx {
 	int list_kind;			/* enum pg_list_kind of allow/deny commands */
 	bool check_only;		/* validate the command's input, change nothing */
 	bool in_ruleset;		/* a line of a rule set: restorable commands only */
+	bool check_ifaces;		/* check mode: a named interface must exist (restore --check) */
 	int lock_fd;
 	int ncpus;
 	uint32_t gens;			/* pg_config.gens when the maps were opened */

@@ -33,6 +33,7 @@
 #include "ctx.h"
 #include "iface.h"
 #include "link.h"
+#include "netns.h"
 #include "out.h"
 #include "tc.h"
 #include "xdp.h"
@@ -52,6 +53,23 @@ int iface_index(struct pg_ctx *ctx, const char *ifname)
 		return -1;
 	}
 	return idx;
+}
+
+int iface_check(struct pg_ctx *ctx, const char *ifname)
+{
+	char path[NETNS_PATH_LEN];
+	int saved, idx, err;
+
+	if (!ctx->netns)
+		return iface_index(ctx, ifname) < 0 ? PG_EXIT_ERR : 0;
+	snprintf(path, sizeof(path), "/run/netns/%s", ctx->netns);
+	err = strchr(ctx->netns, '/') ? -EINVAL : netns_enter(path, &saved);
+	if (err)
+		return p_err("no network namespace '%s' (%s: %s)", ctx->netns, path,
+			     strerror(-err));
+	idx = iface_index(ctx, ifname);
+	netns_leave(saved);
+	return idx < 0 ? PG_EXIT_ERR : 0;
 }
 
 int iface_save(struct pg_ctx *ctx, int slot, const struct pg_iface *rec)

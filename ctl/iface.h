@@ -59,5 +59,8 @@ int iface_slot(struct pg_ctx *ctx, int ifindex, const char *ifname, bool alloc,
 	       struct pg_iface *rec);
 int iface_save(struct pg_ctx *ctx, int slot, const struct pg_iface *rec);
 int iface_index(struct pg_ctx *ctx, const char *ifname);
+/* Check mode: 0 if ctx->netns (entered and left again) has an interface
+ * ifname, else an exit code after saying which is missing. */
+int iface_check(struct pg_ctx *ctx, const char *ifname);
 
 #endif

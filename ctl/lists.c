@@ -71,9 +71,54 @@ static int find(int kind, const char *name)
 	return -1;
 }
 
+/* List ids an attached interface's --lists selection names. Its programs
+ * apply entries of those ids until re-attached, so a list of another name
+ * must not take one. */
+static uint64_t held_ids(struct pg_ctx *ctx)
+{
+	uint64_t held = 0;
+
+	for (__u32 slot = 0; slot < PG_MAX_IFACES; slot++) {
+		struct pg_iface r;
+
+		if (!bpf_map_lookup_elem(ctx->maps.ifaces, &slot, &r) && r.in_use && r.hooks &&
+		    r.lists != PG_IFACE_ALL_LISTS)
+			held |= r.lists;
+	}
+	return held;
+}
+
+int lists_new_id(struct pg_ctx *ctx, int kind, const char *name, uint64_t taken,
+		 unsigned int *id)
+{
+	uint64_t held;
+	int err = load_cache(ctx);
+
+	if (err)
+		return err;
+	/* A list made again takes back the id its name had (lists_remove
+	 * keeps the name): a selection naming it applies to it again. */
+	for (unsigned int i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS; i++)
+		if (!cache[i].in_use && !(taken >> i & 1) && cache[i].kind == kind &&
+		    !strcmp(cache[i].name, name)) {
+			*id = i;
+			return 0;
+		}
+	held = held_ids(ctx);
+	for (unsigned int i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS; i++)
+		if (!cache[i].in_use && !((taken | held) >> i & 1)) {
+			*id = i;
+			return 0;
+		}
+	return p_err("all %d lists are in use or named by an interface's --lists; flush one with "
+		     "pktgate flush %s --list NAME, or attach again with other --lists",
+		     PG_MAX_LISTS, pg_list_names[kind]);
+}
+
 int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsigned int *id)
 {
-	int err, found, free_id = -1;
+	unsigned int free_id;
+	int err, found;
 
 	if (!name) {
 		*id = PG_LIST_MANUAL(kind);
@@ -90,12 +135,9 @@ int lists_open(struct pg_ctx *ctx, int kind, const char *name, bool create, unsi
 	if (!create)
 		return p_err("there is no %s list named '%s' (see pktgate lists)",
 			     pg_list_names[kind], name);
-	for (unsigned int i = PG_LIST_KIND_MAX; i < PG_MAX_LISTS && free_id < 0; i++)
-		if (!cache[i].in_use)
-			free_id = i;
-	if (free_id < 0)
-		return p_err("all %d lists are in use; flush one with pktgate flush %s --list NAME",
-			     PG_MAX_LISTS, pg_list_names[kind]);
+	err = lists_new_id(ctx, kind, name, 0, &free_id);
+	if (err)
+		return err;
 	memset(&cache[free_id], 0, sizeof(cache[free_id]));
 	cache[free_id].in_use = 1;
 	cache[free_id].kind = kind;
@@ -159,12 +201,26 @@ int lists_loaded(struct pg_ctx *ctx, unsigned int id, const char *source)
 
 int lists_remove(struct pg_ctx *ctx, unsigned int id)
 {
+	struct pg_list gone = {};
 	int err = load_cache(ctx);
 
 	if (err || id < PG_LIST_KIND_MAX)
 		return err;
-	memset(&cache[id], 0, sizeof(cache[id]));
+	/* The name stays, not in use: a --lists selection names lists by
+	 * name, and its id is not another list's while one names it. */
+	gone.kind = cache[id].kind;
+	memcpy(gone.name, cache[id].name, sizeof(gone.name));
+	cache[id] = gone;
 	return store(ctx, id);
+}
+
+const char *lists_kept_name(struct pg_ctx *ctx, unsigned int id, bool *live)
+{
+	*live = false;
+	if (id >= PG_MAX_LISTS || load_cache(ctx) || !cache[id].name[0])
+		return NULL;
+	*live = cache[id].in_use;
+	return cache[id].name;
 }
 
 const struct pg_list *lists_all(struct pg_ctx *ctx)

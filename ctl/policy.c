@@ -72,14 +72,21 @@ int policy_lists_mask(struct pg_ctx *ctx, const char *spec, __u64 *mask)
 	return err;
 }
 
-void policy_lists_names(struct pg_ctx *ctx, __u64 mask, char *buf, size_t len)
+void policy_lists_names(struct pg_ctx *ctx, __u64 mask, bool live_only, char *buf, size_t len)
 {
 	size_t off = 0;
+	bool any_live = false, live;
 
 	if (mask == PG_IFACE_ALL_LISTS) {
 		snprintf(buf, len, "all");
 		return;
 	}
+	for (unsigned int id = 0; id < PG_MAX_LISTS; id++)
+		if (mask >> id & 1 && lists_kept_name(ctx, id, &live) && live)
+			any_live = true;
+	/* With none there, the names as they were: restore then says which
+	 * list is missing rather than apply every list. */
+	live_only = live_only && any_live;
 	/* A name both kinds have (manual) once. */
 	buf[0] = '\0';
 	for (unsigned int id = 0; id < PG_MAX_LISTS && off < len; id++) {
@@ -88,7 +95,9 @@ void policy_lists_names(struct pg_ctx *ctx, __u64 mask, char *buf, size_t len)
 
 		if (!(mask & (1ULL << id)))
 			continue;
-		n = lists_name(ctx, id);
+		n = lists_kept_name(ctx, id, &live);
+		if (!n || (live_only && !live))
+			continue;
 		nl = strlen(n);
 		if (off) {
 			const char *p = buf;
@@ -119,7 +128,7 @@ void policy_print(struct pg_ctx *ctx, const struct pg_iface *rec)
 	char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 	unsigned int in = PG_HOOK_BIT(PG_HOOK_XDP) | PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
 
-	policy_lists_names(ctx, rec->lists, names, sizeof(names));
+	policy_lists_names(ctx, rec->lists, false, names, sizeof(names));
 	out_str("policy", NULL, rec->policy_drop & in ? "drop" : "pass");
 	out_str("egress_policy", NULL,
 		rec->policy_drop & PG_HOOK_BIT(PG_HOOK_TC_EGRESS) ? "drop" : "pass");

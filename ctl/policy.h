@@ -22,8 +22,10 @@ bool policy_ct_usable(void);
 /* The pg_iface.lists mask of --lists SPEC (NULL: all), or an exit code
  * after saying which name is not a list. */
 int policy_lists_mask(struct pg_ctx *ctx, const char *spec, __u64 *mask);
-/* SPEC again, from a mask: "all", or names joined by commas. */
-void policy_lists_names(struct pg_ctx *ctx, __u64 mask, char *buf, size_t len);
+/* SPEC again, from a mask: "all", or names joined by commas, those of
+ * lists removed since included (a selection names lists by name). With
+ * live_only, the names of lists there now, if there is any. */
+void policy_lists_names(struct pg_ctx *ctx, __u64 mask, bool live_only, char *buf, size_t len);
 /* The program's cfg_lists of a pg_iface.lists mask. */
 #define POLICY_CFG_LISTS(mask)	((mask) == PG_IFACE_ALL_LISTS ? ~0ULL : (mask))
 

@@ -3,10 +3,15 @@
  * No lock-out (safety.h): the SSH session's peer against the state a
  * change would make. Precedence as in the datapath: a protected peer
  * passes, then any live allow entry that matches passes, then any live
- * deny entry (or a dropping default policy) drops. An entry matches a
- * packet of the session when its prefix covers the peer and, if it is
- * port-scoped, it is TCP with the packet's destination port: the
- * server's port on ingress, the peer's port on egress.
+ * deny entry (or a dropping default policy) drops. The session's packets
+ * are known whole: ingress from the peer's address and port to the
+ * server's, egress the other way. An entry matches one of them as the
+ * datapath would: its prefix covers the address its match key names (the
+ * remote peer: the peer; src, dst: that field; any: either) and, if it has
+ * a protocol, one of its protocols is TCP and its port (destination,
+ * source or either) is the packet's. ICMP type entries never match.
+ * Per-interface list selections are not looked at: the session's
+ * interface is not known, so every list counts (erring on refusing).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,9 +28,17 @@
 
 struct peer {
 	int family;
-	uint8_t addr[16];
-	uint16_t port[2];	/* destination ports: [0] ingress (the server's), [1] egress */
+	uint8_t addr[16];	/* the client's (the remote peer) */
+	uint8_t server[16];	/* this host's end */
+	bool server_known;	/* else every prefix is taken to cover it */
+	uint16_t cport, sport;
 	char text[INET6_ADDRSTRLEN];
+};
+
+/* One packet of the session, as a hook sees it. */
+struct sess_pkt {
+	const uint8_t *src, *dst, *remote;
+	uint16_t sport, dport;
 };
 
 /* $SSH_CONNECTION: "client-address client-port server-address server-port". */
@@ -42,21 +55,27 @@ static bool peer_get(struct peer *p)
 		return false;
 	if (inet_pton(AF_INET, caddr, p->addr) == 1) {
 		p->family = 4;
+		p->server_known = inet_pton(AF_INET, saddr, p->server) == 1;
 	} else if (inet_pton(AF_INET6, caddr, p->addr) == 1) {
 		p->family = 6;
+		p->server_known = inet_pton(AF_INET6, saddr, p->server) == 1;
 		/* A dual-stack sshd names an IPv4 client ::ffff:a.b.c.d; the
 		 * datapath sees its packets as IPv4. */
 		if (!memcmp(p->addr, mapped, sizeof(mapped))) {
 			memmove(p->addr, p->addr + 12, 4);
 			memset(p->addr + 4, 0, 12);
 			p->family = 4;
+			p->server_known = p->server_known &&
+					  !memcmp(p->server, mapped, sizeof(mapped));
+			memmove(p->server, p->server + 12, 4);
+			memset(p->server + 4, 0, 12);
 		}
 	} else {
 		return false;
 	}
 	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, p->text, sizeof(p->text));
-	p->port[0] = sport;
-	p->port[1] = cport;
+	p->cport = cport;
+	p->sport = sport;
 	return true;
 }
 
@@ -65,15 +84,52 @@ static bool entry_live(const struct pg_entry *e, uint64_t now)
 	return e->rule.lists && (!e->rule.expires_ns || e->rule.expires_ns > now);
 }
 
-static bool entry_hits(const struct pg_entry *e, const struct peer *p, uint16_t dport,
+static bool port_in(const struct pg_entry *e, uint16_t port)
+{
+	return port >= e->port_lo && port <= e->port_hi;
+}
+
+/* NULL: an address not known, which any prefix of the family may cover. */
+static bool covers(const struct pg_prefix *x, int family, const uint8_t *addr)
+{
+	return addr ? pg_prefix_covers(x, family, addr) : x->family == family;
+}
+
+static bool entry_hits(const struct pg_entry *e, int family, const struct sess_pkt *k,
 		       uint64_t now)
 {
-	if (!entry_live(e, now) || !pg_prefix_covers(&e->prefix, p->family, p->addr))
+	const struct pg_prefix *x = &e->prefix;
+	bool addr;
+
+	if (!entry_live(e, now))
 		return false;
-	if (!e->proto)
-		return true;
-	return e->proto == IPPROTO_TCP &&
-	       (!e->port_lo || (dport >= e->port_lo && dport <= e->port_hi));
+	switch (e->amatch) {
+	case PG_AM_SRC:
+		addr = covers(x, family, k->src);
+		break;
+	case PG_AM_DST:
+		addr = covers(x, family, k->dst);
+		break;
+	case PG_AM_ANY:
+		addr = covers(x, family, k->src) || covers(x, family, k->dst);
+		break;
+	default:
+		addr = covers(x, family, k->remote);
+	}
+	if (!addr || !e->proto)
+		return addr;
+	if (e->proto != IPPROTO_TCP && e->proto2 != IPPROTO_TCP)
+		return false;
+	if (!e->port_lo)
+		return true;	/* any port */
+	switch (e->pfield) {
+	case PG_PF_SRC:
+		return port_in(e, k->sport);
+	case PG_PF_ANY:
+		return port_in(e, k->sport) || port_in(e, k->dport);
+	default:
+		return port_in(e, k->dport);
+	}
 }
 
 struct state {
@@ -95,6 +151,12 @@ enum { PASSES, BY_ENTRY, BY_POLICY };
  * BY_POLICY. */
 static int verdict(const struct state *st, const struct peer *p, struct pg_entry *by)
 {
+	const uint8_t *server = p->server_known ? p->server : NULL;
+	/* Ingress from the peer, egress to it. */
+	const struct sess_pkt dirs[2] = {
+		{ p->addr, server, p->addr, p->cport, p->sport },
+		{ server, p->addr, p->addr, p->sport, p->cport },
+	};
 	uint64_t now = mono_now_ns();
 
 	for (size_t i = 0; i < st->nprotect; i++)
@@ -104,7 +166,7 @@ static int verdict(const struct state *st, const struct peer *p, struct pg_entry
 		bool allowed = false;
 
 		for (size_t i = 0; i < st->nallow && !allowed; i++)
-			allowed = entry_hits(&st->allow[i], p, p->port[d], now);
+			allowed = entry_hits(&st->allow[i], p->family, &dirs[d], now);
 		if (allowed)
 			continue;
 		for (size_t i = 0; i < st->ndeny_pfx; i++)
@@ -116,7 +178,7 @@ static int verdict(const struct state *st, const struct peer *p, struct pg_entry
 		/* The added part first: that is the entry to name. */
 		for (int part = 1; part >= 0; part--)
 			for (size_t i = 0; i < st->ndeny[part]; i++)
-				if (entry_hits(&st->deny[part][i], p, p->port[d], now)) {
+				if (entry_hits(&st->deny[part][i], p->family, &dirs[d], now)) {
 					*by = st->deny[part][i];
 					return BY_ENTRY;
 				}

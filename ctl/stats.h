@@ -53,9 +53,14 @@ void live_rates(uint64_t packets, uint64_t bytes, double secs);
  * the current value is new, and the difference would be negative. */
 bool live_restarted(const uint64_t *cur, const uint64_t *prev, int n);
 /* cmd_stats.c: the head of an interface's counters (name, ifindex, namespace,
- * state), for stats and stats --watch; text ends without a newline. */
+ * state; JSON: the lists that apply), for stats and stats --watch; text ends
+ * without a newline. */
 struct iface_entry;
-void stats_iface_head(const struct iface_entry *e);
+struct pg_ctx;
+void stats_iface_head(struct pg_ctx *ctx, const struct iface_entry *e);
+/* JSON only: a hook's default policy (attach --policy, --egress-policy). */
+struct pg_iface;
+void stats_hook_policy(const struct pg_iface *rec, int hook);
 int stats_watch(struct pg_ctx *ctx, struct stats_opts *o, int argc, char **argv);
 
 #endif

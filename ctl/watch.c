@@ -348,6 +348,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 	out_obj_open(NULL);
 	out_str("hook", NULL, pg_hook_names[h]);
 	out_bool("attached", NULL, cur->e.rec.hooks & PG_HOOK_BIT(h));
+	stats_hook_policy(&cur->e.rec, h);
 	out_obj_open("reasons");
 	for (int r = 0; r < PG_R_MAX; r++) {
 		const struct pg_ctr *c = &cur->hook[h].reason[r];
@@ -383,11 +384,11 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 	out_obj_close();
 }
 
-static void st_iface(const struct st_slot *cur, const struct st_slot *prev,
+static void st_iface(struct pg_ctx *ctx, const struct st_slot *cur, const struct st_slot *prev,
 		     const struct live *lv, int *hidden)
 {
 	out_obj_open(NULL);
-	stats_iface_head(&cur->e);
+	stats_iface_head(ctx, &cur->e);
 	live_eol();
 	out_arr_open("hooks");
 	for (int h = 0; h < PG_HOOK_MAX; h++)
@@ -422,7 +423,7 @@ static int st_show(void *arg, const struct live *lv)
 			hidden++;
 			continue;
 		}
-		st_iface(&v->cur[s], &v->prev[s], lv, &hidden);
+		st_iface(v->ctx, &v->cur[s], &v->prev[s], lv, &hidden);
 	}
 	out_arr_close();
 	if (!st_any(v)) {

@@ -135,6 +135,30 @@ test_check_restore_output() {
 	assert_eq "tcp 20 26" "$(echo "$OUT" | jq -r '.changes[] | select(.action == "add" and .proto != null) | "\(.proto) \(.port_lo) \(.port_hi)"')" "port rule"
 }
 
+# restore --check fails where restore would: an interface an attach line
+# names must exist (in its namespace); one error line naming it, nothing
+# changed. An interface that is there passes the check.
+test_check_restore_missing_interface() {
+	lab_up
+	chk_setup
+	chk_state "$TMP/before"
+	printf 'deny add 192.0.2.5\n-n %s attach gw-a --policy drop\n' "$GW" >"$TMP/ok.rules"
+	expect 0 pg restore --check "$TMP/ok.rules"
+	assert_contains "$OUT" "1 attach lines"
+	printf 'deny add 192.0.2.5\n-n %s attach h14nosuch0\n' "$GW" >"$TMP/gone.rules"
+	expect 1 pg restore --check "$TMP/gone.rules"
+	assert_eq 1 "$(echo "$ERR" | wc -l)" "one error line: $ERR"
+	assert_contains "$ERR" "$TMP/gone.rules:2:"
+	assert_contains "$ERR" "no interface 'h14nosuch0' in network namespace '$GW'"
+	expect 1 pg -j restore --check "$TMP/gone.rules"
+	assert_contains "$(echo "$OUT" | jq -r .error)" "no interface 'h14nosuch0'"
+	chk_state "$TMP/after"
+	diff "$TMP/before" "$TMP/after" || fail "a refused check changed the state"
+	# restore itself fails on that line (the rest is applied).
+	expect 1 pg restore "$TMP/gone.rules"
+	assert_contains "$ERR" "no interface 'h14nosuch0'"
+}
+
 # ---- counter reset -------------------------------------------------------
 
 ZR_SERVER4=203.0.113.2

@@ -69,6 +69,26 @@ test_policy_drop_established_conntrack() {
 	[ "$(count gw-a policy)" -ge 1 ] || fail "attacker's SYN not dropped by policy"
 }
 
+# Why the documented ct rule is needed: with no conntrack user in the
+# namespace conntrack tracks nothing, so the replies to the gateway's own
+# TCP connection find no entry and policy drop cuts them; with the rule,
+# the same connection gets its replies (established).
+test_policy_drop_replies_need_the_conntrack_rule() {
+	lab_up
+	gwpg attach gw-a --policy drop >/dev/null
+	on attacker socat TCP-LISTEN:7008,reuseaddr,fork EXEC:cat &
+	defer kill $!
+	for _ in $(seq 50); do on attacker ss -ltn | grep -q ":7008 " && break; sleep 0.1; done
+	out=$(echo hello | on gw timeout 5 socat -T2 - TCP:$P_ATTACKER4:7008,connect-timeout=2 2>/dev/null || true)
+	assert_eq "" "$out" "no reply without the conntrack rule"
+	assert_eq 0 "$(count gw-a established)" "nothing established without the rule"
+	[ "$(count gw-a policy)" -ge 1 ] || fail "the SYN-ACK was not dropped by policy"
+	p_conntrack_on
+	out=$(echo hello | on gw timeout 5 socat -T2 - TCP:$P_ATTACKER4:7008,connect-timeout=2 || true)
+	assert_eq hello "$out" "reply with the conntrack rule"
+	[ "$(count gw-a established)" -ge 2 ] || fail "replies not counted as established"
+}
+
 test_policy_stateless_and_missing_kfuncs() {
 	lab_up
 	expect 1 env PKTGATE_TEST_NO_CONNTRACK=1 "$PG" -n "$GW" attach gw-a --policy drop
@@ -123,4 +143,68 @@ test_policy_lists_change_leaks_nothing() {
 	wait $fl || true
 	assert_eq 0 "$(count gw-a default)" "no flood packet passed during the switches"
 	[ "$(count gw-a deny)" -ge 1000 ] || fail "flood not seen"
+}
+
+# The policy of each hook, stateless and the list selection, in status -j
+# and stats -j alike.
+test_policy_in_status_and_stats_json() {
+	lab_up
+	echo 198.51.100.0/24 >"$TMP/block.txt"
+	pg load "$TMP/block.txt" --list block >/dev/null
+	gwpg attach gw-a --tc egress --policy drop --egress-policy drop --stateless \
+		--lists block >/dev/null
+	gwpg attach gw-c --tc egress >/dev/null
+	expect 0 gwpg -j status
+	assert_eq "gw-a tc-egress drop true block|gw-a xdp drop true block|gw-c tc-egress pass false all|gw-c xdp pass false all" \
+		"$(echo "$OUT" | jq -r '[.attached[] | "\(.ifname) \(.hook) \(.policy) \(.stateless) \(.lists)"] | sort | join("|")')" \
+		"status -j"
+	expect 0 gwpg -j stats
+	assert_eq "gw-a block tc-egress drop true|gw-a block xdp drop true|gw-c all tc-egress pass false|gw-c all xdp pass false" \
+		"$(echo "$OUT" | jq -r '[.interfaces[] | .ifname as $i | .lists as $l | .hooks[] | "\($i) \($l) \(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"stats -j"
+	expect 0 gwpg -j stats --once 0.2 --iface gw-a
+	assert_eq "tc-egress drop true|xdp drop true" \
+		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"stats --once -j (the watch view)"
+	assert_eq block "$(echo "$OUT" | jq -r '.interfaces[0].lists')" "lists in the watch view"
+	# Egress alone: ingress stays pass.
+	gwpg attach gw-c --tc egress --egress-policy drop >/dev/null
+	expect 0 gwpg -j stats --iface gw-c
+	assert_eq "tc-egress drop false|xdp pass false" \
+		"$(echo "$OUT" | jq -r '[.interfaces[0].hooks[] | "\(.hook) \(.policy) \(.stateless)"] | sort | join("|")')" \
+		"egress policy alone"
+}
+
+# A selection names lists by name: a list flushed away keeps its place in
+# it (made again, it applies there at once), and a new list of another
+# name never takes over its id and so its place on the interface.
+test_policy_lists_flushed_id_not_taken_over() {
+	lab_up
+	echo 198.51.100.0/24 >"$TMP/a.txt"
+	pg load "$TMP/a.txt" --list la >/dev/null
+	gwpg attach gw-a --lists la >/dev/null
+	assert_eq 0 "$(p_pings attacker 198.51.100.1 2)" "la drops on gw-a"
+	pg flush deny --list la >/dev/null
+	pg load "$TMP/a.txt" --list lb >/dev/null
+	assert_eq 3 "$(p_pings attacker 198.51.100.1 3)" "lb is not selected on gw-a"
+	assert_eq 2 "$(count gw-a deny)" "only la's drops"
+	expect 0 gwpg -j status
+	assert_eq "la" "$(echo "$OUT" | jq -r '.attached[] | select(.ifname == "gw-a") | .lists')" \
+		"the selection still names la"
+	# Saved while la is gone: the selection as it is (restore would name
+	# the missing list rather than apply every list).
+	expect 0 gwpg save --all
+	assert_contains "$OUT" "attach gw-a --mode native --lists la"
+	# la made again: selected by name, it drops at once.
+	pg load "$TMP/a.txt" --list la >/dev/null
+	assert_eq 0 "$(p_pings attacker 198.51.100.1 2)" "la again drops on gw-a"
+	assert_eq 4 "$(count gw-a deny)" "la's drops"
+	expect 0 pg -j lists
+	[ "$(echo "$OUT" | jq '[.lists[] | select(.name == "la" or .name == "lb") | .id] | unique | length')" = 2 ] ||
+		fail "la and lb share an id: $OUT"
+	# Check mode plans the same ids: a new list is not la's either.
+	pg flush deny --list la >/dev/null
+	expect 0 pg load --check "$TMP/a.txt" --list lc
+	pg load "$TMP/a.txt" --list lc >/dev/null
+	assert_eq 3 "$(p_pings attacker 198.51.100.1 3)" "lc is not selected on gw-a"
 }

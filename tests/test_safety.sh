@@ -128,6 +128,57 @@ test_safety_ssh_peer_refused_unless_force() {
 	expect 0 pg deny add 198.51.100.9
 }
 
+# The check knows the session's packets whole (ingress 198.51.100.9:40022
+# -> 192.0.2.1:22, egress back) and matches them as the datapath does:
+# which address an entry names (--match), which port (port, sport,
+# anyport), every protocol of the entry; ICMP entries never.
+test_safety_ssh_match_keys_exact() {
+	export SSH_CONNECTION="198.51.100.9 40022 192.0.2.1 22"
+	before=$(safety_state)
+	# Entries that drop the session's packets though they do not name
+	# the peer's address as the remote peer.
+	expect 1 pg deny add 192.0.2.1 --match dst
+	assert_contains "$ERR" "deny entry 192.0.2.1/32 dst would cut off this SSH session"
+	expect 1 pg deny add 192.0.2.0/24 --match src
+	assert_contains "$ERR" "deny entry 192.0.2.0/24 src would cut off"
+	expect 1 pg deny add 192.0.2.0/24 --match any proto tcp port 22
+	expect 1 pg deny add 198.51.100.0/24 proto udp,tcp port 22
+	expect 1 pg deny add 198.51.100.0/24 proto tcp sport 40022
+	expect 1 pg deny add 198.51.100.0/24 proto tcp anyport 22
+	# The peer as the destination: its inbound packets pass, the replies
+	# to it (TC egress) would not.
+	expect 1 pg deny add 198.51.100.9 --match dst
+	assert_contains "$ERR" "deny entry 198.51.100.9/32 dst would cut off"
+	assert_eq 1 "$(echo "$ERR" | wc -l)" "one error line"
+	printf 'deny add 192.0.2.1 --match dst\n' >"$TMP/dst.rules"
+	expect 1 pg restore "$TMP/dst.rules"
+	assert_contains "$ERR" "restore: deny entry 192.0.2.1/32 dst would cut off"
+	assert_eq "$before" "$(safety_state)" "nothing changed by the refusals"
+	# Entries none of the session's packets match.
+	expect 0 pg deny add 198.51.100.0/24 --match src proto tcp port 40022
+	expect 0 pg deny add 198.51.100.0/24 --match dst proto tcp port 22
+	expect 0 pg deny add 198.51.100.0/24 proto tcp sport 80
+	expect 0 pg deny add 198.51.100.0/24 proto udp anyport 22
+	expect 0 pg deny add 198.51.100.0/24 proto icmp
+	expect 0 pg deny add 203.0.113.0/24 --match any
+	printf 'deny add 198.51.100.0/24 --match src proto tcp port 40022\n' >"$TMP/src.rules"
+	expect 0 pg restore "$TMP/src.rules"
+	pg flush deny >/dev/null
+	# Allow entries count the same way: the server's end named by src
+	# and dst lets both directions through a deny of everything.
+	pg allow add 192.0.2.1 --match dst proto tcp port 22 >/dev/null
+	expect 1 pg deny add 0.0.0.0/0
+	pg allow add 192.0.2.1 --match src proto tcp sport 22 >/dev/null
+	expect 0 pg deny add 0.0.0.0/0
+	pg flush allow >/dev/null
+	pg flush deny >/dev/null
+	# A server address that cannot be read: any src/dst prefix of the
+	# family may cover it (refused, not waved through).
+	export SSH_CONNECTION="198.51.100.9 40022 not-an-address 22"
+	expect 1 pg deny add 10.0.0.0/8 --match dst
+	expect 0 pg deny add 10.0.0.0/8
+}
+
 test_safety_confirm_not_confirmed_rolls_back() {
 	defer "$PG" confirm
 	pg deny add 198.51.100.0/24 --comment kept >/dev/null

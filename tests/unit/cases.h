@@ -25,8 +25,13 @@
  * lengths. See also skb_refuses_short_l3. */
 #define REJECTED	(-1)
 
-/* The program instances a case can run on (see insts in test_datapath.c). */
-enum inst_id { PLAIN, DROPMAL, POLDROP, INST_MAX };
+/* The program instances a case can run on (see insts in test_datapath.c).
+ * POLSTATELESS is policy drop --stateless (no conntrack lookups). SEL_A
+ * and SEL_B are attached with --lists: only list SEL_LIST_A, only
+ * SEL_LIST_B (the manual lists apply on neither). */
+enum inst_id { PLAIN, DROPMAL, POLDROP, POLSTATELESS, SEL_A, SEL_B, INST_MAX };
+#define SEL_LIST_A	5
+#define SEL_LIST_B	6
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
 
@@ -81,7 +86,8 @@ struct case_table {
 	X(ports)							\
 	X(lists)							\
 	X(protect)							\
-	X(policy)
+	X(policy)							\
+	X(listsel)
 
 #define CASE_TABLE_DECL(t)	extern const struct case_table cases_##t;
 CASE_TABLES(CASE_TABLE_DECL)

@@ -45,7 +45,9 @@ struct instance {
 	const char *name;
 	__u32 slot;
 	__u8 drop_malformed;
-	__u8 policy_drop;	/* default policy drop (conntrack lookups on) */
+	__u8 policy_drop;	/* default policy drop */
+	__u8 stateless;		/* ... without conntrack lookups (cfg_ct 0) */
+	__u64 lists;		/* cfg_lists (attach --lists): list ids that apply; 0: all */
 	struct pktgate_xdp_bpf *xdp;
 	struct pktgate_tc_bpf *tc;
 	int prog_fd[PROG_MAX];
@@ -120,7 +122,8 @@ __u64 list_packets(__u32 id);
 	X(lpm_random)							\
 	X(scale)							\
 	X(top)								\
-	X(limit)
+	X(limit)								\
+	X(ct)
 
 #define SCENARIO_DECL(t)	void scen_##t(void);
 SCENARIOS(SCENARIO_DECL)

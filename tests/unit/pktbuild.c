@@ -182,7 +182,8 @@ static int build_l4(struct pkt *p, const struct pkt_spec *s)
 			 len);
 		if (!h)
 			return -1;
-		h[0] = s->proto == IPPROTO_ICMP ? 8 : 128;	/* echo request */
+		h[0] = s->icmp_type_set ? s->icmp_type :
+		       s->proto == IPPROTO_ICMP ? 8 : 128;	/* echo request */
 		return 0;
 	}
 }

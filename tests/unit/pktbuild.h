@@ -55,6 +55,9 @@ struct pkt_spec {
 	uint8_t tcp_doff;		/* TCP words; 0: 5 */
 	uint8_t tcp_flags;		/* TCP flags byte; 0: SYN */
 	uint16_t sport;			/* TCP/UDP source port; 0: 40000 */
+	uint8_t icmp_type;		/* ICMP/ICMPv6 type, with icmp_type_set;
+					 * else an echo request */
+	int icmp_type_set;
 	uint16_t dport;			/* TCP/UDP destination port; 0: 443
 					 * (TCP) or 53 (UDP). Not swapped
 					 * by mirror */

@@ -68,6 +68,10 @@ struct instance insts[INST_MAX] = {
 	[DROPMAL] = { .name = "drop-malformed", .slot = PG_MAX_IFACES - 1,
 		      .drop_malformed = 1 },
 	[POLDROP] = { .name = "policy-drop", .slot = PG_MAX_IFACES - 2, .policy_drop = 1 },
+	[POLSTATELESS] = { .name = "policy-drop-stateless", .slot = PG_MAX_IFACES - 3,
+			   .policy_drop = 1, .stateless = 1 },
+	[SEL_A] = { .name = "lists-a", .slot = 3, .lists = 1ULL << SEL_LIST_A },
+	[SEL_B] = { .name = "lists-b", .slot = 11, .lists = 1ULL << SEL_LIST_B },
 };
 
 /* The one set of maps every instance uses (the first XDP object's). */
@@ -709,10 +713,13 @@ int build_for(struct pkt *p, const struct pkt_spec *spec, enum prog_id pid)
 
 /* The list whose counter a case's verdict must move: that of the rule of
  * the verdict's kind with the expected rule_id (0 if the verdict is not
- * ALLOW or DENY). A case must leave no doubt which one that is. */
+ * ALLOW or DENY), or, where the instance's --lists leave its list_id out,
+ * the lowest of its lists that applies (README: the first list holding
+ * it). A case must leave no doubt which one that is. */
 static int case_list(const struct tcase *c, struct log *l)
 {
 	int kind = c->reason == PG_R_ALLOW ? PG_LIST_ALLOW : PG_LIST_DENY, list = -1, i;
+	__u64 sel = insts[c->inst].lists ? insts[c->inst].lists : ~0ULL;
 
 	if (c->reason != PG_R_ALLOW && c->reason != PG_R_DENY)
 		return 0;
@@ -722,6 +729,8 @@ static int case_list(const struct tcase *c, struct log *l)
 
 		if (r->kind != kind || r->id != c->rule_id)
 			continue;
+		if (!(sel >> rl & 1) && ((1ULL << rl | r->also) & sel))
+			rl = __builtin_ctzll((1ULL << rl | r->also) & sel);
 		if (list >= 0 && list != rl)
 			fail(l, "setup: rules of lists %d and %d could decide", list, rl);
 		list = rl;
@@ -1045,7 +1054,8 @@ static int load_xdp(struct instance *in, struct bpf_object *owner, struct log *l
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
 	skel->rodata->cfg_policy_drop = in->policy_drop;
-	skel->rodata->cfg_ct = 1;
+	skel->rodata->cfg_ct = !in->stateless;
+	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	/* As attach does: every program its own seed for the top sketch. */
 	skel->rodata->cfg_top_seed = 0x5eed0000a5a5a5a5ULL + in->slot;
 	err = pktgate_xdp_bpf__load(skel);
@@ -1075,7 +1085,8 @@ static int load_tc(struct instance *in, struct bpf_object *owner, struct log *l)
 	skel->rodata->cfg_slot = in->slot;
 	skel->rodata->cfg_drop_malformed = in->drop_malformed;
 	skel->rodata->cfg_policy_drop = in->policy_drop;
-	skel->rodata->cfg_ct = 1;
+	skel->rodata->cfg_ct = !in->stateless;
+	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	skel->rodata->cfg_top_seed = 0x7c0000005a5a5a5aULL + in->slot;
 	err = pktgate_tc_bpf__load(skel);
 	if (err) {
@@ -1335,10 +1346,12 @@ int main(int argc, char **argv)
 						run_case(&case_tables[t]->cases[i], pid);
 				for (i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++)
 					run_mcase(&match_cases[i], pid);
-				/* Sweeps expect policy pass; policy drop has its
-				 * own case table (cases_policy.c). */
+				/* Sweeps expect policy pass and every list;
+				 * policy drop and --lists have their own case
+				 * tables (cases_policy.c, cases_listsel.c). */
 				for (k = 0; k < INST_MAX; k++)
-					for (s = 0; s < (int)n_sweeps && !insts[k].policy_drop; s++)
+					for (s = 0; s < (int)n_sweeps && !insts[k].policy_drop &&
+					     !insts[k].lists; s++)
 						for (rules = SW_NONE; rules < SW_MAX; rules++)
 							run_sweep(&insts[k], pid, &sweeps[s],
 								  rules);
