@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "out.h"
 #include "pins.h"
+#include "safety.h"
 #include "tc.h"
 #include "xdp.h"
 
@@ -109,6 +110,18 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	err = pins_open(ctx, true);
 	if (err)
 		return err;
+	/* A policy that starts dropping on the interface the SSH session
+	 * comes in through must keep the session (safety.h). */
+	if (want.policy_drop && lockout_session_on(ifname)) {
+		struct pg_iface cur = {};
+		struct lockout_change c = { .what = "attach --policy drop", .policy_drop = true };
+
+		if (iface_slot(ctx, ifindex, ifname, false, &cur) >= 0)
+			c.policy_drop_now = (cur.policy_drop & want.policy_drop) == want.policy_drop;
+		err = lockout_check(ctx, &c);
+		if (err)
+			return err;
+	}
 	err = policy_lists_mask(ctx, o->lists, &want.lists);
 	if (err)
 		return err;

@@ -21,6 +21,7 @@
 #include "out.h"
 #include "pins.h"
 #include "rules.h"
+#include "safety.h"
 #include "scope.h"
 
 struct limit_opts {
@@ -385,7 +386,14 @@ static int limit_apply(struct pg_ctx *ctx, struct limit_rule *r, bool *updated)
 {
 	struct limit_rule *v = NULL;
 	size_t n = 0;
-	int err = limits_read(ctx, &v, &n);
+	/* A SYN limit leaves an open session alone. */
+	int err = r->l.flags & PG_LIM_SYN ? 0 :
+		  lockout_check_limit(ctx, "limit add", r->pfx, r->npfx, r->l.proto,
+				      r->l.port_lo, r->l.port_hi);
+
+	if (err)
+		return err;
+	err = limits_read(ctx, &v, &n);
 
 	if (err)
 		return p_err("cannot read the limits: %s", strerror(-err));

@@ -629,6 +629,44 @@ out:
 
 /* ---- del ---- */
 
+/* The allow entries left after removing list bit from those the filter
+ * keeps (all entries: filter NULL), checked against the SSH session: an
+ * allow entry may be what lets it in through a deny entry or the policy. */
+static int allow_left_check(struct pg_ctx *ctx, const char *what, uint64_t bit,
+			    bool (*hit)(const struct pg_entry *e, const void *arg), const void *arg)
+{
+	struct pg_entry *v = NULL;
+	size_t n = 0;
+	struct lockout_change c = { .what = what, .allow_set = true };
+	int err = rules_collect(ctx, PG_LIST_ALLOW, &v, &n);
+
+	if (err)
+		return p_err("cannot read the allow list: %s", strerror(-err));
+	for (size_t i = 0; i < n; i++)
+		if (!hit || hit(&v[i], arg))
+			v[i].rule.lists &= ~bit;
+	c.allow = v;
+	c.nallow = n;
+	err = lockout_check(ctx, &c);
+	free(v);
+	return err;
+}
+
+/* An allow entry that a del of spec s removes (from the list tested). */
+static bool del_hits(const struct pg_entry *e, const void *arg)
+{
+	const struct rule_spec *s = arg;
+	struct pg_scope sc;
+
+	rules_entry_scope(e, &sc);
+	if (!scope_eq(&sc, &s->sc))
+		return false;
+	for (int p = 0; p < s->n; p++)
+		if (!pg_prefix_cmp(&e->prefix, &s->pfx[p]))
+			return true;
+	return false;
+}
+
 static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 {
 	struct rule_del_opts *o = optp;
@@ -686,6 +724,8 @@ static int do_rule_del(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (kind == PG_LIST_ALLOW && (err = allow_left_check(ctx, "allow del", bit, del_hits, &s)))
+		goto out;
 	out_obj_open(NULL);
 	out_str("list", NULL, pg_list_names[kind]);
 	out_str("list_name", NULL, lists_name(ctx, lid));
@@ -903,6 +943,9 @@ static int do_flush(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	if (!err && o->list)
 		err = lists_open(ctx, kind, o->list, false, &lid);
 	if (err)
+		return err;
+	if (kind == PG_LIST_ALLOW &&
+	    (err = allow_left_check(ctx, "flush allow", o->list ? 1ULL << lid : ~0ULL, NULL, NULL)))
 		return err;
 	b.kind = kind;
 	b.focus = o->list ? 1ULL << lid : ~0ULL;

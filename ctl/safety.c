@@ -14,6 +14,7 @@
  * interface is not known, so every list counts (erring on refusing).
  */
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,65 @@ int lockout_check(struct pg_ctx *ctx, const struct lockout_change *c)
 out:
 	free(deny);
 	free(allow);
+	free(prot);
+	return err;
+}
+
+bool lockout_session_on(const char *ifname)
+{
+	struct ifaddrs *ifs, *a;
+	struct peer p;
+	bool on = false;
+
+	if (!peer_get(&p))
+		return false;
+	if (!p.server_known || getifaddrs(&ifs))
+		return true;
+	for (a = ifs; a && !on; a = a->ifa_next) {
+		if (!a->ifa_addr || strcmp(a->ifa_name, ifname))
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET && p.family == 4)
+			on = !memcmp(&((struct sockaddr_in *)a->ifa_addr)->sin_addr, p.server, 4);
+		else if (a->ifa_addr->sa_family == AF_INET6 && p.family == 6)
+			on = !memcmp(&((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, p.server, 16);
+	}
+	freeifaddrs(ifs);
+	return on;
+}
+
+int lockout_check_limit(struct pg_ctx *ctx, const char *what, const struct pg_prefix *v,
+			size_t n, const uint8_t proto[2], uint16_t lo, uint16_t hi)
+{
+	struct pg_prefix *prot = NULL;
+	size_t np = 0;
+	struct peer p;
+	int err = 0;
+
+	if (ctx->force || !peer_get(&p))
+		return 0;
+	/* The session is TCP; a limit's port is the packet's destination:
+	 * the server's on ingress, the peer's on egress. */
+	if ((proto[0] || proto[1]) && proto[0] != IPPROTO_TCP && proto[1] != IPPROTO_TCP)
+		return 0;
+	if (hi && !(p.sport >= lo && p.sport <= hi) && !(p.cport >= lo && p.cport <= hi))
+		return 0;
+	if (protect_read(ctx, &prot, &np))
+		return p_err("cannot read the protect list to check this SSH session's peer %s; "
+			     "nothing was changed (--force skips the check)", p.text);
+	for (size_t i = 0; i < np; i++)
+		if (pg_prefix_covers(&prot[i], p.family, p.addr))
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (pg_prefix_covers(&v[i], p.family, p.addr)) {
+			char pfx[PG_PREFIX_STRLEN];
+
+			pg_prefix_fmt(&v[i], pfx, sizeof(pfx));
+			err = p_err("%s: a limit on %s would rate-limit this SSH session (peer %s, from "
+				    "$SSH_CONNECTION) and can drop it; nothing was changed (protect add "
+				    "the peer first, or give --force)", what, pfx, p.text);
+			break;
+		}
+out:
 	free(prot);
 	return err;
 }

@@ -44,4 +44,16 @@ struct lockout_change {
  * open. */
 int lockout_check(struct pg_ctx *ctx, const struct lockout_change *c);
 
+/* Whether the SSH session comes in through interface ifname of the
+ * current network namespace: its server address is one of ifname's (an
+ * address that cannot be read is taken to be). false without a session. */
+bool lockout_session_on(const char *ifname);
+
+/* A rate limit over v[0..n) (protocols proto[2], both 0: any; destination
+ * ports lo-hi, hi 0: any) that would charge the session's packets, and the
+ * peer is not protected: refused like lockout_check (a limit can drop an
+ * interactive session's bursts), unless --force. */
+int lockout_check_limit(struct pg_ctx *ctx, const char *what, const struct pg_prefix *v,
+			size_t n, const uint8_t proto[2], uint16_t lo, uint16_t hi);
+
 #endif

@@ -267,3 +267,53 @@ test_safety_confirm_rolls_back_attach_and_detach() {
 	done
 	assert_eq "$before" "$(gwpg save --all | grep -v '^#')" "gw-a attached again after the rollback"
 }
+
+# Taking away what lets the session in is refused as adding a deny entry
+# is: allow del, flush allow; and so is a limit that would charge it.
+test_safety_allow_del_flush_and_limit_keep_the_session() {
+	pg allow add 198.51.100.9 proto tcp port 22 --list office >/dev/null
+	pg allow add 198.51.100.9 proto tcp port 40022 --list office >/dev/null
+	export SSH_CONNECTION="198.51.100.9 40022 192.0.2.1 22"
+	expect 0 pg deny add 198.51.100.0/24
+	local before
+	before=$(safety_state)
+	expect 1 pg allow del 198.51.100.9 proto tcp port 22 --list office
+	assert_contains "$ERR" "allow del: deny entry 198.51.100.0/24 would cut off this SSH session"
+	assert_eq 1 "$(echo "$ERR" | wc -l)" "one error line"
+	expect 1 pg flush allow --list office
+	assert_contains "$ERR" "flush allow: deny entry 198.51.100.0/24 would cut off"
+	expect 1 pg flush allow
+	# Limits: one that charges the session's packets is refused...
+	expect 1 pg limit add 198.51.100.0/24 --pps 5
+	assert_contains "$ERR" "limit add: a limit on 198.51.100.0/24 would rate-limit this SSH session (peer 198.51.100.9"
+	expect 1 pg limit add 0.0.0.0/0 proto tcp port 22 --pps 5
+	assert_eq "$before" "$(safety_state)" "nothing changed by the refusals"
+	# ...one that does not, or a SYN limit, is not.
+	expect 0 pg limit add 198.51.100.0/24 proto udp --pps 5
+	expect 0 pg limit add 198.51.100.0/24 proto tcp port 80 --pps 5
+	expect 0 pg limit add 0.0.0.0/0 --syn --pps 50 --aggregate
+	expect 0 pg limit add 203.0.113.0/24 --pps 5
+	# The session's port elsewhere, an entry the session does not need, goes.
+	pg allow add 198.51.100.9 proto tcp port 80 --list office >/dev/null
+	expect 0 pg allow del 198.51.100.9 proto tcp port 80 --list office
+	# Protected, or --force: allowed.
+	expect 0 pg --force limit add 198.51.100.0/24 --pps 5
+	pg protect add 198.51.100.9 >/dev/null
+	expect 0 pg flush allow --list office
+}
+
+# attach --policy drop on the interface the session comes in through
+# (its server address is there) needs the peer allowed or protected.
+test_safety_policy_drop_on_the_session_interface() {
+	lab_up
+	export SSH_CONNECTION="192.0.2.2 40022 192.0.2.1 22"
+	expect 1 gwpg attach gw-c --policy drop --stateless
+	assert_contains "$ERR" "attach --policy drop: the default policy drop would cut off this SSH session (peer 192.0.2.2"
+	assert_eq "" "$(gwpg -j status | jq -r '[.attached[].ifname] | join(" ")')" "nothing attached"
+	# Another interface is not the session's way in.
+	expect 0 gwpg attach gw-a --policy drop --stateless
+	# Allowed to the SSH port, the peer keeps its session.
+	pg allow add 192.0.2.2 proto tcp port 22 >/dev/null
+	pg allow add 192.0.2.2 proto tcp port 40022 >/dev/null
+	expect 0 gwpg attach gw-c --policy drop --stateless
+}
