@@ -104,8 +104,9 @@ test_safety_ssh_peer_refused_unless_force() {
 	pg allow add 198.51.100.9 proto tcp port 22 >/dev/null
 	pg allow add 198.51.100.9 proto tcp port 40022 >/dev/null
 	expect 0 pg deny add 198.51.100.0/24
-	pg flush allow >/dev/null
+	# Deny first: the allow entries are what keeps the session meanwhile.
 	pg flush deny >/dev/null
+	pg flush allow >/dev/null
 	pg protect add 198.51.100.9 >/dev/null
 	# The rule set has no protect line: restoring it removes the
 	# protection, so its deny 0.0.0.0/0 would cut the session off.
@@ -170,8 +171,9 @@ test_safety_ssh_match_keys_exact() {
 	expect 1 pg deny add 0.0.0.0/0
 	pg allow add 192.0.2.1 --match src proto tcp sport 22 >/dev/null
 	expect 0 pg deny add 0.0.0.0/0
-	pg flush allow >/dev/null
+	# Deny first: the allow entries are what keeps the session meanwhile.
 	pg flush deny >/dev/null
+	pg flush allow >/dev/null
 	# A server address that cannot be read: any src/dst prefix of the
 	# family may cover it (refused, not waved through).
 	export SSH_CONNECTION="198.51.100.9 40022 not-an-address 22"

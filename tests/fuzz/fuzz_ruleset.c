@@ -34,7 +34,7 @@ static void check(int ok, const char *what)
 static int held(const char *cmd)
 {
 	return !strcmp(cmd, "config") || !strcmp(cmd, "allow") || !strcmp(cmd, "deny") ||
-	       !strcmp(cmd, "attach") || !strcmp(cmd, "protect");
+	       !strcmp(cmd, "attach") || !strcmp(cmd, "protect") || !strcmp(cmd, "limit");
 }
 
 /* One parsed line as restore's check pass runs it; 0 if it passes. */
