@@ -26,7 +26,7 @@
 #define REJECTED	(-1)
 
 /* The program instances a case can run on (see insts in test_datapath.c). */
-enum inst_id { PLAIN, DROPMAL, POLDROP, INST_MAX };
+enum inst_id { PLAIN, DROPMAL, POLDROP, SYNCOOKIE, INST_MAX };
 
 enum ttl { TTL_NEVER, TTL_LIVE, TTL_EXPIRED };
 
