@@ -44,6 +44,7 @@ __u32 addr_mask;	/* entries in use - 1, a power of two minus one */
 __u32 family;		/* 4 or 6 */
 __u32 out_ifindex;	/* bench_gen: where frames go */
 __u32 next_idx;		/* one CPU runs these programs at a time */
+__u32 l4_csum_off;	/* bench_gen, IPv4: an L4 checksum to keep right (TCP); 0: none */
 
 /* One's complement update of the IPv4 header checksum for a new source
  * (RFC 1624), so that the receiving stack does not discard the frame as
@@ -72,6 +73,14 @@ static __always_inline int set_source(struct xdp_md *ctx, int fix_csum)
 			return -1;
 		if (fix_csum)
 			csum_replace4(data + V4_CSUM_OFF, data + V4_SADDR_OFF, (__u16 *)a->a);
+		/* The pseudo-header holds the source: the same update. */
+		if (fix_csum && l4_csum_off) {
+			__u16 *c = data + (l4_csum_off & 0xff);
+
+			if ((void *)(c + 1) > end)
+				return -1;
+			csum_replace4(c, data + V4_SADDR_OFF, (__u16 *)a->a);
+		}
 		__builtin_memcpy(data + V4_SADDR_OFF, a->a, 4);
 	} else {
 		if (data + ETH_HLEN + 40 > end)

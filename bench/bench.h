@@ -65,6 +65,7 @@ struct opts {
 	enum prefix_fmt format;
 	const char *set_name;
 	int rx_cpu;		/* gen: CPU whose load to report, -1: none */
+	unsigned syn_port;	/* gen: send TCP SYNs to this port instead of UDP; 0: UDP */
 	int dynamic;		/* --tier dynamic: entries in the hash and trie, as deny add
 				 * puts them; default: compiled, as load does */
 	int beside;		/* --tier beside: compiled, and BESIDE_ENTRIES others
@@ -118,6 +119,10 @@ long long lists_memlock(const struct bench_lists *l, int family);
 size_t frame_build(__u8 *buf, int family, const __u8 src_mac[6], const __u8 dst_mac[6],
 		   const __u8 *saddr, const __u8 *daddr);
 int mac_parse(const char *s, __u8 mac[6]);
+/* An IPv4 TCP SYN to port, valid checksums; its length. */
+size_t frame_build_syn(__u8 *buf, const __u8 src_mac[6], const __u8 dst_mac[6],
+		       const __u8 *saddr, const __u8 *daddr, unsigned port);
+#define FRAME_SYN_CSUM_OFF	(14 + 20 + 16)	/* the TCP checksum: Ethernet, IPv4, 16 */
 
 /* Subcommands. */
 int cmd_datapath(const struct opts *o);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The frames pgbench sends: the smallest UDP frame of each family. */
+/* The frames pgbench sends: the smallest UDP frame of each family, or an
+ * IPv4 TCP SYN (a SYN flood). */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,47 @@ size_t frame_build(__u8 *buf, int family, const __u8 src_mac[6], const __u8 dst_
 	eth->h_proto = htons(family == 4 ? ETH_P_IP : ETH_P_IPV6);
 	return family == 4 ? build_v4(buf + ETH_HLEN, saddr, daddr)
 			   : build_v6(buf + ETH_HLEN, saddr, daddr);
+}
+
+/* The checksum of the initial source; bench_gen keeps it right for each
+ * source it writes (the pseudo-header holds the address). */
+size_t frame_build_syn(__u8 *buf, const __u8 src_mac[6], const __u8 dst_mac[6],
+		       const __u8 *saddr, const __u8 *daddr, unsigned port)
+{
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct tcphdr *th = (struct tcphdr *)(ip + 1);
+	struct {
+		__u8 saddr[4], daddr[4], zero, proto;
+		__be16 len;
+		struct tcphdr th;
+	} ph = {};
+
+	memset(buf, 0, FRAME_LEN_V4);
+	memcpy(eth->h_dest, dst_mac, ETH_ALEN);
+	memcpy(eth->h_source, src_mac, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(sizeof(*ip) + sizeof(*th));
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_TCP;
+	memcpy(&ip->saddr, saddr, 4);
+	memcpy(&ip->daddr, daddr, 4);
+	ip->check = ip_csum(ip, sizeof(*ip));
+	th->source = htons(1024);
+	th->dest = htons(port);
+	th->seq = htonl(1);
+	th->doff = 5;
+	th->syn = 1;
+	th->window = htons(64240);
+	memcpy(ph.saddr, saddr, 4);
+	memcpy(ph.daddr, daddr, 4);
+	ph.proto = IPPROTO_TCP;
+	ph.len = htons(sizeof(*th));
+	ph.th = *th;
+	th->check = ip_csum(&ph, sizeof(ph));
+	return FRAME_LEN_V4;	/* with the Ethernet padding */
 }
 
 int mac_parse(const char *s, __u8 mac[6])

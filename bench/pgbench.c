@@ -23,7 +23,7 @@ static const struct command commands[] = {
 				    "[--tier compiled|dynamic|beside] [--out FILE]: part 1, ns per packet "
 				    "under test_run" },
 	{ "gen", cmd_gen, "--ifname IF --dst-mac MAC --dst-ip IP [--entries N] [--layout L] "
-			  "[--duration-ms MS] [--max-packets N] [--table N] [--rx-cpu C]: live-frames generator" },
+			  "[--duration-ms MS] [--max-packets N] [--table N] [--rx-cpu C] [--syn-port P]: live-frames generator (UDP, or TCP SYNs to P)" },
 	{ "xdp-pass", cmd_xdp_pass, "--ifname IF: attach an XDP_PASS program (keeps veth NAPI on)" },
 	{ "xdp-drop", cmd_xdp_drop, "--ifname IF: attach an XDP_DROP program (the receiver's ceiling)" },
 	{ "load", cmd_load, "[--pin-path DIR] [--family F] [--layout L] --entries N [--keep] "
@@ -37,7 +37,7 @@ static const struct command commands[] = {
 };
 
 enum { O_SIZES = 256, O_DURATION, O_MAX_PACKETS, O_DST_MAC, O_DST_IP, O_PIN_PATH, O_SET, O_RX_CPU,
-       O_TIER };
+       O_TIER, O_SYN_PORT };
 
 static const struct option long_opts[] = {
 	{ "family", required_argument, NULL, 'f' },
@@ -59,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "pin-path", required_argument, NULL, O_PIN_PATH },
 	{ "set", required_argument, NULL, O_SET },
 	{ "rx-cpu", required_argument, NULL, O_RX_CPU },
+	{ "syn-port", required_argument, NULL, O_SYN_PORT },
 	{ "tier", required_argument, NULL, O_TIER },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,6 +168,7 @@ static int parse_opt(int c, char *arg, struct opts *o)
 	case O_PIN_PATH: o->pin_path = arg; return 0;
 	case O_SET: o->set_name = arg; return 0;
 	case O_RX_CPU: o->rx_cpu = atoi(arg); return 0;
+	case O_SYN_PORT: o->syn_port = atoi(arg); return o->syn_port && o->syn_port < 65536 ? 0 : -1;
 	case O_TIER:
 		o->dynamic = !strcmp(arg, "dynamic");
 		o->beside = !strcmp(arg, "beside");

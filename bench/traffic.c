@@ -86,7 +86,8 @@ static int gen_setup(struct gen *g, const struct opts *o)
 		return bench_err("--dst-ip IPV4 needed");
 	if (!o->table || o->table & (o->table - 1) || o->table > ADDR_TABLE_MAX)
 		return bench_err("--table must be a power of two up to %d", ADDR_TABLE_MAX);
-	g->len = frame_build(g->frame, 4, src_mac, dst_mac, saddr, daddr);
+	g->len = o->syn_port ? frame_build_syn(g->frame, src_mac, dst_mac, saddr, daddr, o->syn_port)
+			     : frame_build(g->frame, 4, src_mac, dst_mac, saddr, daddr);
 	g->b = bench_bpf__open();
 	if (!g->b)
 		return bench_err("cannot open the bench object");
@@ -96,6 +97,7 @@ static int gen_setup(struct gen *g, const struct opts *o)
 	g->b->bss->family = 4;
 	g->b->bss->addr_mask = o->table - 1;
 	g->b->bss->out_ifindex = ifindex;
+	g->b->bss->l4_csum_off = o->syn_port ? FRAME_SYN_CSUM_OFF : 0;
 	return load_sources(g->b, o);
 }
 

@@ -29,6 +29,7 @@ struct attach_opts {
 	int policy, egress_policy;	/* POLICY_*, -1 = not given (pass) */
 	bool stateless;
 	const char *lists;		/* --lists NAME,... (NULL: all) */
+	const char *syncookie;		/* --syncookie PORT,... */
 };
 
 enum { POLICY_PASS, POLICY_DROP };	/* --policy, in table order */
@@ -37,6 +38,7 @@ struct detach_opts {
 	bool all;
 };
 #include "policy.h"
+#include "syncookie.h"
 
 static void print_hooks(struct pg_ctx *ctx, const char *ifname, int ifindex, const struct pg_iface *rec,
 			unsigned int changed)
@@ -63,6 +65,7 @@ static void print_hooks(struct pg_ctx *ctx, const char *ifname, int ifindex, con
 	out_text("%s%s", rec->drop_malformed ? ", dropping malformed packets" : "",
 		 rec->no_top ? ", no top talkers" : "");
 	policy_print(ctx, rec);
+	syncookie_print(rec->syn_ports, true);
 	out_text("\n");
 	out_obj_close();
 }
@@ -99,6 +102,16 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 		return p_err("attach: this kernel has no conntrack lookup kfuncs "
 			     "(bpf_xdp_ct_lookup, bpf_skb_ct_lookup): policy drop would cut "
 			     "established connections; add --stateless to drop them knowingly");
+	err = syncookie_parse(o->syncookie, want.syn_ports);
+	if (err)
+		return err;
+	if (want.syn_ports[0] && !want_xdp)
+		return p_usage("attach: --syncookie needs XDP (it answers SYNs with XDP_TX), "
+			       "which --no-xdp leaves out");
+	if (want.syn_ports[0] && !ctx->check_only && !syncookie_usable())
+		return p_err("attach: this kernel lacks the SYN cookie helpers "
+			     "(bpf_tcp_raw_gen_syncookie_ipv4/6, bpf_tcp_raw_check_syncookie_ipv4/6) "
+			     "or the conntrack kfuncs: --syncookie cannot work here");
 	/* restore --check reports what restore would fail on; restore's own
 	 * pass before applying leaves a missing interface to fail its line. */
 	if (ctx->check_only)
@@ -149,6 +162,9 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 					     o->mode == MODE_NATIVE ? "native" : "generic", why);
 			if (tc_hooks & PG_HOOK_BIT(PG_HOOK_TC_INGRESS))
 				return p_err("cannot attach XDP to %s: %s", ifname, why);
+			if (want.syn_ports[0])
+				return p_err("cannot attach XDP to %s (%s), and --syncookie needs "
+					     "XDP: TC cannot answer SYNs", ifname, why);
 			p_info("XDP cannot attach to %s (%s); filtering ingress with TC instead",
 			       ifname, why);
 			tc_hooks |= PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
@@ -173,6 +189,7 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	rec.policy_drop = want.policy_drop;
 	rec.stateless = want.stateless;
 	rec.lists = want.lists;
+	memcpy(rec.syn_ports, want.syn_ports, sizeof(rec.syn_ports));
 	strncpy(rec.ifname, ifname, sizeof(rec.ifname) - 1);
 	err = iface_save(ctx, slot, &rec);
 	if (err)
@@ -357,6 +374,9 @@ static const struct pg_opt attach_opts[] = {
 	    "policy drop without conntrack lookups (established connections are dropped too)"),
 	OPT("lists", 0, OPT_STR, struct attach_opts, lists, "NAME,...",
 	    "the named lists that apply on this interface (default: all)"),
+	OPT("syncookie", 0, OPT_STR, struct attach_opts, syncookie, "PORT,...",
+	    "answer TCP SYNs to these ports with SYN cookies at XDP (XDP_TX); needs the "
+	    "netfilter SYNPROXY rules of the man page"),
 	{},
 };
 

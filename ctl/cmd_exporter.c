@@ -194,7 +194,7 @@ static int put_interfaces(struct exporter *ex, FILE *f, const char **what)
 				label(f, false, "netns_ino", ino);
 				label(f, false, "hook", pg_hook_names[rows[i].hook]);
 				label(f, false, "reason", pg_reason_names[k]);
-				label(f, false, "action", PG_REASON_DROPS(k) ? "drop" : "pass");
+				label(f, false, "action", pg_action_names[PG_REASON_ACTION(k)]);
 				fprintf(f, "} %llu\n", (unsigned long long)(m ? c->bytes : c->packets));
 			}
 		}

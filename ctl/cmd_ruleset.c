@@ -27,6 +27,7 @@
 #include <xdp/libxdp.h>
 
 #include "policy.h"
+#include "syncookie.h"
 #include "bulk.h"
 #include "clock.h"
 #include "iface.h"
@@ -766,6 +767,12 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 
 			policy_lists_names(ctx, r.lists, true, names, sizeof(names));
 			fprintf(f, " --lists %s", names);
+		}
+		if (r.syn_ports[0]) {
+			char ports[PG_SYN_PORTS * 6 + 1];
+
+			syncookie_names(r.syn_ports, ports, sizeof(ports));
+			fprintf(f, " --syncookie %s", ports);
 		}
 		fputc('\n', f);
 	}

@@ -60,7 +60,7 @@ static int print_hook(struct pg_ctx *ctx, int slot, int hook, const struct pg_if
 		out_text("  %-12s %-16s", "", pg_reason_names[r]);
 		out_u64("packets", " %14llu", c->packets);
 		out_u64("bytes", " %16llu", c->bytes);
-		out_str("action", "  %s\n", PG_REASON_DROPS(r) ? "drop" : "pass");
+		out_str("action", "  %s\n", pg_action_names[PG_REASON_ACTION(r)]);
 		out_obj_close();
 		if (PG_REASON_DROPS(r)) {
 			drop_pk += c->packets;

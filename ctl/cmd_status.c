@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "confirm.h"
 #include "policy.h"
+#include "syncookie.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
@@ -40,8 +41,9 @@ static void print_attached(struct pg_ctx *ctx, const struct iface_table *t)
 			if (!(rec->hooks & PG_HOOK_BIT(h)))
 				continue;
 			if (!any)
-				out_text("%-16s %7s %-10s %-8s %8s %-9s %-6s %-12s %s\n", "IFACE", "IFINDEX",
-					 "HOOK", "MODE", "PROG-ID", "MALFORMED", "POLICY", "LISTS", "NETNS");
+				out_text("%-16s %7s %-10s %-8s %8s %-9s %-6s %-12s %-9s %s\n", "IFACE",
+					 "IFINDEX", "HOOK", "MODE", "PROG-ID", "MALFORMED", "POLICY",
+					 "LISTS", "SYNCOOKIE", "NETNS");
 			any = true;
 			out_obj_open(NULL);
 			out_str("ifname", "%-16s ", rec->ifname);
@@ -61,6 +63,16 @@ static void print_attached(struct pg_ctx *ctx, const struct iface_table *t)
 				out_bool("stateless", NULL, drop && rec->stateless);
 				out_text("%-6s ", drop ? rec->stateless ? "drop-s" : "drop" : "pass");
 				out_str("lists", "%-12s ", names);
+			}
+			{
+				/* Only the XDP program answers SYNs. */
+				static const __u16 none[PG_SYN_PORTS];
+				const __u16 *p = h == PG_HOOK_XDP ? rec->syn_ports : none;
+				char ports[PG_SYN_PORTS * 6 + 1];
+
+				syncookie_print(p, false);
+				syncookie_names(p, ports, sizeof(ports));
+				out_text("%-9s ", ports[0] ? ports : "-");
 			}
 			out_u64("netns_ino", NULL, rec->netns_ino);
 			out_bool("this_netns", NULL, e->here);

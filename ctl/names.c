@@ -11,9 +11,15 @@ const char *const pg_hook_names[PG_HOOK_MAX] = {
 };
 
 const char *const pg_reason_names[PG_R_MAX] = {
-#define PG_R_NAME(id, name, drops) [PG_R_##id] = name,
+#define PG_R_NAME(id, name, act) [PG_R_##id] = name,
 	PG_REASONS(PG_R_NAME)
 #undef PG_R_NAME
+};
+
+const char *const pg_action_names[PG_ACT_MAX] = {
+	[PG_ACT_PASS] = "pass",
+	[PG_ACT_DROP] = "drop",
+	[PG_ACT_TX] = "tx",
 };
 
 const char *const pg_list_names[PG_LIST_KIND_MAX] = {

@@ -7,6 +7,8 @@
 
 extern const char *const pg_hook_names[PG_HOOK_MAX];
 extern const char *const pg_reason_names[PG_R_MAX];
+/* The action of reason r: pg_action_names[PG_REASON_ACTION(r)]. */
+extern const char *const pg_action_names[PG_ACT_MAX];
 extern const char *const pg_list_names[PG_LIST_KIND_MAX];
 const char *pg_xdp_mode_name(int mode);
 

@@ -119,7 +119,7 @@ void policy_lists_names(struct pg_ctx *ctx, __u64 mask, bool live_only, char *bu
 bool policy_same(const struct pg_iface *a, const struct pg_iface *b)
 {
 	return a->policy_drop == b->policy_drop && a->stateless == b->stateless &&
-	       a->lists == b->lists;
+	       a->lists == b->lists && !memcmp(a->syn_ports, b->syn_ports, sizeof(a->syn_ports));
 }
 
 /* attach's summary line: what is not the default. */

@@ -11,7 +11,8 @@
 struct pg_ctx;
 struct pg_iface;
 
-/* Two records ask for the same policy and lists (else: re-attach). */
+/* Two records ask for the same policy, lists and SYN cookie ports (else:
+ * re-attach). */
 bool policy_same(const struct pg_iface *a, const struct pg_iface *b);
 /* Policy and lists of an attachment, as fields and, where not the
  * default, text: ", policy drop, lists a,b". */

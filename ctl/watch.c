@@ -364,7 +364,7 @@ static void st_hook(const struct st_slot *cur, const struct st_slot *prev, int h
 			continue;
 		}
 		st_row(pg_reason_names[r], named ? "" : pg_hook_names[h], c, &d, lv->secs,
-		       PG_REASON_DROPS(r) ? "drop" : "pass");
+		       pg_action_names[PG_REASON_ACTION(r)]);
 		named = true;
 	}
 	out_obj_close();

@@ -6,6 +6,7 @@
  * libxdp uses its multi-program dispatcher where the kernel allows it and
  * otherwise attaches the program directly (the case on lockdown kernels).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,6 +95,9 @@ static void set_rodata(struct pktgate_xdp_bpf *skel, int slot, const struct pg_i
 	skel->rodata->cfg_policy_drop = !!(want->policy_drop & PG_HOOK_BIT(PG_HOOK_XDP));
 	skel->rodata->cfg_ct = !want->stateless;
 	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);
+	skel->rodata->cfg_syncookie = !!want->syn_ports[0];
+	for (int i = 0; i < PG_SYN_PORTS; i++)
+		skel->rodata->cfg_syn_ports[i] = htons(want->syn_ports[i]);
 }
 
 /* A program instance for this interface slot and options, opened with

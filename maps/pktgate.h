@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	5
+#define PKTGATE_SCHEMA_VERSION	6
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -85,6 +85,9 @@
 #define PG_TOP_RATE_DEFAULT	20000
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
+/* TCP ports an XDP program answers SYNs for with SYN cookies (attach
+ * --syncookie): load-time configuration, compared one by one. */
+#define PG_SYN_PORTS		8
 
 /* Where a program runs. Counters are kept per interface x hook. */
 enum pg_hook {
@@ -105,9 +108,10 @@ enum pg_hook {
 
 /*
  * Why a packet got its verdict: one counter per reason, all listed here
- * once, as X(ID, "name", drops). The list generates the enum, the names
- * the CLI prints and exports, and the action of each reason (fixed, so the
- * counters say what was dropped); tests and the man page check against it.
+ * once, as X(ID, "name", action). The list generates the enum, the names
+ * the CLI prints and exports, and the action of each reason (PG_ACT_*:
+ * fixed, so the counters say what was dropped); tests and the man page
+ * check against it.
  * A reason's value is its counter's index: append, never reorder. pg_stats
  * has PG_R_SLOTS counters, so a new reason changes no layout.
  */
@@ -125,7 +129,10 @@ enum pg_hook {
 	X(RELATED,	  "related",	    0) /* policy drop: ICMP echo reply or error */ \
 	X(POLICY,	  "policy",	    1) /* policy drop: nothing let it in */ \
 	X(LIMIT,	  "limit",	    1) /* over a rate limit (limit add) */ \
-	X(BAN,		  "ban",	    1) /* the source is banned (limit add --ban) */
+	X(BAN,		  "ban",	    1) /* the source is banned (limit add --ban) */ \
+	X(SYNCOOKIE,	  "syncookie",	    2) /* a SYN to a --syncookie port: answered with a cookie */ \
+	X(SYNCOOKIE_OK,	  "syncookie-ok",   0) /* an ACK to a --syncookie port with a valid cookie */ \
+	X(SYNCOOKIE_BAD,  "syncookie-bad",  1) /* an ACK to a --syncookie port, no flow, bad cookie */
 
 enum pg_reason {
 #define PG_R_ENUM(id, name, drops) PG_R_##id,
@@ -137,10 +144,23 @@ enum pg_reason {
 #define PG_R_SLOTS	32
 _Static_assert(PG_R_MAX <= PG_R_SLOTS, "more reasons than pg_stats slots");
 
-#define PG_R_DROP_BIT(id, name, drops) | ((__u32)(drops) << PG_R_##id)
+/* What the datapath does with a packet of a reason. */
+enum pg_action {
+	PG_ACT_PASS = 0,
+	PG_ACT_DROP = 1,
+	PG_ACT_TX = 2,		/* rewritten into a reply and sent back out (XDP_TX) */
+	PG_ACT_MAX,
+};
+
+#define PG_R_DROP_BIT(id, name, act) | ((__u32)((act) == PG_ACT_DROP) << PG_R_##id)
+#define PG_R_TX_BIT(id, name, act) | ((__u32)((act) == PG_ACT_TX) << PG_R_##id)
 #define PG_REASON_DROP_MASK	(0 PG_REASONS(PG_R_DROP_BIT))
+#define PG_REASON_TX_MASK	(0 PG_REASONS(PG_R_TX_BIT))
 /* The action of reason r (< PG_R_MAX): 1 = drop. */
 #define PG_REASON_DROPS(r)	((PG_REASON_DROP_MASK >> (r)) & 1)
+#define PG_REASON_TX(r)		((PG_REASON_TX_MASK >> (r)) & 1)
+#define PG_REASON_ACTION(r)	(PG_REASON_DROPS(r) ? PG_ACT_DROP :		\
+				 PG_REASON_TX(r) ? PG_ACT_TX : PG_ACT_PASS)
 
 /* Which list an entry is in. */
 enum pg_list_kind {
@@ -402,6 +422,7 @@ struct pg_iface {
 	__u32 prog_id[PG_HOOK_MAX];
 	char ifname[PG_IFNAME_LEN];
 	__u64 lists;		/* list ids that apply here (PG_IFACE_ALL_LISTS: all) */
+	__u16 syn_ports[PG_SYN_PORTS];	/* attach --syncookie, host order, ascending; 0 ends */
 };
 
 /* pg_config value (single entry): datapath settings user space may change

@@ -34,7 +34,8 @@ static __always_inline int pg_tc(struct __sk_buff *skb, enum pg_hook hook, enum 
 	}
 	PG_POLICY(&h, skb, pg_policy_tc);
 	pg_limit(&h, skb->len);
-	return pg_record(hook, &h, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
+	/* TC answers nothing: never PG_ACT_TX (cfg_syncookie is 0). */
+	return pg_record(hook, &h, skb->len) == PG_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 SEC("tc")

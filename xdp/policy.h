@@ -48,6 +48,27 @@ extern struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *, struct bpf_sock_tup
 					 struct bpf_ct_opts___pg *, __u32) __ksym __weak;
 extern void bpf_ct_release(struct nf_conn *) __ksym __weak;
 
+/* The conntrack lookup of a TCP or UDP packet's flow, in this namespace:
+ * its tuple and options; returns the tuple's size. */
+static __always_inline __u32 pg_ct_tuple(const struct pg_pkt *p, struct bpf_sock_tuple *t,
+					 struct bpf_ct_opts___pg *o)
+{
+	o->netns_id = PG_CT_NETNS_HERE;
+	o->l4proto = p->l4proto;
+	if (p->family == 4) {
+		__builtin_memcpy(&t->ipv4.saddr, p->saddr, 4);
+		__builtin_memcpy(&t->ipv4.daddr, p->daddr, 4);
+		t->ipv4.sport = p->sport;
+		t->ipv4.dport = p->dport;
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, p->saddr, 16);
+	__builtin_memcpy(t->ipv6.daddr, p->daddr, 16);
+	t->ipv6.sport = p->sport;
+	t->ipv6.dport = p->dport;
+	return sizeof(t->ipv6);
+}
+
 static __always_inline int pg_policy_icmp_neighbor(const struct pg_pkt *p)
 {
 	__u8 t = p->icmp_type;
@@ -102,19 +123,7 @@ static __always_inline int pg_policy_decide(struct pg_hit *h, struct bpf_sock_tu
 	}
 	if (!cfg_ct || (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP))
 		return 0;
-	o->netns_id = PG_CT_NETNS_HERE;
-	o->l4proto = p->l4proto;
-	if (p->family == 4) {
-		__builtin_memcpy(&t->ipv4.saddr, p->saddr, 4);
-		__builtin_memcpy(&t->ipv4.daddr, p->daddr, 4);
-		t->ipv4.sport = p->sport;
-		t->ipv4.dport = p->dport;
-	} else {
-		__builtin_memcpy(t->ipv6.saddr, p->saddr, 16);
-		__builtin_memcpy(t->ipv6.daddr, p->daddr, 16);
-		t->ipv6.sport = p->sport;
-		t->ipv6.dport = p->dport;
-	}
+	pg_ct_tuple(p, t, o);
 	return 1;
 }
 

@@ -20,6 +20,7 @@ const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
 const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
 const volatile __u64 cfg_top_seed = 0;	/* keys pg_top_hash(): random per load */
+const volatile __u8 cfg_syncookie = 0;	/* XDP answers SYNs with cookies (synproxy.h) */
 
 /* Which address an entry names: the remote peer. That is the source on
  * ingress and the destination on egress. */
@@ -301,7 +302,7 @@ static __always_inline void pg_drop_event(enum pg_hook hook, struct pg_hit *h, _
 	}
 }
 
-/* The single exit: count the verdict, return 1 to drop, 0 to pass. */
+/* The single exit: count the verdict, return its action (PG_ACT_*). */
 static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 bytes)
 {
 	__u32 key = PG_STATS_KEY(cfg_slot, hook);
@@ -337,7 +338,9 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 		pg_top_count(h, bytes, drop);
 	if (drop)
 		pg_drop_event(hook, h, bytes);
-	return drop;
+	/* Only the SYN proxy makes tx reasons: without it the verifier sees
+	 * the action is drop's, and that the program's tx branch is dead. */
+	return drop | (cfg_syncookie ? PG_REASON_TX(reason) << 1 : 0);
 }
 
 #endif /* __PKTGATE_VERDICT_H */

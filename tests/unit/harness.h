@@ -35,8 +35,8 @@ struct prog_kind {
 	const char *name;	/* prefix of every case name */
 	enum pg_hook hook;	/* the counter key it must use */
 	int mirror;		/* entries name the destination */
-	__u32 pass, drop;
-	const char *pass_name, *drop_name;
+	__u32 pass, drop, tx;	/* tx: a reply sent back out (XDP only) */
+	const char *pass_name, *drop_name, *tx_name;
 };
 
 /* One interface's programs: an XDP object and a TC object (both TC
@@ -48,6 +48,7 @@ struct instance {
 	__u8 policy_drop;	/* default policy drop */
 	__u8 stateless;		/* ... without conntrack lookups (cfg_ct 0) */
 	__u64 lists;		/* cfg_lists (attach --lists): list ids that apply; 0: all */
+	__u16 syn_port;		/* attach --syncookie PORT (XDP); 0: none */
 	struct pktgate_xdp_bpf *xdp;
 	struct pktgate_tc_bpf *tc;
 	int prog_fd[PROG_MAX];
@@ -123,7 +124,8 @@ __u64 list_packets(__u32 id);
 	X(scale)							\
 	X(top)								\
 	X(limit)								\
-	X(ct)
+	X(ct)								\
+	X(synproxy)
 
 #define SCENARIO_DECL(t)	void scen_##t(void);
 SCENARIOS(SCENARIO_DECL)

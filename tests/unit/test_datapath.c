@@ -53,12 +53,13 @@
 #define TEST_CAPACITY	4096
 
 const struct prog_kind progs[PROG_MAX] = {
-	[P_XDP] = { "xdp", PG_HOOK_XDP, 0, XDP_PASS, XDP_DROP,
-		    "XDP_PASS", "XDP_DROP" },
-	[P_TC_IN] = { "tc-ingress", PG_HOOK_TC_INGRESS, 0, TC_ACT_OK, TC_ACT_SHOT,
-		      "TC_ACT_OK", "TC_ACT_SHOT" },
-	[P_TC_EG] = { "tc-egress", PG_HOOK_TC_EGRESS, 1, TC_ACT_OK, TC_ACT_SHOT,
-		      "TC_ACT_OK", "TC_ACT_SHOT" },
+	[P_XDP] = { "xdp", PG_HOOK_XDP, 0, XDP_PASS, XDP_DROP, XDP_TX,
+		    "XDP_PASS", "XDP_DROP", "XDP_TX" },
+	/* TC answers nothing: no return code stands for tx. */
+	[P_TC_IN] = { "tc-ingress", PG_HOOK_TC_INGRESS, 0, TC_ACT_OK, TC_ACT_SHOT, ~0u,
+		      "TC_ACT_OK", "TC_ACT_SHOT", "none" },
+	[P_TC_EG] = { "tc-egress", PG_HOOK_TC_EGRESS, 1, TC_ACT_OK, TC_ACT_SHOT, ~0u,
+		      "TC_ACT_OK", "TC_ACT_SHOT", "none" },
 };
 
 /* A nonzero slot for the main instance, and the very last one for the
@@ -72,6 +73,9 @@ struct instance insts[INST_MAX] = {
 			   .policy_drop = 1, .stateless = 1 },
 	[SEL_A] = { .name = "lists-a", .slot = 3, .lists = 1ULL << SEL_LIST_A },
 	[SEL_B] = { .name = "lists-b", .slot = 11, .lists = 1ULL << SEL_LIST_B },
+	/* SYN cookies on a port no case or sweep uses: they all take the
+	 * normal path there (scen_synproxy tests the port). */
+	[SYNCOOKIE] = { .name = "syncookie", .slot = 9, .syn_port = 8080 },
 };
 
 /* The one set of maps every instance uses (the first XDP object's). */
@@ -123,7 +127,7 @@ static const char *reason_name(int r)
  * wrong action table in the contract is caught too. */
 static __u32 expected_verdict(const struct prog_kind *pk, int reason)
 {
-	return PG_REASON_DROPS(reason) ? pk->drop : pk->pass;
+	return PG_REASON_DROPS(reason) ? pk->drop : PG_REASON_TX(reason) ? pk->tx : pk->pass;
 }
 
 static const char *verdict_name(const struct prog_kind *pk, __u32 v)
@@ -134,6 +138,8 @@ static const char *verdict_name(const struct prog_kind *pk, __u32 v)
 		return pk->pass_name;
 	if (v == pk->drop)
 		return pk->drop_name;
+	if (v == pk->tx)
+		return pk->tx_name;
 	snprintf(other, sizeof(other), "other (%u)", v);
 	return other;
 }
@@ -1058,6 +1064,8 @@ static int load_xdp(struct instance *in, struct bpf_object *owner, struct log *l
 	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	/* As attach does: every program its own seed for the top sketch. */
 	skel->rodata->cfg_top_seed = 0x5eed0000a5a5a5a5ULL + in->slot;
+	skel->rodata->cfg_syncookie = !!in->syn_port;
+	skel->rodata->cfg_syn_ports[0] = htons(in->syn_port);
 	err = pktgate_xdp_bpf__load(skel);
 	if (err) {
 		fail(l, "load: %s (run as root; -v shows the verifier log)",
