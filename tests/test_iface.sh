@@ -170,11 +170,12 @@ fill_slots() {
 			ord[sprintf("%c", i)] = i
 		for (s = 0; s < n; s++) {
 			# struct pg_iface: in_use, xdp_mode, hooks = xdp, ..., ifindex,
-			# netns_ino, prog_id[3], ifname, padding, lists (0: all).
+			# netns_ino, prog_id[3], ifname, padding, lists (0: all),
+			# syn_ports (none).
 			printf "map update pinned %s/pg_ifaces key hex%s value hex", pin, le(4, s)
-			printf " 01 01 01 00 00 00 00 00%s 00 00 00 00%s%s%s%s%s 00 00 00 00\n",
+			printf " 01 01 01 00 00 00 00 00%s 00 00 00 00%s%s%s%s%s 00 00 00 00%s\n",
 				le(4, 100000 + s), le(8, s % 2 ? here : 1), le(4, 2147480000 + s),
-				le(4, 0), le(4, 0), name("old" s) " 00 00 00 00 00 00 00 00"
+				le(4, 0), le(4, 0), name("old" s) " 00 00 00 00 00 00 00 00", le(8, 0) le(8, 0)
 		}
 	}' >"$TMP/batch"
 	bpftool batch file "$TMP/batch" >/dev/null
