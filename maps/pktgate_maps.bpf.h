@@ -164,33 +164,26 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pg_meta SEC(".maps");
 
-/* Management prefixes (xdp/protect.h), looked up before any list. */
-#define PG_PROTECT_MAP(name, keytype)					\
+/* Small prefix tries written by user space only: the management prefixes
+ * (xdp/protect.h), looked up before any list, and the rate limits' prefixes
+ * (xdp/limit.h). */
+#define PG_SMALL_TRIE(name, keytype, valtype, max)			\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
 		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__uint(max_entries, PG_PROTECT_MAX);			\
+		__uint(max_entries, max);				\
 		__type(key, keytype);					\
-		__type(value, struct pg_protect);			\
+		__type(value, valtype);					\
 		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
 	} name SEC(".maps")
 
-PG_PROTECT_MAP(pg_protect_v4, struct pg_lpm_v4);
-PG_PROTECT_MAP(pg_protect_v6, struct pg_lpm_v6);
+PG_SMALL_TRIE(pg_protect_v4, struct pg_lpm_v4, struct pg_protect, PG_PROTECT_MAX);
+PG_SMALL_TRIE(pg_protect_v6, struct pg_lpm_v6, struct pg_protect, PG_PROTECT_MAX);
+PG_SMALL_TRIE(pg_limit_v4, struct pg_lpm_v4, struct pg_limit_set, PG_LIMIT_PREFIXES);
+PG_SMALL_TRIE(pg_limit_v6, struct pg_lpm_v6, struct pg_limit_set, PG_LIMIT_PREFIXES);
 
 /* Rate limits and bans (xdp/limit.h). Fixed-size arrays: a lookup is
  * inlined, and a flood of new sources writes into them in place. */
-#define PG_LIMIT_TRIE(name, keytype)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
-		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__uint(max_entries, PG_LIMIT_PREFIXES);			\
-		__type(key, keytype);					\
-		__type(value, struct pg_limit_set);			\
-		__uint(pinning, LIBBPF_PIN_BY_NAME);			\
-	} name SEC(".maps")
-PG_LIMIT_TRIE(pg_limit_v4, struct pg_lpm_v4);
-PG_LIMIT_TRIE(pg_limit_v6, struct pg_lpm_v6);
 #define PG_FIXED_ARRAY(name, maptype, flags, n, valtype)		\
 	struct {							\
 		__uint(type, maptype);					\
