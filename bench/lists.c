@@ -340,14 +340,14 @@ static int apply(const struct bench_lists *l, const struct prefix_set *s, int ad
 	return err;
 }
 
-/* The compiled tier's arrays for the family (entries, index, hot
- * fields), put in the live slot in place of what was there. */
-static int install_compiled(struct bench_lists *l, int fam6, int fds[3], int on)
+/* The compiled tier's arrays for the family (entries, index), put in
+ * the live slot in place of what was there. */
+static int install_compiled(struct bench_lists *l, int fam6, int fds[TABLES_NCOMPILED], int on)
 {
 	struct pg_config cfg;
 	__u32 key = 0, bits = 0;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < TABLES_NCOMPILED; i++) {
 		int t = PG_TBL_CENT + i, err = tables_set(l->outer[fam6][t], KIND, l->gen, fds[i]);
 
 		bits |= PG_TABLE_BIT(KIND, fam6 ? 6 : 4, t);
@@ -368,7 +368,7 @@ static int install_compiled(struct bench_lists *l, int fam6, int fds[3], int on)
 static int compile_fill(struct bench_lists *l, const struct prefix_set *s, double *secs)
 {
 	struct compile_ent *v = calloc(s->n ? s->n : 1, sizeof(*v));
-	int fam6 = s->family == 6, fds[3], err;
+	int fam6 = s->family == 6, fds[TABLES_NCOMPILED], err;
 	struct compiled c;
 	double t0 = mono_s();
 
@@ -395,12 +395,12 @@ static int compile_fill(struct bench_lists *l, const struct prefix_set *s, doubl
 
 static int compile_clear(struct bench_lists *l, const struct prefix_set *s, double *secs)
 {
-	int fam6 = s->family == 6, fds[3];
+	int fam6 = s->family == 6, fds[TABLES_NCOMPILED];
 	double t0 = mono_s();
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < TABLES_NCOMPILED; i++)
 		fds[i] = tables_create(KIND, fam6, PG_TBL_CENT + i, 1);
-	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
+	if (fds[0] < 0 || fds[1] < 0)
 		return bench_err("creating empty compiled tables: %s", strerror(errno));
 	if (secs)
 		*secs = mono_s() - t0;

@@ -306,12 +306,12 @@ static const char *table_what(int fam6, int tbl)
 
 /* One table's share of the work: tables are filled in parallel threads,
  * since each insert into a different map runs on its own CPU. For the
- * compiled tier, the thread builds its three arrays (cfds). */
+ * compiled tier, the thread builds its two arrays (cfds). */
 struct fill {
 	const struct bulk *b;
 	size_t from, to;
 	int fam6, tbl, fd;
-	int cfds[3];		/* compiled: PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT */
+	int cfds[TABLES_NCOMPILED];	/* compiled: PG_TBL_CENT, PG_TBL_CIDX */
 	int err;		/* -errno */
 	size_t ranges, nidx;	/* compiled: for the debug report */
 	pthread_t thread;
@@ -630,7 +630,7 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 		if (b->v[i].tbl == PG_TBL_PORT || b->beside) {
 			b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, b->v[i].tbl);
 		} else {
-			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
+			for (int t = PG_TBL_CENT; t < PG_TBL_MAX; t++)
 				b->bits |= PG_TABLE_BIT(kind, b->v[i].fam6 ? 6 : 4, t);
 		}
 		i = j;
@@ -643,7 +643,7 @@ static int plan(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct b
 		res->entries[f] += bc.live[f];
 		res->listed[f] += bc.focus[f];
 		if (!tables_empty(ctx->maps.list[kind][f][PG_TBL_CENT], PG_TBL_CENT))
-			for (int t = PG_TBL_CENT; t <= PG_TBL_CHOT; t++)
+			for (int t = PG_TBL_CENT; t < PG_TBL_MAX; t++)
 				b->bits |= PG_TABLE_BIT(kind, f ? 6 : 4, t);
 	}
 	return 0;
@@ -695,7 +695,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			bool compiled = t == PG_TBL_CENT;
 			bool empty = t != PG_TBL_PORT && !compiled && !b->beside;
 
-			if (t == PG_TBL_CIDX || t == PG_TBL_CHOT)
+			if (t == PG_TBL_CIDX)
 				continue;	/* built with PG_TBL_CENT */
 			if (t == PG_TBL_PORT)
 				while (to < n && b->v[to].fam6 == f && b->v[to].tbl == t)
@@ -710,7 +710,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			if (compiled) {
 				*fl = (struct fill){ .b = b, .from = addr_from, .to = addr_to,
 						     .fam6 = f, .tbl = t, .fd = -1,
-						     .cfds = { -1, -1, -1 } };
+						     .cfds = { -1, -1 } };
 				if (b->beside && b->ncedit[f]) {
 					err = bulk_beside_edit(ctx, b, f, &b->fds[f][PG_TBL_CENT]);
 					if (err)
@@ -721,7 +721,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 				}
 				if (b->beside || (addr_to == addr_from && !count[f][t])) {
 					/* empty, stays so; or kept beside */
-					for (int c = PG_TBL_CENT; c <= PG_TBL_CHOT; c++)
+					for (int c = PG_TBL_CENT; c < PG_TBL_MAX; c++)
 						b->fds[f][c] = ctx->maps.list[kind][f][c];
 					continue;
 				}
@@ -756,7 +756,7 @@ int bulk_prepare(struct pg_ctx *ctx, struct bulk *b, uint64_t drop_mask, struct 
 			if (fl->started)
 				pthread_join(fl->thread, NULL);
 			if (t == PG_TBL_CENT && (fl->started || fl->err || fl->cfds[0] >= 0)) {
-				for (int c = 0; c < 3; c++)
+				for (int c = 0; c < TABLES_NCOMPILED; c++)
 					b->fds[f][PG_TBL_CENT + c] = fl->cfds[c];
 				if (!err && fl->err)
 					err = p_err("cannot compile the %s %s entries: %s",

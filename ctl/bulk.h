@@ -121,9 +121,9 @@ struct bulk_beside {
  * b->cedit[] (sorted) and empties the queued entries of compiled keys. */
 bool bulk_beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t drop_mask,
 		    struct bulk_beside *bc);
-/* The family's compiled tier with b->cedit[f] applied: new entry and hot
- * arrays in fds[0] and fds[2], the live index in fds[1]. */
-int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[3]);
+/* The family's compiled tier with b->cedit[f] applied: a new entry array
+ * in fds[0], the live index in fds[1]. */
+int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[TABLES_NCOMPILED]);
 
 /* Room for more entries, to be queued next. */
 int bulk_reserve(struct bulk *b, size_t more);

@@ -5,8 +5,7 @@
  * so that it costs what it changes rather than a rebuild of every list of
  * the kind. A queued key the compiled tier holds, and a compiled entry of
  * a list being dropped, change that record instead, in a copy of the
- * entry and hot-field arrays published by the same switch (the index,
- * which only maps addresses to records, is kept). Only when no rule of its
+ * entry array published by the same switch (the index is kept). Only when no rule of its
  * own is queued, at most one in BESIDE_RATIO compiled records changes
  * (and fewer are left in no list), and for a family it adds to, the
  * dynamic tier then holds at most BESIDE_MAX entries and the compiled tier
@@ -141,52 +140,44 @@ bool bulk_beside_ok(struct pg_ctx *ctx, struct bulk *b, size_t queued, uint64_t 
 	return true;
 }
 
-/* Beside: the family's compiled entries with b->cedit[f] applied, in new
- * entry and hot-field arrays (fds[0], fds[2]); the index stays (fds[1]). */
-int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[3])
+/* Beside: the family's compiled entries with b->cedit[f] applied, in a
+ * new entry array (fds[0]); the index stays (fds[1]), its fast leaves of
+ * the records that change made plain first, which both generations
+ * answer alike. */
+int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[TABLES_NCOMPILED])
 {
 	const int *live = &ctx->maps.list[b->kind][f][PG_TBL_CENT];
 	uint64_t now = mono_now_ns();
-	size_t n, vsz, nh, hvsz, en = 0, evsz = 0, hn = 0, hsz = 0;
-	void *p = tables_mmap(live[0], &n, &vsz, false), *hp = tables_mmap(live[2], &nh, &hvsz, false);
-	void *ep = NULL, *hq = NULL;
-	int err = p && hp ? 0 : -errno;
+	size_t n, vsz, ni, ivsz, en = 0, evsz = 0;
+	void *p = tables_mmap(live[0], &n, &vsz, false), *ip = tables_mmap(live[1], &ni, &ivsz, true);
+	void *ep = NULL;
+	int err = p && ip ? 0 : -errno;
 
-	fds[0] = fds[2] = -1;
+	fds[0] = -1;
 	fds[1] = live[1];
 	if (!err && (fds[0] = tables_create_array(b->kind, f, PG_TBL_CENT, n)) < 0)
 		err = fds[0];
-	if (!err && (fds[2] = tables_create_array(b->kind, f, PG_TBL_CHOT, nh)) < 0)
-		err = fds[2];
-	if (!err && (!(ep = tables_mmap(fds[0], &en, &evsz, true)) ||
-		     !(hq = tables_mmap(fds[2], &hn, &hsz, true))))
+	if (!err && !(ep = tables_mmap(fds[0], &en, &evsz, true)))
 		err = -errno;
 	if (!err) {
 		memcpy(ep, p, n * vsz);
-		memcpy(hq, hp, nh * hvsz);
 		for (size_t i = 0; i < b->ncedit[f];) {
 			size_t j = i;
 			uint32_t at = b->cedit[f][i].idx;
-			struct pg_rule *r = compile_rule(ep, f, at);
-			struct pg_chot h;
 
 			while (j < b->ncedit[f] && b->cedit[f][j].idx == at)
 				j++;
-			bulk_cedit_apply(&b->cedit[f][i], j - i, r, now);
-			h = compile_hot_of(r);
-			memcpy((struct pg_chot *)hq + at, &h, sizeof(h));
+			compile_unfast(ip, ni, f, p, at);
+			bulk_cedit_apply(&b->cedit[f][i], j - i, compile_rule(ep, f, at), now);
 			i = j;
 		}
 	}
 	tables_munmap(ep, en, evsz);
-	tables_munmap(hq, hn, hsz);
 	tables_munmap(p, n, vsz);
-	tables_munmap(hp, nh, hvsz);
-	if (err) {
-		for (int c = 0; c < 3; c += 2)
-			if (fds[c] >= 0)
-				close(fds[c]);
-		fds[0] = fds[2] = -1;
+	tables_munmap(ip, ni, ivsz);
+	if (err && fds[0] >= 0) {
+		close(fds[0]);
+		fds[0] = -1;
 	}
 	return err;
 }

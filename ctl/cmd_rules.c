@@ -206,7 +206,8 @@ static uint64_t max_expiry(uint64_t a, uint64_t b)
  * changed in place, so a prefix never is in both tiers), or the dynamic
  * table of its key. */
 struct slot {
-	int fd, hot_fd;		/* hot_fd: the compiled tier's hot fields */
+	int fd, idx_fd;		/* idx_fd: the compiled tier's index */
+	int fam6;
 	uint32_t cidx;		/* 0: the dynamic tier */
 };
 
@@ -226,27 +227,34 @@ static uint32_t compiled_find(int fd, int fam6, const uint8_t *addr, uint8_t ple
 	return i;
 }
 
-/* A compiled record changed in place: the record, then its hot fields
- * (what a hit reads first), so that a packet sees the old entry or the
- * new one. */
-static int compiled_put(int fd, int hot_fd, uint32_t i, const struct pg_rule *r)
+/* A compiled record changed in place: its fast leaves made plain first
+ * (compile_unfast), then the record, so that a packet sees the old entry
+ * or the new one. */
+static int compiled_put(const struct slot *sl, const struct pg_rule *r)
 {
 	union { struct pg_cent_v4 v4; struct pg_cent_v6 v6; } rec;
-	struct pg_chot pair[PG_CHOT_PER_ELEM];
-	uint32_t el = i / PG_CHOT_PER_ELEM;
+	size_t n, vsz, ni, ivsz;
+	uint32_t i = sl->cidx;
+	void *p, *ip;
 	uint8_t plen;
 
 	/* The rule leads both layouts; parent, address and prefix length
 	 * (the records' sort order) stay. */
-	if (bpf_map_lookup_elem(fd, &i, &rec) || bpf_map_lookup_elem(hot_fd, &el, pair))
+	if (bpf_map_lookup_elem(sl->fd, &i, &rec))
 		return -1;
+	p = tables_mmap(sl->fd, &n, &vsz, false);
+	ip = p ? tables_mmap(sl->idx_fd, &ni, &ivsz, true) : NULL;
+	if (!ip) {
+		tables_munmap(p, n, vsz);
+		return -1;
+	}
+	compile_unfast(ip, ni, sl->fam6, p, i);
+	tables_munmap(ip, ni, ivsz);
+	tables_munmap(p, n, vsz);
 	plen = rec.v4.r.prefixlen;
 	memcpy(&rec, r, sizeof(*r));
 	rec.v4.r.prefixlen = plen;
-	pair[i % PG_CHOT_PER_ELEM] = compile_hot_of(&rec.v4.r);
-	if (bpf_map_update_elem(fd, &i, &rec, BPF_EXIST))
-		return -1;
-	return bpf_map_update_elem(hot_fd, &el, pair, BPF_EXIST);
+	return bpf_map_update_elem(sl->fd, &i, &rec, BPF_EXIST);
 }
 
 /* The live-or-expired entry of a key; -1 with errno ENOENT if none (a
@@ -256,7 +264,8 @@ static int entry_get(struct pg_ctx *ctx, int kind, int fam6, int tbl, const uint
 {
 	if (tbl != PG_TBL_PORT) {
 		sl->fd = ctx->maps.list[kind][fam6][PG_TBL_CENT];
-		sl->hot_fd = ctx->maps.list[kind][fam6][PG_TBL_CHOT];
+		sl->idx_fd = ctx->maps.list[kind][fam6][PG_TBL_CIDX];
+		sl->fam6 = fam6;
 		sl->cidx = compiled_find(sl->fd, fam6, addr, plen, out);
 		if (sl->cidx) {
 			errno = ENOENT;
@@ -270,7 +279,7 @@ static int entry_get(struct pg_ctx *ctx, int kind, int fam6, int tbl, const uint
 
 static int entry_put(const struct slot *sl, const void *key, const struct pg_rule *v)
 {
-	return sl->cidx ? compiled_put(sl->fd, sl->hot_fd, sl->cidx, v)
+	return sl->cidx ? compiled_put(sl, v)
 			: bpf_map_update_elem(sl->fd, key, v, BPF_ANY);
 }
 
@@ -278,7 +287,7 @@ static int entry_remove(const struct slot *sl, const void *key)
 {
 	struct pg_rule gone = {};
 
-	return sl->cidx ? compiled_put(sl->fd, sl->hot_fd, sl->cidx, &gone)
+	return sl->cidx ? compiled_put(sl, &gone)
 			: bpf_map_delete_elem(sl->fd, key);
 }
 

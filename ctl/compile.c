@@ -156,7 +156,27 @@ struct out {
 	uint64_t *v;
 	size_t n, cap;		/* in blocks */
 	size_t bw;		/* words a block */
+	const void *ents;	/* the swept records, for fast leaves */
+	int fam6;
 };
+
+uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e)
+{
+	const struct pg_rule *r = compile_rule((void *)ents, fam6, e);
+
+	if (!e || r->expires_ns || r->rule_id || !r->lists || (r->lists & (r->lists - 1)) ||
+	    compile_parent(ents, fam6, e))
+		return 0;
+	return PG_CFAST_LEAF(r->prefixlen, r->list_id);
+}
+
+/* What the index holds for a range's entry (or a PG_CNODE block). */
+static uint32_t leaf_of(const struct out *o, uint32_t leaf)
+{
+	uint32_t f = leaf & PG_CNODE ? 0 : compile_fast_leaf(o->ents, o->fam6, leaf);
+
+	return f ? f : leaf;
+}
 
 static int reserve(struct out *o, size_t more)
 {
@@ -249,7 +269,7 @@ static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base,
 	for (size_t i = 0; i < n; i++) {
 		uint32_t *lb = (uint32_t *)blk(o, first + total + i / lpb);
 
-		lb[i % lpb] = rs[i].leaf;
+		lb[i % lpb] = leaf_of(o, rs[i].leaf);
 	}
 	*desc = (uint64_t)first << 32 | (uint64_t)(lv + 1) << PG_CN_BITS | n;
 	return 0;
@@ -274,7 +294,7 @@ static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
 		for (q = p + 1; q < n && rs[q].start <= hi; q++)
 			;
 		if (q - p == 1) {
-			blk(o, c / spb)[c % spb] = PG_CDIR_LEAF | rs[p].leaf;
+			blk(o, c / spb)[c % spb] = PG_CDIR_LEAF | leaf_of(o, rs[p].leaf);
 			continue;
 		}
 		err = put_chunk(o, rs + p, q - p, lo, bits > 32, &desc);
@@ -330,7 +350,7 @@ static int build_v6(struct ranges *r, struct out *o)
 					b[k] = k < sub.n ? (uint64_t)sub.v[k].start : UINT64_MAX;
 				b[0] = sub.n - 1;
 				for (size_t k = 0; k < sub.n; k++)
-					((uint32_t *)b)[PG_CSMALL_L + k] = sub.v[k].leaf;
+					((uint32_t *)b)[PG_CSMALL_L + k] = leaf_of(o, sub.v[k].leaf);
 			} else {
 				err = put_chunk(o, sub.v, sub.n, 0, true, &desc);
 				b = blk(o, desc_el);	/* put_chunk may have moved o->v */
@@ -432,18 +452,10 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 		o.n = PG_CDIR_SIZE / o.bw;
 		err = sweep(fam6, v, n, out->ents, &r);
 	}
+	o.ents = out->ents;
+	o.fam6 = fam6;
 	if (!err)
 		err = fam6 ? build_v6(&r, &o) : build_v4(&r, &o);
-	if (!err) {
-		out->hot = calloc(compile_hot_elems(out->nents), sizeof(uint64_t));
-		if (!out->hot)
-			err = -ENOMEM;
-		for (size_t i = 0; !err && i < out->nents; i++) {
-			struct pg_chot h = compile_hot_of(compile_rule(out->ents, fam6, i));
-
-			memcpy((struct pg_chot *)out->hot + i, &h, sizeof(h));
-		}
-	}
 	out->ranges = r.n;
 	free(r.v);
 	out->idx = o.v;
@@ -457,10 +469,8 @@ void compile_free(struct compiled *c)
 {
 	free(c->idx);
 	free(c->ents);
-	free(c->hot);
 	c->idx = NULL;
 	c->ents = NULL;
-	c->hot = NULL;
 	c->nidx = c->nents = 0;
 }
 
@@ -484,16 +494,18 @@ size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *add
 	return 0;
 }
 
-/* As the datapath does it (xdp/lookup.h), block by block. */
-static uint32_t chunk_lookup(const uint64_t *idx, size_t nblk, size_t bw, uint64_t desc,
-			     uint64_t x, bool wide)
+/* As the datapath does it (xdp/lookup.h), block by block: where the
+ * leaf of the range holding x is (NULL past the array's end). A chunk's
+ * leaves are one run of __u32, in range order. */
+static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t desc,
+			   uint64_t x, bool wide)
 {
 	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = bw * 2;
 	size_t n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15;
 	size_t cnt[PG_CLEVELS_MAX + 1], off = desc >> 32, j = 0;
 
 	if (!levels || levels > PG_CLEVELS_MAX)
-		return 0;
+		return NULL;
 	cnt[0] = (n + fan - 1) / fan;
 	for (size_t l = 1; l < levels; l++)
 		cnt[l] = (cnt[l - 1] + fan - 1) / fan;
@@ -502,7 +514,7 @@ static uint32_t chunk_lookup(const uint64_t *idx, size_t nblk, size_t bw, uint64
 		size_t lo = 0, cnt1;
 
 		if (off + j >= nblk)
-			return 0;
+			return NULL;
 		b = idx + (off + j) * bw;
 		for (unsigned step = fan / 2; step; step /= 2) {
 			uint64_t k = wide ? b[lo + step] : ((const uint16_t *)b)[lo + step];
@@ -517,44 +529,123 @@ static uint32_t chunk_lookup(const uint64_t *idx, size_t nblk, size_t bw, uint64
 		off += cnt[l];
 	}
 	if (off + j / lpb >= nblk)
-		return 0;
-	return ((const uint32_t *)(idx + (off + j / lpb) * bw))[j % lpb];
+		return NULL;
+	return (uint32_t *)(idx + off * bw) + j;
 }
 
-uint32_t compile_lookup(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
+/* The same in a PG_CNODE block over the low 64 bits of IPv6. */
+static uint32_t *node_pos(const uint64_t *idx, size_t nblk, size_t bw, uint32_t leaf, uint64_t x)
+{
+	size_t k = leaf & ~PG_CNODE, i = 0;
+	const uint64_t *b = idx + k * bw;
+
+	if (k >= nblk)
+		return NULL;
+	if (b[0] & PG_CSMALL_BIG)
+		return chunk_pos(idx, nblk, bw, b[1], x, true);
+	for (unsigned step = PG_CSMALL / 2; step; step /= 2)
+		if (b[i + step] <= x)
+			i += step;
+	if (i > b[0])
+		i = b[0];
+	return (uint32_t *)b + PG_CSMALL_L + i;
+}
+
+static uint64_t half_of(const uint8_t *a)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | a[i];
+	return h;
+}
+
+uint32_t compile_leaf(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
 {
 	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t);
-	uint32_t k = (uint32_t)addr[0] << 8 | addr[1], e;
-	uint64_t hi = 0, lo = 0, d;
+	uint32_t k = (uint32_t)addr[0] << 8 | addr[1], *p;
+	uint64_t d;
 
 	if (k / bw >= nblk)
 		return 0;
 	d = idx[k];	/* slot k of the direct table's blocks */
 	if (d & PG_CDIR_LEAF)
 		return (uint32_t)d;
-	if (!fam6)
-		return chunk_lookup(idx, nblk, bw, d, (uint32_t)addr[2] << 8 | addr[3], false);
-	for (int i = 0; i < 8; i++) {
-		hi = hi << 8 | addr[i];
-		lo = lo << 8 | addr[8 + i];
-	}
-	e = chunk_lookup(idx, nblk, bw, d, hi, true);
-	if (!(e & PG_CNODE))
-		return e;
-	k = e & ~PG_CNODE;
-	if (k >= nblk)
-		return 0;
-	{
-		const uint64_t *b = idx + (size_t)k * bw;
-		size_t i = 0;
+	p = fam6 ? chunk_pos(idx, nblk, bw, d, half_of(addr), true)
+		 : chunk_pos(idx, nblk, bw, d, (uint32_t)addr[2] << 8 | addr[3], false);
+	if (p && fam6 && (*p & PG_CNODE))
+		p = node_pos(idx, nblk, bw, *p, half_of(addr + 8));
+	return p ? *p : 0;
+}
 
-		if (b[0] & PG_CSMALL_BIG)
-			return chunk_lookup(idx, nblk, bw, b[1], lo, true);
-		for (unsigned step = PG_CSMALL / 2; step; step /= 2)
-			if (b[i + step] <= lo)
-				i += step;
-		if (i > b[0])
-			i = b[0];
-		return ((const uint32_t *)b)[PG_CSMALL_L + i];
+uint32_t compile_lookup(const struct compiled *c, const uint8_t *addr)
+{
+	uint32_t leaf = compile_leaf(c->idx, c->nidx, c->fam6, addr);
+	uint8_t a[16] = {};
+	int plen = PG_CFAST_PLEN(leaf);
+
+	if (!(leaf & PG_CFAST))
+		return leaf;
+	for (int i = 0; i < (c->fam6 ? 16 : 4); i++) {
+		int keep = plen - i * 8;
+
+		a[i] = keep >= 8 ? addr[i] : keep > 0 ? addr[i] & (uint8_t)(0xff << (8 - keep)) : 0;
 	}
+	return compile_find(c->ents, c->nents, c->fam6, a, plen);
+}
+
+/* Leaves p..q that hold fv become e (with the nodes under them, IPv6,
+ * between lo and hi of the low 64 bits). */
+static size_t unfast_run(const uint64_t *idx, size_t nblk, size_t bw, uint32_t *p, uint32_t *q,
+			 uint32_t fv, uint32_t e, uint64_t lo, uint64_t hi)
+{
+	size_t n = 0;
+
+	for (; p && q && p <= q; p++) {
+		uint32_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
+
+		if (v == fv) {
+			__atomic_store_n(p, e, __ATOMIC_RELAXED);
+			n++;
+		} else if (v & PG_CNODE) {
+			n += unfast_run(idx, nblk, bw, node_pos(idx, nblk, bw, v, lo),
+					node_pos(idx, nblk, bw, v, hi), fv, e, 0, 0);
+		}
+	}
+	return n;
+}
+
+size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *ents, uint32_t e)
+{
+	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t), n = 0;
+	uint32_t fv = compile_fast_leaf(ents, fam6, e);
+	int plen = compile_rule((void *)ents, fam6, e)->prefixlen, w = fam6 ? 128 : 32;
+	u128 lo = key_of(fam6, compile_addr(ents, fam6, e)), hi = last_of(fam6, lo, plen);
+	uint32_t c0 = (uint32_t)(lo >> (w - 16)), c1 = (uint32_t)(hi >> (w - 16));
+	/* IPv6: the low 64 bits bound nodes only inside a prefix longer than /64. */
+	uint64_t nlo = plen > 64 ? (uint64_t)lo : 0, nhi = plen > 64 ? (uint64_t)hi : UINT64_MAX;
+
+	if (!fv || c1 / bw >= nblk)
+		return 0;
+	for (uint32_t c = c0; c <= c1; c++) {
+		uint64_t d = __atomic_load_n(&idx[c], __ATOMIC_RELAXED), x0, x1;
+
+		if (d & PG_CDIR_LEAF) {
+			if ((uint32_t)d == fv) {
+				__atomic_store_n(&idx[c], PG_CDIR_LEAF | e, __ATOMIC_RELAXED);
+				n++;
+			}
+			continue;
+		}
+		if (fam6) {
+			x0 = c == c0 ? (uint64_t)(lo >> 64) : (uint64_t)c << 48;
+			x1 = c == c1 ? (uint64_t)(hi >> 64) : (uint64_t)c << 48 | 0xffffffffffffULL;
+		} else {
+			x0 = c == c0 ? (uint64_t)(lo & 0xffff) : 0;
+			x1 = c == c1 ? (uint64_t)(hi & 0xffff) : 0xffff;
+		}
+		n += unfast_run(idx, nblk, bw, chunk_pos(idx, nblk, bw, d, x0, fam6),
+				chunk_pos(idx, nblk, bw, d, x1, fam6), fv, e, nlo, nhi);
+	}
+	return n;
 }

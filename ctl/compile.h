@@ -26,7 +26,6 @@ struct compiled {
 	size_t nidx;		/* elements: blocks of compile_blk_size() bytes */
 	void *ents;		/* PG_TBL_CENT content: struct pg_cent_v4/v6 */
 	size_t nents;		/* records, the "no entry" record 0 included */
-	uint64_t *hot;		/* PG_TBL_CHOT content: (nents + 1) / 2 elements */
 	size_t ranges;		/* ranges in all chunks, for reports */
 };
 
@@ -38,23 +37,6 @@ static inline size_t compile_blk_size(int fam6)
 static inline size_t compile_ent_size(int fam6)
 {
 	return fam6 ? sizeof(struct pg_cent_v6) : sizeof(struct pg_cent_v4);
-}
-
-/* The hot fields an entry's rule gives (maps/pktgate.h). */
-static inline struct pg_chot compile_hot_of(const struct pg_rule *r)
-{
-	struct pg_chot h = { .list_id = r->list_id, .prefixlen = r->prefixlen };
-
-	if (!r->lists)
-		h.flags |= PG_CHOT_DEAD;
-	if (r->expires_ns || r->rule_id)
-		h.flags |= PG_CHOT_SLOW;
-	return h;
-}
-
-static inline size_t compile_hot_elems(size_t nents)
-{
-	return (nents + PG_CHOT_PER_ELEM - 1) / PG_CHOT_PER_ELEM;
 }
 
 /* src[0..n) into dst by address, then prefix length, if src is at most
@@ -83,8 +65,21 @@ uint32_t compile_parent(const void *ents, int fam6, size_t i);
 /* The entry of exactly this prefix in sorted records, 0 if none. */
 size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *addr, uint8_t plen);
 
-/* What the datapath's index lookup answers for addr: the entry of the
- * longest prefix covering it, live or not (0: none). For tests. */
-uint32_t compile_lookup(const uint64_t *idx, size_t nidx, int fam6, const uint8_t *addr);
+/* The fast leaf (PG_CFAST) that stands for entry e in the index, 0 if a
+ * hit on e must read its record. */
+uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e);
+
+/* Turns entry e's fast leaves in a live index into e itself, so that its
+ * record can change in place next (the datapath then reads it); safe
+ * under traffic, since both leaves give the same answer until then. The
+ * number of leaves changed. */
+size_t compile_unfast(uint64_t *idx, size_t nidx, int fam6, const void *ents, uint32_t e);
+
+/* The leaf the datapath's index lookup finds for addr. */
+uint32_t compile_leaf(const uint64_t *idx, size_t nidx, int fam6, const uint8_t *addr);
+
+/* The entry that leaf stands for: the longest prefix covering addr, live
+ * or not (0: none). For tests. */
+uint32_t compile_lookup(const struct compiled *c, const uint8_t *addr);
 
 #endif

@@ -18,21 +18,19 @@
 #include "tables.h"
 
 static const char *const pins[2][PG_TBL_MAX] = {
-	{ PG_MAP_TBL_X4, PG_MAP_TBL_V4, PG_MAP_TBL_P4, PG_MAP_TBL_E4, PG_MAP_TBL_C4, PG_MAP_TBL_H4 },
-	{ PG_MAP_TBL_X6, PG_MAP_TBL_V6, PG_MAP_TBL_P6, PG_MAP_TBL_E6, PG_MAP_TBL_C6, PG_MAP_TBL_H6 },
+	{ PG_MAP_TBL_X4, PG_MAP_TBL_V4, PG_MAP_TBL_P4, PG_MAP_TBL_E4, PG_MAP_TBL_C4 },
+	{ PG_MAP_TBL_X6, PG_MAP_TBL_V6, PG_MAP_TBL_P6, PG_MAP_TBL_E6, PG_MAP_TBL_C6 },
 };
 
 /* Names of the inner maps, as bpftool shows them and messages say. */
 static const char *const names[PG_LIST_KIND_MAX][2][PG_TBL_MAX] = {
 	[PG_LIST_ALLOW] = {
-		{ "pg_allow_x4", "pg_allow_v4", "pg_allow_p4", "pg_allow_e4", "pg_allow_c4",
-		  "pg_allow_h4" },
-		{ "pg_allow_x6", "pg_allow_v6", "pg_allow_p6", "pg_allow_e6", "pg_allow_c6",
-		  "pg_allow_h6" },
+		{ "pg_allow_x4", "pg_allow_v4", "pg_allow_p4", "pg_allow_e4", "pg_allow_c4" },
+		{ "pg_allow_x6", "pg_allow_v6", "pg_allow_p6", "pg_allow_e6", "pg_allow_c6" },
 	},
 	[PG_LIST_DENY] = {
-		{ "pg_deny_x4", "pg_deny_v4", "pg_deny_p4", "pg_deny_e4", "pg_deny_c4", "pg_deny_h4" },
-		{ "pg_deny_x6", "pg_deny_v6", "pg_deny_p6", "pg_deny_e6", "pg_deny_c6", "pg_deny_h6" },
+		{ "pg_deny_x4", "pg_deny_v4", "pg_deny_p4", "pg_deny_e4", "pg_deny_c4" },
+		{ "pg_deny_x6", "pg_deny_v6", "pg_deny_p6", "pg_deny_e6", "pg_deny_c6" },
 	},
 };
 
@@ -50,9 +48,9 @@ size_t tables_key_size(int fam6, int tbl)
 {
 	static const size_t sz[2][PG_TBL_MAX] = {
 		{ sizeof(struct pg_exact_v4), sizeof(struct pg_lpm_v4), sizeof(struct pg_port_v4),
-		  sizeof(__u32), sizeof(__u32), sizeof(__u32) },
+		  sizeof(__u32), sizeof(__u32) },
 		{ sizeof(struct pg_exact_v6), sizeof(struct pg_lpm_v6), sizeof(struct pg_port_v6),
-		  sizeof(__u32), sizeof(__u32), sizeof(__u32) },
+		  sizeof(__u32), sizeof(__u32) },
 	};
 
 	return sz[fam6][tbl];
@@ -63,8 +61,7 @@ size_t tables_key_size(int fam6, int tbl)
 int tables_create_array(int kind, int fam6, int tbl, size_t n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
-	size_t vsz = tbl == PG_TBL_CIDX ? compile_blk_size(fam6) :
-		     tbl == PG_TBL_CHOT ? sizeof(__u64) : compile_ent_size(fam6);
+	size_t vsz = tbl == PG_TBL_CIDX ? compile_blk_size(fam6) : compile_ent_size(fam6);
 	char name[BPF_OBJ_NAME_LEN];
 	int fd;
 
@@ -171,24 +168,23 @@ static int fill_array(int fd, const void *src, size_t n, size_t vsz)
 	return 0;
 }
 
-int tables_compiled_create(int kind, const struct compiled *c, int fds[3])
+int tables_compiled_create(int kind, const struct compiled *c, int fds[TABLES_NCOMPILED])
 {
-	static const int tbl[3] = { PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT };
-	const void *src[3] = { c->ents, c->idx, c->hot };
-	size_t n[3] = { c->nents, c->nidx, compile_hot_elems(c->nents) };
-	size_t vsz[3] = { compile_ent_size(c->fam6), compile_blk_size(c->fam6), sizeof(__u64) };
+	const void *src[TABLES_NCOMPILED] = { c->ents, c->idx };
+	size_t n[TABLES_NCOMPILED] = { c->nents, c->nidx };
+	size_t vsz[TABLES_NCOMPILED] = { compile_ent_size(c->fam6), compile_blk_size(c->fam6) };
 	int err = 0, i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TABLES_NCOMPILED; i++)
 		fds[i] = -1;
-	for (i = 0; i < 3 && !err; i++) {
-		fds[i] = tables_create_array(kind, c->fam6, tbl[i], n[i]);
+	for (i = 0; i < TABLES_NCOMPILED && !err; i++) {
+		fds[i] = tables_create_array(kind, c->fam6, PG_TBL_CENT + i, n[i]);
 		if (fds[i] < 0)
 			err = fds[i];
 		else if (n[i])
 			err = fill_array(fds[i], src[i], n[i], vsz[i]);
 	}
-	for (i = 0; err && i < 3; i++)
+	for (i = 0; err && i < TABLES_NCOMPILED; i++)
 		if (fds[i] >= 0) {
 			close(fds[i]);
 			fds[i] = -1;
@@ -388,8 +384,8 @@ int tables_read(int fd, int fam6, int tbl, tables_fn fn, void *arg)
 	struct count_arg c = { fn, arg, 0, tbl };
 	int err;
 
-	if (tbl == PG_TBL_CIDX || tbl == PG_TBL_CHOT)
-		return 0;	/* no entries of their own */
+	if (tbl == PG_TBL_CIDX)
+		return 0;	/* no entries of its own */
 	if (tbl == PG_TBL_CENT)
 		return read_compiled(fd, fam6, fn, arg);
 	err = read_batch(fd, tbl, tables_key_size(fam6, tbl), counting, &c);

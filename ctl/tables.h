@@ -53,8 +53,9 @@ uint8_t tables_key_sel(int tbl, const void *key);
  * of compiled content, filled; mapping an array's elements. */
 struct compiled;
 int tables_create_array(int kind, int fam6, int tbl, size_t n);
-/* fds: PG_TBL_CENT, PG_TBL_CIDX, PG_TBL_CHOT, in that order. */
-int tables_compiled_create(int kind, const struct compiled *c, int fds[3]);
+/* fds: PG_TBL_CENT, PG_TBL_CIDX, in that order. */
+#define TABLES_NCOMPILED	(PG_TBL_MAX - PG_TBL_CENT)
+int tables_compiled_create(int kind, const struct compiled *c, int fds[TABLES_NCOMPILED]);
 void *tables_mmap(int fd, size_t *n, size_t *vsz, bool writable);
 void tables_munmap(void *p, size_t n, size_t vsz);
 /* A table with no entry (the compiled tier: no record but "no entry"). */

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define PKTGATE_MAGIC		0x70677465u	/* "pgte" */
-#define PKTGATE_SCHEMA_VERSION	6
+#define PKTGATE_SCHEMA_VERSION	7
 
 /* Pinned map names (the file names under the pin directory). */
 #define PG_MAP_META		"pg_meta"
@@ -29,8 +29,6 @@
 #define PG_MAP_TBL_E6		"pg_tbl_e6"
 #define PG_MAP_TBL_C4		"pg_tbl_c4"
 #define PG_MAP_TBL_C6		"pg_tbl_c6"
-#define PG_MAP_TBL_H4		"pg_tbl_h4"
-#define PG_MAP_TBL_H6		"pg_tbl_h6"
 #define PG_MAP_LISTS		"pg_lists"
 #define PG_MAP_LIST_STATS	"pg_list_stats"
 #define PG_MAP_IFACES		"pg_ifaces"
@@ -174,15 +172,14 @@ enum pg_list_kind {
  * The compiled tier holds what bulk changes (load, flush, restore) wrote:
  * every address entry of the kind, compiled in user space into plain
  * arrays. PG_TBL_CENT holds the entries themselves (struct pg_cent_v4/v6,
- * sorted by address, then prefix length; index 0 is "no entry"),
- * PG_TBL_CIDX a range index over them (see "compiled index" below), and
- * PG_TBL_CHOT what a hit needs of an entry, four bytes each (struct
- * pg_chot), so that a hit on an entry with no TTL and no counter of its
- * own reads neither the entry nor anything but the index: a lookup costs
- * a bounded handful of array reads whatever the list size, and a million
- * prefixes take a few MiB. Entries of the compiled tier are changed in
- * place by add and del (lists, TTL, rule id: record first, then its hot
- * fields), so they never need a rebuild for that.
+ * sorted by address, then prefix length; index 0 is "no entry") and
+ * PG_TBL_CIDX a range index over them (see "compiled index" below) whose
+ * leaves carry what a hit needs of most entries (PG_CFAST), so that such a
+ * hit reads nothing but the index: a lookup costs a bounded handful of
+ * array reads whatever the list size. Entries of the compiled tier are
+ * changed in place by add and del (lists, TTL, rule id): their fast leaves
+ * first become plain ones, then the record changes, so they never need a
+ * rebuild for that.
  *
  * The dynamic tier holds entries added one by one since: host entries
  * (/32, /128) in an exact-match hash (PG_TBL_EXACT), shorter prefixes in
@@ -205,7 +202,6 @@ enum pg_table {
 	PG_TBL_PORT,
 	PG_TBL_CENT,
 	PG_TBL_CIDX,
-	PG_TBL_CHOT,
 	PG_TBL_MAX,
 };
 
@@ -307,32 +303,31 @@ struct pg_cent_v6 {
  * (IPv4: 64 bytes) or two (IPv6: 128) cache lines, so that a lookup costs
  * a few map reads and the search inside a block none:
  *  - blocks 0..: the direct table, a __u64 slot per value of the top 16
- *    address bits: PG_CDIR_LEAF | entry if the whole /16 has one answer,
+ *    address bits: PG_CDIR_LEAF | leaf if the whole /16 has one answer,
  *    else the descriptor of a chunk, base << 32 | levels << 28 | n;
  *  - a chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
  *    PG_CFAN6) keys a block, levels top-down from block base; level l's
  *    block j has the children j * fan + i below; k[0] of each block is its
  *    key count less one (the first key is never compared: the way down
  *    proves it <= the address), unused keys are all ones; then the
- *    ranges' entries, a __u32 each.
+ *    ranges' leaves, a __u32 each.
  * IPv4 keys are the low 16 bits of the address, IPv6 keys the top 64.
  * IPv6 prefixes longer than /64: the /64 holding them is a range whose
  * entry is PG_CNODE | a block over the low 64 bits: up to PG_CSMALL
  * ranges in the block itself (k[0] their count less one, keys k[1..],
  * entries l[PG_CSMALL_L + i]), or, if k[0] has PG_CSMALL_BIG, a second
- * chunk whose descriptor is d[1]. */
-/* The hot fields of compiled entry e: half e % 2 of PG_TBL_CHOT element
- * e / 2 (array elements are 8-byte aligned: two a __u64). */
-struct pg_chot {
-	__u8 list_id;
-	__u8 prefixlen;
-	__u8 flags;		/* PG_CHOT_* */
-	__u8 pad;
-};
-
-#define PG_CHOT_DEAD	0x1	/* in no list: absent, look at its parent */
-#define PG_CHOT_SLOW	0x2	/* a TTL or a counter of its own: read the entry */
-#define PG_CHOT_PER_ELEM	2
+ * chunk whose descriptor is d[1].
+ *
+ * A leaf is an entry's index, or for an entry that answers alone (in one
+ * list, no TTL, no counter of its own, no covering entry) PG_CFAST | its
+ * prefix length << 8 | its list id: no record is read on such a hit, and
+ * an interface that does not select the list has no other entry to fall
+ * back to. User space turns an entry's fast leaves into its index before
+ * it changes the record in place (compile_unfast). */
+#define PG_CFAST		0x40000000u
+#define PG_CFAST_LEAF(plen, list)	(PG_CFAST | (__u32)(plen) << 8 | (list))
+#define PG_CFAST_LIST(leaf)	((leaf) & 0xff)
+#define PG_CFAST_PLEN(leaf)	(((leaf) >> 8) & 0xff)
 
 #define PG_CDIR_BITS		16
 #define PG_CDIR_SIZE		(1u << PG_CDIR_BITS)
@@ -358,7 +353,7 @@ union pg_cblk6 {
 	__u64 d[16];
 };
 
-#define PG_CENT_MAX		(PG_CNODE - 1)
+#define PG_CENT_MAX		(PG_CFAST - 1)
 
 /* pg_lists value, indexed by list id; written by user space only. */
 struct pg_list {
@@ -599,7 +594,7 @@ struct pg_meta {
  * One LPM trie per family (key struct pg_lpm_v4/v6, value struct
  * pg_protect), small: a handful of management networks. The bit of a
  * family in pg_config.tables is set while its trie may hold entries. The
- * top bits: the list tables use the low 24 (PG_TABLE_BIT). */
+ * top bits: the list tables use the low 20 (PG_TABLE_BIT). */
 #define PG_MAP_PROTECT_V4	"pg_protect_v4"
 #define PG_MAP_PROTECT_V6	"pg_protect_v6"
 #define PG_PROTECT_MAX		1024	/* entries per family */

@@ -55,8 +55,6 @@ PG_ARRAY_MAP(pg_tbl_e4, struct pg_cent_v4);
 PG_ARRAY_MAP(pg_tbl_e6, struct pg_cent_v6);
 PG_ARRAY_MAP(pg_tbl_c4, union pg_cblk4);
 PG_ARRAY_MAP(pg_tbl_c6, union pg_cblk6);
-PG_ARRAY_MAP(pg_tbl_h4, __u64);
-PG_ARRAY_MAP(pg_tbl_h6, __u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

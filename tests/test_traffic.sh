@@ -110,6 +110,45 @@ test_traffic_ttl_expires_without_a_daemon() {
 	assert_eq 0 "$(echo "$OUT" | jq '.entries | length')" "live entries"
 }
 
+# Loaded entries are compiled, and one no other entry covers answers from
+# the index alone (a fast leaf): every change to it in place, by a command
+# or by a small load beside the big list, must reach the datapath.
+test_traffic_loaded_entries_change_in_place() {
+	local i
+	lab_attached
+	for i in $(seq 0 1999); do echo "10.$((i / 200)).$((i % 200)).0/24"; done >"$TMP/big.txt"
+	printf '192.0.2.0/24\n%s\n2001:db8:1::/48\n' "$ATTACKER4" >>"$TMP/big.txt"
+	expect 0 pg load "$TMP/big.txt" --list big
+	assert_eq 0 "$(pings client $SERVER4 3)" "client v4 while loaded"
+	assert_eq 0 "$(pings client $SERVER6 3)" "client v6 while loaded"
+	assert_eq 0 "$(pings attacker $SERVER4 3)" "attacker while loaded"
+	# del, then add back with a TTL, of a compiled prefix: in place
+	expect 0 pg deny del 192.0.2.0/24 --list big
+	assert_eq 3 "$(pings client $SERVER4 3)" "client v4 after del"
+	expect 0 pg deny add 192.0.2.0/24 --list big --ttl 2s
+	assert_eq 0 "$(pings client $SERVER4 3)" "client v4 after add --ttl"
+	sleep 2.2
+	assert_eq 3 "$(pings client $SERVER4 3)" "client v4 after the TTL"
+	expect 0 pg deny del 2001:db8:1::/48 --list big
+	assert_eq 3 "$(pings client $SERVER6 3)" "client v6 after del"
+	# A loaded allow entry deleted stops allowing.
+	expect 0 pg load - --allow --list ok <<<"$ATTACKER4"
+	assert_eq 3 "$(pings attacker $SERVER4 3)" "attacker while allowed"
+	expect 0 pg allow del "$ATTACKER4" --list ok
+	assert_eq 0 "$(pings attacker $SERVER4 3)" "attacker after allow del"
+	# A small list beside big shares the attacker's record (two lists: no
+	# fast leaf any more); big lets go of it in place, then a replace of
+	# the small list beside it drops it from the record.
+	for i in $(seq 1 40); do echo "172.16.$i.0/24"; done >"$TMP/small.txt"
+	{ cat "$TMP/small.txt"; echo "$ATTACKER4"; } >"$TMP/small1.txt"
+	expect 0 pg -j load "$TMP/small1.txt" --list small
+	expect 0 pg deny del "$ATTACKER4" --list big
+	assert_eq 0 "$(pings attacker $SERVER4 3)" "attacker, still in small"
+	expect 0 pg load "$TMP/small.txt" --list small --replace
+	assert_eq 3 "$(pings attacker $SERVER4 3)" "attacker out of both lists"
+	assert_eq 2000 "$(pg -j deny list --list big | jq '.entries | length')" "big entries"
+}
+
 test_traffic_ipv6_deny_allow_ttl() {
 	lab_attached
 	pg deny add 2001:db8:2::/64 >/dev/null

@@ -273,28 +273,16 @@ static long pg_cwalk_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Entry e's answer from its hot fields, if it has neither a TTL nor a
- * counter of its own (most bulk entries): 1 if that settled it (found or
- * no entry), 0 if the record is needed (pg_cslow). */
-static __always_inline int pg_chot_take(void *hots, __u32 e, struct pg_lk *k)
+/* A fast leaf's answer (maps/pktgate.h: PG_CFAST): found unless the
+ * interface does not select its list, and then there is nothing under it. */
+static __always_inline void pg_cfast_take(__u32 leaf, struct pg_lk *k)
 {
-	const struct pg_chot *hot;
-	__u32 el = e / PG_CHOT_PER_ELEM;
-
-	if (!e)
-		return 1;
-	hot = bpf_map_lookup_elem(hots, &el);
-	if (!hot)
-		return 1;
-	hot += e % PG_CHOT_PER_ELEM;
-	if (!(hot->flags & (PG_CHOT_DEAD | PG_CHOT_SLOW)) && pg_sel_has(hot->list_id)) {
-		k->found = 1;
-		k->rule_id = 0;
-		k->list_id = hot->list_id;
-		k->prefixlen = hot->prefixlen;
-		return 1;
-	}
-	return 0;
+	if (!pg_sel_has(PG_CFAST_LIST(leaf)))
+		return;
+	k->found = 1;
+	k->rule_id = 0;
+	k->list_id = PG_CFAST_LIST(leaf);
+	k->prefixlen = PG_CFAST_PLEN(leaf);
 }
 
 /* Entry e's answer from its record, walking to covering entries past one
@@ -337,7 +325,7 @@ PG_DEFINE_MATCH(6, 16)
 static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 {									\
 	const struct pg_rule *r = 0;					\
-	void *t, *e, *h;						\
+	void *t, *e;							\
 									\
 	if (PG_HAS(k, F, PG_TBL_EXACT) &&				\
 	    (t = PG_GEN(pg_tbl_x##F, k))) {				\
@@ -351,11 +339,12 @@ static __always_inline void pg_lookup_v##F(struct pg_lk *k)		\
 		}							\
 	}								\
 	if (PG_HAS(k, F, PG_TBL_CENT) &&				\
-	    (t = PG_GEN(pg_tbl_c##F, k)) &&				\
-	    (h = PG_GEN(pg_tbl_h##F, k))) {				\
+	    (t = PG_GEN(pg_tbl_c##F, k))) {				\
 		__u32 ce = pg_cindex_v##F(t, k->addr);			\
 									\
-		if (!pg_chot_take(h, ce, k) && (e = PG_GEN(pg_tbl_e##F, k))) \
+		if (ce & PG_CFAST)					\
+			pg_cfast_take(ce, k);				\
+		else if (ce && (e = PG_GEN(pg_tbl_e##F, k)))		\
 			pg_cslow(e, ce, (ALEN) * 8 + 1, k);		\
 	}								\
 	if ((!k->found || k->prefixlen < (ALEN) * 8) && PG_HAS(k, F, PG_TBL_PREFIX) && \

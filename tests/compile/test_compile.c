@@ -4,8 +4,10 @@
  * random nested and disjoint prefixes of both families, then every
  * prefix boundary (first and last address, one either side) and random
  * addresses. The answer must be the longest covering prefix, and every
- * record's parent the next shorter covering one. One PASS/FAIL line per
- * case, as the other unit test programs print.
+ * record's parent the next shorter covering one; an entry that answers
+ * alone must have fast leaves (PG_CFAST), and compile_unfast must turn
+ * exactly its leaves into plain ones. One PASS/FAIL line per case, as the
+ * other unit test programs print.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -71,6 +73,8 @@ static void addr_add(uint8_t *a, int alen, int delta)	/* a += delta (+1 or -1) *
 	}
 }
 
+static int min_plen;	/* > 0: fewer entries cover the others */
+
 /* Prefixes clustered in a few places so that they nest and touch. */
 static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 {
@@ -78,7 +82,7 @@ static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 	size_t k = 0;
 
 	while (k < want) {
-		struct compile_ent e = { .plen = rnd() % (w + 1) };
+		struct compile_ent e = { .plen = min_plen + rnd() % (w + 1 - min_plen) };
 		bool dup = false;
 
 		for (int i = 0; i < alen; i++)
@@ -89,13 +93,49 @@ static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 		if (rnd() % 4 == 0)
 			e.plen = w - rnd() % 3;	/* many hosts and near-hosts */
 		mask(e.addr, e.plen, alen);
-		e.rule.lists = 1;
+		/* Most in list 0 alone (fast when no entry covers them); some
+		 * in list 3, in two lists, with a TTL or a counter (never). */
+		switch (rnd() % 8) {
+		case 0: e.rule.lists = 1ULL << 3; e.rule.list_id = 3; break;
+		case 1: e.rule.lists = 3; break;
+		case 2: e.rule.lists = 1; e.rule.expires_ns = 1; break;
+		case 3: e.rule.lists = 1; e.rule.rule_id = 7; break;
+		default: e.rule.lists = 1; break;
+		}
 		for (size_t i = 0; i < k && !dup; i++)
 			dup = v[i].plen == e.plen && !memcmp(v[i].addr, e.addr, 16);
 		if (!dup)
 			v[k++] = e;
 	}
 	*n = k;
+}
+
+static uint8_t unfast[4001];	/* entries whose fast leaves were made plain */
+static size_t fast;		/* fast leaves seen */
+
+/* One address: the entry found is the reference's, and its leaf is fast
+ * exactly when the entry answers alone and was not made plain. */
+static int probe(const struct compiled *c, const struct compile_ent *v, size_t n,
+		 const uint8_t *a, char *why, size_t wlen)
+{
+	int alen = c->fam6 ? 16 : 4;
+	long want = ref_lookup(v, n, a, alen);
+	uint32_t got = compile_lookup(c, a), leaf = compile_leaf(c->idx, c->nidx, c->fam6, a);
+	uint32_t fv = want < 0 ? 0 : compile_fast_leaf(c->ents, c->fam6, want + 1);
+
+	if (got != (uint32_t)(want + 1)) {
+		snprintf(why, wlen, "address %02x%02x%02x%02x..: got %u, expected %ld", a[0], a[1],
+			 a[2], a[3], got, want + 1);
+		return 1;
+	}
+	if (fv && !unfast[want + 1] ? leaf != fv : leaf != (uint32_t)(want + 1)) {
+		snprintf(why, wlen, "address %02x%02x%02x%02x..: leaf %#x for entry %ld (fast "
+			 "%#x%s)", a[0], a[1], a[2], a[3], leaf, want + 1, fv,
+			 unfast[want + 1] ? ", made plain" : "");
+		return 1;
+	}
+	fast += !!(leaf & PG_CFAST);
+	return 0;
 }
 
 static void check_set(const char *name, int fam6, struct compile_ent *v, size_t n, int probes)
@@ -105,6 +145,8 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 	char why[256] = "";
 	int err = compile_build(fam6, v, n, &c);
 
+	memset(unfast, 0, sizeof(unfast));
+	fast = 0;
 	if (err) {
 		printf("FAIL: %s: compile_build: %s\n", name, strerror(-err));
 		n_fail++;
@@ -135,52 +177,49 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 			bad = 1;
 		}
 	}
-	/* Every boundary, one either side, and random addresses. */
-	for (size_t i = 0; i < n && !bad; i++) {
-		uint8_t pts[4][16];
+	/* Every boundary, one either side, and random addresses; then again
+	 * with some entries' fast leaves made plain. */
+	for (int pass = 0; pass < 2 && !bad; pass++) {
+		if (pass)
+			for (size_t i = 1; i < c.nents; i += 1 + rnd() % 3)
+				if (compile_fast_leaf(c.ents, fam6, i)) {
+					unfast[i] = 1;
+					compile_unfast(c.idx, c.nidx, fam6, c.ents, i);
+				}
+		for (size_t i = 0; i < n && !bad; i++) {
+			uint8_t pts[4][16];
 
-		memcpy(pts[0], v[i].addr, 16);
-		memcpy(pts[1], v[i].addr, 16);
-		for (int b = v[i].plen; b < alen * 8; b++)
-			pts[1][b / 8] |= 0x80 >> (b % 8);
-		memcpy(pts[2], pts[0], 16);
-		addr_add(pts[2], alen, -1);
-		memcpy(pts[3], pts[1], 16);
-		addr_add(pts[3], alen, 1);
-		for (int p = 0; p < 4 && !bad; p++) {
-			long want = ref_lookup(v, n, pts[p], alen);
-			uint32_t got = compile_lookup(c.idx, c.nidx, fam6, pts[p]);
+			memcpy(pts[0], v[i].addr, 16);
+			memcpy(pts[1], v[i].addr, 16);
+			for (int b = v[i].plen; b < alen * 8; b++)
+				pts[1][b / 8] |= 0x80 >> (b % 8);
+			memcpy(pts[2], pts[0], 16);
+			addr_add(pts[2], alen, -1);
+			memcpy(pts[3], pts[1], 16);
+			addr_add(pts[3], alen, 1);
+			for (int p = 0; p < 4 && !bad; p++)
+				bad = probe(&c, v, n, pts[p], why, sizeof(why));
+		}
+		for (int t = 0; t < probes && !bad; t++) {
+			uint8_t a[16] = {};
 
-			if (got != (uint32_t)(want + 1)) {
-				snprintf(why, sizeof(why), "boundary %d of entry %zu (/%d): got %u, "
-					 "expected %ld", p, i, v[i].plen, got, want + 1);
-				bad = 1;
-			}
+			for (int i = 0; i < alen; i++)
+				a[i] = rnd();
+			if (t % 2)
+				a[0] = 0x20 + rnd() % 3, a[1] = rnd() % 2;
+			bad = probe(&c, v, n, a, why, sizeof(why));
 		}
 	}
-	for (int t = 0; t < probes && !bad; t++) {
-		uint8_t a[16] = {};
-		long want;
-		uint32_t got;
-
-		for (int i = 0; i < alen; i++)
-			a[i] = rnd();
-		if (t % 2)
-			a[0] = 0x20 + rnd() % 3, a[1] = rnd() % 2;
-		want = ref_lookup(v, n, a, alen);
-		got = compile_lookup(c.idx, c.nidx, fam6, a);
-		if (got != (uint32_t)(want + 1)) {
-			snprintf(why, sizeof(why), "random address %d: got %u, expected %ld", t, got,
-				 want + 1);
-			bad = 1;
-		}
+	if (!bad && min_plen && !fast) {
+		snprintf(why, sizeof(why), "no fast leaf was seen");
+		bad = 1;
 	}
 	if (bad) {
 		printf("FAIL: %s: %s\n", name, why);
 		n_fail++;
 	} else {
-		printf("PASS: %s (%zu entries, %zu ranges, %zu index elements)\n", name, n,
-		       c.ranges, c.nidx);
+		printf("PASS: %s (%zu entries, %zu ranges, %zu index elements, %zu fast leaves "
+		       "seen)\n", name, n, c.ranges, c.nidx, fast);
 		n_pass++;
 	}
 	compile_free(&c);
@@ -256,14 +295,16 @@ int main(void)
 				check_set(name, fam6, v, hosts + 1, 2000);
 			}
 		}
-		for (int round = 0; round < 6; round++) {
+		for (int round = 0; round < 8; round++) {
 			size_t want = round < 3 ? 40 : 3000;
 
+			min_plen = round < 6 ? 0 : fam6 ? 40 : 24;
 			random_set(v, &n, want, fam6);
-			snprintf(name, sizeof(name), "compile %s random nested set %d (%zu)", f, round,
-				 want);
+			snprintf(name, sizeof(name), "compile %s random nested set %d (%zu, /%d and "
+				 "longer)", f, round, want, min_plen);
 			check_set(name, fam6, v, n, 5000);
 		}
+		min_plen = 0;
 	}
 	check_order("v4, a few runs", 0, 3000, 5);
 	check_order("v6, as many runs as allowed", 1, 3000, COMPILE_ORDER_RUNS);

@@ -104,7 +104,7 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 		struct compile_ent *c = calloc(n, sizeof(*c));
 		struct compiled out;
 		size_t m = 0;
-		int fds[3] = { -1, -1, -1 }, err;
+		int fds[TABLES_NCOMPILED] = { -1, -1 }, err;
 
 		if (!c)
 			return -1;
@@ -137,12 +137,12 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 		if (!err)
 			err = tables_compiled_create(kind, &out, fds);
 		compile_free(&out);
-		for (int t = 0; !err && t < 3; t++) {
+		for (int t = 0; !err && t < TABLES_NCOMPILED; t++) {
 			compiled_installed = 1;
 			err = tables_set(maps.outer[kind][f6][PG_TBL_CENT + t], kind, 0, fds[t]);
 			tables |= PG_TABLE_BIT(kind, family, PG_TBL_CENT + t);
 		}
-		for (int t = 0; t < 3; t++)
+		for (int t = 0; t < TABLES_NCOMPILED; t++)
 			if (fds[t] >= 0)
 				close(fds[t]);
 		if (err) {

@@ -433,7 +433,7 @@ int clear_lists(void)
 	/* Compiled content goes into fresh arrays: put the empty ones back. */
 	for (kind = 0; compiled_installed && kind < PG_LIST_KIND_MAX; kind++)
 		for (fam = 0; fam < 2; fam++)
-			for (tbl = PG_TBL_CENT; tbl <= PG_TBL_CHOT; tbl++)
+			for (tbl = PG_TBL_CENT; tbl < PG_TBL_MAX; tbl++)
 				if (tables_set(maps.outer[kind][fam][tbl], kind, 0, maps.list[0][kind][fam][tbl]))
 					return -errno;
 	if (compiled_installed)
@@ -506,7 +506,7 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
 		e->plen = plen;
 		e->rule = val;
 		if (!rs->unannounced)
-			for (tbl = PG_TBL_CENT; tbl <= PG_TBL_CHOT; tbl++)
+			for (tbl = PG_TBL_CENT; tbl < PG_TBL_MAX; tbl++)
 				*tables |= PG_TABLE_BIT(rs->kind, v6 ? 6 : 4, tbl);
 		return 0;
 	}
@@ -539,7 +539,7 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
  * is self-describing, so room to spare is never read. */
 #define CASE_BLOCKS	(PG_CDIR_SIZE / 8 + 4096)
 #define CASE_ENTS	1024
-static int case_fds[PG_LIST_KIND_MAX][2][3];
+static int case_fds[PG_LIST_KIND_MAX][2][TABLES_NCOMPILED];
 
 static int write_array(int fd, const void *src, size_t n, size_t vsz)
 {
@@ -564,7 +564,7 @@ static void uninstall_compiled(void)
 {
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int fam = 0; fam < 2; fam++)
-			for (int t = 0; (case_installed & (1u << (kind * 2 + fam))) && t < 3; t++)
+			for (int t = 0; (case_installed & (1u << (kind * 2 + fam))) && t < TABLES_NCOMPILED; t++)
 				tables_set(maps.outer[kind][fam][PG_TBL_CENT + t], kind, 0,
 					   maps.list[0][kind][fam][PG_TBL_CENT + t]);
 	case_installed = 0;
@@ -575,12 +575,12 @@ static int install_compiled(struct log *l)
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++)
 		for (int fam = 0; fam < 2; fam++) {
 			int *fds = case_fds[kind][fam], err = 0;
-			size_t cap[3] = { CASE_ENTS, CASE_BLOCKS, CASE_ENTS };
+			size_t cap[TABLES_NCOMPILED] = { CASE_ENTS, CASE_BLOCKS };
 			struct compiled c;
 
 			if (!compiled_n[kind][fam])
 				continue;
-			for (int t = 0; t < 3 && !err; t++) {
+			for (int t = 0; t < TABLES_NCOMPILED && !err; t++) {
 				if (fds[t] <= 0) {
 					fds[t] = tables_create_array(kind, fam, PG_TBL_CENT + t, cap[t]);
 					err = fds[t] < 0 ? fds[t] : 0;
@@ -596,9 +596,6 @@ static int install_compiled(struct log *l)
 				err = write_array(fds[0], c.ents, c.nents, compile_ent_size(fam));
 				if (!err)
 					err = write_array(fds[1], c.idx, c.nidx, compile_blk_size(fam));
-				if (!err)
-					err = write_array(fds[2], c.hot, compile_hot_elems(c.nents),
-							  sizeof(__u64));
 				compile_free(&c);
 			}
 			if (err) {
