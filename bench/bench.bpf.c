@@ -9,6 +9,9 @@
  * attack would cause, instead of one cache-hot path. bench_gen does the
  * same and redirects the frame into a veth: with
  * BPF_F_TEST_XDP_LIVE_FRAMES it is pgbench's traffic generator.
+ * bench_chase is the bare program plus a chain of dependent reads in a
+ * large array, one cache line each, new for every packet: what a lookup
+ * that reads that many random lines costs on this machine.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -38,7 +41,24 @@ struct {
 	__type(value, __u32);
 } bench_target SEC(".maps");
 
+/* bench_chase's memory: lines of random words; user space sizes it
+ * before load (a power of two of lines) and fills it. */
+#define CHASE_MAX	4
+struct chase_line {
+	__u64 w[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct chase_line);
+} bench_mem SEC(".maps");
+
 /* Set by user space between runs (.bss is mmapped, no reload needed). */
+__u32 chase_steps;	/* reads per packet, up to CHASE_MAX */
+__u32 chase_mask;	/* lines in bench_mem - 1 */
+__u64 chase_sink;	/* keeps the chain's result alive */
 __u32 addr_base;	/* first entry of the table in use */
 __u32 addr_mask;	/* entries in use - 1, a power of two minus one */
 __u32 family;		/* 4 or 6 */
@@ -93,6 +113,30 @@ static __always_inline int set_source(struct xdp_md *ctx, int fix_csum)
 SEC("xdp")
 int bench_drop(struct xdp_md *ctx)
 {
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int bench_chase(struct xdp_md *ctx)
+{
+	/* A new chain per packet, over the whole array: bench_vary counts
+	 * packets in next_idx. */
+	__u64 x = ((__u64)next_idx | 1ULL << 32) * 0x9e3779b97f4a7c15ULL;
+
+	for (__u32 i = 0; i < CHASE_MAX; i++) {
+		__u32 k;
+		struct chase_line *l;
+
+		if (i >= chase_steps)
+			break;
+		k = (x >> 32) & chase_mask;
+		l = bpf_map_lookup_elem(&bench_mem, &k);
+		if (!l)
+			return XDP_ABORTED;
+		/* The next line depends on this one's content. */
+		x = (x ^ l->w[0]) * 0x9e3779b97f4a7c15ULL;
+	}
+	chase_sink = x;
 	return XDP_DROP;
 }
 

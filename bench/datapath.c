@@ -11,7 +11,9 @@
  * source address into the frame on each repetition (65536 addresses, in
  * random order) and tail-calls it. The bare XDP_DROP program is measured
  * both through bench_vary (the denominator of every ratio: same frames,
- * same overhead) and directly.
+ * same overhead) and directly, and with a chain of one to three dependent
+ * random reads in a 16 MiB array (chase1..3): the price of a cache line
+ * on this machine, beside which the lookups' costs can be read.
  *
  * Timing is the kernel's: test_run reports the average duration of one
  * repetition in whole nanoseconds, measured with the task's preemptions
@@ -31,7 +33,7 @@
 #include "pktgate_xdp.skel.h"
 
 enum target { T_BARE_DIRECT, T_BARE, T_DROP, T_PASS, T_DROP_NOTOP, T_PASS_NOTOP, T_PASS_LIMIT,
-	      T_MAX };
+	      T_CHASE1, T_CHASE2, T_CHASE3, T_MAX };
 
 struct target_desc {
 	const char *name;
@@ -41,6 +43,7 @@ struct target_desc {
 	__u32 retval;
 	int reason;		/* pg_stats reason every repetition must count */
 	int limit;		/* under a per-source limit every source conforms to */
+	int chase;		/* bench_chase: random lines read per packet */
 };
 
 static const struct target_desc targets[T_MAX] = {
@@ -51,7 +54,14 @@ static const struct target_desc targets[T_MAX] = {
 	[T_DROP_NOTOP] = { "drop_notop", 1, 0, 0, XDP_DROP, PG_R_DENY },
 	[T_PASS_NOTOP] = { "pass_notop", 1, 1, 0, XDP_PASS, PG_R_DEFAULT },
 	[T_PASS_LIMIT] = { "pass_limit", 0, 1, 0, XDP_PASS, PG_R_DEFAULT, 1 },
+	[T_CHASE1] = { "chase1", -1, 0, 0, XDP_DROP, -1, 0, 1 },
+	[T_CHASE2] = { "chase2", -1, 0, 0, XDP_DROP, -1, 0, 2 },
+	[T_CHASE3] = { "chase3", -1, 0, 0, XDP_DROP, -1, 0, 3 },
 };
+
+/* bench_chase's array: 16 MiB, about what the compiled index of a
+ * million IPv4 prefixes takes. */
+#define CHASE_LINES	(1u << 18)
 
 struct dp {
 	struct pktgate_xdp_bpf *pg[2];	/* [0] per-address counters on, [1] off */
@@ -128,6 +138,22 @@ static int set_event_rate(struct dp *d)
 	return 0;
 }
 
+/* Random first words, so that each read's line depends on the last. */
+static int fill_chase(struct dp *d)
+{
+	int fd = bpf_map__fd(d->b->maps.bench_mem);
+	uint64_t seed = 0x5eed;
+	__u64 line[8] = {};
+
+	for (__u32 k = 0; k < CHASE_LINES; k++) {
+		line[0] = rng_next(&seed);
+		if (bpf_map_update_elem(fd, &k, line, BPF_ANY))
+			return bench_err("filling bench_mem: %s", strerror(errno));
+	}
+	d->b->bss->chase_mask = CHASE_LINES - 1;
+	return 0;
+}
+
 static int load_bench(struct dp *d)
 {
 	struct bench_bpf *b = bench_bpf__open();
@@ -136,9 +162,10 @@ static int load_bench(struct dp *d)
 		return bench_err("cannot open the bench object: %s", strerror(errno));
 	d->b = b;
 	bpf_map__set_max_entries(b->maps.bench_addrs, 2 * d->table);
+	bpf_map__set_max_entries(b->maps.bench_mem, CHASE_LINES);
 	if (bench_bpf__load(b))
 		return bench_err("cannot load the bench programs: %s", strerror(errno));
-	return 0;
+	return fill_chase(d);
 }
 
 static void build_frames(struct dp *d)
@@ -196,6 +223,8 @@ static int target_fd(struct dp *d, enum target t)
 {
 	const struct target_desc *td = &targets[t];
 
+	if (td->chase)
+		return bpf_program__fd(d->b->progs.bench_chase);
 	if (td->inst < 0)
 		return bpf_program__fd(d->b->progs.bench_drop);
 	return bpf_program__fd(d->pg[td->inst]->progs.pktgate_xdp);
@@ -251,6 +280,7 @@ static int run_target(struct dp *d, enum target t, int family, unsigned repeat, 
 	__u64 before = td->reason >= 0 ? reason_count(d, td->inst, td->reason) : 0;
 
 	d->b->bss->family = family;
+	d->b->bss->chase_steps = td->chase;
 	d->b->bss->addr_base = td->misses ? d->table : 0;
 	d->b->bss->addr_mask = d->table - 1;
 	if (!td->direct) {

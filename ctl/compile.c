@@ -209,7 +209,28 @@ static void key_put(uint64_t *b, bool wide, unsigned i, uint64_t v)
 		((uint16_t *)b)[i] = (uint16_t)v;
 }
 
-/* A chunk over rs[0..n), keys (start - base) >> shift, as a B+-tree (see
+/* The key of range start s in a chunk from base: IPv6 the whole 64-bit
+ * start, IPv4 the low 16 bits. */
+static uint64_t key_in(u128 s, u128 base, bool wide)
+{
+	return wide ? (uint64_t)s : (uint64_t)(s - base);
+}
+
+/* Up to PG_CSMALL ranges in block b, keys and leaves (maps/pktgate.h). */
+static void put_small(const struct out *o, uint64_t *b, const struct range *rs, size_t n,
+		      u128 base, bool wide)
+{
+	uint32_t *l = (uint32_t *)b + (wide ? PG_CSMALL_L6 : PG_CSMALL_L4);
+
+	memset(b, 0, o->bw * sizeof(uint64_t));
+	for (unsigned k = 1; k < PG_CSMALL; k++)
+		key_put(b, wide, k, k < n ? key_in(rs[k].start, base, wide) : wide ? UINT64_MAX : 0xffff);
+	key_put(b, wide, 0, n - 1);
+	for (size_t k = 0; k < n; k++)
+		l[k] = leaf_of(o, rs[k].leaf);
+}
+
+/* A chunk over rs[0..n) from base: one small block, or a B+-tree (see
  * maps/pktgate.h); its descriptor. */
 static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
 		     uint64_t *desc)
@@ -221,6 +242,16 @@ static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base,
 
 	if (!n || n >= (1u << PG_CN_BITS))
 		return -E2BIG;
+	if (n <= PG_CSMALL) {
+		if (o->n + 1 >= PG_CNODE)
+			return -E2BIG;
+		err = reserve(o, 1);
+		if (err)
+			return err;
+		put_small(o, blk(o, o->n), rs, n, base, wide);
+		*desc = (uint64_t)o->n++ << 32 | n;
+		return 0;
+	}
 	/* Blocks per level, bottom (cnt[0]) up to the root (one block). */
 	cnt[0] = (n + fan - 1) / fan;
 	while (cnt[lv] > 1) {
@@ -242,7 +273,7 @@ static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base,
 	/* IPv6: whole 64-bit starts; IPv4: the low 16 bits. The first is
 	 * never compared. */
 	for (size_t i = 0; i < n; i++)
-		firsts[i] = !i ? 0 : wide ? (uint64_t)rs[i].start : (uint64_t)(rs[i].start - base);
+		firsts[i] = !i ? 0 : key_in(rs[i].start, base, wide);
 	o->n += total + (n + lpb - 1) / lpb;
 	memset(blk(o, first), 0, (total + (n + lpb - 1) / lpb) * o->bw * sizeof(uint64_t));
 	/* Levels from the bottom: block b of a level holds the first keys of
@@ -343,15 +374,10 @@ static int build_v6(struct ranges *r, struct out *o)
 
 			desc_el = o->n++;
 			b = blk(o, desc_el);
-			memset(b, 0, o->bw * sizeof(uint64_t));
 			if (sub.n <= PG_CSMALL) {
-				/* Keys and entries in this one block. */
-				for (size_t k = 1; k < PG_CSMALL; k++)
-					b[k] = k < sub.n ? (uint64_t)sub.v[k].start : UINT64_MAX;
-				b[0] = sub.n - 1;
-				for (size_t k = 0; k < sub.n; k++)
-					((uint32_t *)b)[PG_CSMALL_L + k] = leaf_of(o, sub.v[k].leaf);
+				put_small(o, b, sub.v, sub.n, 0, true);
 			} else {
+				memset(b, 0, o->bw * sizeof(uint64_t));
 				err = put_chunk(o, sub.v, sub.n, 0, true, &desc);
 				b = blk(o, desc_el);	/* put_chunk may have moved o->v */
 				b[0] = PG_CSMALL_BIG;
@@ -494,6 +520,19 @@ size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *add
 	return 0;
 }
 
+/* Where the leaf of the range holding x is in a small block. */
+static uint32_t *small_pos(const uint64_t *b, uint64_t x, bool wide)
+{
+	size_t i = 0, cnt1 = wide ? b[0] : ((const uint16_t *)b)[0];
+
+	for (unsigned step = PG_CSMALL / 2; step; step /= 2)
+		if ((wide ? b[i + step] : ((const uint16_t *)b)[i + step]) <= x)
+			i += step;
+	if (i > cnt1)
+		i = cnt1;
+	return (uint32_t *)b + (wide ? PG_CSMALL_L6 : PG_CSMALL_L4) + i;
+}
+
 /* As the datapath does it (xdp/lookup.h), block by block: where the
  * leaf of the range holding x is (NULL past the array's end). A chunk's
  * leaves are one run of __u32, in range order. */
@@ -504,7 +543,9 @@ static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t
 	size_t n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15;
 	size_t cnt[PG_CLEVELS_MAX + 1], off = desc >> 32, j = 0;
 
-	if (!levels || levels > PG_CLEVELS_MAX)
+	if (!levels)
+		return off < nblk ? small_pos(idx + off * bw, x, wide) : NULL;
+	if (levels > PG_CLEVELS_MAX)
 		return NULL;
 	cnt[0] = (n + fan - 1) / fan;
 	for (size_t l = 1; l < levels; l++)
@@ -536,19 +577,14 @@ static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t
 /* The same in a PG_CNODE block over the low 64 bits of IPv6. */
 static uint32_t *node_pos(const uint64_t *idx, size_t nblk, size_t bw, uint32_t leaf, uint64_t x)
 {
-	size_t k = leaf & ~PG_CNODE, i = 0;
+	size_t k = leaf & ~PG_CNODE;
 	const uint64_t *b = idx + k * bw;
 
 	if (k >= nblk)
 		return NULL;
 	if (b[0] & PG_CSMALL_BIG)
 		return chunk_pos(idx, nblk, bw, b[1], x, true);
-	for (unsigned step = PG_CSMALL / 2; step; step /= 2)
-		if (b[i + step] <= x)
-			i += step;
-	if (i > b[0])
-		i = b[0];
-	return (uint32_t *)b + PG_CSMALL_L + i;
+	return small_pos(b, x, true);
 }
 
 static uint64_t half_of(const uint8_t *a)

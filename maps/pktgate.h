@@ -305,7 +305,11 @@ struct pg_cent_v6 {
  *  - blocks 0..: the direct table, a __u64 slot per value of the top 16
  *    address bits: PG_CDIR_LEAF | leaf if the whole /16 has one answer,
  *    else the descriptor of a chunk, base << 32 | levels << 28 | n;
- *  - a chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
+ *  - a chunk of up to PG_CSMALL ranges is one small block (levels 0):
+ *    k[0] their count less one, their starts k[1..PG_CSMALL), their
+ *    leaves l[PG_CSMALL_L4 + i] (IPv4) or l[PG_CSMALL_L6 + i], so that
+ *    a sparse /16 costs one read for keys and leaves both;
+ *  - a bigger chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
  *    PG_CFAN6) keys a block, levels top-down from block base; level l's
  *    block j has the children j * fan + i below; k[0] of each block is its
  *    key count less one (the first key is never compared: the way down
@@ -313,10 +317,9 @@ struct pg_cent_v6 {
  *    ranges' leaves, a __u32 each.
  * IPv4 keys are the low 16 bits of the address, IPv6 keys the top 64.
  * IPv6 prefixes longer than /64: the /64 holding them is a range whose
- * entry is PG_CNODE | a block over the low 64 bits: up to PG_CSMALL
- * ranges in the block itself (k[0] their count less one, keys k[1..],
- * entries l[PG_CSMALL_L + i]), or, if k[0] has PG_CSMALL_BIG, a second
- * chunk whose descriptor is d[1].
+ * entry is PG_CNODE | a block over the low 64 bits: a small block as
+ * above, or, if k[0] has PG_CSMALL_BIG, a second chunk whose descriptor
+ * is d[1].
  *
  * A leaf is an entry's index, or for an entry that answers alone (in one
  * list, no TTL, no counter of its own, no covering entry) PG_CFAST | its
@@ -338,7 +341,8 @@ struct pg_cent_v6 {
 #define PG_CFAN4		32
 #define PG_CFAN6		16
 #define PG_CSMALL		8
-#define PG_CSMALL_L		16
+#define PG_CSMALL_L4		4	/* after 8 16-bit keys */
+#define PG_CSMALL_L6		16	/* after 8 64-bit keys */
 #define PG_CSMALL_BIG		(1ULL << 63)
 
 union pg_cblk4 {

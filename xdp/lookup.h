@@ -153,8 +153,19 @@ static __always_inline __u32 pg_cblk6_find(const union pg_cblk6 *b, __u64 x)
 	return lo + (d & (__u64)((__s64)d >> 63));
 }
 
-/* The same over the PG_CSMALL keys of a small second chunk (IPv6). */
-static __always_inline __u32 pg_csmall_find(const union pg_cblk6 *b, __u64 x)
+/* The same over the PG_CSMALL keys of a small block (maps/pktgate.h). */
+static __always_inline __u32 pg_csmall4_find(const union pg_cblk4 *b, __u64 x)
+{
+	__u64 lo = 0, d;
+
+	lo += 4 & pg_le16(b->k[lo + 4], x);
+	lo += 2 & pg_le16(b->k[lo + 2], x);
+	lo += 1 & pg_le16(b->k[lo + 1], x);
+	d = (__u64)b->k[0] - lo;
+	return lo + (d & (__u64)((__s64)d >> 63));
+}
+
+static __always_inline __u32 pg_csmall6_find(const union pg_cblk6 *b, __u64 x)
 {
 	__u64 lo = 0, d;
 
@@ -190,6 +201,12 @@ static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
 	__u32 c5 = (c4 + PG_CFAN##F - 1) / PG_CFAN##F;			\
 	const union pg_cblk##F *b;					\
 									\
+	if (!levels) {							\
+		b = bpf_map_lookup_elem(idx, &off);			\
+		if (!b)							\
+			return 0;					\
+		return b->l[PG_CSMALL_L##F + (pg_csmall##F##_find(b, x) & (PG_CSMALL - 1))]; \
+	}								\
 	PG_CLEVEL(F, 6, 1)						\
 	PG_CLEVEL(F, 5, c5)						\
 	PG_CLEVEL(F, 4, c4)						\
@@ -243,7 +260,7 @@ static __always_inline __u32 pg_cindex_v6(void *idx, const __u8 *a)
 	half = __builtin_bswap64(half);
 	if (d->k[0] & PG_CSMALL_BIG)
 		return pg_cchunk6(idx, d->d[1], half);
-	return d->l[PG_CSMALL_L + (pg_csmall_find(d, half) & (PG_CSMALL - 1))];
+	return d->l[PG_CSMALL_L6 + (pg_csmall6_find(d, half) & (PG_CSMALL - 1))];
 }
 
 /* A compiled entry that is not live gives way to its parent, the next

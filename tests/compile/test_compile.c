@@ -74,6 +74,7 @@ static void addr_add(uint8_t *a, int alen, int delta)	/* a += delta (+1 or -1) *
 }
 
 static int min_plen;	/* > 0: fewer entries cover the others */
+static int sparse;	/* spread over more /16s */
 
 /* Prefixes clustered in a few places so that they nest and touch. */
 static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
@@ -87,9 +88,10 @@ static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 
 		for (int i = 0; i < alen; i++)
 			e.addr[i] = rnd();
-		/* A handful of clusters: the top bits from a small set. */
+		/* A handful of clusters: the top bits from a small set (or
+		 * from 64 /16s, a few entries each: small chunks). */
 		e.addr[0] = 0x20 + rnd() % 3;
-		e.addr[1] = rnd() % 2;
+		e.addr[1] = rnd() % (sparse ? 22 : 2);
 		if (rnd() % 4 == 0)
 			e.plen = w - rnd() % 3;	/* many hosts and near-hosts */
 		mask(e.addr, e.plen, alen);
@@ -295,13 +297,14 @@ int main(void)
 				check_set(name, fam6, v, hosts + 1, 2000);
 			}
 		}
-		for (int round = 0; round < 8; round++) {
-			size_t want = round < 3 ? 40 : 3000;
+		for (int round = 0; round < 10; round++) {
+			size_t want = round < 3 ? 40 : round < 8 ? 3000 : 200;
 
 			min_plen = round < 6 ? 0 : fam6 ? 40 : 24;
+			sparse = round >= 8;
 			random_set(v, &n, want, fam6);
 			snprintf(name, sizeof(name), "compile %s random nested set %d (%zu, /%d and "
-				 "longer)", f, round, want, min_plen);
+				 "longer%s)", f, round, want, min_plen, sparse ? ", sparse" : "");
 			check_set(name, fam6, v, n, 5000);
 		}
 		min_plen = 0;
