@@ -160,6 +160,19 @@ struct out {
 	int fam6;
 };
 
+/* The direct table's first blocks: IPv4 slots are 16 bytes (a descriptor
+ * and a run's root keys), IPv6 slots 8. */
+static size_t dir_blocks(int fam6)
+{
+	return fam6 ? PG_CDIR_SIZE / (sizeof(union pg_cblk6) / 8) : PG_CDIR_SIZE / PG_CSLOTS4;
+}
+
+/* Slot c's descriptor word (IPv4: the root keys are the next word). */
+static uint64_t *dir_slot(const uint64_t *idx, bool wide, size_t c)
+{
+	return (uint64_t *)idx + (wide ? c : 2 * c);
+}
+
 uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e)
 {
 	const struct pg_rule *r = compile_rule((void *)ents, fam6, e);
@@ -230,19 +243,99 @@ static void put_small(const struct out *o, uint64_t *b, const struct range *rs, 
 		l[k] = leaf_of(o, rs[k].leaf);
 }
 
-/* A chunk over rs[0..n) from base: one small block, or a B+-tree (see
- * maps/pktgate.h); its descriptor. */
-static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
-		     uint64_t *desc)
+/* Levels of a B+-tree over n keys, fan a block; its blocks per level
+ * from the bottom in cnt[] (0 if it would be too deep). */
+static size_t tree_levels(size_t n, unsigned fan, size_t cnt[PG_CLEVELS_MAX + 1])
 {
-	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = o->bw * 2;	/* leaves a block */
-	size_t cnt[PG_CLEVELS_MAX + 1], total = 0, first, lv = 0, at;
-	uint64_t *firsts = NULL, pad = wide ? UINT64_MAX : 0xffff;
-	int err = 0;
+	size_t lv = 0;
 
+	cnt[0] = (n + fan - 1) / fan;
+	while (cnt[lv] > 1) {
+		if (++lv >= PG_CLEVELS_MAX)
+			return 0;
+		cnt[lv] = (cnt[lv - 1] + fan - 1) / fan;
+	}
+	return lv + 1;
+}
+
+static int put_tree(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
+		    uint64_t *desc);
+
+/* An IPv4 chunk whose leaves are all fast or none, if it is one. */
+static bool run_fits(const struct out *o, const struct range *rs, size_t n)
+{
+	if (n <= PG_CSMALL || n > PG_CRUN_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t l = leaf_of(o, rs[i].leaf);
+
+		if (l && !(l & PG_CFAST))
+			return false;
+	}
+	return true;
+}
+
+/* A run over rs[0..n) (maps/pktgate.h), then its shadow B+-tree; its
+ * descriptor and the slot's root keys. */
+static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, uint64_t *desc,
+		   uint64_t *root)
+{
+	size_t m = (n + PG_CRUN_PER - 1) / PG_CRUN_PER, first = o->n;
+	uint16_t rk[PG_CRUN_ROOT];
+	uint64_t sdesc;
+	int err;
+
+	if (first + m >= PG_CNODE)
+		return -E2BIG;
+	err = reserve(o, m);
+	if (err)
+		return err;
+	o->n += m;
+	memset(blk(o, first), 0, m * o->bw * sizeof(uint64_t));
+	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
+		rk[r] = r + 1 < m ? (uint16_t)key_in(rs[(r + 1) * PG_CRUN_PER].start, base, false)
+				  : 0xffff;
+	for (size_t b = 0; b < m; b++) {
+		uint16_t *k = (uint16_t *)blk(o, first + b);
+		size_t at = b * PG_CRUN_PER, have = n - at < PG_CRUN_PER ? n - at : PG_CRUN_PER;
+
+		k[0] = have - 1;
+		for (unsigned i = 1; i < PG_CRUN_PER; i++)
+			k[i] = i < have ? (uint16_t)key_in(rs[at + i].start, base, false) : 0xffff;
+		for (size_t i = 0; i < have; i++) {
+			uint32_t l = leaf_of(o, rs[at + i].leaf);
+
+			k[PG_CRUN_PER + i] = l ? PG_CRUN_LEAF(PG_CFAST_PLEN(l), PG_CFAST_LIST(l)) : 0;
+		}
+	}
+	err = put_tree(o, rs, n, base, false, &sdesc);
+	if (err)
+		return err;
+	*desc = (uint64_t)first << 32 | (uint64_t)PG_CRUN << PG_CN_BITS | n;
+	memcpy(root, rk, sizeof(rk));
+	return 0;
+}
+
+/* The shadow of a run: its B+-tree, right after the run's blocks. */
+static uint64_t run_shadow(uint64_t desc)
+{
+	size_t n = desc & ((1u << PG_CN_BITS) - 1), cnt[PG_CLEVELS_MAX + 1];
+	uint64_t base = (desc >> 32) + (n + PG_CRUN_PER - 1) / PG_CRUN_PER;
+
+	return base << 32 | (uint64_t)tree_levels(n, PG_CFAN4, cnt) << PG_CN_BITS | n;
+}
+
+/* A chunk over rs[0..n) from base: one small block, an IPv4 run (root
+ * given: its keys go there), or a B+-tree (see maps/pktgate.h); its
+ * descriptor. */
+static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
+		     uint64_t *desc, uint64_t *root)
+{
 	if (!n || n >= (1u << PG_CN_BITS))
 		return -E2BIG;
 	if (n <= PG_CSMALL) {
+		int err;
+
 		if (o->n + 1 >= PG_CNODE)
 			return -E2BIG;
 		err = reserve(o, 1);
@@ -252,13 +345,23 @@ static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base,
 		*desc = (uint64_t)o->n++ << 32 | n;
 		return 0;
 	}
+	if (root && !wide && run_fits(o, rs, n))
+		return put_run(o, rs, n, base, desc, root);
+	return put_tree(o, rs, n, base, wide, desc);
+}
+
+static int put_tree(struct out *o, const struct range *rs, size_t n, u128 base, bool wide,
+		    uint64_t *desc)
+{
+	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = o->bw * 2;	/* leaves a block */
+	size_t cnt[PG_CLEVELS_MAX + 1], total = 0, first, lv = 0, at;
+	uint64_t *firsts = NULL, pad = wide ? UINT64_MAX : 0xffff;
+	int err = 0;
+
 	/* Blocks per level, bottom (cnt[0]) up to the root (one block). */
-	cnt[0] = (n + fan - 1) / fan;
-	while (cnt[lv] > 1) {
-		if (++lv >= PG_CLEVELS_MAX)
-			return -E2BIG;
-		cnt[lv] = (cnt[lv - 1] + fan - 1) / fan;
-	}
+	lv = tree_levels(n, fan, cnt);
+	if (!lv--)
+		return -E2BIG;
 	for (size_t l = 0; l <= lv; l++)
 		total += cnt[l];
 	first = o->n;
@@ -311,11 +414,12 @@ static int put_chunk(struct out *o, const struct range *rs, size_t n, u128 base,
 static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
 {
 	int low = bits - PG_CDIR_BITS;
-	size_t p = 0, spb = o->bw;	/* direct slots a block */
+	bool wide = bits > 32;
+	size_t p = 0;
 
 	for (uint64_t c = 0; c < PG_CDIR_SIZE; c++) {
 		u128 lo = (u128)c << low, hi = lo + (((u128)1 << low) - 1);
-		uint64_t desc;
+		uint64_t desc, root = UINT64_MAX;
 		size_t q;
 		int err;
 
@@ -325,13 +429,16 @@ static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
 		for (q = p + 1; q < n && rs[q].start <= hi; q++)
 			;
 		if (q - p == 1) {
-			blk(o, c / spb)[c % spb] = PG_CDIR_LEAF | leaf_of(o, rs[p].leaf);
+			*dir_slot(o->v, wide, c) = PG_CDIR_LEAF | leaf_of(o, rs[p].leaf);
 			continue;
 		}
-		err = put_chunk(o, rs + p, q - p, lo, bits > 32, &desc);
+		err = put_chunk(o, rs + p, q - p, lo, wide, &desc, wide ? NULL : &root);
 		if (err)
 			return err;
-		blk(o, c / spb)[c % spb] = desc;	/* put_chunk may have moved o->v */
+		/* put_chunk may have moved o->v */
+		*dir_slot(o->v, wide, c) = desc;
+		if (!wide)
+			dir_slot(o->v, wide, c)[1] = root;
 		p = q - 1;
 	}
 	return 0;
@@ -378,7 +485,7 @@ static int build_v6(struct ranges *r, struct out *o)
 				put_small(o, b, sub.v, sub.n, 0, true);
 			} else {
 				memset(b, 0, o->bw * sizeof(uint64_t));
-				err = put_chunk(o, sub.v, sub.n, 0, true, &desc);
+				err = put_chunk(o, sub.v, sub.n, 0, true, &desc, NULL);
 				b = blk(o, desc_el);	/* put_chunk may have moved o->v */
 				b[0] = PG_CSMALL_BIG;
 				b[1] = desc;
@@ -473,9 +580,10 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 	out->nents = n + 1;
 	out->ents = calloc(n + 1, compile_ent_size(fam6));
 	o.bw = compile_blk_size(fam6) / sizeof(uint64_t);
-	err = out->ents ? reserve(&o, PG_CDIR_SIZE / o.bw) : -ENOMEM;
+	err = out->ents ? reserve(&o, dir_blocks(fam6)) : -ENOMEM;
 	if (!err) {
-		o.n = PG_CDIR_SIZE / o.bw;
+		o.n = dir_blocks(fam6);
+		memset(o.v, 0, o.n * o.bw * sizeof(uint64_t));
 		err = sweep(fam6, v, n, out->ents, &r);
 	}
 	o.ents = out->ents;
@@ -596,17 +704,48 @@ static uint64_t half_of(const uint8_t *a)
 	return h;
 }
 
+/* What a run answers for x (its leaf, as a 32-bit one). */
+static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot, uint64_t x)
+{
+	uint64_t d = slot[0];
+	const uint16_t *rk = (const uint16_t *)&slot[1], *k;
+	size_t n = d & ((1u << PG_CN_BITS) - 1), j = 0, i = 0, b;
+
+	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
+		j += rk[r] <= x;
+	if (j > (n - 1) / PG_CRUN_PER)
+		j = (n - 1) / PG_CRUN_PER;
+	b = (d >> 32) + j;
+	if (b >= nblk)
+		return 0;
+	k = (const uint16_t *)(idx + b * (sizeof(union pg_cblk4) / 8));
+	for (unsigned step = PG_CRUN_PER / 2; step; step /= 2)
+		if (k[i + step] <= x)
+			i += step;
+	if (i > k[0])
+		i = k[0];
+	return k[PG_CRUN_PER + i] ? PG_CRUN_FAST(k[PG_CRUN_PER + i]) : 0;
+}
+
+static bool is_run(uint64_t d)
+{
+	return !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
+}
+
 uint32_t compile_leaf(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
 {
 	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t);
 	uint32_t k = (uint32_t)addr[0] << 8 | addr[1], *p;
+	const uint64_t *slot = dir_slot(idx, fam6, k);
 	uint64_t d;
 
-	if (k / bw >= nblk)
+	if (dir_blocks(fam6) > nblk)
 		return 0;
-	d = idx[k];	/* slot k of the direct table's blocks */
+	d = slot[0];
 	if (d & PG_CDIR_LEAF)
 		return (uint32_t)d;
+	if (!fam6 && is_run(d))
+		return run_leaf(idx, nblk, slot, (uint32_t)addr[2] << 8 | addr[3]);
 	p = fam6 ? chunk_pos(idx, nblk, bw, d, half_of(addr), true)
 		 : chunk_pos(idx, nblk, bw, d, (uint32_t)addr[2] << 8 | addr[3], false);
 	if (p && fam6 && (*p & PG_CNODE))
@@ -661,18 +800,24 @@ size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *ents, ui
 	/* IPv6: the low 64 bits bound nodes only inside a prefix longer than /64. */
 	uint64_t nlo = plen > 64 ? (uint64_t)lo : 0, nhi = plen > 64 ? (uint64_t)hi : UINT64_MAX;
 
-	if (!fv || c1 / bw >= nblk)
+	if (!fv || dir_blocks(fam6) > nblk)
 		return 0;
 	for (uint32_t c = c0; c <= c1; c++) {
-		uint64_t d = __atomic_load_n(&idx[c], __ATOMIC_RELAXED), x0, x1;
+		uint64_t *slot = dir_slot(idx, fam6, c), x0, x1;
+		uint64_t d = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		bool run = !fam6 && is_run(d);
 
 		if (d & PG_CDIR_LEAF) {
 			if ((uint32_t)d == fv) {
-				__atomic_store_n(&idx[c], PG_CDIR_LEAF | e, __ATOMIC_RELAXED);
+				__atomic_store_n(slot, PG_CDIR_LEAF | e, __ATOMIC_RELAXED);
 				n++;
 			}
 			continue;
 		}
+		/* A run's leaves cannot name an entry: its shadow tree, with
+		 * the same answers, takes over (after the change below). */
+		if (run)
+			d = run_shadow(d);
 		if (fam6) {
 			x0 = c == c0 ? (uint64_t)(lo >> 64) : (uint64_t)c << 48;
 			x1 = c == c1 ? (uint64_t)(hi >> 64) : (uint64_t)c << 48 | 0xffffffffffffULL;
@@ -682,6 +827,8 @@ size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *ents, ui
 		}
 		n += unfast_run(idx, nblk, bw, chunk_pos(idx, nblk, bw, d, x0, fam6),
 				chunk_pos(idx, nblk, bw, d, x1, fam6), fv, e, nlo, nhi);
+		if (run)
+			__atomic_store_n(slot, d, __ATOMIC_RELEASE);
 	}
 	return n;
 }

@@ -302,13 +302,23 @@ struct pg_cent_v6 {
  * range start <= the address. The array's elements are blocks of one
  * (IPv4: 64 bytes) or two (IPv6: 128) cache lines, so that a lookup costs
  * a few map reads and the search inside a block none:
- *  - blocks 0..: the direct table, a __u64 slot per value of the top 16
- *    address bits: PG_CDIR_LEAF | leaf if the whole /16 has one answer,
- *    else the descriptor of a chunk, base << 32 | levels << 28 | n;
+ *  - blocks 0..: the direct table, a slot per value of the top 16
+ *    address bits (IPv4: struct pg_cslot4, 16 bytes; IPv6: a __u64):
+ *    PG_CDIR_LEAF | leaf if the whole /16 has one answer, else the
+ *    descriptor of a chunk, base << 32 | levels << 28 | n;
  *  - a chunk of up to PG_CSMALL ranges is one small block (levels 0):
  *    k[0] their count less one, their starts k[1..PG_CSMALL), their
  *    leaves l[PG_CSMALL_L4 + i] (IPv4) or l[PG_CSMALL_L6 + i], so that
  *    a sparse /16 costs one read for keys and leaves both;
+ *  - IPv4: a chunk of up to PG_CRUN_MAX ranges whose leaves are all fast
+ *    or none is a run (levels PG_CRUN): blocks of PG_CRUN_PER ranges
+ *    from base, k[0] the block's count less one, its starts k[1..16),
+ *    16-bit leaves k[16 + i] (PG_CRUN_LEAF, 0: none); the slot's rk[]
+ *    hold the first start of blocks 1.. (unused: all ones), so that a
+ *    hit reads the slot and one block. The chunk's B+-tree (as below)
+ *    follows the run's blocks as its shadow, with the same answers in
+ *    32-bit leaves: compile_unfast moves the slot to it before a leaf
+ *    must name its entry;
  *  - a bigger chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
  *    PG_CFAN6) keys a block, levels top-down from block base; level l's
  *    block j has the children j * fan + i below; k[0] of each block is its
@@ -344,11 +354,25 @@ struct pg_cent_v6 {
 #define PG_CSMALL_L4		4	/* after 8 16-bit keys */
 #define PG_CSMALL_L6		16	/* after 8 64-bit keys */
 #define PG_CSMALL_BIG		(1ULL << 63)
+#define PG_CRUN			15	/* the levels of a run */
+#define PG_CRUN_ROOT		4
+#define PG_CRUN_PER		16
+#define PG_CRUN_MAX		(PG_CRUN_PER * (PG_CRUN_ROOT + 1))
+#define PG_CRUN_LEAF(plen, list)	(0x8000 | (plen) << 6 | (list))	/* plen <= 32, list < 64 */
+#define PG_CRUN_FAST(l16)	PG_CFAST_LEAF(((l16) >> 6) & 63, (l16) & 63)
+
+struct pg_cslot4 {
+	__u64 d;
+	__u16 rk[PG_CRUN_ROOT];
+};
+
+#define PG_CSLOTS4		4	/* IPv4 direct slots a block */
 
 union pg_cblk4 {
 	__u16 k[PG_CFAN4];
 	__u32 l[16];
 	__u64 d[8];
+	struct pg_cslot4 s[PG_CSLOTS4];
 };
 
 union pg_cblk6 {

@@ -223,18 +223,56 @@ static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
 PG_DEFINE_CHUNK(4, 16)
 PG_DEFINE_CHUNK(6, 32)
 
+/* The range of x in a run's block: 15 keys after the count. */
+static __always_inline __u32 pg_crun_find(const union pg_cblk4 *b, __u64 x)
+{
+	__u64 lo = 0, d;
+
+	lo += 8 & pg_le16(b->k[lo + 8], x);
+	lo += 4 & pg_le16(b->k[lo + 4], x);
+	lo += 2 & pg_le16(b->k[lo + 2], x);
+	lo += 1 & pg_le16(b->k[lo + 1], x);
+	d = (__u64)b->k[0] - lo;
+	return lo + (d & (__u64)((__s64)d >> 63));
+}
+
+/* A run (maps/pktgate.h): the slot's root keys pick the block, the
+ * block's the leaf, which is fast or none. */
+static __always_inline __u32 pg_crun(void *idx, const struct pg_cslot4 *sl, __u64 v, __u64 x)
+{
+	__u64 j = 0, last = ((v & ((1u << PG_CN_BITS) - 1)) - 1) / PG_CRUN_PER, d;
+	const union pg_cblk4 *b;
+	__u32 el, l16;
+
+	j += 1 & pg_le16(sl->rk[0], x);
+	j += 1 & pg_le16(sl->rk[1], x);
+	j += 1 & pg_le16(sl->rk[2], x);
+	j += 1 & pg_le16(sl->rk[3], x);
+	d = last - j;	/* unused keys are all ones: x may equal them */
+	el = (v >> 32) + j + (d & (__u64)((__s64)d >> 63));
+	b = bpf_map_lookup_elem(idx, &el);
+	if (!b)
+		return 0;
+	l16 = b->k[PG_CRUN_PER + (pg_crun_find(b, x) & (PG_CRUN_PER - 1))];
+	return l16 ? PG_CRUN_FAST(l16) : 0;
+}
+
 static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
 {
-	__u32 s = (__u32)a[0] << 8 | a[1], el = s / 8;
+	__u32 s = (__u32)a[0] << 8 | a[1], el = s / PG_CSLOTS4, x = (__u32)a[2] << 8 | a[3];
 	const union pg_cblk4 *d = bpf_map_lookup_elem(idx, &el);
+	const struct pg_cslot4 *sl;
 	__u64 v;
 
 	if (!d)
 		return 0;
-	v = d->d[s % 8];
+	sl = &d->s[s % PG_CSLOTS4];
+	v = sl->d;
 	if (v & PG_CDIR_LEAF)
 		return (__u32)v;
-	return pg_cchunk4(idx, v, (__u32)a[2] << 8 | a[3]);
+	if (((v >> PG_CN_BITS) & 15) == PG_CRUN)
+		return pg_crun(idx, sl, v, x);
+	return pg_cchunk4(idx, v, x);
 }
 
 static __always_inline __u32 pg_cindex_v6(void *idx, const __u8 *a)

@@ -75,6 +75,7 @@ static void addr_add(uint8_t *a, int alen, int delta)	/* a += delta (+1 or -1) *
 
 static int min_plen;	/* > 0: fewer entries cover the others */
 static int sparse;	/* spread over more /16s */
+static int plain;	/* every entry in list 0 alone: runs (IPv4) */
 
 /* Prefixes clustered in a few places so that they nest and touch. */
 static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
@@ -97,7 +98,7 @@ static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 		mask(e.addr, e.plen, alen);
 		/* Most in list 0 alone (fast when no entry covers them); some
 		 * in list 3, in two lists, with a TTL or a counter (never). */
-		switch (rnd() % 8) {
+		switch (plain ? 7 : rnd() % 8) {
 		case 0: e.rule.lists = 1ULL << 3; e.rule.list_id = 3; break;
 		case 1: e.rule.lists = 3; break;
 		case 2: e.rule.lists = 1; e.rule.expires_ns = 1; break;
@@ -146,9 +147,17 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 	int alen = fam6 ? 16 : 4, bad = 0;
 	char why[256] = "";
 	int err = compile_build(fam6, v, n, &c);
+	size_t runs = 0;
 
 	memset(unfast, 0, sizeof(unfast));
 	fast = 0;
+	/* IPv4 direct slots that are runs (maps/pktgate.h), before any is
+	 * made plain. */
+	for (size_t k = 0; !err && !fam6 && k < PG_CDIR_SIZE; k++) {
+		uint64_t d = c.idx[2 * k];
+
+		runs += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
+	}
 	if (err) {
 		printf("FAIL: %s: compile_build: %s\n", name, strerror(-err));
 		n_fail++;
@@ -216,12 +225,16 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 		snprintf(why, sizeof(why), "no fast leaf was seen");
 		bad = 1;
 	}
+	if (!bad && plain && !fam6 && runs < 10) {
+		snprintf(why, sizeof(why), "only %zu runs", runs);
+		bad = 1;
+	}
 	if (bad) {
 		printf("FAIL: %s: %s\n", name, why);
 		n_fail++;
 	} else {
 		printf("PASS: %s (%zu entries, %zu ranges, %zu index elements, %zu fast leaves "
-		       "seen)\n", name, n, c.ranges, c.nidx, fast);
+		       "seen, %zu runs)\n", name, n, c.ranges, c.nidx, fast, runs);
 		n_pass++;
 	}
 	compile_free(&c);
@@ -297,17 +310,19 @@ int main(void)
 				check_set(name, fam6, v, hosts + 1, 2000);
 			}
 		}
-		for (int round = 0; round < 10; round++) {
-			size_t want = round < 3 ? 40 : round < 8 ? 3000 : 200;
+		for (int round = 0; round < 12; round++) {
+			size_t want = round < 3 ? 40 : round < 8 ? 3000 : round < 10 ? 200 : 1200;
 
 			min_plen = round < 6 ? 0 : fam6 ? 40 : 24;
 			sparse = round >= 8;
+			plain = round >= 10;
 			random_set(v, &n, want, fam6);
 			snprintf(name, sizeof(name), "compile %s random nested set %d (%zu, /%d and "
-				 "longer%s)", f, round, want, min_plen, sparse ? ", sparse" : "");
+				 "longer%s%s)", f, round, want, min_plen, sparse ? ", sparse" : "",
+				 plain ? ", plain" : "");
 			check_set(name, fam6, v, n, 5000);
 		}
-		min_plen = 0;
+		min_plen = sparse = plain = 0;
 	}
 	check_order("v4, a few runs", 0, 3000, 5);
 	check_order("v6, as many runs as allowed", 1, 3000, COMPILE_ORDER_RUNS);

@@ -537,7 +537,7 @@ int add_rule(const struct rule_spec *rs, __u32 *tables, struct log *l)
  * their content is rewritten through mmap for each case, since every
  * update of a map-in-map slot waits for an RCU grace period. The index
  * is self-describing, so room to spare is never read. */
-#define CASE_BLOCKS	(PG_CDIR_SIZE / 8 + 4096)
+#define CASE_BLOCKS	(PG_CDIR_SIZE / PG_CSLOTS4 + 4096)
 #define CASE_ENTS	1024
 static int case_fds[PG_LIST_KIND_MAX][2][TABLES_NCOMPILED];
 
