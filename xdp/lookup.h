@@ -126,55 +126,27 @@ static __always_inline __u64 pg_le64(__u64 k, __u64 x)
 	return ((((~x & k) | (~(x ^ k) & (x - k))) >> 63) & 1) - 1;
 }
 
-/* The last key <= x of a block (its index); k[0] is the key count less
- * one, and the way down proved the first key <= x. */
-static __always_inline __u32 pg_cblk4_find(const union pg_cblk4 *b, __u64 x)
-{
-	__u64 lo = 0, d;
-
-	lo += 16 & pg_le16(b->k[lo + 16], x);
-	lo += 8 & pg_le16(b->k[lo + 8], x);
-	lo += 4 & pg_le16(b->k[lo + 4], x);
-	lo += 2 & pg_le16(b->k[lo + 2], x);
-	lo += 1 & pg_le16(b->k[lo + 1], x);
-	d = (__u64)b->k[0] - lo;	/* unused keys are all ones: x may equal them */
-	return lo + (d & (__u64)((__s64)d >> 63));
+/* name(b, x): the last key <= x of a block (its index), by halving from
+ * step TOP; k[0] is the key count less one, and the way down proved the
+ * first key <= x. For tree blocks (TOP: half the fan), small blocks and
+ * runs' blocks (maps/pktgate.h). */
+#define PG_DEFINE_FIND(name, F, LE, TOP)				\
+static __always_inline __u32 name(const union pg_cblk##F *b, __u64 x)	\
+{									\
+	__u64 lo = 0, d;						\
+									\
+	_Pragma("unroll")						\
+	for (__u32 step = (TOP); step; step /= 2)			\
+		lo += step & LE(b->k[lo + step], x);			\
+	d = (__u64)b->k[0] - lo;	/* unused keys are all ones: x may equal them */ \
+	return lo + (d & (__u64)((__s64)d >> 63));			\
 }
 
-static __always_inline __u32 pg_cblk6_find(const union pg_cblk6 *b, __u64 x)
-{
-	__u64 lo = 0, d;
-
-	lo += 8 & pg_le64(b->k[lo + 8], x);
-	lo += 4 & pg_le64(b->k[lo + 4], x);
-	lo += 2 & pg_le64(b->k[lo + 2], x);
-	lo += 1 & pg_le64(b->k[lo + 1], x);
-	d = b->k[0] - lo;
-	return lo + (d & (__u64)((__s64)d >> 63));
-}
-
-/* The same over the PG_CSMALL keys of a small block (maps/pktgate.h). */
-static __always_inline __u32 pg_csmall4_find(const union pg_cblk4 *b, __u64 x)
-{
-	__u64 lo = 0, d;
-
-	lo += 4 & pg_le16(b->k[lo + 4], x);
-	lo += 2 & pg_le16(b->k[lo + 2], x);
-	lo += 1 & pg_le16(b->k[lo + 1], x);
-	d = (__u64)b->k[0] - lo;
-	return lo + (d & (__u64)((__s64)d >> 63));
-}
-
-static __always_inline __u32 pg_csmall6_find(const union pg_cblk6 *b, __u64 x)
-{
-	__u64 lo = 0, d;
-
-	lo += 4 & pg_le64(b->k[lo + 4], x);
-	lo += 2 & pg_le64(b->k[lo + 2], x);
-	lo += 1 & pg_le64(b->k[lo + 1], x);
-	d = b->k[0] - lo;
-	return lo + (d & (__u64)((__s64)d >> 63));
-}
+PG_DEFINE_FIND(pg_cblk4_find, 4, pg_le16, PG_CFAN4 / 2)
+PG_DEFINE_FIND(pg_cblk6_find, 6, pg_le64, PG_CFAN6 / 2)
+PG_DEFINE_FIND(pg_csmall4_find, 4, pg_le16, PG_CSMALL / 2)
+PG_DEFINE_FIND(pg_csmall6_find, 6, pg_le64, PG_CSMALL / 2)
+PG_DEFINE_FIND(pg_crun_find, 4, pg_le16, PG_CRUN_PER / 2)
 
 /* One level of a chunk's tree, if the chunk has it (levels run from
  * PG_CLEVELS_MAX down to 1; the chunk's top is its number of levels). */
@@ -222,19 +194,6 @@ static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
 
 PG_DEFINE_CHUNK(4, 16)
 PG_DEFINE_CHUNK(6, 32)
-
-/* The range of x in a run's block: 15 keys after the count. */
-static __always_inline __u32 pg_crun_find(const union pg_cblk4 *b, __u64 x)
-{
-	__u64 lo = 0, d;
-
-	lo += 8 & pg_le16(b->k[lo + 8], x);
-	lo += 4 & pg_le16(b->k[lo + 4], x);
-	lo += 2 & pg_le16(b->k[lo + 2], x);
-	lo += 1 & pg_le16(b->k[lo + 1], x);
-	d = (__u64)b->k[0] - lo;
-	return lo + (d & (__u64)((__s64)d >> 63));
-}
 
 /* A run (maps/pktgate.h): the slot's root keys pick the block, the
  * block's the leaf, which is fast or none. */
