@@ -164,7 +164,7 @@ struct out {
  * and a run's root keys), IPv6 slots 8. */
 static size_t dir_blocks(int fam6)
 {
-	return fam6 ? PG_CDIR_SIZE / (sizeof(union pg_cblk6) / 8) : PG_CDIR_SIZE / PG_CSLOTS4;
+	return fam6 ? PG_CDIR6_SLOTS / (sizeof(union pg_cblk6) / 8) : PG_CDIR_SIZE / PG_CSLOTS4;
 }
 
 /* Slot c's descriptor word (IPv4: the root keys are the next word). */
@@ -409,39 +409,57 @@ static int put_tree(struct out *o, const struct range *rs, size_t n, u128 base, 
 	return 0;
 }
 
-/* The direct table over keys of bits bits (32, or the top 64 of IPv6),
- * with chunks behind it for /16s that have more than one range. */
-static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
+/* Direct slots from slot on, count of them, each over 2^low keys from lo0
+ * on, with chunks behind those that have more than one range. */
+static int put_slots(struct out *o, const struct range *rs, size_t n, u128 lo0, int low,
+		     size_t slot, size_t count, bool wide)
 {
-	int low = bits - PG_CDIR_BITS;
-	bool wide = bits > 32;
 	size_t p = 0;
 
-	for (uint64_t c = 0; c < PG_CDIR_SIZE; c++) {
-		u128 lo = (u128)c << low, hi = lo + (((u128)1 << low) - 1);
+	for (size_t c = 0; c < count; c++) {
+		u128 lo = lo0 + ((u128)c << low), hi = lo + (((u128)1 << low) - 1);
 		uint64_t desc, root = UINT64_MAX;
 		size_t q;
 		int err;
 
-		/* rs[p]: the range holding lo; rs[p..q): those in this /16. */
+		/* rs[p]: the range holding lo; rs[p..q): those in this slot. */
 		while (p + 1 < n && rs[p + 1].start <= lo)
 			p++;
 		for (q = p + 1; q < n && rs[q].start <= hi; q++)
 			;
 		if (q - p == 1) {
-			*dir_slot(o->v, wide, c) = PG_CDIR_LEAF | leaf_of(o, rs[p].leaf);
+			*dir_slot(o->v, wide, slot + c) = PG_CDIR_LEAF | leaf_of(o, rs[p].leaf);
 			continue;
 		}
 		err = put_chunk(o, rs + p, q - p, lo, wide, &desc, wide ? NULL : &root);
 		if (err)
 			return err;
 		/* put_chunk may have moved o->v */
-		*dir_slot(o->v, wide, c) = desc;
+		*dir_slot(o->v, wide, slot + c) = desc;
 		if (!wide)
-			dir_slot(o->v, wide, c)[1] = root;
+			dir_slot(o->v, wide, slot + c)[1] = root;
 		p = q - 1;
 	}
 	return 0;
+}
+
+/* The direct table: IPv4 over 32-bit keys; IPv6 over the top 64 bits,
+ * 2000::/3 by /20s (PG_CDIR6_SLOT). */
+static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
+{
+	int err;
+
+	if (bits == 32)
+		return put_slots(o, rs, n, 0, 32 - PG_CDIR_BITS, 0, PG_CDIR_SIZE, false);
+	err = put_slots(o, rs, n, 0, 48, 0, 0x2000, true);
+	for (size_t c = 0x2000; c < 0x4000; c++)
+		o->v[c] = PG_CDIR_LEAF;	/* read by no lookup */
+	if (!err)
+		err = put_slots(o, rs, n, (u128)1 << 61, 64 - 3 - PG_CDIR6_UBITS, PG_CDIR_SIZE,
+				(size_t)1 << PG_CDIR6_UBITS, true);
+	if (!err)
+		err = put_slots(o, rs, n, (u128)0x4000 << 48, 48, 0x4000, PG_CDIR_SIZE - 0x4000, true);
+	return err;
 }
 
 static int build_v4(struct ranges *r, struct out *o)
@@ -735,7 +753,7 @@ static bool is_run(uint64_t d)
 uint32_t compile_leaf(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
 {
 	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t);
-	uint32_t k = (uint32_t)addr[0] << 8 | addr[1], *p;
+	uint32_t k = fam6 ? PG_CDIR6_SLOT(half_of(addr)) : (uint32_t)addr[0] << 8 | addr[1], *p;
 	const uint64_t *slot = dir_slot(idx, fam6, k);
 	uint64_t d;
 
@@ -790,45 +808,60 @@ static size_t unfast_run(const uint64_t *idx, size_t nblk, size_t bw, uint32_t *
 	return n;
 }
 
+/* One direct slot's part, keys x0..x1, of compile_unfast. */
+static size_t unfast_slot(uint64_t *idx, size_t nblk, int fam6, uint64_t *slot, uint64_t x0,
+			  uint64_t x1, uint32_t fv, uint32_t e, uint64_t nlo, uint64_t nhi)
+{
+	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t), n;
+	uint64_t d = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	bool run = !fam6 && is_run(d);
+
+	if (d & PG_CDIR_LEAF) {
+		if ((uint32_t)d != fv)
+			return 0;
+		__atomic_store_n(slot, PG_CDIR_LEAF | e, __ATOMIC_RELAXED);
+		return 1;
+	}
+	/* A run's leaves cannot name an entry: its shadow tree, with the
+	 * same answers, takes over (after the change below). */
+	if (run)
+		d = run_shadow(d);
+	n = unfast_run(idx, nblk, bw, chunk_pos(idx, nblk, bw, d, x0, fam6),
+		       chunk_pos(idx, nblk, bw, d, x1, fam6), fv, e, nlo, nhi);
+	if (run)
+		__atomic_store_n(slot, d, __ATOMIC_RELEASE);
+	return n;
+}
+
 size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *ents, uint32_t e)
 {
-	size_t bw = compile_blk_size(fam6) / sizeof(uint64_t), n = 0;
 	uint32_t fv = compile_fast_leaf(ents, fam6, e);
-	int plen = compile_rule((void *)ents, fam6, e)->prefixlen, w = fam6 ? 128 : 32;
+	int plen = compile_rule((void *)ents, fam6, e)->prefixlen;
 	u128 lo = key_of(fam6, compile_addr(ents, fam6, e)), hi = last_of(fam6, lo, plen);
-	uint32_t c0 = (uint32_t)(lo >> (w - 16)), c1 = (uint32_t)(hi >> (w - 16));
 	/* IPv6: the low 64 bits bound nodes only inside a prefix longer than /64. */
 	uint64_t nlo = plen > 64 ? (uint64_t)lo : 0, nhi = plen > 64 ? (uint64_t)hi : UINT64_MAX;
+	size_t n = 0;
 
 	if (!fv || dir_blocks(fam6) > nblk)
 		return 0;
-	for (uint32_t c = c0; c <= c1; c++) {
-		uint64_t *slot = dir_slot(idx, fam6, c), x0, x1;
-		uint64_t d = __atomic_load_n(slot, __ATOMIC_RELAXED);
-		bool run = !fam6 && is_run(d);
+	if (!fam6) {
+		for (uint32_t c = (uint32_t)(lo >> 16); c <= (uint32_t)(hi >> 16); c++)
+			n += unfast_slot(idx, nblk, 0, dir_slot(idx, false, c),
+					 c == (uint32_t)(lo >> 16) ? (uint64_t)(lo & 0xffff) : 0,
+					 c == (uint32_t)(hi >> 16) ? (uint64_t)(hi & 0xffff) : 0xffff,
+					 fv, e, nlo, nhi);
+		return n;
+	}
+	/* IPv6: the slots of the top halves lo..hi, /16s or (2000::/3) /20s. */
+	for (uint64_t t = (uint64_t)(lo >> 64), top = (uint64_t)(hi >> 64);;) {
+		uint64_t span = t >> 61 == 1 ? 1ULL << 44 : 1ULL << 48;
+		uint64_t slo = t & ~(span - 1), shi = slo + (span - 1);
 
-		if (d & PG_CDIR_LEAF) {
-			if ((uint32_t)d == fv) {
-				__atomic_store_n(slot, PG_CDIR_LEAF | e, __ATOMIC_RELAXED);
-				n++;
-			}
-			continue;
-		}
-		/* A run's leaves cannot name an entry: its shadow tree, with
-		 * the same answers, takes over (after the change below). */
-		if (run)
-			d = run_shadow(d);
-		if (fam6) {
-			x0 = c == c0 ? (uint64_t)(lo >> 64) : (uint64_t)c << 48;
-			x1 = c == c1 ? (uint64_t)(hi >> 64) : (uint64_t)c << 48 | 0xffffffffffffULL;
-		} else {
-			x0 = c == c0 ? (uint64_t)(lo & 0xffff) : 0;
-			x1 = c == c1 ? (uint64_t)(hi & 0xffff) : 0xffff;
-		}
-		n += unfast_run(idx, nblk, bw, chunk_pos(idx, nblk, bw, d, x0, fam6),
-				chunk_pos(idx, nblk, bw, d, x1, fam6), fv, e, nlo, nhi);
-		if (run)
-			__atomic_store_n(slot, d, __ATOMIC_RELEASE);
+		n += unfast_slot(idx, nblk, 1, dir_slot(idx, true, PG_CDIR6_SLOT(t)), t,
+				 shi < top ? shi : top, fv, e, nlo, nhi);
+		if (shi >= top)
+			break;
+		t = shi + 1;
 	}
 	return n;
 }

@@ -303,9 +303,11 @@ struct pg_cent_v6 {
  * (IPv4: 64 bytes) or two (IPv6: 128) cache lines, so that a lookup costs
  * a few map reads and the search inside a block none:
  *  - blocks 0..: the direct table, a slot per value of the top 16
- *    address bits (IPv4: struct pg_cslot4, 16 bytes; IPv6: a __u64):
- *    PG_CDIR_LEAF | leaf if the whole /16 has one answer, else the
- *    descriptor of a chunk, base << 32 | levels << 28 | n;
+ *    address bits (IPv4: struct pg_cslot4, 16 bytes; IPv6: a __u64,
+ *    and in 2000::/3, where every global unicast address is, a slot per
+ *    /20 instead: PG_CDIR6_SLOT): PG_CDIR_LEAF | leaf if the whole slot
+ *    has one answer, else the descriptor of a chunk,
+ *    base << 32 | levels << 28 | n;
  *  - a chunk of up to PG_CSMALL ranges is one small block (levels 0):
  *    k[0] their count less one, their starts k[1..PG_CSMALL), their
  *    leaves l[PG_CSMALL_L4 + i] (IPv4) or l[PG_CSMALL_L6 + i], so that
@@ -345,6 +347,13 @@ struct pg_cent_v6 {
 #define PG_CDIR_BITS		16
 #define PG_CDIR_SIZE		(1u << PG_CDIR_BITS)
 #define PG_CDIR_LEAF		(1ULL << 63)
+/* IPv6 slots by the top 64 bits t: 2000::/3 by its /20s after the /16s
+ * (whose slots 0x2000-0x3fff no lookup reads). */
+#define PG_CDIR6_UBITS		17	/* bits 3..19 */
+#define PG_CDIR6_SLOTS		(PG_CDIR_SIZE + (1u << PG_CDIR6_UBITS))
+#define PG_CDIR6_SLOT(t)	((t) >> 61 == 1 ?					\
+				 PG_CDIR_SIZE + (__u32)(((t) >> 44) & ((1u << PG_CDIR6_UBITS) - 1)) : \
+				 (__u32)((t) >> 48))
 #define PG_CNODE		0x80000000u
 #define PG_CN_BITS		28
 #define PG_CLEVELS_MAX		6	/* fan^6 ranges: more than any chunk has */

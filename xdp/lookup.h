@@ -236,17 +236,21 @@ static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
 
 static __always_inline __u32 pg_cindex_v6(void *idx, const __u8 *a)
 {
-	__u32 s = (__u32)a[0] << 8 | a[1], el = s / 16, e;
-	const union pg_cblk6 *d = bpf_map_lookup_elem(idx, &el);
-	__u64 v, half;
+	__u64 v, half, top;
+	__u32 s, el, e;
+	const union pg_cblk6 *d;
 
+	__builtin_memcpy(&half, a, 8);
+	top = __builtin_bswap64(half);
+	s = PG_CDIR6_SLOT(top);
+	el = s / 16;
+	d = bpf_map_lookup_elem(idx, &el);
 	if (!d)
 		return 0;
 	v = d->d[s % 16];
 	if (v & PG_CDIR_LEAF)
 		return (__u32)v;
-	__builtin_memcpy(&half, a, 8);
-	e = pg_cchunk6(idx, v, __builtin_bswap64(half));
+	e = pg_cchunk6(idx, v, top);
 	if (!(e & PG_CNODE))
 		return e;
 	el = e & ~PG_CNODE;

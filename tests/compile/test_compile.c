@@ -93,6 +93,8 @@ static void random_set(struct compile_ent *v, size_t *n, size_t want, int fam6)
 		 * from 64 /16s, a few entries each: small chunks). */
 		e.addr[0] = 0x20 + rnd() % 3;
 		e.addr[1] = rnd() % (sparse ? 22 : 2);
+		if (sparse && rnd() % 4 == 0)	/* IPv6: outside 2000::/3 too */
+			e.addr[0] = rnd() % 2 ? 0xfc + rnd() % 4 : rnd() % 0x20;
 		if (rnd() % 4 == 0)
 			e.plen = w - rnd() % 3;	/* many hosts and near-hosts */
 		mask(e.addr, e.plen, alen);
