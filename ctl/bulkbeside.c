@@ -5,13 +5,13 @@
  * so that it costs what it changes rather than a rebuild of every list of
  * the kind. A queued key the compiled tier holds, and a compiled entry of
  * a list being dropped, change that record instead, in a copy of the
- * entry array published by the same switch (the index is kept). Only when no rule of its
- * own is queued, at most one in BESIDE_RATIO compiled records changes
- * (and fewer are left in no list), and for a family it adds to, the
- * dynamic tier then holds at most BESIDE_MAX entries and the compiled tier
- * BESIDE_RATIO times as many live ones (else compiling it all costs little
- * more, and keeps the datapath on one tier). The next change that is not
- * small compiles everything again.
+ * entry array published by the same switch (the index is kept). Only
+ * when no rule of its own is queued, at most one in BESIDE_RATIO compiled
+ * records changes (and fewer are left in no list), and for a family it
+ * adds to, the dynamic tier then holds at most BESIDE_MAX entries and the
+ * compiled tier BESIDE_RATIO times as many live ones (else compiling it
+ * all costs little more, and keeps the datapath on one tier). The next
+ * change that is not small compiles everything again.
  */
 #include <errno.h>
 #include <stdlib.h>
