@@ -369,6 +369,7 @@ struct pg_cent_v6 {
 #define PG_CRUN_MAX		(PG_CRUN_PER * (PG_CRUN_ROOT + 1))
 #define PG_CRUN_LEAF(plen, list)	(0x8000 | (plen) << 6 | (list))	/* plen <= 32, list < 64 */
 #define PG_CRUN_FAST(l16)	PG_CFAST_LEAF(((l16) >> 6) & 63, (l16) & 63)
+_Static_assert(PG_MAX_LISTS <= 64, "a run's 16-bit leaf holds a list id in 6 bits");
 
 struct pg_cslot4 {
 	__u64 d;
