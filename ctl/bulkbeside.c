@@ -167,7 +167,7 @@ int bulk_beside_edit(struct pg_ctx *ctx, struct bulk *b, int f, int fds[TABLES_N
 
 			while (j < b->ncedit[f] && b->cedit[f][j].idx == at)
 				j++;
-			compile_unfast(ip, ni, f, p, at);
+			compile_unfast(ip, ni, f, compile_rule(p, f, at), at);
 			bulk_cedit_apply(&b->cedit[f][i], j - i, compile_rule(ep, f, at), now);
 			i = j;
 		}

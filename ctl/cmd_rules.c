@@ -233,24 +233,24 @@ static uint32_t compiled_find(int fd, int fam6, const uint8_t *addr, uint8_t ple
 static int compiled_put(const struct slot *sl, const struct pg_rule *r)
 {
 	union { struct pg_cent_v4 v4; struct pg_cent_v6 v6; } rec;
-	size_t n, vsz, ni, ivsz;
 	uint32_t i = sl->cidx;
-	void *p, *ip;
 	uint8_t plen;
 
 	/* The rule leads both layouts; parent, address and prefix length
 	 * (the records' sort order) stay. */
 	if (bpf_map_lookup_elem(sl->fd, &i, &rec))
 		return -1;
-	p = tables_mmap(sl->fd, &n, &vsz, false);
-	ip = p ? tables_mmap(sl->idx_fd, &ni, &ivsz, true) : NULL;
-	if (!ip) {
-		tables_munmap(p, n, vsz);
-		return -1;
+	/* Only an entry with fast leaves needs the index (mapping it costs
+	 * a few ms at a million entries: the kernel maps every page). */
+	if (compile_fast_leaf(&rec, sl->fam6)) {
+		size_t ni, ivsz;
+		void *ip = tables_mmap(sl->idx_fd, &ni, &ivsz, true);
+
+		if (!ip)
+			return -1;
+		compile_unfast(ip, ni, sl->fam6, &rec, i);
+		tables_munmap(ip, ni, ivsz);
 	}
-	compile_unfast(ip, ni, sl->fam6, p, i);
-	tables_munmap(ip, ni, ivsz);
-	tables_munmap(p, n, vsz);
 	plen = rec.v4.r.prefixlen;
 	memcpy(&rec, r, sizeof(*r));
 	rec.v4.r.prefixlen = plen;

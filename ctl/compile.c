@@ -173,12 +173,12 @@ static uint64_t *dir_slot(const uint64_t *idx, bool wide, size_t c)
 	return (uint64_t *)idx + (wide ? c : 2 * c);
 }
 
-uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e)
+uint32_t compile_fast_leaf(const void *rec, int fam6)
 {
-	const struct pg_rule *r = compile_rule((void *)ents, fam6, e);
+	const struct pg_rule *r = rec;
 
-	if (!e || r->expires_ns || r->rule_id || !r->lists || (r->lists & (r->lists - 1)) ||
-	    compile_parent(ents, fam6, e))
+	if (r->expires_ns || r->rule_id || !r->lists || (r->lists & (r->lists - 1)) ||
+	    compile_parent(rec, fam6, 0))
 		return 0;
 	return PG_CFAST_LEAF(r->prefixlen, r->list_id);
 }
@@ -186,7 +186,8 @@ uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e)
 /* What the index holds for a range's entry (or a PG_CNODE block). */
 static uint32_t leaf_of(const struct out *o, uint32_t leaf)
 {
-	uint32_t f = leaf & PG_CNODE ? 0 : compile_fast_leaf(o->ents, o->fam6, leaf);
+	uint32_t f = !leaf || (leaf & PG_CNODE) ? 0 :
+		     compile_fast_leaf(compile_rule((void *)o->ents, o->fam6, leaf), o->fam6);
 
 	return f ? f : leaf;
 }
@@ -833,11 +834,11 @@ static size_t unfast_slot(uint64_t *idx, size_t nblk, int fam6, uint64_t *slot, 
 	return n;
 }
 
-size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *ents, uint32_t e)
+size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *rec, uint32_t e)
 {
-	uint32_t fv = compile_fast_leaf(ents, fam6, e);
-	int plen = compile_rule((void *)ents, fam6, e)->prefixlen;
-	u128 lo = key_of(fam6, compile_addr(ents, fam6, e)), hi = last_of(fam6, lo, plen);
+	uint32_t fv = compile_fast_leaf(rec, fam6);
+	int plen = ((const struct pg_rule *)rec)->prefixlen;
+	u128 lo = key_of(fam6, compile_addr(rec, fam6, 0)), hi = last_of(fam6, lo, plen);
 	/* IPv6: the low 64 bits bound nodes only inside a prefix longer than /64. */
 	uint64_t nlo = plen > 64 ? (uint64_t)lo : 0, nhi = plen > 64 ? (uint64_t)hi : UINT64_MAX;
 	size_t n = 0;

@@ -65,15 +65,15 @@ uint32_t compile_parent(const void *ents, int fam6, size_t i);
 /* The entry of exactly this prefix in sorted records, 0 if none. */
 size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *addr, uint8_t plen);
 
-/* The fast leaf (PG_CFAST) that stands for entry e in the index, 0 if a
- * hit on e must read its record. */
-uint32_t compile_fast_leaf(const void *ents, int fam6, size_t e);
+/* The fast leaf (PG_CFAST) that stands for the entry of record rec (a
+ * struct pg_cent_v4/v6) in the index, 0 if a hit on it must read rec. */
+uint32_t compile_fast_leaf(const void *rec, int fam6);
 
 /* Turns entry e's fast leaves in a live index into e itself, so that its
- * record can change in place next (the datapath then reads it); safe
- * under traffic, since both leaves give the same answer until then. The
- * number of leaves changed. */
-size_t compile_unfast(uint64_t *idx, size_t nidx, int fam6, const void *ents, uint32_t e);
+ * record (rec, as it is now) can change in place next (the datapath then
+ * reads it); safe under traffic, since both leaves give the same answer
+ * until then. The number of leaves changed. */
+size_t compile_unfast(uint64_t *idx, size_t nidx, int fam6, const void *rec, uint32_t e);
 
 /* The leaf the datapath's index lookup finds for addr. */
 uint32_t compile_leaf(const uint64_t *idx, size_t nidx, int fam6, const uint8_t *addr);

@@ -126,7 +126,8 @@ static int probe(const struct compiled *c, const struct compile_ent *v, size_t n
 	int alen = c->fam6 ? 16 : 4;
 	long want = ref_lookup(v, n, a, alen);
 	uint32_t got = compile_lookup(c, a), leaf = compile_leaf(c->idx, c->nidx, c->fam6, a);
-	uint32_t fv = want < 0 ? 0 : compile_fast_leaf(c->ents, c->fam6, want + 1);
+	uint32_t fv = want < 0 ? 0 : compile_fast_leaf(compile_rule(c->ents, c->fam6, want + 1),
+							c->fam6);
 
 	if (got != (uint32_t)(want + 1)) {
 		snprintf(why, wlen, "address %02x%02x%02x%02x..: got %u, expected %ld", a[0], a[1],
@@ -195,9 +196,9 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 	for (int pass = 0; pass < 2 && !bad; pass++) {
 		if (pass)
 			for (size_t i = 1; i < c.nents; i += 1 + rnd() % 3)
-				if (compile_fast_leaf(c.ents, fam6, i)) {
+				if (compile_fast_leaf(compile_rule(c.ents, fam6, i), fam6)) {
 					unfast[i] = 1;
-					compile_unfast(c.idx, c.nidx, fam6, c.ents, i);
+					compile_unfast(c.idx, c.nidx, fam6, compile_rule(c.ents, fam6, i), i);
 				}
 		for (size_t i = 0; i < n && !bad; i++) {
 			uint8_t pts[4][16];
