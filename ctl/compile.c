@@ -647,17 +647,23 @@ size_t compile_find(const void *ents, size_t nents, int fam6, const uint8_t *add
 	return 0;
 }
 
-/* Where the leaf of the range holding x is in a small block. */
-static uint32_t *small_pos(const uint64_t *b, uint64_t x, bool wide)
+/* The last key <= x of a block (its index), halving from step top; k[0]
+ * is the key count less one. As xdp/lookup.h's PG_DEFINE_FIND. */
+static size_t blk_find(const uint64_t *b, bool wide, unsigned top, uint64_t x)
 {
 	size_t i = 0, cnt1 = wide ? b[0] : ((const uint16_t *)b)[0];
 
-	for (unsigned step = PG_CSMALL / 2; step; step /= 2)
+	for (unsigned step = top; step; step /= 2)
 		if ((wide ? b[i + step] : ((const uint16_t *)b)[i + step]) <= x)
 			i += step;
-	if (i > cnt1)
-		i = cnt1;
-	return (uint32_t *)b + (wide ? PG_CSMALL_L6 : PG_CSMALL_L4) + i;
+	return i > cnt1 ? cnt1 : i;
+}
+
+/* Where the leaf of the range holding x is in a small block. */
+static uint32_t *small_pos(const uint64_t *b, uint64_t x, bool wide)
+{
+	return (uint32_t *)b + (wide ? PG_CSMALL_L6 : PG_CSMALL_L4) +
+	       blk_find(b, wide, PG_CSMALL / 2, x);
 }
 
 /* As the datapath does it (xdp/lookup.h), block by block: where the
@@ -672,28 +678,12 @@ static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t
 
 	if (!levels)
 		return off < nblk ? small_pos(idx + off * bw, x, wide) : NULL;
-	if (levels > PG_CLEVELS_MAX)
+	if (levels > PG_CLEVELS_MAX || tree_levels(n, fan, cnt) != levels)
 		return NULL;
-	cnt[0] = (n + fan - 1) / fan;
-	for (size_t l = 1; l < levels; l++)
-		cnt[l] = (cnt[l - 1] + fan - 1) / fan;
 	for (size_t l = levels; l-- > 0;) {
-		const uint64_t *b;
-		size_t lo = 0, cnt1;
-
 		if (off + j >= nblk)
 			return NULL;
-		b = idx + (off + j) * bw;
-		for (unsigned step = fan / 2; step; step /= 2) {
-			uint64_t k = wide ? b[lo + step] : ((const uint16_t *)b)[lo + step];
-
-			if (k <= x)
-				lo += step;
-		}
-		cnt1 = wide ? b[0] : ((const uint16_t *)b)[0];
-		if (lo > cnt1)
-			lo = cnt1;
-		j = j * fan + lo;
+		j = j * fan + blk_find(idx + (off + j) * bw, wide, fan / 2, x);
 		off += cnt[l];
 	}
 	if (off + j / lpb >= nblk)
@@ -728,7 +718,7 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 {
 	uint64_t d = slot[0];
 	const uint16_t *rk = (const uint16_t *)&slot[1], *k;
-	size_t n = d & ((1u << PG_CN_BITS) - 1), j = 0, i = 0, b;
+	size_t n = d & ((1u << PG_CN_BITS) - 1), j = 0, i, b;
 
 	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
 		j += rk[r] <= x;
@@ -738,11 +728,7 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 	if (b >= nblk)
 		return 0;
 	k = (const uint16_t *)(idx + b * (sizeof(union pg_cblk4) / 8));
-	for (unsigned step = PG_CRUN_PER / 2; step; step /= 2)
-		if (k[i + step] <= x)
-			i += step;
-	if (i > k[0])
-		i = k[0];
+	i = blk_find((const uint64_t *)k, false, PG_CRUN_PER / 2, x);
 	return k[PG_CRUN_PER + i] ? PG_CRUN_FAST(k[PG_CRUN_PER + i]) : 0;
 }
 
