@@ -16,6 +16,7 @@
 #include "pins.h"
 #include "safety.h"
 #include "tc.h"
+#include "toptable.h"
 #include "xdp.h"
 
 enum { TC_INGRESS, TC_EGRESS, TC_BOTH };		/* --tc, in table order */
@@ -26,6 +27,7 @@ struct attach_opts {
 	bool xdp, no_xdp;
 	bool drop_malformed;
 	bool no_top;
+	unsigned long top_sample;	/* --top-sample N; 0: not given */
 	int policy, egress_policy;	/* POLICY_*, -1 = not given (pass) */
 	bool stateless;
 	const char *lists;		/* --lists NAME,... (NULL: all) */
@@ -62,8 +64,11 @@ static void print_hooks(struct pg_ctx *ctx, const char *ifname, int ifindex, con
 	out_arr_close();
 	out_bool("drop_malformed", NULL, rec->drop_malformed);
 	out_bool("top", NULL, !rec->no_top);
+	out_u64("top_sample", NULL, top_every(rec));
 	out_text("%s%s", rec->drop_malformed ? ", dropping malformed packets" : "",
 		 rec->no_top ? ", no top talkers" : "");
+	if (!rec->no_top && top_every(rec) > 1)
+		out_text(", top talkers sampled 1 in %u", top_every(rec));
 	policy_print(ctx, rec);
 	syncookie_print(rec->syn_ports, true);
 	out_text("\n");
@@ -82,6 +87,12 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	(void)argc;
 	if (o->xdp && o->no_xdp)
 		return p_usage("attach: --xdp and --no-xdp contradict each other");
+	if (o->top_sample && o->no_top)
+		return p_usage("attach: --top-sample and --no-top contradict each other");
+	if (o->top_sample > PG_TOP_SAMPLE_MAX)
+		return p_usage("attach: --top-sample %lu is out of range (1 to %u)", o->top_sample,
+			       PG_TOP_SAMPLE_MAX);
+	want.top_sample = o->top_sample > 1 ? o->top_sample : 0;
 	want_xdp = !o->no_xdp;
 	if (o->tc == TC_INGRESS || o->tc == TC_BOTH)
 		tc_hooks |= PG_HOOK_BIT(PG_HOOK_TC_INGRESS);
@@ -144,7 +155,7 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	/* Hooks attached before with other options are re-attached with these;
 	 * with the same options, a TC hook that has our program keeps it, as
 	 * XDP does (the record was checked against the kernel). */
-	if (rec.drop_malformed != want.drop_malformed || rec.no_top != want.no_top ||
+	if (rec.drop_malformed != want.drop_malformed || !top_same(&rec, &want) ||
 	    !policy_same(&rec, &want))
 		tc_hooks |= rec.hooks & TC_HOOKS;
 	else
@@ -186,6 +197,7 @@ static int do_attach(struct pg_ctx *ctx, void *optp, int argc, char **argv)
 	}
 	rec.drop_malformed = want.drop_malformed;
 	rec.no_top = want.no_top;
+	rec.top_sample = want.top_sample;
 	rec.policy_drop = want.policy_drop;
 	rec.stateless = want.stateless;
 	rec.lists = want.lists;
@@ -363,6 +375,9 @@ static const struct pg_opt attach_opts[] = {
 	OPT("no-xdp", 0, OPT_FLAG, struct attach_opts, no_xdp, NULL, "leave XDP out (with --tc)"),
 	OPT("no-top", 0, OPT_FLAG, struct attach_opts, no_top, NULL,
 	    "keep no per-address counters (top talkers): no sketch update per packet"),
+	OPT("top-sample", 0, OPT_UINT, struct attach_opts, top_sample, "N",
+	    "feed the top-talker sketch one packet in N, at random, each counting N times "
+	    "(top and the exporter show estimates; default 1: every packet, exactly)"),
 	OPT("drop-malformed", 0, OPT_FLAG, struct attach_opts, drop_malformed, NULL,
 	    "drop packets that cannot be parsed (default: pass and count them)"),
 	OPT("policy", 0, OPT_ENUM, struct attach_opts, policy, "POLICY",

@@ -45,6 +45,7 @@
 #include "rsline.h"
 #include "safety.h"
 #include "scope.h"
+#include "toptable.h"
 
 struct save_opts {
 	bool all;
@@ -756,6 +757,8 @@ static int save_attachments(struct pg_ctx *ctx, FILE *f)
 			fputs(" --drop-malformed", f);
 		if (r.no_top)
 			fputs(" --no-top", f);
+		else if (top_every(&r) > 1)
+			fprintf(f, " --top-sample %u", top_every(&r));
 		if (r.policy_drop & (PG_HOOK_BIT(PG_HOOK_XDP) | PG_HOOK_BIT(PG_HOOK_TC_INGRESS)))
 			fputs(" --policy drop", f);
 		if (r.policy_drop & PG_HOOK_BIT(PG_HOOK_TC_EGRESS))

@@ -12,6 +12,7 @@
 #include "confirm.h"
 #include "policy.h"
 #include "syncookie.h"
+#include "toptable.h"
 #include "ctx.h"
 #include "iface.h"
 #include "names.h"
@@ -54,6 +55,8 @@ static void print_attached(struct pg_ctx *ctx, const struct iface_table *t)
 			out_u64("prog_id", "%8llu ", rec->prog_id[h]);
 			out_bool("drop_malformed", NULL, rec->drop_malformed);
 			out_text("%-9s ", rec->drop_malformed ? "drop" : "pass");
+			out_bool("top", NULL, !rec->no_top);
+			out_u64("top_sample", NULL, top_every(rec));
 			{
 				char names[PG_MAX_LISTS * PG_LIST_NAME_LEN];
 				bool drop = rec->policy_drop & PG_HOOK_BIT(h);

@@ -90,6 +90,8 @@ static int tc_attach_some(struct pg_ctx *ctx, int ifindex, const char *ifname, i
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
 	skel->rodata->cfg_top_seed = top_seed();
+	skel->rodata->cfg_top_every = top_every(want);
+	skel->rodata->cfg_top_below = top_below(top_every(want));
 	skel->rodata->cfg_policy_drop = !!(want->policy_drop & hooks);
 	skel->rodata->cfg_ct = !want->stateless;
 	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);

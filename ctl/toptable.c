@@ -36,6 +36,22 @@ int top_key_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct pg_top_key));	/* the key comes first */
 }
 
+unsigned int top_every(const struct pg_iface *rec)
+{
+	return rec->top_sample > 1 ? rec->top_sample : 1;
+}
+
+/* A draw is a nonzero 32-bit word: below 2^32 / every is one in every. */
+uint32_t top_below(unsigned int every)
+{
+	return every > 1 ? (uint32_t)((1ULL << 32) / every) : 0;
+}
+
+bool top_same(const struct pg_iface *a, const struct pg_iface *b)
+{
+	return a->no_top == b->no_top && top_every(a) == top_every(b);
+}
+
 uint64_t top_seed(void)
 {
 	uint64_t seed;

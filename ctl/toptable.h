@@ -40,5 +40,11 @@ int top_key_cmp(const void *a, const void *b);
 /* A seed for a program's cfg_top_seed: random, so that no one can aim
  * spoofed sources at the row of an address they want to hide. */
 uint64_t top_seed(void);
+/* attach --top-sample of an interface record: packets a sample stands for
+ * (1: every packet counts), and the draw that makes one (cfg_top_below). */
+unsigned int top_every(const struct pg_iface *rec);
+uint32_t top_below(unsigned int every);
+/* Whether two records ask for the same top-talker counting. */
+bool top_same(const struct pg_iface *a, const struct pg_iface *b);
 
 #endif

@@ -92,6 +92,8 @@ static void set_rodata(struct pktgate_xdp_bpf *skel, int slot, const struct pg_i
 	skel->rodata->cfg_drop_malformed = want->drop_malformed;
 	skel->rodata->cfg_top = !want->no_top;
 	skel->rodata->cfg_top_seed = top_seed();
+	skel->rodata->cfg_top_every = top_every(want);
+	skel->rodata->cfg_top_below = top_below(top_every(want));
 	skel->rodata->cfg_policy_drop = !!(want->policy_drop & PG_HOOK_BIT(PG_HOOK_XDP));
 	skel->rodata->cfg_ct = !want->stateless;
 	skel->rodata->cfg_lists = POLICY_CFG_LISTS(want->lists);
@@ -222,7 +224,7 @@ int xdp_attach(struct pg_ctx *ctx, int ifindex, const char *ifname, int slot, in
 				 (mode == MODE_GENERIC && cur == XDP_MODE_SKB);
 
 		if (same_mode && rec->drop_malformed == want->drop_malformed &&
-		    rec->no_top == want->no_top && policy_same(rec, want) &&
+		    top_same(rec, want) && policy_same(rec, want) &&
 		    rec->prog_id[PG_HOOK_XDP] == xdp_program__id(ours)) {
 			*already = true;
 			rec->xdp_mode = cur;

@@ -81,6 +81,8 @@
  * few stores, so the cap is not needed for speed; it keeps a flood of
  * spoofed sources from churning the free ways. */
 #define PG_TOP_RATE_DEFAULT	20000
+/* attach --top-sample N: at most one packet in this many (pg_iface's u16). */
+#define PG_TOP_SAMPLE_MAX	65535
 #define PG_COMMENT_LEN		64
 #define PG_IFNAME_LEN		16
 /* TCP ports an XDP program answers SYNs for with SYN cookies (attach
@@ -451,12 +453,19 @@ struct pg_iface {
 	__u8 policy_drop;	/* PG_HOOK_BIT()s of the hooks whose default policy is drop */
 	__u8 stateless;		/* policy drop without conntrack lookups */
 	__u32 ifindex;
+	/* attach --top-sample N: one packet in N (at random) feeds the top
+	 * sketch and counts N times; 0 or 1: every packet, exactly. In the
+	 * hole before netns_ino, so that records written before read 0. */
+	__u16 top_sample;
 	__u64 netns_ino;	/* interfaces are named per network namespace */
 	__u32 prog_id[PG_HOOK_MAX];
 	char ifname[PG_IFNAME_LEN];
 	__u64 lists;		/* list ids that apply here (PG_IFACE_ALL_LISTS: all) */
 	__u16 syn_ports[PG_SYN_PORTS];	/* attach --syncookie, host order, ascending; 0 ends */
 };
+
+_Static_assert(__builtin_offsetof(struct pg_iface, netns_ino) == 16,
+	       "top_sample must stay in the hole: pinned records keep their layout");
 
 /* pg_config value (single entry): datapath settings user space may change
  * at any time. Read once per IP packet. */
@@ -565,7 +574,8 @@ struct pg_ev_bucket {
 				 * packets pg_top did not count (untracked) */
 	__u32 tick;		/* low bits of jiffies when pg_ev_bucket last read
 				 * the clock for a refusal (see pg_drop_event) */
-	__u32 pad;
+	__u32 rng;		/* pg_top_bucket: xorshift state of --top-sample's
+				 * draws; 0 until this CPU's first draw */
 };
 
 #define PG_NO_MATCH 0xff	/* pg_event.match_plen when no entry matched */

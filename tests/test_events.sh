@@ -166,6 +166,38 @@ test_top_talkers_can_be_turned_off() {
 		fail "no top entry with top talkers on"
 }
 
+# attach --top-sample N: one packet in N feeds the sketch and counts N times.
+test_top_sample_attach() {
+	lab_up
+	expect 2 gwpg attach gw-c --top-sample 0
+	assert_contains "$ERR" "invalid number '0' for --top-sample"
+	expect 2 gwpg attach gw-c --top-sample 65536
+	assert_contains "$ERR" "--top-sample 65536 is out of range (1 to 65535)"
+	expect 2 gwpg attach gw-c --top-sample 8 --no-top
+	assert_contains "$ERR" "--top-sample and --no-top contradict each other"
+	expect 0 gwpg -j status
+	assert_eq 0 "$(echo "$OUT" | jq '[.attached[] | select(.ifname == "gw-c")] | length')" \
+		"attached by a refused command"
+	expect 0 gwpg attach gw-c --top-sample 8
+	assert_contains "$OUT" "top talkers sampled 1 in 8"
+	expect 0 gwpg -j status
+	assert_eq 8 "$(echo "$OUT" | jq '[.attached[] | select(.ifname == "gw-c")][0].top_sample')" \
+		"status top_sample"
+	# 200 requests: none sampled has odds of (7/8)^200, about 3e-12.
+	on client ping -n -c 200 -i 0.002 -W 1 203.0.113.2 >/dev/null
+	n=$(pg -j top --interval 0.01 | jq '[.talkers[] | select(.address == "192.0.2.2" and .direction == "ingress")][0].packets')
+	[ "$n" -gt 0 ] && [ $((n % 8)) -eq 0 ] && [ "$n" -le 800 ] ||
+		fail "client counted $n packets for 200 sampled 1 in 8, expected a multiple of 8 in 8..800"
+	expect 0 pg save --all -
+	assert_contains "$OUT" "attach gw-c --mode native --top-sample 8"
+	# The same option again changes nothing; without it, every packet counts.
+	expect 0 gwpg -j attach gw-c --top-sample 8
+	assert_eq false "$(echo "$OUT" | jq '.hooks[0].changed')" "re-attach with the same sampling"
+	expect 0 gwpg -j attach gw-c
+	assert_eq "true 1" "$(echo "$OUT" | jq -r '"\(.hooks[0].changed) \(.top_sample)"')" \
+		"re-attach without sampling"
+}
+
 test_top_rate_setting() {
 	expect 0 pg -j config
 	assert_eq 20000 "$(echo "$OUT" | jq .top_rate)" "default top-rate"

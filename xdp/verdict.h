@@ -20,6 +20,11 @@ const volatile __u32 cfg_slot = 0;		/* interface slot, < PG_MAX_IFACES */
 const volatile __u8 cfg_drop_malformed = 0;
 const volatile __u8 cfg_top = 1;		/* per-address counters (top talkers) */
 const volatile __u64 cfg_top_seed = 0;	/* keys pg_top_hash(): random per load */
+/* attach --top-sample N: a packet feeds the sketch when this CPU's draw is
+ * below cfg_top_below (2^32 / N, worked out at load) and counts
+ * cfg_top_every times. 1: every packet, and no draw is compiled in. */
+const volatile __u32 cfg_top_every = 1;
+const volatile __u32 cfg_top_below = 0;
 const volatile __u8 cfg_syncookie = 0;	/* XDP answers SYNs with cookies (synproxy.h) */
 
 /* Which address an entry names: the remote peer. That is the source on
@@ -162,6 +167,30 @@ static __always_inline int pg_top_same(const struct pg_top_key *a, const struct 
  * last seen is the coarse clock, which moves once a tick: a way keeps the
  * jiffies of its stamp (bpf_jiffies64() is inlined), and a packet in the
  * same tick leaves the stamp as it is instead of calling the clock. */
+/* Whether this packet feeds the sketch: always, or one in cfg_top_every
+ * at random. The draw is a xorshift step in this CPU's pg_top_bucket line,
+ * seeded once from the kernel's generator, so that a flood cannot time
+ * its packets around the samples and no helper is called per packet. */
+static __always_inline int pg_top_sampled(void)
+{
+	struct pg_ev_bucket *b;
+	__u32 zero = 0, x;
+
+	if (cfg_top_every <= 1)
+		return 1;
+	b = bpf_map_lookup_elem(&pg_top_bucket, &zero);
+	if (!b)
+		return 0;
+	x = b->rng;
+	if (!x)
+		x = bpf_get_prandom_u32() | 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	b->rng = x;
+	return x < cfg_top_below;
+}
+
 static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop)
 {
 	struct pg_top_key k = { .family = h->pkt.family,
@@ -171,11 +200,17 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 	struct pg_top_row *row = 0;
 	struct pg_top_way *w;
 	struct pg_ev_bucket *b;
-	__u32 idx, zero = 0;
+	__u32 idx, zero = 0, pk = 1;
 	int i, free = -1;
 	__u64 hash;
 	__u16 tag;
 
+	/* A sample stands for cfg_top_every packets. */
+	if (cfg_top_every > 1) {
+		bytes *= cfg_top_every;
+		drop *= cfg_top_every;
+		pk = cfg_top_every;
+	}
 	__builtin_memcpy(k.addr, h->match == PG_MATCH_SRC ? h->pkt.saddr : h->pkt.daddr, 16);
 	hash = pg_top_hash(&k, cfg_top_seed);
 	idx = hash & (PG_TOP_ROWS - 1);
@@ -194,7 +229,7 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 			if (pg_top_same(&w->key, &k)) {
 				__u32 tick = bpf_jiffies64();
 
-				w->val.packets++;
+				w->val.packets += pk;
 				w->val.bytes += bytes;
 				w->val.drops += drop;
 				if (w->tick != tick || h->now) {
@@ -242,7 +277,7 @@ static __always_inline void pg_top_count(struct pg_hit *h, __u64 bytes, int drop
 	w = &row->way[free];
 	w->key = k;
 	w->tick = bpf_jiffies64();
-	w->val.packets = 1;
+	w->val.packets = pk;
 	w->val.bytes = bytes;
 	w->val.drops = drop;
 	w->val.last_seen_ns = pg_now(h);
@@ -334,7 +369,7 @@ static __always_inline int pg_record(enum pg_hook hook, struct pg_hit *h, __u64 
 			lc->bytes += bytes;
 		}
 	}
-	if (cfg_top && h->pkt.family)
+	if (cfg_top && h->pkt.family && pg_top_sampled())
 		pg_top_count(h, bytes, drop);
 	if (drop)
 		pg_drop_event(hook, h, bytes);

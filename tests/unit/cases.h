@@ -29,7 +29,7 @@
  * POLSTATELESS is policy drop --stateless (no conntrack lookups). SEL_A
  * and SEL_B are attached with --lists: only list SEL_LIST_A, only
  * SEL_LIST_B (the manual lists apply on neither). */
-enum inst_id { PLAIN, DROPMAL, POLDROP, POLSTATELESS, SEL_A, SEL_B, SYNCOOKIE, INST_MAX };
+enum inst_id { PLAIN, DROPMAL, POLDROP, POLSTATELESS, SEL_A, SEL_B, SYNCOOKIE, TOPSAMPLE, INST_MAX };
 #define SEL_LIST_A	5
 #define SEL_LIST_B	6
 

@@ -49,6 +49,7 @@ struct instance {
 	__u8 stateless;		/* ... without conntrack lookups (cfg_ct 0) */
 	__u64 lists;		/* cfg_lists (attach --lists): list ids that apply; 0: all */
 	__u16 syn_port;		/* attach --syncookie PORT (XDP); 0: none */
+	__u16 top_sample;	/* attach --top-sample N; 0: every packet */
 	struct pktgate_xdp_bpf *xdp;
 	struct pktgate_tc_bpf *tc;
 	int prog_fd[PROG_MAX];

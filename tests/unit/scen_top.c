@@ -173,11 +173,12 @@ out:
 #define FLOOD_SPREAD	10	/* one-packet sources anywhere, after each of them */
 #define FLOOD_BURST	300	/* then one-packet sources in its row, back to back */
 
-static int send_udp4(int prog_fd, const char *src, __u32 *len)
+/* repeat runs of one frame: each run is a packet to the sketch. */
+static int send_udp4_rep(int prog_fd, const char *src, __u32 repeat, __u32 *len)
 {
 	struct pkt_spec spec = { .family = 4, .proto = IPPROTO_UDP, .src = src };
 	struct pkt pk;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = repeat);
 
 	if (pkt_build(&pk, &spec))
 		return -EINVAL;
@@ -186,6 +187,11 @@ static int send_udp4(int prog_fd, const char *src, __u32 *len)
 	if (len)
 		*len = pk.len;
 	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
+}
+
+static int send_udp4(int prog_fd, const char *src, __u32 *len)
+{
+	return send_udp4_rep(prog_fd, src, 1, len);
 }
 
 static int top_clear(int fd)
@@ -374,6 +380,112 @@ out:
 	       "spoofed sources; no map insert; last seen follows the clock", &l);
 }
 
+/* ---- attach --top-sample ---- */
+
+#define SAMPLE_N	16	/* insts[TOPSAMPLE].top_sample */
+#define SAMPLE_ROUNDS	256	/* rounds of SAMPLE_N heavy packets, then SAMPLE_SPOOF others */
+#define SAMPLE_SPOOF	32
+
+/* With --top-sample N, one packet in N (at random) feeds the sketch and
+ * counts N times: a heavy source's estimate is near its packets and a
+ * multiple of N, bytes follow, one-packet sources count at most one
+ * sample, and the heavy source stays the heaviest. */
+static void run_top_sample(struct instance *in)
+{
+	struct pktgate_xdp_bpf *s = in->xdp;
+	int cfg_fd = bpf_map__fd(s->maps.pg_config), top_fd = bpf_map__fd(s->maps.pg_top);
+	size_t stride = percpu_stride(sizeof(struct pg_top_row));
+	const char *heavy = "198.51.100.78";
+	const __u64 sent = (__u64)SAMPLE_ROUNDS * SAMPLE_N;
+	struct pg_top_key hk = { .family = 4 };
+	struct pg_config cfg, saved;
+	__u64 other_max = 0, heavy_ways = 0;
+	struct pg_top_val v = {};
+	__u32 zero = 0, len = 0, next = 1;
+	cpu_set_t cpus, old;
+	struct log l = {};
+	int cpu = sched_getcpu(), pinned = 0, restore = 0;
+
+	inet_pton(AF_INET, heavy, hk.addr);
+	if (cpu < 0 || bpf_map_lookup_elem(cfg_fd, &zero, &cfg) || top_clear(top_fd)) {
+		fail(&l, "setup: %s", strerror(errno));
+		goto out;
+	}
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	if (sched_getaffinity(0, sizeof(old), &old) || sched_setaffinity(0, sizeof(cpus), &cpus)) {
+		fail(&l, "setup: affinity: %s", strerror(errno));
+		goto out;
+	}
+	pinned = 1;
+	saved = cfg;
+	cfg.top_cost_ns = 0;	/* top-rate 0: admission is never refused */
+	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
+		fail(&l, "setup: pg_config: %s", strerror(errno));
+		goto out;
+	}
+	restore = 1;
+	for (int r = 0; r < SAMPLE_ROUNDS && !l.failed; r++) {
+		if (send_udp4_rep(in->prog_fd[P_XDP], heavy, SAMPLE_N, &len))
+			fail(&l, "test_run: %s", strerror(errno));
+		for (int i = 0; i < SAMPLE_SPOOF && !l.failed; i++, next++) {
+			char a[INET_ADDRSTRLEN];
+			__u32 be = htonl(10u << 24 | next);
+
+			inet_ntop(AF_INET, &be, a, sizeof(a));
+			if (send_udp4(in->prog_fd[P_XDP], a, NULL))
+				fail(&l, "test_run: %s", strerror(errno));
+		}
+	}
+	if (l.failed)
+		goto out;
+	/* Samples of the heavy source: binomial, 256 expected, sd 15.5. */
+	if (top_find(top_fd, in->xdp->rodata->cfg_top_seed, &hk, &v, NULL))
+		fail(&l, "heavy source: not in the sketch after %llu packets",
+		     (unsigned long long)sent);
+	else if (v.packets % SAMPLE_N || v.packets < sent / 2 || v.packets > sent * 3 / 2)
+		fail(&l, "heavy source: %llu packets counted of %llu sent, expected a multiple "
+		     "of %d within half of it", (unsigned long long)v.packets,
+		     (unsigned long long)sent, SAMPLE_N);
+	else if (v.bytes != v.packets * len || v.drops)
+		fail(&l, "heavy source: %llu bytes, %llu drops for %llu packets of %u bytes",
+		     (unsigned long long)v.bytes, (unsigned long long)v.drops,
+		     (unsigned long long)v.packets, len);
+	for (__u32 row = 0; row < PG_TOP_ROWS && !l.failed; row++) {
+		if (bpf_map_lookup_elem(top_fd, &row, top_rows)) {
+			fail(&l, "reading pg_top: %s", strerror(errno));
+			break;
+		}
+		for (int c = 0; c < ncpus; c++)
+			for (int i = 0; i < PG_TOP_WAYS; i++) {
+				const struct pg_top_way *w =
+					&((const struct pg_top_row *)((char *)top_rows +
+								      c * stride))->way[i];
+
+				if (!w->key.family)
+					continue;
+				if (!memcmp(&w->key, &hk, sizeof(hk)))
+					heavy_ways++;
+				else if (w->val.packets > other_max)
+					other_max = w->val.packets;
+			}
+	}
+	if (!l.failed && heavy_ways != 1)
+		fail(&l, "heavy source holds %llu ways, expected 1", (unsigned long long)heavy_ways);
+	if (!l.failed && other_max > SAMPLE_N)
+		fail(&l, "a one-packet source counted %llu, expected at most one sample (%d)",
+		     (unsigned long long)other_max, SAMPLE_N);
+out:
+	if (restore)
+		bpf_map_update_elem(cfg_fd, &zero, &saved, BPF_ANY);
+	if (pinned)
+		sched_setaffinity(0, sizeof(old), &old);
+	top_clear(top_fd);
+	report("[xdp] top sketch with --top-sample 16: one packet in 16 counts 16 times; "
+	       "the heavy source stays named, one-packet sources count one sample at most",
+	       &l);
+}
+
 void scen_top(void)
 {
 	top_rows = calloc(ncpus, percpu_stride(sizeof(struct pg_top_row)));
@@ -386,6 +498,7 @@ void scen_top(void)
 	} else {
 		run_top_admission(&insts[PLAIN]);
 		run_top_flood(&insts[PLAIN]);
+		run_top_sample(&insts[TOPSAMPLE]);
 	}
 	free(top_rows);
 	free(top_heads);

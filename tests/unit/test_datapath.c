@@ -76,6 +76,9 @@ struct instance insts[INST_MAX] = {
 	/* SYN cookies on a port no case or sweep uses: they all take the
 	 * normal path there (scen_synproxy tests the port). */
 	[SYNCOOKIE] = { .name = "syncookie", .slot = 9, .syn_port = 8080 },
+	/* Every case and sweep gives the same verdicts when the top sketch
+	 * samples; scen_top checks what it counts. */
+	[TOPSAMPLE] = { .name = "top-sample", .slot = 13, .top_sample = 16 },
 };
 
 /* The one set of maps every instance uses (the first XDP object's). */
@@ -1061,6 +1064,10 @@ static int load_xdp(struct instance *in, struct bpf_object *owner, struct log *l
 	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	/* As attach does: every program its own seed for the top sketch. */
 	skel->rodata->cfg_top_seed = 0x5eed0000a5a5a5a5ULL + in->slot;
+	if (in->top_sample > 1) {
+		skel->rodata->cfg_top_every = in->top_sample;
+		skel->rodata->cfg_top_below = (__u32)((1ULL << 32) / in->top_sample);
+	}
 	skel->rodata->cfg_syncookie = !!in->syn_port;
 	skel->rodata->cfg_syn_ports[0] = htons(in->syn_port);
 	err = pktgate_xdp_bpf__load(skel);
@@ -1093,6 +1100,10 @@ static int load_tc(struct instance *in, struct bpf_object *owner, struct log *l)
 	skel->rodata->cfg_ct = !in->stateless;
 	skel->rodata->cfg_lists = in->lists ? in->lists : ~0ULL;
 	skel->rodata->cfg_top_seed = 0x7c0000005a5a5a5aULL + in->slot;
+	if (in->top_sample > 1) {
+		skel->rodata->cfg_top_every = in->top_sample;
+		skel->rodata->cfg_top_below = (__u32)((1ULL << 32) / in->top_sample);
+	}
 	err = pktgate_tc_bpf__load(skel);
 	if (err) {
 		fail(l, "load: %s (run as root; -v shows the verifier log)",
