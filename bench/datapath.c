@@ -33,7 +33,7 @@
 #include "pktgate_xdp.skel.h"
 
 enum target { T_BARE_DIRECT, T_BARE, T_DROP, T_PASS, T_DROP_NOTOP, T_PASS_NOTOP, T_PASS_LIMIT,
-	      T_CHASE1, T_CHASE2, T_CHASE3, T_MAX };
+	      T_DROP_SAMPLE, T_CHASE1, T_CHASE2, T_CHASE3, T_MAX };
 
 struct target_desc {
 	const char *name;
@@ -54,6 +54,7 @@ static const struct target_desc targets[T_MAX] = {
 	[T_DROP_NOTOP] = { "drop_notop", 1, 0, 0, XDP_DROP, PG_R_DENY },
 	[T_PASS_NOTOP] = { "pass_notop", 1, 1, 0, XDP_PASS, PG_R_DEFAULT },
 	[T_PASS_LIMIT] = { "pass_limit", 0, 1, 0, XDP_PASS, PG_R_DEFAULT, 1 },
+	[T_DROP_SAMPLE] = { "drop_sample", 2, 0, 0, XDP_DROP, PG_R_DENY },
 	[T_CHASE1] = { "chase1", -1, 0, 0, XDP_DROP, -1, 0, 1 },
 	[T_CHASE2] = { "chase2", -1, 0, 0, XDP_DROP, -1, 0, 2 },
 	[T_CHASE3] = { "chase3", -1, 0, 0, XDP_DROP, -1, 0, 3 },
@@ -64,7 +65,8 @@ static const struct target_desc targets[T_MAX] = {
 #define CHASE_LINES	(1u << 18)
 
 struct dp {
-	struct pktgate_xdp_bpf *pg[2];	/* [0] per-address counters on, [1] off */
+	/* [0] per-address counters on, [1] off, [2] on with --top-sample */
+	struct pktgate_xdp_bpf *pg[3];
 	struct bench_bpf *b;
 	struct bench_lists lists;
 	size_t table;			/* addresses per half of bench_addrs */
@@ -99,6 +101,9 @@ static int share_maps(struct bpf_object *obj, struct bpf_object *owner)
 	return 0;
 }
 
+/* drop_sample: attach --top-sample with this N. */
+#define BENCH_TOP_SAMPLE 16
+
 static int load_pktgate(struct dp *d, int inst)
 {
 	struct pktgate_xdp_bpf *s = pktgate_xdp_bpf__open();
@@ -109,7 +114,11 @@ static int load_pktgate(struct dp *d, int inst)
 	if (share_maps(s->obj, inst ? d->pg[0]->obj : NULL))
 		return -1;
 	s->rodata->cfg_slot = inst;
-	s->rodata->cfg_top = !inst;
+	s->rodata->cfg_top = inst != 1;
+	if (inst == 2) {
+		s->rodata->cfg_top_every = BENCH_TOP_SAMPLE;
+		s->rodata->cfg_top_below = (__u32)((1ULL << 32) / BENCH_TOP_SAMPLE);
+	}
 	if (pktgate_xdp_bpf__load(s))
 		return bench_err("cannot load pktgate's XDP program (root needed): %s",
 				 strerror(errno));
@@ -392,6 +401,7 @@ static void dp_free(struct dp *d)
 {
 	lists_close(&d->lists);
 	bench_bpf__destroy(d->b);
+	pktgate_xdp_bpf__destroy(d->pg[2]);
 	pktgate_xdp_bpf__destroy(d->pg[1]);
 	pktgate_xdp_bpf__destroy(d->pg[0]);
 }
@@ -412,7 +422,7 @@ int cmd_datapath(const struct opts *o)
 	libbpf_set_print(libbpf_quiet);
 	d.ncpus = libbpf_num_possible_cpus();
 	build_frames(&d);
-	err = load_pktgate(&d, 0) || load_pktgate(&d, 1) || set_event_rate(&d) ||
+	err = load_pktgate(&d, 0) || load_pktgate(&d, 1) || load_pktgate(&d, 2) || set_event_rate(&d) ||
 	      load_bench(&d) || lists_from_obj(&d.lists, d.pg[0]->obj) || limit_setup(&d) ||
 	      run_all(&d, o, f);
 	dp_free(&d);

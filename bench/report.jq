@@ -28,7 +28,7 @@ def dp_row: {
 	bare_direct: (.bare_direct | stat), bare: (.bare | stat),
 	drop: (.drop | stat), pass: (.pass | stat),
 	drop_notop: (.drop_notop | stat), pass_notop: (.pass_notop | stat),
-	pass_limit: (.pass_limit | stat),
+	pass_limit: (.pass_limit | stat), drop_sample: (.drop_sample | stat),
 	chase: (if .chase1 == null then null else [.chase1, .chase2, .chase3] | map(stat) end),
 	memlock_bytes: .memlock,
 	bytes_per_entry: ratio(.memlock - .memlock_empty; .entries)
@@ -36,7 +36,8 @@ def dp_row: {
   | .drop_x_bare = ratio(.drop.median; .bare.median)
   | .pass_x_bare = ratio(.pass.median; .bare.median)
   | .drop_notop_x_bare = ratio(.drop_notop.median; .bare.median)
-  | .pass_notop_x_bare = ratio(.pass_notop.median; .bare.median);
+  | .pass_notop_x_bare = ratio(.pass_notop.median; .bare.median)
+  | .drop_sample_x_bare = ratio(.drop_sample.median; .bare.median);
 
 def datapath_results: if . == null then null
 	else {repeat, rounds, addresses, frame_len, rows: [.cells[] | dp_row]} end;
@@ -134,12 +135,13 @@ def md_machine: .machine as $m |
 	"Machine: \($m.cpu), \($m.nproc) CPUs, \($m.memory), kernel \($m.kernel); pktgate \($m.commit)\(if $m.dirty then " + uncommitted changes" else "" end); \($m.nft); \($m.iptables). Mode: \($m.mode); load average at start \($m.loadavg_at_start); total runtime \(.runtime_s) s; \($m.date).";
 
 def md_datapath: .datapath as $d | if ($d.rows // []) == [] then "Not run." else
-	"BPF_PROG_TEST_RUN, \($d.repeat) repetitions per measurement, \($d.rounds) rounds, each source address new (\($d.addresses) addresses, random order; hits fall inside random entries, misses are uncovered addresses). ns per packet: median (min–max). Ratios are to the bare XDP_DROP program behind the same address-rotating wrapper; \"bare direct\" is that program without the wrapper. pktgate as attached by default (per-address top-talker counters on) and with `--no-top`. Memory: growth of the maps' memlock per entry. \"1/2/3 lines\": the bare program behind the same wrapper plus a chain of 1, 2 or 3 dependent random reads in a 16 MiB array (medians), the price of the cache lines a lookup reads.\n",
-	row(["family", "layout", "entries", "bare direct", "bare", "drop", "drop ×bare", "pass", "pass ×bare", "drop --no-top", "pass --no-top", "bytes/entry", "1/2/3 lines"]),
-	row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+	"BPF_PROG_TEST_RUN, \($d.repeat) repetitions per measurement, \($d.rounds) rounds, each source address new (\($d.addresses) addresses, random order; hits fall inside random entries, misses are uncovered addresses). ns per packet: median (min–max). Ratios are to the bare XDP_DROP program behind the same address-rotating wrapper; \"bare direct\" is that program without the wrapper. pktgate as attached by default (per-address top-talker counters on), with `--top-sample 16` and with `--no-top`. Memory: growth of the maps' memlock per entry. \"1/2/3 lines\": the bare program behind the same wrapper plus a chain of 1, 2 or 3 dependent random reads in a 16 MiB array (medians), the price of the cache lines a lookup reads.\n",
+	row(["family", "layout", "entries", "bare direct", "bare", "drop", "drop ×bare", "pass", "pass ×bare", "drop --top-sample 16", "×bare", "drop --no-top", "pass --no-top", "bytes/entry", "1/2/3 lines"]),
+	row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
 	($d.rows[] | row(["IPv\(.family)", .layout, (.entries | entries_h), (.bare_direct | spread(0)),
 		(.bare | spread(0)), (.drop | spread(0)), (.drop_x_bare | num(1)), (.pass | spread(0)),
-		(.pass_x_bare | num(1)), (.drop_notop | spread(0)), (.pass_notop | spread(0)),
+		(.pass_x_bare | num(1)), (.drop_sample | spread(0)), (.drop_sample_x_bare | num(1)),
+		(.drop_notop | spread(0)), (.pass_notop | spread(0)),
 		(.bytes_per_entry | num(0)),
 		(if .chase == null then "–" else .chase | map(.median | num(0)) | join(" / ") end)]))
 	end;
