@@ -233,6 +233,45 @@ static int calls_helper(const struct bpf_program *prog, int helper)
 	return 0;
 }
 
+/* A flood on one CPU, so that one row sees all of it (test_run runs where
+ * we are): the sketch emptied, admission never refused (top-rate 0). 1 if
+ * set up; then top_flood_end() puts the CPUs and pg_config back. */
+static int top_flood_begin(int cfg_fd, int top_fd, struct pg_config *saved, cpu_set_t *old,
+			   struct log *l)
+{
+	int cpu = sched_getcpu();
+	struct pg_config cfg;
+	cpu_set_t cpus;
+	__u32 zero = 0;
+
+	if (cpu < 0 || bpf_map_lookup_elem(cfg_fd, &zero, &cfg) || top_clear(top_fd)) {
+		fail(l, "setup: %s", strerror(errno));
+		return 0;
+	}
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	if (sched_getaffinity(0, sizeof(*old), old) || sched_setaffinity(0, sizeof(cpus), &cpus)) {
+		fail(l, "setup: affinity: %s", strerror(errno));
+		return 0;
+	}
+	*saved = cfg;
+	cfg.top_cost_ns = 0;
+	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
+		fail(l, "setup: pg_config: %s", strerror(errno));
+		sched_setaffinity(0, sizeof(*old), old);
+		return 0;
+	}
+	return 1;
+}
+
+static void top_flood_end(int cfg_fd, const struct pg_config *saved, const cpu_set_t *old)
+{
+	__u32 zero = 0;
+
+	bpf_map_update_elem(cfg_fd, &zero, saved, BPF_ANY);
+	sched_setaffinity(0, sizeof(*old), old);
+}
+
 /* A heavy source keeps exact counts while one-packet sources flood its row
  * and the rest of the sketch, and a burst of them cannot push it out. The
  * sketch is a fixed array the programs never insert into. */
@@ -243,15 +282,15 @@ static void run_top_flood(struct instance *in)
 	__u64 seed = s->rodata->cfg_top_seed, decays, d_before;
 	const char *heavy = "198.51.100.77";
 	struct pg_top_key hk = { .family = 4 }, k = { .family = 4 };
-	__u32 row, zero = 0, len = 0, next = 0, spread = 0;
-	struct pg_config cfg, saved;
+	__u32 row, len = 0, next = 0, spread = 0;
+	struct pg_config saved;
 	static __u32 aimed[FLOOD_HEAVY * FLOOD_AIMED + FLOOD_BURST];
 	size_t naimed = 0, used = 0;
 	struct pg_top_val v;
-	cpu_set_t cpus, old;
+	cpu_set_t old;
 	struct log l = {};
 	char a[INET_ADDRSTRLEN];
-	int cpu = sched_getcpu(), pinned = 0;
+	int pinned = 0;
 
 	top_head_fd = bpf_map__fd(s->maps.pg_top_head);
 	check_top_map(top_fd, "pg_top", sizeof(struct pg_top_row), &l);
@@ -279,24 +318,9 @@ static void run_top_flood(struct instance *in)
 		fail(&l, "setup: only %zu addresses of 10/8 in row %u", naimed, row);
 		goto out;
 	}
-	if (cpu < 0 || bpf_map_lookup_elem(cfg_fd, &zero, &cfg) || top_clear(top_fd)) {
-		fail(&l, "setup: %s", strerror(errno));
+	pinned = top_flood_begin(cfg_fd, top_fd, &saved, &old, &l);
+	if (!pinned)
 		goto out;
-	}
-	/* One CPU: its row sees the whole flood (test_run runs where we are). */
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu, &cpus);
-	if (sched_getaffinity(0, sizeof(old), &old) || sched_setaffinity(0, sizeof(cpus), &cpus)) {
-		fail(&l, "setup: affinity: %s", strerror(errno));
-		goto out;
-	}
-	pinned = 1;
-	saved = cfg;
-	cfg.top_cost_ns = 0;	/* top-rate 0: admission is never refused */
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
-		fail(&l, "setup: pg_config: %s", strerror(errno));
-		goto out;
-	}
 
 	/* The heavy source is a quarter of its row's packets: more than the
 	 * 1/(PG_TOP_WAYS + 1) that guarantees it a way. */
@@ -372,10 +396,9 @@ static void run_top_flood(struct instance *in)
 			     (unsigned long long)v.last_seen_ns, (unsigned long long)now,
 			     (unsigned long long)seen0);
 	}
-	bpf_map_update_elem(cfg_fd, &zero, &saved, BPF_ANY);
 out:
 	if (pinned)
-		sched_setaffinity(0, sizeof(old), &old);
+		top_flood_end(cfg_fd, &saved, &old);
 	report("[xdp] top sketch: a heavy source keeps exact counts under a flood of "
 	       "spoofed sources; no map insert; last seen follows the clock", &l);
 }
@@ -398,33 +421,18 @@ static void run_top_sample(struct instance *in)
 	const char *heavy = "198.51.100.78";
 	const __u64 sent = (__u64)SAMPLE_ROUNDS * SAMPLE_N;
 	struct pg_top_key hk = { .family = 4 };
-	struct pg_config cfg, saved;
+	struct pg_config saved;
 	__u64 other_max = 0, heavy_ways = 0;
 	struct pg_top_val v = {};
-	__u32 zero = 0, len = 0, next = 1;
-	cpu_set_t cpus, old;
+	__u32 len = 0, next = 1;
+	cpu_set_t old;
 	struct log l = {};
-	int cpu = sched_getcpu(), pinned = 0, restore = 0;
+	int pinned = 0;
 
 	inet_pton(AF_INET, heavy, hk.addr);
-	if (cpu < 0 || bpf_map_lookup_elem(cfg_fd, &zero, &cfg) || top_clear(top_fd)) {
-		fail(&l, "setup: %s", strerror(errno));
+	pinned = top_flood_begin(cfg_fd, top_fd, &saved, &old, &l);
+	if (!pinned)
 		goto out;
-	}
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu, &cpus);
-	if (sched_getaffinity(0, sizeof(old), &old) || sched_setaffinity(0, sizeof(cpus), &cpus)) {
-		fail(&l, "setup: affinity: %s", strerror(errno));
-		goto out;
-	}
-	pinned = 1;
-	saved = cfg;
-	cfg.top_cost_ns = 0;	/* top-rate 0: admission is never refused */
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
-		fail(&l, "setup: pg_config: %s", strerror(errno));
-		goto out;
-	}
-	restore = 1;
 	for (int r = 0; r < SAMPLE_ROUNDS && !l.failed; r++) {
 		if (send_udp4_rep(in->prog_fd[P_XDP], heavy, SAMPLE_N, &len))
 			fail(&l, "test_run: %s", strerror(errno));
@@ -476,10 +484,8 @@ static void run_top_sample(struct instance *in)
 		fail(&l, "a one-packet source counted %llu, expected at most one sample (%d)",
 		     (unsigned long long)other_max, SAMPLE_N);
 out:
-	if (restore)
-		bpf_map_update_elem(cfg_fd, &zero, &saved, BPF_ANY);
 	if (pinned)
-		sched_setaffinity(0, sizeof(old), &old);
+		top_flood_end(cfg_fd, &saved, &old);
 	top_clear(top_fd);
 	report("[xdp] top sketch with --top-sample 16: one packet in 16 counts 16 times; "
 	       "the heavy source stays named, one-packet sources count one sample at most",
