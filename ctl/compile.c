@@ -452,14 +452,15 @@ static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
 
 	if (bits == 32)
 		return put_slots(o, rs, n, 0, 32 - PG_CDIR_BITS, 0, PG_CDIR_SIZE, false);
-	err = put_slots(o, rs, n, 0, 48, 0, 0x2000, true);
-	for (size_t c = 0x2000; c < 0x4000; c++)
+	err = put_slots(o, rs, n, 0, 64 - PG_CDIR_BITS, 0, PG_CDIR6_FINE_LO, true);
+	for (size_t c = PG_CDIR6_FINE_LO; c < PG_CDIR6_FINE_HI; c++)
 		o->v[c] = PG_CDIR_LEAF;	/* read by no lookup */
 	if (!err)
-		err = put_slots(o, rs, n, (u128)1 << 61, 64 - 3 - PG_CDIR6_UBITS, PG_CDIR_SIZE,
-				(size_t)1 << PG_CDIR6_UBITS, true);
+		err = put_slots(o, rs, n, (u128)PG_CDIR6_FINE_LO << 48, 64 - 3 - PG_CDIR6_UBITS,
+				PG_CDIR_SIZE, (size_t)1 << PG_CDIR6_UBITS, true);
 	if (!err)
-		err = put_slots(o, rs, n, (u128)0x4000 << 48, 48, 0x4000, PG_CDIR_SIZE - 0x4000, true);
+		err = put_slots(o, rs, n, (u128)PG_CDIR6_FINE_HI << 48, 64 - PG_CDIR_BITS,
+				PG_CDIR6_FINE_HI, PG_CDIR_SIZE - PG_CDIR6_FINE_HI, true);
 	return err;
 }
 
@@ -841,7 +842,7 @@ size_t compile_unfast(uint64_t *idx, size_t nblk, int fam6, const void *rec, uin
 	}
 	/* IPv6: the slots of the top halves lo..hi, /16s or (2000::/3) /20s. */
 	for (uint64_t t = (uint64_t)(lo >> 64), top = (uint64_t)(hi >> 64);;) {
-		uint64_t span = t >> 61 == 1 ? 1ULL << 44 : 1ULL << 48;
+		uint64_t span = 1ULL << PG_CDIR6_SHIFT(t);
 		uint64_t slo = t & ~(span - 1), shi = slo + (span - 1);
 
 		n += unfast_slot(idx, nblk, 1, dir_slot(idx, true, PG_CDIR6_SLOT(t)), t,

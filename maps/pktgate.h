@@ -350,12 +350,18 @@ struct pg_cent_v6 {
 #define PG_CDIR_SIZE		(1u << PG_CDIR_BITS)
 #define PG_CDIR_LEAF		(1ULL << 63)
 /* IPv6 slots by the top 64 bits t: 2000::/3 by its /20s after the /16s
- * (whose slots 0x2000-0x3fff no lookup reads). */
+ * (whose slots PG_CDIR6_FINE_LO..HI - 1 no lookup reads). */
 #define PG_CDIR6_UBITS		17	/* bits 3..19 */
 #define PG_CDIR6_SLOTS		(PG_CDIR_SIZE + (1u << PG_CDIR6_UBITS))
-#define PG_CDIR6_SLOT(t)	((t) >> 61 == 1 ?					\
-				 PG_CDIR_SIZE + (__u32)(((t) >> 44) & ((1u << PG_CDIR6_UBITS) - 1)) : \
-				 (__u32)((t) >> 48))
+#define PG_CDIR6_FINE(t)	((t) >> 61 == 1)	/* in 2000::/3 */
+#define PG_CDIR6_FINE_LO	0x2000u		/* its /16s */
+#define PG_CDIR6_FINE_HI	0x4000u
+/* Bits of t below its slot's prefix: a /20 in 2000::/3, else a /16. */
+#define PG_CDIR6_SHIFT(t)	(PG_CDIR6_FINE(t) ? 64 - 3 - PG_CDIR6_UBITS : 64 - PG_CDIR_BITS)
+#define PG_CDIR6_SLOT(t)	(PG_CDIR6_FINE(t) ?						\
+				 PG_CDIR_SIZE + (__u32)(((t) >> PG_CDIR6_SHIFT(t)) &		\
+							((1u << PG_CDIR6_UBITS) - 1)) :	\
+				 (__u32)((t) >> PG_CDIR6_SHIFT(t)))
 #define PG_CNODE		0x80000000u
 #define PG_CN_BITS		28
 #define PG_CLEVELS_MAX		6	/* fan^6 ranges: more than any chunk has */
