@@ -4,7 +4,9 @@
 # namespaces.
 
 # pair_up A B: namespaces A and B of the test's own, joined by a veth pair
-# va (A, 192.0.2.1) -- vb (B, 192.0.2.2).
+# va (A, 192.0.2.1) -- vb (B, 192.0.2.2). IPv6 is off on both ends, so
+# neither sends router or neighbour solicitations of its own: the tests count
+# exactly the packets they send.
 pair_up() {
 	ip netns add "$1"
 	defer ip netns del "$1"
@@ -13,6 +15,8 @@ pair_up() {
 	ip -n "$1" link add va type veth peer name vb netns "$2"
 	ip -n "$1" addr add 192.0.2.1/24 dev va
 	ip -n "$2" addr add 192.0.2.2/24 dev vb
+	nsenter --net="/run/netns/$1" sysctl -qw net.ipv6.conf.va.disable_ipv6=1
+	nsenter --net="/run/netns/$2" sysctl -qw net.ipv6.conf.vb.disable_ipv6=1
 	ip -n "$1" link set va up
 	ip -n "$2" link set vb up
 }
