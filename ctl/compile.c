@@ -158,6 +158,15 @@ struct out {
 	size_t bw;		/* words a block */
 	const void *ents;	/* the swept records, for fast leaves */
 	int fam6;
+	struct shadow *sh;	/* runs whose shadows are still to write */
+	size_t nsh, capsh;
+};
+
+/* A run's chunk: its shadow tree goes after every block a lookup reads. */
+struct shadow {
+	const struct range *rs;
+	size_t n;
+	u128 base;
 };
 
 /* The direct table's first blocks: IPv4 slots are 16 bytes (a descriptor
@@ -283,7 +292,6 @@ static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, u
 {
 	size_t m = (n + PG_CRUN_PER - 1) / PG_CRUN_PER, first = o->n;
 	uint16_t rk[PG_CRUN_ROOT];
-	uint64_t sdesc;
 	int err;
 
 	if (first + m >= PG_CNODE)
@@ -309,19 +317,54 @@ static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, u
 			k[PG_CRUN_PER + i] = l ? PG_CRUN_LEAF(PG_CFAST_PLEN(l), PG_CFAST_LIST(l)) : 0;
 		}
 	}
-	err = put_tree(o, rs, n, base, false, &sdesc);
-	if (err)
-		return err;
+	if (o->nsh == o->capsh) {
+		size_t cap = o->capsh ? o->capsh * 2 : 1024;
+		struct shadow *nv = realloc(o->sh, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		o->sh = nv;
+		o->capsh = cap;
+	}
+	o->sh[o->nsh++] = (struct shadow){ rs, n, base };
 	*desc = (uint64_t)first << 32 | (uint64_t)PG_CRUN << PG_CN_BITS | n;
 	memcpy(root, rk, sizeof(rk));
 	return 0;
 }
 
-/* The shadow of a run: its B+-tree, right after the run's blocks. */
+/* The runs' shadow trees, after everything else; each run's descriptor
+ * learns where its shadow is. One too far for the descriptor's bits
+ * becomes its slot's chunk instead (a tree: slower, as right). */
+static int put_shadows(struct out *o)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < o->nsh && !err; i++) {
+		const struct shadow *sh = &o->sh[i];
+		uint64_t sdesc, *slot;
+		size_t delta;
+
+		err = put_tree(o, sh->rs, sh->n, sh->base, false, &sdesc);
+		if (err)
+			break;
+		slot = dir_slot(o->v, false, (size_t)(sh->base >> 16));
+		delta = (sdesc >> 32) - (slot[0] >> 32);
+		if (delta <= PG_CRUN_SHADOW_MAX)
+			slot[0] |= (uint64_t)delta << PG_CRUN_N_BITS;
+		else
+			slot[0] = sdesc;
+	}
+	free(o->sh);
+	o->sh = NULL;
+	o->nsh = o->capsh = 0;
+	return err;
+}
+
+/* The shadow of a run: its B+-tree. */
 static uint64_t run_shadow(uint64_t desc)
 {
-	size_t n = desc & ((1u << PG_CN_BITS) - 1), cnt[PG_CLEVELS_MAX + 1];
-	uint64_t base = (desc >> 32) + (n + PG_CRUN_PER - 1) / PG_CRUN_PER;
+	size_t n = PG_CRUN_N(desc), cnt[PG_CLEVELS_MAX + 1];
+	uint64_t base = (desc >> 32) + PG_CRUN_SHADOW(desc);
 
 	return base << 32 | (uint64_t)tree_levels(n, PG_CFAN4, cnt) << PG_CN_BITS | n;
 }
@@ -466,7 +509,9 @@ static int put_top(struct out *o, const struct range *rs, size_t n, int bits)
 
 static int build_v4(struct ranges *r, struct out *o)
 {
-	return put_top(o, r->v, r->n, 32);
+	int err = put_top(o, r->v, r->n, 32);
+
+	return err ? err : put_shadows(o);
 }
 
 /* IPv6: /64 blocks with starts inside them get a chunk of their own over
@@ -612,6 +657,7 @@ int compile_build(int fam6, struct compile_ent *v, size_t n, struct compiled *ou
 		err = fam6 ? build_v6(&r, &o) : build_v4(&r, &o);
 	out->ranges = r.n;
 	free(r.v);
+	free(o.sh);
 	out->idx = o.v;
 	out->nidx = o.n;
 	if (err)
@@ -719,7 +765,7 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 {
 	uint64_t d = slot[0];
 	const uint16_t *rk = (const uint16_t *)&slot[1], *k;
-	size_t n = d & ((1u << PG_CN_BITS) - 1), j = 0, i, b;
+	size_t n = PG_CRUN_N(d), j = 0, i, b;
 
 	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
 		j += rk[r] <= x;

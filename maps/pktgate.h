@@ -319,10 +319,13 @@ struct pg_cent_v6 {
  *    from base, k[0] the block's count less one, its starts k[1..16),
  *    16-bit leaves k[16 + i] (PG_CRUN_LEAF, 0: none); the slot's rk[]
  *    hold the first start of blocks 1.. (unused: all ones), so that a
- *    hit reads the slot and one block. The chunk's B+-tree (as below)
- *    follows the run's blocks as its shadow, with the same answers in
- *    32-bit leaves: compile_unfast moves the slot to it before a leaf
- *    must name its entry;
+ *    hit reads the slot and one block. The chunk's B+-tree (as below) is
+ *    the run's shadow, with the same answers in 32-bit leaves:
+ *    compile_unfast moves the slot to it before a leaf must name its
+ *    entry. The shadows come after every block a lookup reads, so that
+ *    those stay close together (fewer pages and lines in the caches): a
+ *    run's n is its low PG_CRUN_N_BITS, the bits above them (up to
+ *    PG_CN_BITS) its shadow's first block less base;
  *  - a bigger chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
  *    PG_CFAN6) keys a block, levels top-down from block base; level l's
  *    block j has the children j * fan + i below; k[0] of each block is its
@@ -375,6 +378,11 @@ struct pg_cent_v6 {
 #define PG_CRUN_ROOT		4
 #define PG_CRUN_PER		16
 #define PG_CRUN_MAX		(PG_CRUN_PER * (PG_CRUN_ROOT + 1))
+#define PG_CRUN_N_BITS		7
+#define PG_CRUN_N(d)		((__u32)(d) & ((1u << PG_CRUN_N_BITS) - 1))
+#define PG_CRUN_SHADOW(d)	(((__u32)(d) & ((1u << PG_CN_BITS) - 1)) >> PG_CRUN_N_BITS)
+#define PG_CRUN_SHADOW_MAX	((1u << (PG_CN_BITS - PG_CRUN_N_BITS)) - 1)
+_Static_assert(PG_CRUN_MAX < (1u << PG_CRUN_N_BITS), "a run's n fits its bits");
 #define PG_CRUN_LEAF(plen, list)	(0x8000 | (plen) << 6 | (list))	/* plen <= 32, list < 64 */
 #define PG_CRUN_FAST(l16)	PG_CFAST_LEAF(((l16) >> 6) & 63, (l16) & 63)
 _Static_assert(PG_MAX_LISTS <= 64, "a run's 16-bit leaf holds a list id in 6 bits");

@@ -199,7 +199,7 @@ PG_DEFINE_CHUNK(6, 32)
  * block's the leaf, which is fast or none. */
 static __always_inline __u32 pg_crun(void *idx, const struct pg_cslot4 *sl, __u64 v, __u64 x)
 {
-	__u64 j = 0, last = ((v & ((1u << PG_CN_BITS) - 1)) - 1) / PG_CRUN_PER, d;
+	__u64 j = 0, last = (PG_CRUN_N(v) - 1) / PG_CRUN_PER, d;
 	const union pg_cblk4 *b;
 	__u32 el, l16;
 
