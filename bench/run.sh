@@ -68,12 +68,14 @@ else
 fi
 # Any of them can be overridden from the environment as BENCH_<NAME>,
 # e.g. BENCH_PPS_SIZES="1000000" bench/run.sh --parts 2.
-for v in DP_SIZES DP_ROUNDS DP_REPEAT DP_TABLE PPS_SIZES PPS_ROUNDS PPS_MS PPS_MAX \
+PPS_MODES=""
+for v in DP_SIZES DP_ROUNDS DP_REPEAT DP_TABLE PPS_SIZES PPS_ROUNDS PPS_MS PPS_MAX PPS_MODES \
 	CP_SIZES CP_ROUNDS ADD_SIZES READ_SIZES BESIDE_BIG BESIDE_SMALL; do
 	o="BENCH_$v"
 	[ -z "${!o:-}" ] || printf -v "$v" '%s' "${!o}"
 done
 SEED=1
+TOP_SAMPLE=16	# part 2's pktgate-xdp-sample: attach --top-sample, as part 1's drop_sample
 GEN_CPU=0
 RX_CPU=$(($(nproc) > 1 ? 1 : 0))
 
@@ -270,6 +272,8 @@ rx_setup() {
 	case "$1" in
 	pktgate-xdp) "$PG" -n "$RNS" attach "$RIF" --mode native >/dev/null ;;
 	pktgate-xdp-notop) "$PG" -n "$RNS" attach "$RIF" --mode native --no-top >/dev/null ;;
+	pktgate-xdp-sample) "$PG" -n "$RNS" attach "$RIF" --mode native --top-sample "$TOP_SAMPLE" \
+		>/dev/null ;;
 	pktgate-tc) "$PG" -n "$RNS" attach "$RIF" --tc ingress --no-xdp >/dev/null
 		inr "$PGB" xdp-pass --ifname "$RIF" ;;
 	nftables) inr "$PGB" xdp-pass --ifname "$RIF"
@@ -346,7 +350,7 @@ pps_run() {	# pps_run MODE N ROUND: one bounded run, one JSON line
 }
 
 part_pps() {
-	local modes=(pktgate-xdp pktgate-xdp-notop pktgate-tc) m n r i
+	local modes=(pktgate-xdp pktgate-xdp-sample pktgate-xdp-notop pktgate-tc) m n r i
 	log "part 2: packets per second through a veth (entries $PPS_SIZES, $PPS_ROUNDS rounds)"
 	: >"$RAW/pps.jsonl"
 	topology_up
@@ -355,6 +359,9 @@ part_pps() {
 	[ $have_nft = 1 ] && modes+=(nftables)
 	[ $have_ipset = 1 ] && modes+=(iptables-ipset)
 	modes+=(no-filter xdp-drop-all)
+	# BENCH_PPS_MODES="pktgate-xdp nftables": those receivers only (to
+	# profile one, say); the lists are loaded for every tool all the same.
+	[ -z "$PPS_MODES" ] || read -ra modes <<<"$PPS_MODES"
 	"$PG" status >/dev/null	# creates the pinned maps
 	for n in $PPS_SIZES; do
 		log "  $n entries: loading the lists"
