@@ -274,7 +274,7 @@ static int put_tree(struct out *o, const struct range *rs, size_t n, u128 base, 
 /* An IPv4 chunk whose leaves are all fast or none, if it is one. */
 static bool run_fits(const struct out *o, const struct range *rs, size_t n)
 {
-	if (n <= PG_CSMALL || n > PG_CRUN_MAX)
+	if (n <= PG_CSMALL || n > PG_CRUN2_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t l = leaf_of(o, rs[i].leaf);
@@ -285,27 +285,39 @@ static bool run_fits(const struct out *o, const struct range *rs, size_t n)
 	return true;
 }
 
-/* A run over rs[0..n) (maps/pktgate.h), then its shadow B+-tree; its
- * descriptor and the slot's root keys. */
+/* A run over rs[0..n) (maps/pktgate.h), its root keys in the slot's
+ * second word or (more than PG_CRUN_ROOT + 1 blocks) in a root block;
+ * its shadow B+-tree comes later (put_shadows). Its descriptor, and the
+ * slot's second word. */
 static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, uint64_t *desc,
 		   uint64_t *root)
 {
 	size_t m = (n + PG_CRUN_PER - 1) / PG_CRUN_PER, first = o->n;
+	bool big = m > PG_CRUN_ROOT + 1;
+	size_t blocks = first + big;	/* the run's first block */
 	uint16_t rk[PG_CRUN_ROOT];
 	int err;
 
-	if (first + m >= PG_CNODE)
+	if (blocks + m >= PG_CNODE)
 		return -E2BIG;
-	err = reserve(o, m);
+	err = reserve(o, m + big);
 	if (err)
 		return err;
-	o->n += m;
-	memset(blk(o, first), 0, m * o->bw * sizeof(uint64_t));
+	o->n += m + big;
+	memset(blk(o, first), 0, (m + big) * o->bw * sizeof(uint64_t));
 	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
-		rk[r] = r + 1 < m ? (uint16_t)key_in(rs[(r + 1) * PG_CRUN_PER].start, base, false)
-				  : 0xffff;
+		rk[r] = !big && r + 1 < m ?
+			(uint16_t)key_in(rs[(r + 1) * PG_CRUN_PER].start, base, false) : 0xffff;
+	if (big) {
+		uint16_t *k = (uint16_t *)blk(o, first);
+
+		k[0] = m - 1;
+		for (unsigned i = 1; i < PG_CFAN4; i++)
+			k[i] = i < m ? (uint16_t)key_in(rs[i * PG_CRUN_PER].start, base, false)
+				     : 0xffff;
+	}
 	for (size_t b = 0; b < m; b++) {
-		uint16_t *k = (uint16_t *)blk(o, first + b);
+		uint16_t *k = (uint16_t *)blk(o, blocks + b);
 		size_t at = b * PG_CRUN_PER, have = n - at < PG_CRUN_PER ? n - at : PG_CRUN_PER;
 
 		k[0] = have - 1;
@@ -327,14 +339,15 @@ static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, u
 		o->capsh = cap;
 	}
 	o->sh[o->nsh++] = (struct shadow){ rs, n, base };
-	*desc = (uint64_t)first << 32 | (uint64_t)PG_CRUN << PG_CN_BITS | n;
+	*desc = (uint64_t)first << 32 | (uint64_t)(big ? PG_CRUN2 : PG_CRUN) << PG_CN_BITS | n;
 	memcpy(root, rk, sizeof(rk));
 	return 0;
 }
 
-/* The runs' shadow trees, after everything else; each run's descriptor
- * learns where its shadow is. One too far for the descriptor's bits
- * becomes its slot's chunk instead (a tree: slower, as right). */
+/* The runs' shadow trees, after everything else; each run learns where
+ * its shadow is: in its descriptor, or (a run with a root block) in the
+ * slot's second word. A shadow too far for the descriptor's bits becomes
+ * its slot's chunk instead (a tree: slower, as right). */
 static int put_shadows(struct out *o)
 {
 	int err = 0;
@@ -349,7 +362,9 @@ static int put_shadows(struct out *o)
 			break;
 		slot = dir_slot(o->v, false, (size_t)(sh->base >> 16));
 		delta = (sdesc >> 32) - (slot[0] >> 32);
-		if (delta <= PG_CRUN_SHADOW_MAX)
+		if (((slot[0] >> PG_CN_BITS) & 15) == PG_CRUN2)
+			slot[1] = sdesc >> 32;
+		else if (delta <= PG_CRUN_SHADOW_MAX)
 			slot[0] |= (uint64_t)delta << PG_CRUN_N_BITS;
 		else
 			slot[0] = sdesc;
@@ -360,12 +375,14 @@ static int put_shadows(struct out *o)
 	return err;
 }
 
-/* The shadow of a run: its B+-tree. */
-static uint64_t run_shadow(uint64_t desc)
+/* The shadow of the run in slot: its B+-tree. */
+static uint64_t run_shadow(const uint64_t *slot)
 {
-	size_t n = PG_CRUN_N(desc), cnt[PG_CLEVELS_MAX + 1];
-	uint64_t base = (desc >> 32) + PG_CRUN_SHADOW(desc);
+	uint64_t desc = slot[0], base;
+	bool big = ((desc >> PG_CN_BITS) & 15) == PG_CRUN2;
+	size_t n = big ? desc & ((1u << PG_CN_BITS) - 1) : PG_CRUN_N(desc), cnt[PG_CLEVELS_MAX + 1];
 
+	base = big ? (uint32_t)slot[1] : (desc >> 32) + PG_CRUN_SHADOW(desc);
 	return base << 32 | (uint64_t)tree_levels(n, PG_CFAN4, cnt) << PG_CN_BITS | n;
 }
 
@@ -767,11 +784,18 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 	const uint16_t *rk = (const uint16_t *)&slot[1], *k;
 	size_t n = PG_CRUN_N(d), j = 0, i, b;
 
-	for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
-		j += rk[r] <= x;
-	if (j > (n - 1) / PG_CRUN_PER)
-		j = (n - 1) / PG_CRUN_PER;
-	b = (d >> 32) + j;
+	if (((d >> PG_CN_BITS) & 15) == PG_CRUN2) {
+		b = d >> 32;
+		if (b >= nblk)
+			return 0;
+		b += 1 + blk_find(idx + b * (sizeof(union pg_cblk4) / 8), false, PG_CFAN4 / 2, x);
+	} else {
+		for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
+			j += rk[r] <= x;
+		if (j > (n - 1) / PG_CRUN_PER)
+			j = (n - 1) / PG_CRUN_PER;
+		b = (d >> 32) + j;
+	}
 	if (b >= nblk)
 		return 0;
 	k = (const uint16_t *)(idx + b * (sizeof(union pg_cblk4) / 8));
@@ -781,7 +805,8 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 
 static bool is_run(uint64_t d)
 {
-	return !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
+	return !(d & PG_CDIR_LEAF) &&
+	       (((d >> PG_CN_BITS) & 15) == PG_CRUN || ((d >> PG_CN_BITS) & 15) == PG_CRUN2);
 }
 
 uint32_t compile_leaf(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)
@@ -859,7 +884,7 @@ static size_t unfast_slot(uint64_t *idx, size_t nblk, int fam6, uint64_t *slot, 
 	/* A run's leaves cannot name an entry: its shadow tree, with the
 	 * same answers, takes over (after the change below). */
 	if (run)
-		d = run_shadow(d);
+		d = run_shadow(slot);
 	n = unfast_run(idx, nblk, bw, chunk_pos(idx, nblk, bw, d, x0, fam6),
 		       chunk_pos(idx, nblk, bw, d, x1, fam6), fv, e, nlo, nhi);
 	if (run)

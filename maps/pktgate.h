@@ -326,6 +326,12 @@ struct pg_cent_v6 {
  *    those stay close together (fewer pages and lines in the caches): a
  *    run's n is its low PG_CRUN_N_BITS, the bits above them (up to
  *    PG_CN_BITS) its shadow's first block less base;
+ *  - IPv4: a bigger chunk of up to PG_CRUN2_MAX ranges, all fast or none,
+ *    is a run with a root block (levels PG_CRUN2): block base holds the
+ *    run's block count less one and the first start of blocks 1.. (as a
+ *    tree block), the run's blocks follow it, and the slot's second word
+ *    is its shadow's first block: a hit reads the slot and two blocks,
+ *    where a tree of two levels and its leaves would be three;
  *  - a bigger chunk is a static B+-tree over its n range starts, PG_CFAN4 (or
  *    PG_CFAN6) keys a block, levels top-down from block base; level l's
  *    block j has the children j * fan + i below; k[0] of each block is its
@@ -375,9 +381,11 @@ struct pg_cent_v6 {
 #define PG_CSMALL_L6		16	/* after 8 64-bit keys */
 #define PG_CSMALL_BIG		(1ULL << 63)
 #define PG_CRUN			15	/* the levels of a run */
+#define PG_CRUN2		13	/* the levels of a run with a root block */
 #define PG_CRUN_ROOT		4
 #define PG_CRUN_PER		16
 #define PG_CRUN_MAX		(PG_CRUN_PER * (PG_CRUN_ROOT + 1))
+#define PG_CRUN2_MAX		(PG_CRUN_PER * PG_CFAN4)
 #define PG_CRUN_N_BITS		7
 #define PG_CRUN_N(d)		((__u32)(d) & ((1u << PG_CRUN_N_BITS) - 1))
 #define PG_CRUN_SHADOW(d)	(((__u32)(d) & ((1u << PG_CN_BITS) - 1)) >> PG_CRUN_N_BITS)

@@ -195,25 +195,41 @@ static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
 PG_DEFINE_CHUNK(4, 16)
 PG_DEFINE_CHUNK(6, 32)
 
+/* The leaf of a run's block el: fast or none. */
+static __always_inline __u32 pg_crun_leaf(void *idx, __u32 el, __u64 x)
+{
+	const union pg_cblk4 *b = bpf_map_lookup_elem(idx, &el);
+	__u32 l16;
+
+	if (!b)
+		return 0;
+	l16 = b->k[PG_CRUN_PER + (pg_crun_find(b, x) & (PG_CRUN_PER - 1))];
+	return l16 ? PG_CRUN_FAST(l16) : 0;
+}
+
 /* A run (maps/pktgate.h): the slot's root keys pick the block, the
- * block's the leaf, which is fast or none. */
+ * block's the leaf. */
 static __always_inline __u32 pg_crun(void *idx, const struct pg_cslot4 *sl, __u64 v, __u64 x)
 {
 	__u64 j = 0, last = (PG_CRUN_N(v) - 1) / PG_CRUN_PER, d;
-	const union pg_cblk4 *b;
-	__u32 el, l16;
 
 	j += 1 & pg_le16(sl->rk[0], x);
 	j += 1 & pg_le16(sl->rk[1], x);
 	j += 1 & pg_le16(sl->rk[2], x);
 	j += 1 & pg_le16(sl->rk[3], x);
 	d = last - j;	/* unused keys are all ones: x may equal them */
-	el = (v >> 32) + j + (d & (__u64)((__s64)d >> 63));
-	b = bpf_map_lookup_elem(idx, &el);
+	return pg_crun_leaf(idx, (v >> 32) + j + (d & (__u64)((__s64)d >> 63)), x);
+}
+
+/* A run with a root block: its keys pick the block. */
+static __always_inline __u32 pg_crun2(void *idx, __u64 v, __u64 x)
+{
+	__u32 el = v >> 32;
+	const union pg_cblk4 *b = bpf_map_lookup_elem(idx, &el);
+
 	if (!b)
 		return 0;
-	l16 = b->k[PG_CRUN_PER + (pg_crun_find(b, x) & (PG_CRUN_PER - 1))];
-	return l16 ? PG_CRUN_FAST(l16) : 0;
+	return pg_crun_leaf(idx, el + 1 + pg_cblk4_find(b, x), x);
 }
 
 static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
@@ -231,6 +247,8 @@ static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
 		return (__u32)v;
 	if (((v >> PG_CN_BITS) & 15) == PG_CRUN)
 		return pg_crun(idx, sl, v, x);
+	if (((v >> PG_CN_BITS) & 15) == PG_CRUN2)
+		return pg_crun2(idx, v, x);
 	return pg_cchunk4(idx, v, x);
 }
 

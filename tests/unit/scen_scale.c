@@ -24,7 +24,8 @@
  * reference says, in total. A second, plain set is a loaded blocklist:
  * disjoint entries with no TTL or counter of their own, dense enough that
  * most IPv4 /16s are runs (maps/pktgate.h), which the first set, nested
- * and expiring, seldom makes. */
+ * and expiring, seldom makes; a third, four times denser, makes runs with
+ * a root block. */
 struct sc_ent {
 	__u8 addr[16];
 	__u8 plen, kind, list, dynamic;
@@ -41,7 +42,9 @@ struct sc_ref {
 
 static __u64 sc_state;
 static size_t sc_runs;	/* IPv4 direct slots that are runs, in the last install */
-#define SC_PLAIN_SLOTS(n)	((n) / 32 ? (n) / 32 : 1)	/* /16s the plain set fills */
+static size_t sc_runs2;	/* ...that are runs with a root block */
+/* /16s a plain set fills: about 32 entries each (plain 1), or 128 (2). */
+#define SC_PLAIN_SLOTS(n, plain)	((n) / (plain * 32) ? (n) / (plain * 32) : 1)
 
 static __u64 sc_rnd(void)	/* splitmix64 */
 {
@@ -105,7 +108,7 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 	int f6 = family == 6;
 	__u32 tables = 0;
 
-	sc_runs = 0;
+	sc_runs = sc_runs2 = 0;
 	for (int kind = 0; kind < PG_LIST_KIND_MAX; kind++) {
 		struct compile_ent *c = calloc(n, sizeof(*c));
 		struct compiled out;
@@ -144,6 +147,7 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 			__u64 d = out.idx[2 * k];	/* 16-byte slots */
 
 			sc_runs += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
+			sc_runs2 += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN2;
 		}
 		if (!err)
 			err = tables_compiled_create(kind, &out, fds);
@@ -175,7 +179,7 @@ static void run_scale(const struct instance *in, int family, size_t n, int plain
 	struct pkt_spec spec = { .family = family, .proto = IPPROTO_UDP, .dport = 53 };
 	struct pkt pk;
 	struct log l = {};
-	char name[200];
+	char name[256];
 	__u32 next_rule = 1;
 
 	while (nref < 4 * n)
@@ -214,11 +218,12 @@ static void run_scale(const struct instance *in, int family, size_t n, int plain
 			e.plen = sc_plen(family);
 			if (plain) {
 				/* Each in a /24 of its own (i times a prime, modulo
-				 * the /24s: no two alike), about 32 a /16 from
-				 * 10.0/16 on (runs of one to five blocks, and some
-				 * trees): disjoint, as aggregated feeds are. */
+				 * the /24s: no two alike), about 32 (or 128) a /16
+				 * from 10.0/16 on (runs of one to five blocks, and
+				 * some trees; or runs with a root block): disjoint,
+				 * as aggregated feeds are. */
 				__u32 k = (__u32)(((__u64)i * 2654435761u) %
-						  ((__u64)SC_PLAIN_SLOTS(n) * 256));
+						  ((__u64)SC_PLAIN_SLOTS(n, plain) * 256));
 
 				e.addr[0] = 10 + k / 65536;
 				e.addr[1] = k / 256 % 256;
@@ -341,13 +346,17 @@ static void run_scale(const struct instance *in, int family, size_t n, int plain
 	if (!bad && (hits < queries / 4 || drops < queries / 8 || (!plain && hits == drops)))
 		fail(&l, "setup: %zu of %zu addresses matched, %llu dropped: the mix tests little",
 		     (size_t)hits, queries, (unsigned long long)drops);
-	if (!bad && plain && family == 4 && sc_runs < SC_PLAIN_SLOTS(n) / 2)
+	if (!bad && plain == 1 && family == 4 && sc_runs < SC_PLAIN_SLOTS(n, plain) / 2)
 		fail(&l, "setup: only %zu runs", sc_runs);
+	if (!bad && plain == 2 && family == 4 && sc_runs2 < SC_PLAIN_SLOTS(n, plain) / 2)
+		fail(&l, "setup: only %zu runs with a root block", sc_runs2);
 out:
 	snprintf(name, sizeof(name), "[xdp] compiled tier at scale, IPv%d%s: %zu entries, %u with "
-		 "own counters, %zu runs; %zu addresses (every boundary), %llu matching, %llu dropped",
-		 family, plain ? ", plain blocklist" : "", n, next_rule - 1, sc_runs, queries,
-		 (unsigned long long)hits, (unsigned long long)drops);
+		 "own counters, %zu runs (%zu with a root block); %zu addresses (every boundary), "
+		 "%llu matching, %llu dropped", family,
+		 plain == 2 ? ", dense plain blocklist" : plain ? ", plain blocklist" : "", n,
+		 next_rule - 1, sc_runs + sc_runs2, sc_runs2, queries, (unsigned long long)hits,
+		 (unsigned long long)drops);
 	report(name, &l);
 	clear_lists();
 	snap_valid = 0;	/* counters moved outside run_frame */
@@ -366,4 +375,5 @@ void scen_scale(void)
 	run_scale(&insts[PLAIN], 4, scale, 0);
 	run_scale(&insts[PLAIN], 6, scale / 10 ? scale / 10 : 1, 0);
 	run_scale(&insts[PLAIN], 4, scale / 5 ? scale / 5 : 1, 1);
+	run_scale(&insts[PLAIN], 4, scale / 10 ? scale / 10 : 1, 2);
 }
