@@ -160,6 +160,8 @@ struct out {
 	int fam6;
 	struct shadow *sh;	/* runs whose shadows are still to write */
 	size_t nsh, capsh;
+	size_t hblk;		/* IPv6: the block of host records being filled */
+	unsigned hused;		/* its records in use (8: none being filled) */
 };
 
 /* A run's chunk: its shadow tree goes after every block a lookup reads. */
@@ -531,12 +533,43 @@ static int build_v4(struct ranges *r, struct out *o)
 	return err ? err : put_shadows(o);
 }
 
+/* A /64's ranges over the low 64 bits that one host alone cuts, as a
+ * host record (maps/pktgate.h); its leaf, or 0 if they are not that. */
+static uint32_t put_host(struct out *o, const struct ranges *sub)
+{
+	const struct range *v = sub->v;
+	struct pg_chost6 h;
+
+	if (sub->n == 3 && v[0].leaf == v[2].leaf && v[2].start == v[1].start + 1)
+		h = (struct pg_chost6){ (uint64_t)v[1].start, v[1].leaf, v[0].leaf };
+	else if (sub->n == 2 && v[1].start == 1)
+		h = (struct pg_chost6){ 0, v[0].leaf, v[1].leaf };
+	else if (sub->n == 2 && (uint64_t)v[1].start == UINT64_MAX)
+		h = (struct pg_chost6){ UINT64_MAX, v[1].leaf, v[0].leaf };
+	else
+		return 0;
+	if (o->hused == 8) {
+		if (o->n > PG_CHOST_MAX_BLK || reserve(o, 1))
+			return 0;	/* a small block then */
+		o->hblk = o->n++;
+		memset(blk(o, o->hblk), 0, o->bw * sizeof(uint64_t));
+		o->hused = 0;
+	}
+	h.hit = leaf_of(o, h.hit);
+	h.miss = leaf_of(o, h.miss);
+	((struct pg_chost6 *)blk(o, o->hblk))[o->hused] = h;
+	return PG_CNODE | PG_CHOST | (uint32_t)(o->hblk << 3 | o->hused++);
+}
+
 /* IPv6: /64 blocks with starts inside them get a chunk of their own over
- * the low 64 bits; the rest is ranges over the top 64 bits. */
+ * the low 64 bits (or a host record); the rest is ranges over the top 64
+ * bits. */
 static int build_v6(struct ranges *r, struct out *o)
 {
 	struct ranges top = {};
 	int err = 0;
+
+	o->hused = 8;
 
 	for (size_t i = 0; !err && i < r->n;) {
 		u128 block = r->v[i].start >> 64;
@@ -556,6 +589,14 @@ static int build_v6(struct ranges *r, struct out *o)
 			err = emit(&sub, 0, i ? r->v[i - 1].leaf : 0);
 		for (size_t k = i; !err && k < j; k++)
 			err = emit(&sub, (uint64_t)r->v[k].start, r->v[k].leaf);
+		if (!err && (desc = put_host(o, &sub))) {
+			free(sub.v);
+			err = emit(&top, block, (uint32_t)desc);
+			if (!err && block != UINT64_MAX)
+				err = emit(&top, block + 1, r->v[j - 1].leaf);
+			i = j;
+			continue;
+		}
 		if (!err)
 			err = reserve(o, 1);
 		if (!err) {
@@ -755,12 +796,21 @@ static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t
 	return (uint32_t *)(idx + off * bw) + j;
 }
 
-/* The same in a PG_CNODE block over the low 64 bits of IPv6. */
+/* The same in a PG_CNODE block over the low 64 bits of IPv6 (or its host
+ * record: the leaf of the host or of the rest). */
 static uint32_t *node_pos(const uint64_t *idx, size_t nblk, size_t bw, uint32_t leaf, uint64_t x)
 {
 	size_t k = leaf & ~PG_CNODE;
 	const uint64_t *b = idx + k * bw;
 
+	if (leaf & PG_CHOST) {
+		struct pg_chost6 *h;
+
+		if (PG_CHOST_BLK(leaf) >= nblk)
+			return NULL;
+		h = (struct pg_chost6 *)(idx + PG_CHOST_BLK(leaf) * bw) + (leaf & 7);
+		return x == h->low ? &h->hit : &h->miss;
+	}
 	if (k >= nblk)
 		return NULL;
 	if (b[0] & PG_CSMALL_BIG)

@@ -342,7 +342,11 @@ struct pg_cent_v6 {
  * IPv6 prefixes longer than /64: the /64 holding them is a range whose
  * entry is PG_CNODE | a block over the low 64 bits: a small block as
  * above, or, if k[0] has PG_CSMALL_BIG, a second chunk whose descriptor
- * is d[1].
+ * is d[1]; or, for a /64 that one host entry alone cuts (the blocklist's
+ * usual /128), PG_CNODE | PG_CHOST | block << 3 | i: record h[i] of that
+ * block (struct pg_chost6, 8 a block) holds the host's low 64 bits and
+ * the leaves of the host and of the rest of the /64, so that a hit reads
+ * 16 bytes where a small block took 128.
  *
  * A leaf is an entry's index, or for an entry that answers alone (in one
  * list, no TTL, no counter of its own, no covering entry) PG_CFAST | its
@@ -372,6 +376,9 @@ struct pg_cent_v6 {
 							((1u << PG_CDIR6_UBITS) - 1)) :	\
 				 (__u32)((t) >> PG_CDIR6_SHIFT(t)))
 #define PG_CNODE		0x80000000u
+#define PG_CHOST		0x40000000u	/* with PG_CNODE: a host record */
+#define PG_CHOST_BLK(leaf)	(((leaf) & ~(PG_CNODE | PG_CHOST)) >> 3)
+#define PG_CHOST_MAX_BLK	((PG_CHOST - 1) >> 3)
 #define PG_CN_BITS		28
 #define PG_CLEVELS_MAX		6	/* fan^6 ranges: more than any chunk has */
 #define PG_CFAN4		32
@@ -409,10 +416,17 @@ union pg_cblk4 {
 	struct pg_cslot4 s[PG_CSLOTS4];
 };
 
+struct pg_chost6 {
+	__u64 low;		/* the host's low 64 bits */
+	__u32 hit;		/* its leaf */
+	__u32 miss;		/* the leaf of the rest of its /64 */
+};
+
 union pg_cblk6 {
 	__u64 k[PG_CFAN6];
 	__u32 l[32];
 	__u64 d[16];
+	struct pg_chost6 h[8];
 };
 
 #define PG_CENT_MAX		(PG_CFAST - 1)

@@ -271,12 +271,23 @@ static __always_inline __u32 pg_cindex_v6(void *idx, const __u8 *a)
 	e = pg_cchunk6(idx, v, top);
 	if (!(e & PG_CNODE))
 		return e;
+	__builtin_memcpy(&half, a + 8, 8);
+	half = __builtin_bswap64(half);
+	if (e & PG_CHOST) {
+		/* One host alone in its /64: its record. */
+		const struct pg_chost6 *h;
+
+		el = PG_CHOST_BLK(e);
+		d = bpf_map_lookup_elem(idx, &el);
+		if (!d)
+			return 0;
+		h = &d->h[e & 7];
+		return h->low == half ? h->hit : h->miss;
+	}
 	el = e & ~PG_CNODE;
 	d = bpf_map_lookup_elem(idx, &el);
 	if (!d)
 		return 0;
-	__builtin_memcpy(&half, a + 8, 8);
-	half = __builtin_bswap64(half);
 	if (d->k[0] & PG_CSMALL_BIG)
 		return pg_cchunk6(idx, d->d[1], half);
 	return d->l[PG_CSMALL_L6 + (pg_csmall6_find(d, half) & (PG_CSMALL - 1))];
