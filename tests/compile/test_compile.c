@@ -281,6 +281,27 @@ static void check_order(const char *name, int fam6, size_t want, int k)
 	ok ? n_pass++ : n_fail++;
 }
 
+/* 64 host records take 8 blocks, where a block each took 64: the index
+ * past the direct table stays small. */
+static void host_blocks_check(struct compile_ent *v, size_t n)
+{
+	struct compiled c;
+	size_t dir = PG_CDIR6_SLOTS / (sizeof(union pg_cblk6) / 8);
+	int err = compile_build(1, v, n, &c);
+
+	if (!err && c.nidx - dir <= 32) {
+		printf("PASS: compile v6 64 lone hosts: %zu index blocks past the direct table\n",
+		       c.nidx - dir);
+		n_pass++;
+	} else {
+		printf("FAIL: compile v6 64 lone hosts: %s%zu index blocks past the direct table\n",
+		       err ? "compile failed; " : "", err ? 0 : c.nidx - dir);
+		n_fail++;
+	}
+	if (!err)
+		compile_free(&c);
+}
+
 int main(void)
 {
 	static struct compile_ent v[4000];
@@ -319,6 +340,24 @@ int main(void)
 					 hosts < 4 ? "small" : "big");
 				check_set(name, fam6, v, hosts + 1, 2000);
 			}
+			/* Hosts alone in their /64s, some under a /48: host
+			 * records, 8 a block (maps/pktgate.h). */
+			memset(v, 0, sizeof(v));
+			v[0].addr[0] = 0x20;
+			v[0].addr[1] = 0x01;
+			v[0].plen = 48;
+			for (int h = 1; h <= 64; h++) {
+				v[h] = v[0];
+				v[h].plen = 128;
+				v[h].addr[5] = h % 2;	/* half under the /48 */
+				v[h].addr[7] = h;
+				v[h].addr[15] = h % 3 == 0 ? 0 : h % 3 == 1 ? 0xff : h;
+				if (h % 3 == 1)
+					memset(v[h].addr + 8, 0xff, 8);	/* the /64's last address */
+			}
+			check_set("compile v6 64 hosts alone in their /64s (host records)", fam6, v,
+				  65, 2000);
+			host_blocks_check(v, 65);
 		}
 		for (int round = 0; round < 14; round++) {
 			size_t want = round < 3 ? 40 : round < 8 ? 3000 : round < 10 ? 200 :
