@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "vec.h"
 
 typedef unsigned __int128 u128;
 
@@ -37,15 +38,8 @@ static int emit(struct ranges *r, u128 start, uint32_t leaf)
 		r->n--;
 	if (r->n && r->v[r->n - 1].leaf == leaf)
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-		struct range *nv = realloc(r->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		r->v = nv;
-		r->cap = cap;
-	}
+	if (vec_grow(&r->v, r->n, &r->cap, sizeof(*r->v), 1024))
+		return -ENOMEM;
 	r->v[r->n++] = (struct range){ start, leaf };
 	return 0;
 }
@@ -331,15 +325,8 @@ static int put_run(struct out *o, const struct range *rs, size_t n, u128 base, u
 			k[PG_CRUN_PER + i] = l ? PG_CRUN_LEAF(PG_CFAST_PLEN(l), PG_CFAST_LIST(l)) : 0;
 		}
 	}
-	if (o->nsh == o->capsh) {
-		size_t cap = o->capsh ? o->capsh * 2 : 1024;
-		struct shadow *nv = realloc(o->sh, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		o->sh = nv;
-		o->capsh = cap;
-	}
+	if (vec_grow(&o->sh, o->nsh, &o->capsh, sizeof(*o->sh), 1024))
+		return -ENOMEM;
 	o->sh[o->nsh++] = (struct shadow){ rs, n, base };
 	*desc = (uint64_t)first << 32 | (uint64_t)(big ? PG_CRUN2 : PG_CRUN) << PG_CN_BITS | n;
 	memcpy(root, rk, sizeof(rk));
