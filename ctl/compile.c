@@ -343,18 +343,17 @@ static int put_shadows(struct out *o)
 
 	for (size_t i = 0; i < o->nsh && !err; i++) {
 		const struct shadow *sh = &o->sh[i];
-		uint64_t sdesc, *slot;
-		size_t delta;
+		uint64_t sdesc, *slot, delta;
 
 		err = put_tree(o, sh->rs, sh->n, sh->base, false, &sdesc);
 		if (err)
 			break;
 		slot = dir_slot(o->v, false, (size_t)(sh->base >> 16));
 		delta = (sdesc >> 32) - (slot[0] >> 32);
-		if (((slot[0] >> PG_CN_BITS) & 15) == PG_CRUN2)
+		if (PG_CLEVELS(slot[0]) == PG_CRUN2)
 			slot[1] = sdesc >> 32;
 		else if (delta <= PG_CRUN_SHADOW_MAX)
-			slot[0] |= (uint64_t)delta << PG_CRUN_N_BITS;
+			slot[0] |= delta << PG_CRUN_N_BITS;
 		else
 			slot[0] = sdesc;
 	}
@@ -368,8 +367,8 @@ static int put_shadows(struct out *o)
 static uint64_t run_shadow(const uint64_t *slot)
 {
 	uint64_t desc = slot[0], base;
-	bool big = ((desc >> PG_CN_BITS) & 15) == PG_CRUN2;
-	size_t n = big ? desc & ((1u << PG_CN_BITS) - 1) : PG_CRUN_N(desc), cnt[PG_CLEVELS_MAX + 1];
+	bool big = PG_CLEVELS(desc) == PG_CRUN2;
+	size_t n = big ? PG_CN(desc) : PG_CRUN_N(desc), cnt[PG_CLEVELS_MAX + 1];
 
 	base = big ? (uint32_t)slot[1] : (desc >> 32) + PG_CRUN_SHADOW(desc);
 	return base << 32 | (uint64_t)tree_levels(n, PG_CFAN4, cnt) << PG_CN_BITS | n;
@@ -765,7 +764,7 @@ static uint32_t *chunk_pos(const uint64_t *idx, size_t nblk, size_t bw, uint64_t
 			   uint64_t x, bool wide)
 {
 	unsigned fan = wide ? PG_CFAN6 : PG_CFAN4, lpb = bw * 2;
-	size_t n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15;
+	size_t n = PG_CN(desc), levels = PG_CLEVELS(desc);
 	size_t cnt[PG_CLEVELS_MAX + 1], off = desc >> 32, j = 0;
 
 	if (!levels)
@@ -819,18 +818,20 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 {
 	uint64_t d = slot[0];
 	const uint16_t *rk = (const uint16_t *)&slot[1], *k;
-	size_t n = PG_CRUN_N(d), j = 0, i, b;
+	size_t j = 0, i, b;
 
-	if (((d >> PG_CN_BITS) & 15) == PG_CRUN2) {
+	if (PG_CLEVELS(d) == PG_CRUN2) {
 		b = d >> 32;
 		if (b >= nblk)
 			return 0;
 		b += 1 + blk_find(idx + b * (sizeof(union pg_cblk4) / 8), false, PG_CFAN4 / 2, x);
 	} else {
+		size_t last = (PG_CRUN_N(d) - 1) / PG_CRUN_PER;
+
 		for (unsigned r = 0; r < PG_CRUN_ROOT; r++)
 			j += rk[r] <= x;
-		if (j > (n - 1) / PG_CRUN_PER)
-			j = (n - 1) / PG_CRUN_PER;
+		if (j > last)
+			j = last;
 		b = (d >> 32) + j;
 	}
 	if (b >= nblk)
@@ -843,7 +844,7 @@ static uint32_t run_leaf(const uint64_t *idx, size_t nblk, const uint64_t *slot,
 static bool is_run(uint64_t d)
 {
 	return !(d & PG_CDIR_LEAF) &&
-	       (((d >> PG_CN_BITS) & 15) == PG_CRUN || ((d >> PG_CN_BITS) & 15) == PG_CRUN2);
+	       (PG_CLEVELS(d) == PG_CRUN || PG_CLEVELS(d) == PG_CRUN2);
 }
 
 uint32_t compile_leaf(const uint64_t *idx, size_t nblk, int fam6, const uint8_t *addr)

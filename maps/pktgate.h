@@ -380,6 +380,8 @@ struct pg_cent_v6 {
 #define PG_CHOST_BLK(leaf)	(((leaf) & ~(PG_CNODE | PG_CHOST)) >> 3)
 #define PG_CHOST_MAX_BLK	((PG_CHOST - 1) >> 3)
 #define PG_CN_BITS		28
+#define PG_CN(d)		((d) & ((1u << PG_CN_BITS) - 1))	/* a chunk's n */
+#define PG_CLEVELS(d)		(((d) >> PG_CN_BITS) & 15)	/* its levels */
 #define PG_CLEVELS_MAX		6	/* fan^6 ranges: more than any chunk has */
 #define PG_CFAN4		32
 #define PG_CFAN6		16
@@ -395,7 +397,7 @@ struct pg_cent_v6 {
 #define PG_CRUN2_MAX		(PG_CRUN_PER * PG_CFAN4)
 #define PG_CRUN_N_BITS		7
 #define PG_CRUN_N(d)		((__u32)(d) & ((1u << PG_CRUN_N_BITS) - 1))
-#define PG_CRUN_SHADOW(d)	(((__u32)(d) & ((1u << PG_CN_BITS) - 1)) >> PG_CRUN_N_BITS)
+#define PG_CRUN_SHADOW(d)	((__u32)PG_CN(d) >> PG_CRUN_N_BITS)
 #define PG_CRUN_SHADOW_MAX	((1u << (PG_CN_BITS - PG_CRUN_N_BITS)) - 1)
 _Static_assert(PG_CRUN_MAX < (1u << PG_CRUN_N_BITS), "a run's n fits its bits");
 #define PG_CRUN_LEAF(plen, list)	(0x8000 | (plen) << 6 | (list))	/* plen <= 32, list < 64 */

@@ -164,7 +164,7 @@ PG_DEFINE_FIND(pg_crun_find, 4, pg_le16, PG_CRUN_PER / 2)
 #define PG_DEFINE_CHUNK(F, LPB)						\
 static __always_inline __u32 pg_cchunk##F(void *idx, __u64 desc, __u64 x) \
 {									\
-	__u32 n = desc & ((1u << PG_CN_BITS) - 1), levels = (desc >> PG_CN_BITS) & 15; \
+	__u32 n = PG_CN(desc), levels = PG_CLEVELS(desc);		\
 	__u32 off = desc >> 32, j = 0, el;				\
 	__u32 c1 = (n + PG_CFAN##F - 1) / PG_CFAN##F;			\
 	__u32 c2 = (c1 + PG_CFAN##F - 1) / PG_CFAN##F;			\
@@ -245,9 +245,9 @@ static __always_inline __u32 pg_cindex_v4(void *idx, const __u8 *a)
 	v = sl->d;
 	if (v & PG_CDIR_LEAF)
 		return (__u32)v;
-	if (((v >> PG_CN_BITS) & 15) == PG_CRUN)
+	if (PG_CLEVELS(v) == PG_CRUN)
 		return pg_crun(idx, sl, v, x);
-	if (((v >> PG_CN_BITS) & 15) == PG_CRUN2)
+	if (PG_CLEVELS(v) == PG_CRUN2)
 		return pg_crun2(idx, v, x);
 	return pg_cchunk4(idx, v, x);
 }

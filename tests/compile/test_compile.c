@@ -159,8 +159,8 @@ static void check_set(const char *name, int fam6, struct compile_ent *v, size_t 
 	for (size_t k = 0; !err && !fam6 && k < PG_CDIR_SIZE; k++) {
 		uint64_t d = c.idx[2 * k];
 
-		runs += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
-		runs2 += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN2;
+		runs += !(d & PG_CDIR_LEAF) && PG_CLEVELS(d) == PG_CRUN;
+		runs2 += !(d & PG_CDIR_LEAF) && PG_CLEVELS(d) == PG_CRUN2;
 	}
 	if (err) {
 		printf("FAIL: %s: compile_build: %s\n", name, strerror(-err));

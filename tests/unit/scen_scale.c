@@ -146,8 +146,8 @@ static int sc_install(struct sc_ent *v, size_t n, int family, struct log *l)
 		for (size_t k = 0; !err && !f6 && k < PG_CDIR_SIZE; k++) {
 			__u64 d = out.idx[2 * k];	/* 16-byte slots */
 
-			sc_runs += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN;
-			sc_runs2 += !(d & PG_CDIR_LEAF) && ((d >> PG_CN_BITS) & 15) == PG_CRUN2;
+			sc_runs += !(d & PG_CDIR_LEAF) && PG_CLEVELS(d) == PG_CRUN;
+			sc_runs2 += !(d & PG_CDIR_LEAF) && PG_CLEVELS(d) == PG_CRUN2;
 		}
 		if (!err)
 			err = tables_compiled_create(kind, &out, fds);
